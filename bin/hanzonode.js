@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+import { runFromBin } from "./launch.js";
+await runFromBin("cli/hanzonode.js");

@@ -1,0 +1,24 @@
+/** `hanzonode`: the migration toolkit. Each part registers its own subcommands. */
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { recorderCommands } from "../recorder/commands.js";
+import { proxyCommands } from "../proxy/commands.js";
+import { parityCommands } from "../parity/commands.js";
+import type { CliCommand } from "./command.js";
+
+const all: CliCommand[] = [...recorderCommands, ...proxyCommands, ...parityCommands];
+
+let cli = yargs(hideBin(process.argv))
+  .scriptName("hanzonode")
+  .usage("$0 <command> [options]\n\nMove a live OpenClaw gateway to hanzod, method by method.")
+  .strict()
+  .demandCommand(1, "name a command (see --help)")
+  .recommendCommands()
+  .help()
+  .alias("h", "help")
+  .version(false)
+  .wrap(Math.min(100, process.stdout.columns ?? 100));
+
+for (const c of all) cli = cli.command(c.command, c.describe, c.builder, c.handler);
+
+await cli.parseAsync();

@@ -1,0 +1,55 @@
+/**
+ * decode/encode for wire frames. The hot path only checks the discriminator and the fields routing
+ * needs (id, method, event); full contract validation is `validators.ts`, used off the hot path.
+ */
+import type { Frame } from "./frames.js";
+
+export type DecodeFailure =
+  | { kind: "not-json"; message: string }
+  | { kind: "not-object"; message: string }
+  | { kind: "bad-frame"; message: string };
+
+export type DecodeResult = { ok: true; frame: Frame } | { ok: false; failure: DecodeFailure };
+
+function fail(kind: DecodeFailure["kind"], message: string): DecodeResult {
+  return { ok: false, failure: { kind, message } };
+}
+
+export function decodeFrame(data: string | Buffer | ArrayBuffer | Buffer[]): DecodeResult {
+  const text = typeof data === "string" ? data : Buffer.isBuffer(data) ? data.toString("utf8") : Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data).toString("utf8");
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return fail("not-json", (err as Error).message);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return fail("not-object", "frame is not a JSON object");
+  const frame = value as Record<string, unknown>;
+  switch (frame.type) {
+    case "req":
+      if (typeof frame.id !== "string" || frame.id.length === 0) return fail("bad-frame", "req frame needs a non-empty string id");
+      if (typeof frame.method !== "string" || frame.method.length === 0) return fail("bad-frame", "req frame needs a non-empty string method");
+      return { ok: true, frame: value as Frame };
+    case "res":
+      if (typeof frame.id !== "string" || frame.id.length === 0) return fail("bad-frame", "res frame needs a non-empty string id");
+      if (typeof frame.ok !== "boolean") return fail("bad-frame", "res frame needs a boolean ok");
+      return { ok: true, frame: value as Frame };
+    case "event":
+      if (typeof frame.event !== "string" || frame.event.length === 0) return fail("bad-frame", "event frame needs a non-empty string event");
+      return { ok: true, frame: value as Frame };
+    default:
+      return fail("bad-frame", `unknown frame type: ${String(frame.type)}`);
+  }
+}
+
+export function encodeFrame(frame: Frame): string {
+  return JSON.stringify(frame);
+}
+
+/** Byte length of a WS message as the peer's maxPayload check sees it. */
+export function messageByteLength(data: string | Buffer | ArrayBuffer | Buffer[]): number {
+  if (typeof data === "string") return Buffer.byteLength(data);
+  if (Buffer.isBuffer(data)) return data.length;
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  return data.byteLength;
+}

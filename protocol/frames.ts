@@ -1,0 +1,19 @@
+/** Wire frame types, straight from the generated contract types. */
+import type { RequestFrame, ResponseFrame, EventFrame, ErrorShape } from "./generated/contract-types.js";
+
+export type { RequestFrame, ResponseFrame, EventFrame, ErrorShape };
+export type Frame = RequestFrame | ResponseFrame | EventFrame;
+export type FrameKind = Frame["type"];
+
+/** Direction of a frame relative to the gateway: client-to-server or server-to-client. */
+export type Direction = "c2s" | "s2c";
+
+export function isRequest(frame: Frame): frame is RequestFrame {
+  return frame.type === "req";
+}
+export function isResponse(frame: Frame): frame is ResponseFrame {
+  return frame.type === "res";
+}
+export function isEvent(frame: Frame): frame is EventFrame {
+  return frame.type === "event";
+}

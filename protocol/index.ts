@@ -1,0 +1,8 @@
+/** The shared protocol module: every part (proxy, recorder, hanzod, parity) imports from here. */
+export * from "./contract.js";
+export * from "./frames.js";
+export * from "./codec.js";
+export * from "./validators.js";
+export * from "./methods.js";
+export * from "./scopes.js";
+export * from "./errors.js";
