@@ -1,0 +1,137 @@
+/**
+ * Starts a real legacy gateway (`openclaw gateway run`) with HOME and state in a throwaway folder,
+ * waits until `GET /readyz` answers 200, and stops it by PID.
+ */
+import { spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ensureLegacyInstalled, legacyEnv, type LegacyInstall, type ProgressLog } from "./install.js";
+import { freePort } from "./free-port.js";
+import { stopProcessGroup } from "./process.js";
+import { DEFAULT_LEGACY_VERSION } from "./paths.js";
+
+export interface LegacyGatewayOptions {
+  port?: number;
+  token?: string;
+  version?: string;
+  /** Merged over the quiet, offline defaults below and written as the gateway's openclaw.json. */
+  config?: Record<string, unknown>;
+  env?: Record<string, string>;
+  readyTimeoutMs?: number;
+  log?: ProgressLog;
+}
+
+export interface LegacyGateway {
+  version: string;
+  port: number;
+  url: string;
+  httpUrl: string;
+  token: string;
+  pid: number;
+  homeDir: string;
+  stateDir: string;
+  configPath: string;
+  logPath: string;
+  install: LegacyInstall;
+  stop(): Promise<void>;
+}
+
+/** Settings that keep the legacy gateway quiet and offline (no mDNS, cron, update checks, catalog refresh). */
+export const QUIET_CONFIG = {
+  discovery: { mdns: { mode: "off" } },
+  cron: { enabled: false },
+  update: { checkOnStart: false },
+  models: { catalogRefresh: { enabled: false } },
+} as const;
+
+export const QUIET_ENV = {
+  OPENCLAW_DISABLE_BONJOUR: "1",
+  OPENCLAW_SKIP_CHANNELS: "1",
+  OPENCLAW_SKIP_CRON: "1",
+  OPENCLAW_NO_RESPAWN: "1",
+} as const;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isPlainObject(b) && isPlainObject(v) ? deepMerge(b, v) : v;
+  }
+  return out;
+}
+
+async function waitReady(httpUrl: string, child: { exitCode: number | null }, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`legacy gateway exited with ${child.exitCode} before it was ready`);
+    try {
+      const res = await fetch(`${httpUrl}/readyz`, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`legacy gateway not ready after ${timeoutMs} ms`);
+}
+
+export async function startLegacyGateway(opts: LegacyGatewayOptions = {}): Promise<LegacyGateway> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`[legacy] ${line}\n`));
+  const version = opts.version ?? DEFAULT_LEGACY_VERSION;
+  const install = await ensureLegacyInstalled(version, log);
+  const port = opts.port ?? (await freePort());
+  const token = opts.token ?? `legacy-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+  const homeDir = await mkdtemp(join(tmpdir(), "hanzonode-legacy-"));
+  const stateDir = join(homeDir, ".openclaw");
+  const configPath = join(stateDir, "openclaw.json");
+  const tmp = join(homeDir, "tmp");
+  await mkdir(tmp, { recursive: true });
+  await mkdir(stateDir, { recursive: true });
+  await writeFile(configPath, JSON.stringify(deepMerge(QUIET_CONFIG, opts.config ?? {}), null, 2));
+  const logPath = join(homeDir, "gateway.log");
+  const logStream = createWriteStream(logPath);
+
+  const args = [install.openclawEntry, "gateway", "run", "--allow-unconfigured", "--auth", "token", "--token", token, "--port", String(port), "--bind", "loopback"];
+  const env = legacyEnv(install, {
+    ...QUIET_ENV,
+    HOME: homeDir,
+    OPENCLAW_STATE_DIR: stateDir,
+    OPENCLAW_CONFIG_PATH: configPath,
+    TMPDIR: tmp,
+    NO_COLOR: "1",
+    ...opts.env,
+  });
+  const started = Date.now();
+  // detached: its own process group, so stop() reaches the workers it forks.
+  const child = spawn(install.nodeBin, args, { cwd: homeDir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout.pipe(logStream);
+  child.stderr.pipe(logStream);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error("could not spawn the legacy gateway");
+
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await stopProcessGroup(child);
+    logStream.end();
+    await rm(homeDir, { recursive: true, force: true }).catch(() => undefined);
+  };
+
+  const httpUrl = `http://127.0.0.1:${port}`;
+  try {
+    await waitReady(httpUrl, child, opts.readyTimeoutMs ?? 120_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  log(`openclaw@${version} ready on ws://127.0.0.1:${port} (pid ${pid}, ${Date.now() - started} ms)`);
+  return { version, port, url: `ws://127.0.0.1:${port}`, httpUrl, token, pid, homeDir, stateDir, configPath, logPath, install, stop };
+}

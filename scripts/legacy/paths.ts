@@ -1,0 +1,21 @@
+/** Where the pinned legacy gateway and its Node 24 live: a cache folder outside git. */
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+export const DEFAULT_LEGACY_VERSION = "2026.9.1";
+/** openclaw's install refuses Node < 24.16; pin one release so every machine runs the same runtime. */
+export const PINNED_NODE24 = "24.21.0";
+/** Real clients installed beside the gateway, pinned to the frozen contract's release. */
+export const CLIENT_PACKAGES = ["@openclaw/gateway-client@2026.9.1", "openclaw-node@0.14.0"] as const;
+
+export function cacheRoot(): string {
+  return process.env.HANZONODE_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "hanzonode");
+}
+
+export function node24Dir(): string {
+  return join(cacheRoot(), `node-${PINNED_NODE24}`);
+}
+
+export function legacyDir(version: string): string {
+  return join(cacheRoot(), `openclaw-${version}`);
+}
