@@ -4,6 +4,7 @@
  */
 import type { FrameTap } from "./tap.js";
 import type { ShadowSink } from "../parity/shadow-sink.js";
+import type { Logger } from "pino";
 
 export interface ProxyOptions {
   listenHost?: string;
@@ -20,6 +21,9 @@ export interface ProxyOptions {
   shadowSink?: ShadowSink;
   adminPort?: number;
   stateDir?: string;
+  /** A pino logger to use; default: JSON to stderr at HANZONODE_LOG_LEVEL or `logLevel` (default info). */
+  logger?: Logger;
+  logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
 
 export interface RunningProxy {

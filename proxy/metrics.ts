@@ -1,0 +1,71 @@
+/** The proxy's Prometheus metrics, on a registry of its own so several proxies can share a process. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export type Outcome = "ok" | "error" | "unavailable" | "fallback" | "closed";
+
+export class ProxyMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: "hanzonode_proxy_requests_total",
+    help: "Client requests by method, backend that answered and outcome",
+    labelNames: ["method", "backend", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly latency = new Histogram({
+    name: "hanzonode_proxy_request_duration_seconds",
+    help: "Time from the client's request to the backend's final answer, per backend",
+    labelNames: ["backend"] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly shadow = new Counter({
+    name: "hanzonode_proxy_shadow_total",
+    help: "Shadow copies by result: submitted (compared by the sink), dropped (queue full), failed (hanzod did not answer), skipped (side effect at runtime)",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+  readonly shadowQueueDepth = new Gauge({
+    name: "hanzonode_proxy_shadow_queue_depth",
+    help: "Shadow copies waiting for hanzod",
+    registers: [this.registry],
+  });
+  readonly upstreamUp = new Gauge({
+    name: "hanzonode_proxy_upstream_up",
+    help: "1 when the backend is considered healthy (circuit closed), 0 when open",
+    labelNames: ["backend"] as const,
+    registers: [this.registry],
+  });
+  readonly breakerState = new Gauge({
+    name: "hanzonode_proxy_circuit_state",
+    help: "Circuit breaker per backend: 0 closed, 1 half-open, 2 open",
+    labelNames: ["backend"] as const,
+    registers: [this.registry],
+  });
+  readonly openConnections = new Gauge({
+    name: "hanzonode_proxy_open_connections",
+    help: "Client WebSocket connections currently open",
+    registers: [this.registry],
+  });
+  readonly upstreamLegs = new Gauge({
+    name: "hanzonode_proxy_upstream_legs",
+    help: "Open upstream legs per backend",
+    labelNames: ["backend"] as const,
+    registers: [this.registry],
+  });
+  readonly events = new Counter({
+    name: "hanzonode_proxy_events_total",
+    help: "Upstream events by backend and fate (delivered, dropped as non-owner)",
+    labelNames: ["backend", "fate"] as const,
+    registers: [this.registry],
+  });
+  readonly checklistReloads = new Counter({
+    name: "hanzonode_proxy_checklist_reloads_total",
+    help: "Checklist reloads by result",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: "hanzonode_proxy_" });
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Opening a backend leg for a client's upgrade: the upstream handshake happens first, so a backend that
+ * refuses the upgrade (status, headers, body) is answered to the client exactly as it answered.
+ */
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import WebSocket from "ws";
+import { authLegHeaders, offeredProtocols } from "./forwarded.js";
+
+export interface OpenedLeg {
+  upstream: WebSocket;
+  /** Frames the backend sent before the client's side of the handshake completed (the challenge). */
+  early: Array<{ data: Buffer; isBinary: boolean }>;
+  stopBuffering(): void;
+}
+
+export interface UpstreamSocketOptions {
+  handshakeTimeoutMs: number;
+  /** Largest frame accepted from the backend: the backend enforces its own limits on what it sends. */
+  maxPayload: number;
+}
+
+/** Joins the backend base URL with the client's request path (query included). */
+export function upstreamUrl(base: string, requestUrl: string | undefined): string {
+  const u = new URL(base);
+  const path = requestUrl ?? "/";
+  const q = path.indexOf("?");
+  u.pathname = q < 0 ? path : path.slice(0, q);
+  u.search = q < 0 ? "" : path.slice(q);
+  return u.toString();
+}
+
+/**
+ * Opens the leg to the backend that owns the handshake, carrying the client's upgrade headers.
+ * Resolves when the backend accepted the upgrade; on refusal it writes the backend's answer to the
+ * client socket, destroys it and resolves undefined.
+ */
+export function openClientLeg(baseUrl: string, req: IncomingMessage, clientSocket: Duplex, opts: UpstreamSocketOptions): Promise<OpenedLeg | undefined> {
+  return new Promise((resolve) => {
+    const upstream = new WebSocket(upstreamUrl(baseUrl, req.url), offeredProtocols(req.headers), {
+      headers: authLegHeaders(req.headers, req.socket.remoteAddress) as Record<string, string>,
+      perMessageDeflate: false,
+      handshakeTimeout: opts.handshakeTimeoutMs,
+      maxPayload: opts.maxPayload,
+      followRedirects: false,
+    });
+    // Errors after open are handled by the session; this keeps a late one from crashing the process.
+    upstream.on("error", () => undefined);
+    const early: OpenedLeg["early"] = [];
+    const buffer = (data: WebSocket.RawData, isBinary: boolean): void => {
+      early.push({ data: data as Buffer, isBinary });
+    };
+    upstream.on("message", buffer);
+    let settled = false;
+    const onClientGone = (): void => {
+      if (settled) return;
+      settled = true;
+      upstream.terminate();
+      resolve(undefined);
+    };
+    clientSocket.once("close", onClientGone);
+    clientSocket.once("error", onClientGone);
+
+    upstream.once("unexpected-response", (_request, res) => {
+      if (settled) return;
+      settled = true;
+      clientSocket.off("close", onClientGone);
+      // Relay the refusal as the backend wrote it.
+      const head = [`HTTP/1.1 ${res.statusCode ?? 502} ${res.statusMessage ?? ""}`];
+      for (let i = 0; i < res.rawHeaders.length; i += 2) head.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+      clientSocket.write(head.join("\r\n") + "\r\n\r\n");
+      res.on("data", (chunk: Buffer) => clientSocket.write(chunk));
+      res.on("end", () => clientSocket.destroy());
+      res.on("error", () => clientSocket.destroy());
+      resolve(undefined);
+    });
+    upstream.once("error", () => {
+      if (settled) return;
+      settled = true;
+      clientSocket.off("close", onClientGone);
+      if (clientSocket.writable) clientSocket.end("HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      clientSocket.destroy();
+      resolve(undefined);
+    });
+    upstream.once("open", () => {
+      if (settled) {
+        upstream.terminate();
+        return;
+      }
+      settled = true;
+      clientSocket.off("close", onClientGone);
+      clientSocket.off("error", onClientGone);
+      resolve({ upstream, early, stopBuffering: () => upstream.off("message", buffer) });
+    });
+  });
+}
