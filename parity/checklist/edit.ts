@@ -1,0 +1,60 @@
+/**
+ * Programmatic checklist edits (used by `hanzonode parity promote|rollback`): change one entry, keep
+ * every comment and the rest of the layout, refuse a result that would not load, write atomically,
+ * and append the change to the audit log.
+ */
+import { readFile, rename, writeFile } from "node:fs/promises";
+import { isMap, parseDocument } from "yaml";
+import { appendAudit } from "./audit.js";
+import { parseChecklist } from "./load.js";
+import { phaseNames, type Route, type RouteEntry } from "./schema.js";
+
+export interface EditActor {
+  who: string;
+  why: string;
+  /** Where the audit log lives (default ./.hanzonode). */
+  stateDir?: string;
+}
+
+export interface EditResult {
+  target: string;
+  old: unknown;
+  new: unknown;
+  changed: boolean;
+}
+
+/**
+ * `target`: a method name or glob (-> methods.<target>), a phase name (phase1..phase4, later), or
+ * `default`. A bare route on an entry that is a map changes only its `route` and keeps the rest
+ * (fallback, compare rules); an object replaces the entry.
+ */
+export async function setRoute(file: string, target: string, route: Route | RouteEntry, actor: EditActor): Promise<EditResult> {
+  const text = await readFile(file, "utf8");
+  const doc = parseDocument(text);
+  const path: string[] = target === "default" ? ["default"] : (phaseNames as readonly string[]).includes(target) ? ["phases", target] : ["methods", target];
+  const existing = doc.getIn(path, true);
+  const old: unknown = doc.getIn(path) === undefined ? undefined : (doc.getIn(path) as { toJSON?: () => unknown })?.toJSON?.() ?? doc.getIn(path);
+  if (typeof route === "string" && isMap(existing)) doc.setIn([...path, "route"], route);
+  else doc.setIn(path, route);
+  const next = doc.toString();
+  const newValue: unknown = (() => {
+    const v = doc.getIn(path) as { toJSON?: () => unknown } | unknown;
+    return typeof v === "object" && v !== null && "toJSON" in v && typeof v.toJSON === "function" ? (v.toJSON as () => unknown)() : v;
+  })();
+  const result: EditResult = { target: path.join("."), old, new: newValue, changed: next !== text };
+  if (!result.changed) return result;
+  parseChecklist(next, file); // throws ChecklistError with the line: nothing is written
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, next, "utf8");
+  await rename(tmp, file);
+  await appendAudit(actor.stateDir ?? ".hanzonode", {
+    when: new Date().toISOString(),
+    who: actor.who,
+    why: actor.why,
+    file,
+    target: result.target,
+    old,
+    new: newValue,
+  });
+  return result;
+}

@@ -1,0 +1,128 @@
+/**
+ * The compiled, immutable routing table. A checklist change builds a new table and swaps the
+ * reference; a request reads one table from start to end, so in-flight requests finish where they
+ * started. Decisions are memoised per method name (safe: the table never changes).
+ */
+import picomatch from "picomatch";
+import { CONTRACT_METHOD_NAMES, isSideEffecting, methodPolicy } from "../../protocol/index.js";
+import type { Checklist, ChecklistEntry, CompareRules, PhaseName, Route } from "./schema.js";
+
+export type Backend = "legacy" | "hanzod";
+export type RouteKind = "legacy" | "hanzod" | "shadow" | "canary";
+
+export interface RouteDecision {
+  readonly kind: RouteKind;
+  /** Percent of connections sent to hanzod (canary only). */
+  readonly canaryPercent: number;
+  readonly fallback: boolean;
+  readonly isolated: boolean;
+  readonly compare: CompareRules | undefined;
+  /** Which checklist entry decided: `methods.<key>`, `phases.<phase>` or `default`. */
+  readonly source: string;
+}
+
+interface GlobRule {
+  key: string;
+  match: (m: string) => boolean;
+  specificity: number;
+  decision: RouteDecision;
+}
+
+function toDecision(entry: ChecklistEntry, source: string): RouteDecision {
+  const e = typeof entry === "string" ? { route: entry } : entry;
+  const route: Route = e.route;
+  const canary = route.startsWith("canary:");
+  return Object.freeze({
+    kind: (canary ? "canary" : route) as RouteKind,
+    canaryPercent: canary ? Number(route.slice(7)) : 0,
+    fallback: "fallback" in e && e.fallback === "legacy",
+    isolated: "shadow" in e && e.shadow === "isolated",
+    compare: "compare" in e ? e.compare : undefined,
+    source,
+  });
+}
+
+export function isGlob(key: string): boolean {
+  return /[*?[\]{}!]/.test(key);
+}
+
+/** Literal characters count most: `config.schema.*` beats `config.*` beats `*`. */
+function specificityOf(pattern: string): number {
+  return pattern.replace(/[*?[\]{}!]/g, "").length * 1000 + pattern.length;
+}
+
+export class RoutingTable {
+  readonly authOwner: Backend;
+  readonly nodeOwner: Backend;
+  readonly shadowQueueSize: number;
+  readonly noiseSampleRate: number;
+  /** True when any entry can send traffic to hanzod (otherwise the proxy never opens a hanzod leg). */
+  readonly usesHanzod: boolean;
+  private readonly exact = new Map<string, RouteDecision>();
+  private readonly globs: GlobRule[] = [];
+  private readonly phases = new Map<PhaseName, RouteDecision>();
+  private readonly fallbackDecision: RouteDecision;
+  private readonly memo = new Map<string, RouteDecision>();
+
+  constructor(readonly checklist: Readonly<Checklist>) {
+    this.authOwner = checklist.authOwner;
+    this.nodeOwner = checklist.nodeOwner;
+    this.shadowQueueSize = checklist.shadow.queueSize;
+    this.noiseSampleRate = checklist.shadow.noiseSampleRate;
+    for (const [key, entry] of Object.entries(checklist.methods)) {
+      const decision = toDecision(entry, `methods.${key}`);
+      if (isGlob(key)) this.globs.push({ key, match: picomatch(key, { dot: true }), specificity: specificityOf(key), decision });
+      else this.exact.set(key, decision);
+    }
+    // Stable sort keeps file order for equally specific globs.
+    this.globs.sort((a, b) => b.specificity - a.specificity);
+    for (const [phase, entry] of Object.entries(checklist.phases) as Array<[PhaseName, ChecklistEntry]>) {
+      this.phases.set(phase, toDecision(entry, `phases.${phase}`));
+    }
+    this.fallbackDecision = toDecision(checklist.default, "default");
+    const all = [this.fallbackDecision, ...this.exact.values(), ...this.globs.map((g) => g.decision), ...this.phases.values()];
+    this.usesHanzod = checklist.authOwner === "hanzod" || checklist.nodeOwner === "hanzod" || all.some((d) => d.kind !== "legacy");
+    Object.freeze(this.checklist);
+  }
+
+  /** exact > glob (most specific) > phase > default. */
+  decide(method: string): RouteDecision {
+    const hit = this.memo.get(method);
+    if (hit !== undefined) return hit;
+    const d = this.resolve(method);
+    // Unknown names are client input: bound the memo so a hostile client cannot grow it.
+    if (this.memo.size < 10_000) this.memo.set(method, d);
+    return d;
+  }
+
+  private resolve(method: string): RouteDecision {
+    const exact = this.exact.get(method);
+    if (exact !== undefined) return exact;
+    for (const g of this.globs) if (g.match(method)) return g.decision;
+    const phase = methodPolicy(method)?.phase;
+    if (phase !== undefined) {
+      const p = this.phases.get(phase);
+      if (p !== undefined) return p;
+    }
+    return this.fallbackDecision;
+  }
+
+  /**
+   * Side-effecting methods that this table would shadow without `shadow: isolated`, grouped by the
+   * entry responsible. Shadowing them against hanzod's real state would apply the effect twice.
+   */
+  unsafeShadows(): Map<string, string[]> {
+    const bad = new Map<string, string[]>();
+    const names = new Set<string>([...CONTRACT_METHOD_NAMES, ...this.exact.keys()]);
+    for (const m of names) {
+      const d = this.decide(m);
+      if (d.kind === "shadow" && !d.isolated && isSideEffecting(m)) {
+        const list = bad.get(d.source) ?? [];
+        list.push(m);
+        bad.set(d.source, list);
+      }
+    }
+    this.memo.clear();
+    return bad;
+  }
+}

@@ -1,0 +1,135 @@
+/** The checklist: validation with lines, precedence, side-effect refusal, edits with audit, hot reload. */
+import { afterEach, describe, expect, it } from "vitest";
+import { mkdtemp, readFile, rm, writeFile, copyFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ChecklistError, loadChecklist, parseChecklist, readAudit, setRoute, watchChecklist, type RoutingTable } from "../index.js";
+import { CHECKLIST_SCHEMA_PATH, renderChecklistJsonSchema } from "../write-json-schema.js";
+import { REPO_ROOT, methodsInPhase } from "../../../protocol/index.js";
+
+const SEED = join(REPO_ROOT, "parity", "checklist.yaml");
+const dirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), "checklist-"));
+  dirs.push(d);
+  return d;
+}
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+function errorOf(fn: () => unknown): ChecklistError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ChecklistError) return err;
+    throw err;
+  }
+  throw new Error("expected a ChecklistError");
+}
+
+describe("checklist", () => {
+  it("the seed loads and routes every contract method to legacy", async () => {
+    const t = await loadChecklist(SEED);
+    for (const m of methodsInPhase("phase3")) expect(t.decide(m).kind).toBe("legacy");
+    expect(t.decide("health").source).toBe("methods.health");
+    expect(t.decide("config.get").source).toBe("phases.phase2");
+    expect(t.decide("not.a.contract.method").source).toBe("default");
+  });
+
+  it("exact beats the most specific glob, which beats phase and default", () => {
+    const t = parseChecklist(
+      ["version: 1", "default: legacy", "phases: { phase2: hanzod }", "methods:", '  "config.*": hanzod', '  "config.schema*": legacy', "  config.get: hanzod", '  "*": legacy'].join("\n"),
+      "c.yaml",
+    );
+    expect(t.decide("config.get")).toMatchObject({ kind: "hanzod", source: "methods.config.get" });
+    expect(t.decide("config.schema.lookup")).toMatchObject({ kind: "legacy", source: "methods.config.schema*" });
+    expect(t.decide("config.openFile")).toMatchObject({ kind: "hanzod", source: "methods.config.*" });
+    expect(t.decide("sessions.list")).toMatchObject({ kind: "legacy", source: "methods.*" });
+  });
+
+  it("parses canary, fallback, isolated and compare rules", () => {
+    const t = parseChecklist(
+      ["version: 1", "methods:", '  system-presence: { route: "canary:25", fallback: legacy }', "  sessions.list: { route: shadow, shadow: isolated, compare: { ignore: [/ts] } }"].join("\n"),
+      "c.yaml",
+    );
+    expect(t.decide("system-presence")).toMatchObject({ kind: "canary", canaryPercent: 25, fallback: true });
+    expect(t.decide("sessions.list")).toMatchObject({ kind: "shadow", isolated: true, compare: { ignore: ["/ts"] } });
+  });
+
+  it("names the line of an invalid route", () => {
+    const err = errorOf(() => parseChecklist(["version: 1", "methods:", "  health: hanzod", "  status: shadw"].join("\n"), "c.yaml"));
+    expect(err.issues[0]).toMatchObject({ line: 4, path: "methods.status" });
+    expect(err.message).toMatch(/^c\.yaml:4: methods\.status: /);
+  });
+
+  it("names the line of a YAML syntax error and of an unknown key", () => {
+    expect(errorOf(() => parseChecklist("version: 1\nmethods:\n  health: [legacy\n", "c.yaml")).issues[0]?.line).toBeGreaterThan(0);
+    const err = errorOf(() => parseChecklist("version: 1\nshadow:\n  queueSize: 10\n  bogus: 1\n", "c.yaml"));
+    expect(err.issues[0]).toMatchObject({ line: 4, path: "shadow.bogus" });
+  });
+
+  it("refuses to shadow side-effecting methods unless isolated", () => {
+    const err = errorOf(() => parseChecklist("version: 1\nmethods:\n  health: shadow\n  config.set: shadow\n", "c.yaml"));
+    expect(err.issues).toHaveLength(1);
+    expect(err.issues[0]).toMatchObject({ line: 4, path: "methods.config.set" });
+    expect(err.message).toContain("shadow: isolated");
+    const phase = errorOf(() => parseChecklist("version: 1\nphases:\n  phase2: shadow\n", "c.yaml"));
+    expect(phase.issues[0]).toMatchObject({ line: 3, path: "phases.phase2" });
+    expect(parseChecklist("version: 1\nmethods:\n  config.set: { route: shadow, shadow: isolated }\n", "c.yaml").decide("config.set").isolated).toBe(true);
+  });
+
+  it("setRoute keeps comments, refuses invalid results and appends to the audit log", async () => {
+    const dir = await tempDir();
+    const file = join(dir, "checklist.yaml");
+    await copyFile(SEED, file);
+    const state = join(dir, "state");
+    const r = await setRoute(file, "status", "shadow", { who: "alice", why: "start shadowing", stateDir: state });
+    expect(r).toMatchObject({ target: "methods.status", old: undefined, new: "shadow", changed: true });
+    const text = await readFile(file, "utf8");
+    expect(text).toContain("# Seeded from fixtures/contract/phase-map.json");
+    expect(text).toContain("# 13: connect handshake");
+    expect((await loadChecklist(file)).decide("status").kind).toBe("shadow");
+    await setRoute(file, "phase1", "hanzod", { who: "bob", why: "promote", stateDir: state });
+    expect((await loadChecklist(file)).decide("system.info").kind).toBe("hanzod");
+    await expect(setRoute(file, "config.set", "shadow", { who: "eve", why: "oops", stateDir: state })).rejects.toBeInstanceOf(ChecklistError);
+    const audit = await readAudit(state);
+    expect(audit.map((a) => [a.who, a.target, a.old, a.new])).toEqual([
+      ["alice", "methods.status", undefined, "shadow"],
+      ["bob", "phases.phase1", "legacy", "hanzod"],
+    ]);
+    expect(audit[0]?.why).toBe("start shadowing");
+  });
+
+  it("the watcher applies a valid change and keeps the old table on an invalid one", async () => {
+    const dir = await tempDir();
+    const file = join(dir, "checklist.yaml");
+    await writeFile(file, "version: 1\nmethods:\n  health: legacy\n");
+    let current: RoutingTable = await loadChecklist(file);
+    const errors: ChecklistError[] = [];
+    const w = watchChecklist(file, await readFile(file, "utf8"), { onTable: (t) => (current = t), onError: (e) => errors.push(e) });
+    try {
+      await writeFile(file, "version: 1\nmethods:\n  health: hanzod\n");
+      await waitUntil(() => current.decide("health").kind === "hanzod");
+      await writeFile(file, "version: 1\nmethods:\n  health: nowhere\n");
+      await waitUntil(() => errors.length > 0);
+      expect(errors[0]?.issues[0]?.line).toBe(3);
+      expect(current.decide("health").kind).toBe("hanzod");
+    } finally {
+      w.close();
+    }
+  });
+
+  it("the committed JSON Schema matches the zod schema", () => {
+    expect(readFileSync(CHECKLIST_SCHEMA_PATH, "utf8")).toBe(renderChecklistJsonSchema());
+  });
+});
+
+async function waitUntil(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("condition not reached");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
