@@ -1,24 +1,46 @@
 /**
  * The comparator's contract, shared by replay (recorded vs live) and shadow diffing (legacy vs hanzod).
- * Rules are data (see rules in this folder), never code scattered in tests.
+ * Rules are data (see default-rules.ts in this folder), never code scattered in tests.
  */
 
 /** Path globs are JSON pointers with `*` (one segment) and `**` (any depth): "/ts", "/sessions/* /updatedAt", "/**\/durationMs". */
 export type PathGlob = string;
 
-export type VolatileDetector = "timestamp" | "duration" | "uuid" | "connId" | "version" | "nonce";
+/**
+ * Value detectors that replace volatile values by a typed placeholder before comparing.
+ * `tempPath` (absolute paths under the OS temp folder) was added after `nonce`; it keeps throwaway
+ * state folders of two gateways from reading as a difference.
+ */
+export type VolatileDetector = "timestamp" | "duration" | "uuid" | "connId" | "version" | "nonce" | "tempPath";
 
 export interface NormalizationRules {
-  /** Paths whose values are not compared at all. */
+  /** Paths whose values are not compared at all (neither value nor presence). */
   ignore?: PathGlob[];
   /** Arrays at these paths compare as multisets (order-insensitive). */
   unordered?: PathGlob[];
   /** Value detectors that replace volatile values by a placeholder before comparing (default: all). */
   volatile?: VolatileDetector[];
+  /**
+   * Paths (and everything below them) compared on JSON type and presence only, not value: runtime
+   * metrics such as event-loop delay or memory use, which must exist but never repeat.
+   */
+  shapeOnly?: PathGlob[];
+}
+
+/**
+ * A complete rule set: what applies to every payload plus what applies to one method's result or one
+ * event's payload. Layers (defaults, learned noise) merge with `mergeRuleSets`.
+ */
+export interface RuleSet {
+  global: NormalizationRules;
+  /** Keyed by method name; applies to the `payload` of that method's `res` frames. */
+  methods?: Record<string, NormalizationRules>;
+  /** Keyed by event name; applies to the `payload` of those event frames. */
+  events?: Record<string, NormalizationRules>;
 }
 
 export type DifferenceKind =
-  | "frame-kind" // req/res/event mismatch
+  | "frame-kind" // req/res/event mismatch, or a different event name
   | "id"
   | "ok" // one side ok, the other not
   | "error-code"
@@ -28,12 +50,21 @@ export type DifferenceKind =
   | "type" // different JSON types
   | "value" // different scalar values
   | "length" // arrays of different lengths
-  | "contract"; // actual violates the frozen contract
+  | "contract" // actual violates the frozen contract
+  | "close"; // the connection closed with another code, or closed when it should not (replay)
 
 export interface Difference {
   kind: DifferenceKind;
-  /** JSON pointer into the payload (or the frame, for frame-level kinds). */
+  /**
+   * JSON pointer. Frame-level kinds (frame-kind, id, ok, error-code, error-details-code) point into the
+   * frame (`/id`, `/error/code`); error shape differences point into the frame too (`/error/...`);
+   * payload differences point into the payload (`/sessions/0/key`); contract issues into the frame.
+   */
   path: string;
   expected?: unknown;
   actual?: unknown;
+  /** Human detail, e.g. the contract definition and ajv message for `contract`. */
+  note?: string;
+  /** For `contract`: the definition whose rule was broken (drift reports group by it). */
+  definition?: string;
 }

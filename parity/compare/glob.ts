@@ -1,0 +1,99 @@
+/**
+ * Path globs over JSON pointers, compiled once into a small NFA that the normaliser advances one key at
+ * a time while it walks a value. Walking costs one state step per node instead of one glob match per
+ * node per rule, and no path string is built unless a difference is reported.
+ */
+import type { PathGlob } from "./types.js";
+
+const ANY_ONE = "*";
+const ANY_DEPTH = "**";
+
+/** Each glob carries a bit saying which rule category (ignore, unordered, ...) it belongs to. */
+export interface TaggedGlob {
+  glob: PathGlob;
+  tag: number;
+}
+
+interface Compiled {
+  segments: string[];
+  tag: number;
+}
+
+/** Positions are encoded as `globIndex * STRIDE + segmentIndex`; STRIDE bounds glob depth. */
+const STRIDE = 256;
+
+export function parsePointerGlob(glob: PathGlob): string[] {
+  if (glob === "" || glob === "/") return [];
+  if (!glob.startsWith("/")) throw new Error(`path glob must be a JSON pointer starting with "/": ${glob}`);
+  return glob
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+}
+
+export function escapePointerSegment(key: string): string {
+  return key.includes("~") || key.includes("/") ? key.replace(/~/g, "~0").replace(/\//g, "~1") : key;
+}
+
+export class GlobMatcher {
+  private readonly globs: Compiled[];
+  /** States at the root, already closed over leading `**`. */
+  readonly root: readonly number[];
+  /** Tags whose globs match the root itself ("" or "/"). */
+  readonly rootTags: number;
+
+  constructor(globs: TaggedGlob[]) {
+    this.globs = globs.map((g) => {
+      const segments = parsePointerGlob(g.glob);
+      if (segments.length >= STRIDE) throw new Error(`path glob too deep: ${g.glob}`);
+      return { segments, tag: g.tag };
+    });
+    const start: number[] = [];
+    for (let i = 0; i < this.globs.length; i++) start.push(i * STRIDE);
+    this.root = this.close(start);
+    this.rootTags = this.tagsOf(this.root);
+  }
+
+  get empty(): boolean {
+    return this.globs.length === 0;
+  }
+
+  /** States after consuming one key (object key or array index as a string). */
+  step(states: readonly number[], key: string): number[] {
+    const out: number[] = [];
+    for (const s of states) {
+      const g = this.globs[Math.floor(s / STRIDE)];
+      if (!g) continue;
+      const pos = s % STRIDE;
+      const seg = g.segments[pos];
+      if (seg === undefined) continue;
+      if (seg === ANY_DEPTH) out.push(s);
+      else if (seg === ANY_ONE || seg === key) out.push(s + 1);
+    }
+    return out.length === 0 ? out : this.close(out);
+  }
+
+  /** Union of the tags of every glob that matches exactly at these states. */
+  tagsOf(states: readonly number[]): number {
+    let tags = 0;
+    for (const s of states) {
+      const g = this.globs[Math.floor(s / STRIDE)];
+      if (g && s % STRIDE === g.segments.length) tags |= g.tag;
+    }
+    return tags;
+  }
+
+  /** `**` also matches zero segments, so a state sitting on `**` implies the state after it. */
+  private close(states: number[]): number[] {
+    const seen = new Set<number>();
+    const stack = [...states];
+    while (stack.length > 0) {
+      const s = stack.pop() as number;
+      if (seen.has(s)) continue;
+      seen.add(s);
+      const g = this.globs[Math.floor(s / STRIDE)];
+      if (g && g.segments[s % STRIDE] === ANY_DEPTH) stack.push(s + 1);
+    }
+    return [...seen];
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The normaliser: turns a payload into the value that is actually compared. Ignored paths vanish,
+ * shape-only paths become type markers, volatile scalars become placeholders, unordered arrays are
+ * sorted canonically, and object keys come out sorted (so JSON.stringify of the result is canonical).
+ */
+import { GlobMatcher, type TaggedGlob } from "./glob.js";
+import { detectorMask, normalizeScalar } from "./volatile.js";
+import type { NormalizationRules, RuleSet } from "./types.js";
+
+const IGNORE = 1;
+const UNORDERED = 2;
+const SHAPE_ONLY = 4;
+
+export interface CompiledRules {
+  readonly source: NormalizationRules;
+  readonly matcher: GlobMatcher;
+  readonly mask: number;
+}
+
+const compiledCache = new WeakMap<NormalizationRules, CompiledRules>();
+
+/** Compiles once per rules object (cached by identity), so callers may pass the same rules every call. */
+export function compileRules(rules: NormalizationRules | CompiledRules): CompiledRules {
+  if (isCompiled(rules)) return rules;
+  let c = compiledCache.get(rules);
+  if (!c) {
+    const globs: TaggedGlob[] = [
+      ...(rules.ignore ?? []).map((glob) => ({ glob, tag: IGNORE })),
+      ...(rules.unordered ?? []).map((glob) => ({ glob, tag: UNORDERED })),
+      ...(rules.shapeOnly ?? []).map((glob) => ({ glob, tag: SHAPE_ONLY })),
+    ];
+    c = { source: rules, matcher: new GlobMatcher(globs), mask: detectorMask(rules.volatile) };
+    compiledCache.set(rules, c);
+  }
+  return c;
+}
+
+function isCompiled(r: NormalizationRules | CompiledRules): r is CompiledRules {
+  return (r as CompiledRules).matcher instanceof GlobMatcher;
+}
+
+function uniq<T>(a: T[] | undefined, b: T[] | undefined): T[] | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return [...new Set([...a, ...b])];
+}
+
+/** Union of two rule layers. `volatile` unions too; an explicit `[]` on both sides stays `[]`. */
+export function mergeRules(a: NormalizationRules, b: NormalizationRules): NormalizationRules {
+  const out: NormalizationRules = {};
+  const ignore = uniq(a.ignore, b.ignore);
+  const unordered = uniq(a.unordered, b.unordered);
+  const shapeOnly = uniq(a.shapeOnly, b.shapeOnly);
+  const volatile = a.volatile === undefined || b.volatile === undefined ? undefined : uniq(a.volatile, b.volatile);
+  if (ignore) out.ignore = ignore;
+  if (unordered) out.unordered = unordered;
+  if (shapeOnly) out.shapeOnly = shapeOnly;
+  if (volatile) out.volatile = volatile;
+  return out;
+}
+
+function mergeMaps(a: Record<string, NormalizationRules> | undefined, b: Record<string, NormalizationRules> | undefined): Record<string, NormalizationRules> {
+  const out: Record<string, NormalizationRules> = { ...a };
+  for (const [k, v] of Object.entries(b ?? {})) out[k] = out[k] ? mergeRules(out[k], v) : v;
+  return out;
+}
+
+/** Layers rule sets (e.g. defaults + learned noise); later layers add to earlier ones. */
+export function mergeRuleSets(...sets: RuleSet[]): RuleSet {
+  return sets.reduce<RuleSet>(
+    (acc, s) => ({ global: mergeRules(acc.global, s.global), methods: mergeMaps(acc.methods, s.methods), events: mergeMaps(acc.events, s.events) }),
+    { global: {}, methods: {}, events: {} },
+  );
+}
+
+const resolvedCache = new WeakMap<RuleSet, Map<string, CompiledRules>>();
+
+/** Compiled rules for one method's result (`{method}`) or one event's payload (`{event}`), cached per rule set. */
+export function rulesFor(set: RuleSet, target: { method?: string; event?: string }): CompiledRules {
+  let perSet = resolvedCache.get(set);
+  if (!perSet) {
+    perSet = new Map();
+    resolvedCache.set(set, perSet);
+  }
+  const key = target.method !== undefined ? `m:${target.method}` : target.event !== undefined ? `e:${target.event}` : "";
+  let c = perSet.get(key);
+  if (!c) {
+    const specific = target.method !== undefined ? set.methods?.[target.method] : target.event !== undefined ? set.events?.[target.event] : undefined;
+    c = compileRules(specific ? mergeRules(set.global, specific) : set.global);
+    perSet.set(key, c);
+  }
+  return c;
+}
+
+/** Type marker used for shape-only values. */
+export function typeMarker(value: unknown): string {
+  return `<${value === null ? "null" : Array.isArray(value) ? "array" : typeof value}>`;
+}
+
+const IGNORED: unique symbol = Symbol("ignored");
+
+export function normalize(value: unknown, rules: NormalizationRules | CompiledRules): unknown {
+  const c = compileRules(rules);
+  if (c.matcher.rootTags & IGNORE) return undefined;
+  const out = walk(value, undefined, c.matcher.root, c.matcher.rootTags, c);
+  return out === IGNORED ? undefined : out;
+}
+
+function walk(value: unknown, key: string | undefined, states: readonly number[], tags: number, c: CompiledRules): unknown {
+  if (tags & SHAPE_ONLY) return shapeOf(value);
+  if (value === null || typeof value !== "object") {
+    if (value === undefined || typeof value === "function" || typeof value === "symbol" || typeof value === "bigint") return value;
+    return normalizeScalar(value as string | number | boolean | null, key, c.mask);
+  }
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < value.length; i++) {
+      const idx = String(i);
+      const next = states.length ? c.matcher.step(states, idx) : states;
+      const t = next.length ? c.matcher.tagsOf(next) : 0;
+      if (t & IGNORE) continue;
+      out.push(walk(value[i], undefined, next, t, c));
+    }
+    if (tags & UNORDERED) return sortCanonically(out);
+    return out;
+  }
+  const obj = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(obj).sort()) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    const next = states.length ? c.matcher.step(states, k) : states;
+    const t = next.length ? c.matcher.tagsOf(next) : 0;
+    if (t & IGNORE) continue;
+    out[k] = walk(v, k, next, t, c);
+  }
+  return out;
+}
+
+/** Shape-only: keep structure (keys, array lengths) and replace every scalar by its type marker. */
+function shapeOf(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return typeMarker(value);
+  if (Array.isArray(value)) return value.map(shapeOf);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value).sort()) out[k] = shapeOf((value as Record<string, unknown>)[k]);
+  return out;
+}
+
+function sortCanonically(items: unknown[]): unknown[] {
+  const keyed = items.map((v) => ({ v, k: JSON.stringify(v) ?? "" }));
+  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  return keyed.map((e) => e.v);
+}
