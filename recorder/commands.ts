@@ -1,4 +1,84 @@
-/** `hanzonode` subcommands contributed by recorder/. */
+/** `hanzonode` subcommands contributed by recorder/: `record` (proxy + FixtureWriter) and `replay`. */
+import { readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { CliCommand } from "../cli/command.js";
+import { startProxy } from "../proxy/index.js";
+import { FixtureWriter } from "./fixture-writer.js";
+import { replayFixtures } from "./replay.js";
+import { formatDrift, formatResultLine, formatSummary } from "./report-format.js";
 
-export const recorderCommands: CliCommand[] = [];
+/** Files and folders (their *.jsonl, sorted) as a flat file list. */
+export function expandFixturePaths(paths: string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    const abs = resolve(p);
+    if (statSync(abs).isDirectory()) {
+      for (const f of readdirSync(abs).filter((n) => n.endsWith(".jsonl")).sort()) out.push(join(abs, f));
+    } else out.push(abs);
+  }
+  return out;
+}
+
+const record: CliCommand = {
+  command: "record",
+  describe: "Relay clients to a legacy gateway and record every connection as a JSONL fixture",
+  builder: (y) =>
+    y
+      .option("listen", { type: "number", demandOption: true, describe: "port to listen on (0 = any free port)" })
+      .option("legacy", { type: "string", demandOption: true, describe: "ws://host:port of the legacy gateway" })
+      .option("out", { type: "string", demandOption: true, describe: "folder for the fixture files (one per connection)" })
+      .option("token", { type: "string", describe: "the gateway's shared token, so fixtures mark it for replay (never written)" })
+      .option("host", { type: "string", default: "127.0.0.1", describe: "address to listen on" })
+      .example("$0 record --listen 18790 --legacy ws://127.0.0.1:18789 --out fixtures/new", "record through port 18790"),
+  handler: async (argv) => {
+    const token = argv.token as string | undefined;
+    const writer = new FixtureWriter({
+      outDir: resolve(argv.out as string),
+      ...(token ? { gatewayToken: token } : {}),
+      onError: (id, err) => process.stderr.write(`recording of connection ${id} stopped: ${err.message}\n`),
+    });
+    const proxy = await startProxy({ listenHost: argv.host as string, listenPort: argv.listen as number, legacyUrl: argv.legacy as string, tap: writer, logLevel: "warn" });
+    process.stdout.write(`recording ${proxy.url} -> ${String(argv.legacy)} into ${resolve(argv.out as string)} (Ctrl-C to stop)\n`);
+    await new Promise<void>((done) => {
+      const stop = (): void => void proxy.close().then(done);
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+    process.stdout.write(`wrote ${writer.files().length} fixture(s)\n`);
+  },
+};
+
+const replay: CliCommand = {
+  command: "replay [fixtures..]",
+  describe: "Replay recorded fixtures against a target and compare the answers (exit 1 on any difference)",
+  builder: (y) =>
+    y
+      .positional("fixtures", { type: "string", array: true, default: ["fixtures/recorded"], describe: "fixture files or folders" })
+      .option("target", { type: "string", demandOption: true, describe: "ws://host:port of the runtime to test" })
+      .option("token", { type: "string", demandOption: true, describe: "the target's shared token" })
+      .option("json", { type: "boolean", default: false, describe: "print one JSON report instead of lines" })
+      .option("check-contract", { type: "boolean", default: false, describe: "also report every frame the target sends that the frozen contract does not allow" })
+      .option("timeout", { type: "number", default: 15000, describe: "ms to wait for each answer" })
+      .example("$0 replay --target ws://127.0.0.1:18789 --token T fixtures/recorded", "replay the whole suite"),
+  handler: async (argv) => {
+    const files = expandFixturePaths(argv.fixtures as string[]);
+    const json = argv.json === true;
+    const checkContract = argv["check-contract"] === true;
+    const report = await replayFixtures({
+      target: argv.target as string,
+      token: argv.token as string,
+      files,
+      checkContract,
+      answerTimeoutMs: argv.timeout as number,
+      onResult: json ? undefined : (r, i, n) => process.stdout.write(formatResultLine(r, i, n) + "\n"),
+    });
+    if (json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    else {
+      process.stdout.write(formatSummary(report) + "\n");
+      if (checkContract) process.stdout.write(formatDrift(report.drift) + "\n");
+    }
+    process.exitCode = report.ok ? 0 : 1;
+  },
+};
+
+export const recorderCommands: CliCommand[] = [record, replay];

@@ -43,6 +43,7 @@ export class FixtureWriter implements FrameTap {
   private readonly open_ = new Set<ConnectionFixture>();
   private readonly written: string[] = [];
   private closed = false;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly opts: FixtureWriterOptions) {
     mkdirSync(opts.outDir, { recursive: true });
@@ -65,9 +66,30 @@ export class FixtureWriter implements FrameTap {
     else {
       this.written.push(file);
       this.open_.add(conn);
-      conn.onDone = () => this.open_.delete(conn);
+      conn.onDone = () => {
+        this.open_.delete(conn);
+        if (this.open_.size === 0) for (const w of this.idleWaiters.splice(0)) w();
+      };
     }
     return conn;
+  }
+
+  /** Connections still being recorded. */
+  get openConnections(): number {
+    return this.open_.size;
+  }
+
+  /** Resolves true once every connection has closed (false at the deadline): lets a caller stop cleanly. */
+  async idle(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.open_.size > 0) {
+      if (Date.now() >= deadline) return false;
+      await new Promise<void>((resolve) => {
+        this.idleWaiters.push(resolve);
+        setTimeout(resolve, Math.max(0, deadline - Date.now())).unref();
+      });
+    }
+    return true;
   }
 
   async close(): Promise<void> {
