@@ -24,11 +24,24 @@ export interface ProxyOptions {
   /** A pino logger to use; default: JSON to stderr at HANZONODE_LOG_LEVEL or `logLevel` (default info). */
   logger?: Logger;
   logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /**
+   * The legacy's shared token, used only when hanzod owns auth: the proxy's leg to legacy then takes the
+   * legacy's reserved loopback `gateway-client`/`backend` path with hanzod's granted scopes.
+   */
+  legacyToken?: string;
+  /** A hanzod with throwaway state that receives `shadow: isolated` copies; without it those are not copied. */
+  hanzodIsolatedUrl?: string;
+  /** How long the circuit to hanzod stays open before a half-open probe (default 2000 ms). */
+  breakerOpenMs?: number;
+  /** How long a shadow copy or noise probe may wait for its answer (default 15000 ms). */
+  shadowTimeoutMs?: number;
 }
 
 export interface RunningProxy {
   port: number;
   url: string;
   adminPort?: number;
+  /** http://host:adminPort/metrics when the admin port is on. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 /**
  * The proxy's front door: one HTTP server whose plain requests go to the legacy gateway and whose
- * WebSocket upgrades become ClientSessions, plus the admin port.
+ * WebSocket upgrades become ClientSessions routed by the live checklist, plus the admin port.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -8,18 +8,72 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import type { ProxyOptions, RunningProxy } from "./api.js";
 import { startAdminServer } from "./admin.js";
+import { CircuitBreaker } from "./breaker.js";
+import type { ProxyContext } from "./context.js";
+import { plainAddress } from "./forwarded.js";
 import { createHttpRelay, httpOrigin } from "./http-relay.js";
 import { HANDSHAKE_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS, MAX_BUFFERED_BYTES, MAX_PAYLOAD_BYTES } from "./limits.js";
 import { createLogger } from "./log.js";
 import { ProxyMetrics } from "./metrics.js";
+import { IdempotencyStickiness } from "./routing.js";
 import { ClientSession } from "./session.js";
+import { ShadowQueue } from "./shadow-queue.js";
 import { openClientLeg } from "./upgrade.js";
-import { plainAddress } from "./forwarded.js";
+import { allLegacyTable, loadChecklistSync, watchChecklist, type ChecklistWatcher, type RoutingTable } from "../parity/checklist/index.js";
+import { readFileSync } from "node:fs";
+
+const BREAKER_STATE = { closed: 0, "half-open": 1, open: 2 } as const;
 
 export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const host = opts.listenHost ?? "127.0.0.1";
   const log = opts.logger ?? createLogger(opts.logLevel);
   const metrics = new ProxyMetrics();
+
+  // The checklist: refused at start when invalid (the caller sees the line); on reload the old stays.
+  let table: RoutingTable = opts.checklistPath !== undefined ? loadChecklistSync(opts.checklistPath) : allLegacyTable();
+  let watcher: ChecklistWatcher | undefined;
+  if (opts.checklistPath !== undefined) {
+    const file = opts.checklistPath;
+    watcher = watchChecklist(file, readFileSync(file, "utf8"), {
+      onTable: (t) => {
+        table = t;
+        metrics.checklistReloads.inc({ result: "applied" });
+        log.info({ file }, "checklist reloaded");
+      },
+      onError: (err) => {
+        metrics.checklistReloads.inc({ result: "refused" });
+        log.error({ file, issues: err.issues }, `checklist refused, previous routing stays active:\n${err.message}`);
+      },
+    });
+  }
+
+  metrics.upstreamUp.set({ backend: "legacy" }, 1);
+  const breaker = new CircuitBreaker(1, opts.breakerOpenMs ?? 2000, (s) => {
+    metrics.breakerState.set({ backend: "hanzod" }, BREAKER_STATE[s]);
+    metrics.upstreamUp.set({ backend: "hanzod" }, s === "closed" ? 1 : 0);
+    log.warn({ backend: "hanzod", state: s }, "circuit breaker");
+  });
+  if (opts.hanzodUrl !== undefined) metrics.upstreamUp.set({ backend: "hanzod" }, 1);
+
+
+  const ctx: ProxyContext = {
+    table: () => table,
+    metrics,
+    log,
+    sink: opts.shadowSink,
+    shadowQueue: new ShadowQueue(() => opts.shadowSink, () => table.shadowQueueSize, metrics),
+    stickiness: new IdempotencyStickiness(),
+    hanzodBreaker: breaker,
+    legacyUrl: opts.legacyUrl,
+    hanzodUrl: opts.hanzodUrl,
+    hanzodIsolatedUrl: opts.hanzodIsolatedUrl,
+    hanzodToken: opts.hanzodToken,
+    legacyToken: opts.legacyToken,
+    maxBufferedBytes: MAX_BUFFERED_BYTES,
+    internalTimeoutMs: opts.shadowTimeoutMs ?? 15_000,
+    random: Math.random,
+  };
+
   const http = createHttpRelay(httpOrigin(opts.legacyUrl), log);
   const sessions = new Set<ClientSession>();
   const selectedProtocol = new WeakMap<IncomingMessage, string>();
@@ -35,19 +89,22 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
 
   const onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     socket.on("error", () => undefined);
-    const leg = await openClientLeg(opts.legacyUrl, req, socket, { handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS, maxPayload: 0 });
+    // The auth owner is fixed per connection at upgrade time: its challenge is the one the client signs.
+    const authBackend = table.authOwner === "hanzod" && opts.hanzodUrl !== undefined ? "hanzod" : "legacy";
+    const authUrl = authBackend === "hanzod" ? opts.hanzodUrl! : opts.legacyUrl;
+    const leg = await openClientLeg(authUrl, req, socket, { handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS, maxPayload: 0 });
     if (leg === undefined) return;
     if (leg.upstream.protocol) selectedProtocol.set(req, leg.upstream.protocol);
     wss.handleUpgrade(req, socket, head, (client) => {
-      const connectionId = `c${++nextConnection}`;
-      const tap = opts.tap?.open({
-        connectionId,
+      const meta = {
+        connectionId: `c${++nextConnection}`,
         clientAddress: plainAddress(req.socket.remoteAddress),
         path: req.url ?? "/",
         headers: req.headers,
         openedAt: Date.now(),
-      });
-      const session = new ClientSession(connectionId, client, leg.upstream, "legacy", tap, { metrics, log, maxBufferedBytes: MAX_BUFFERED_BYTES }, (s) => {
+      };
+      const tap = opts.tap?.open(meta);
+      const session = new ClientSession(meta, client, leg.upstream, authBackend, tap, ctx, (s) => {
         sessions.delete(s);
         metrics.openConnections.set(sessions.size);
       });
@@ -77,13 +134,25 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   }, KEEPALIVE_INTERVAL_MS);
   keepalive.unref();
 
-  const admin = opts.adminPort !== undefined ? await startAdminServer(host, opts.adminPort, metrics, () => ({ ok: true, connections: sessions.size })) : undefined;
-  log.info({ port, legacy: opts.legacyUrl, admin: admin?.port }, "proxy listening");
+  const admin =
+    opts.adminPort !== undefined
+      ? await startAdminServer(host, opts.adminPort, metrics, () => ({
+          ok: true,
+          connections: sessions.size,
+          upstreams: { legacy: opts.legacyUrl, hanzod: opts.hanzodUrl ?? null },
+          hanzodCircuit: opts.hanzodUrl !== undefined ? breaker.current : null,
+          shadowQueueDepth: ctx.shadowQueue.depth,
+          checklist: opts.checklistPath ?? null,
+          authOwner: table.authOwner,
+        }))
+      : undefined;
+  log.info({ port, legacy: opts.legacyUrl, hanzod: opts.hanzodUrl, admin: admin?.port, checklist: opts.checklistPath }, "proxy listening");
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       clearInterval(keepalive);
+      watcher?.close();
       for (const s of [...sessions]) s.shutdown(1001, "proxy shutting down");
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
@@ -96,5 +165,5 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     return closing;
   };
 
-  return { port, url: `ws://${host}:${port}`, adminPort: admin?.port, close };
+  return { port, url: `ws://${host}:${port}`, adminPort: admin?.port, metricsUrl: admin ? `http://${host}:${admin.port}/metrics` : undefined, close };
 }
