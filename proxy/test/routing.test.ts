@@ -1,0 +1,96 @@
+/** Per-method routing through the proxy with the real legacy gateway and a real hanzod behind it. */
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startProxy, type RunningProxy } from "../index.js";
+import { connectClient, waitFor, type Frame } from "./ws-client.js";
+import { CollectingSink, HANZOD_TOKEN, checklistFile, metricValue, startTestHanzod, type TestHanzod } from "./support.js";
+
+const legacy = inject("legacy");
+
+describe("routing with legacy owning auth", () => {
+  let hanzod: TestHanzod;
+  let proxy: RunningProxy;
+  const sink = new CollectingSink();
+  const file = checklistFile(["version: 1", "methods:", "  health: hanzod", "  status: shadow", "  system-presence: { route: hanzod, fallback: legacy }"].join("\n"));
+
+  beforeAll(async () => {
+    hanzod = await startTestHanzod();
+    proxy = await startProxy({
+      listenPort: 0,
+      adminPort: 0,
+      legacyUrl: legacy.url,
+      hanzodUrl: hanzod.url,
+      hanzodToken: HANZOD_TOKEN,
+      checklistPath: file.path,
+      shadowSink: sink,
+      logLevel: "silent",
+    });
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await hanzod.close();
+    file.dispose();
+  });
+
+  it("health routed to hanzod is answered by hanzod, and the metrics say so", async () => {
+    const before = await metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method: "health", backend: "hanzod", outcome: "ok" });
+    const c = await connectClient(proxy.url, { token: legacy.token });
+    const h = await c.call("health");
+    expect(h.ok).toBe(true);
+    expect(h.payload.answeredBy).toBe("hanzod");
+    // config.get stays on legacy (phase default): the same connection talks to both backends.
+    const cfg = await c.call("config.get", {});
+    expect(cfg.ok).toBe(true);
+    expect(cfg.payload.answeredBy).toBeUndefined();
+    expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method: "health", backend: "hanzod", outcome: "ok" })).toBe(before + 1);
+    await c.close();
+  });
+
+  it("status in shadow gives the client the legacy answer and the comparison reaches the sink", async () => {
+    const c = await connectClient(proxy.url, { token: legacy.token });
+    const s = await c.call("status");
+    expect(s.ok).toBe(true);
+    expect(s.payload.answeredBy).toBeUndefined();
+    const obs = await waitFor(() => sink.observations.find((o) => o.kind === "shadow" && o.method === "status" && o.requestId === s.id), 15_000, "shadow observation");
+    expect(obs.expected.ok).toBe(true);
+    expect("failed" in obs.actual).toBe(false);
+    expect((obs.actual as { payload: { answeredBy?: string } }).payload.answeredBy).toBe("hanzod");
+    expect(sink.latencies.some((l) => l.method === "status" && l.backend === "legacy")).toBe(true);
+    await c.close();
+  });
+
+  it("refuses a checklist that shadows a side-effecting method, naming the line", async () => {
+    const bad = checklistFile("version: 1\nmethods:\n  config.set: shadow\n");
+    try {
+      await expect(startProxy({ listenPort: 0, legacyUrl: legacy.url, checklistPath: bad.path, logLevel: "silent" })).rejects.toThrow(/checklist\.yaml:3: methods\.config\.set: shadows side-effecting/);
+    } finally {
+      bad.dispose();
+    }
+  });
+
+  it("flipping health hanzod -> legacy -> hanzod mid-traffic: no failed call, no drop, gap-free seq", async () => {
+    const c = await connectClient(proxy.url, { token: legacy.token });
+    const answers: Frame[] = [];
+    let stop = false;
+    const loop = (async () => {
+      while (!stop) {
+        answers.push(await c.call("health"));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const byHanzod = (): number => answers.filter((a) => a.payload?.answeredBy === "hanzod").length;
+    const byLegacy = (): number => answers.filter((a) => a.ok && a.payload?.answeredBy === undefined).length;
+    await waitFor(() => byHanzod() >= 5, 20_000, "answers from hanzod");
+    file.write(["version: 1", "methods:", "  health: legacy", "  status: shadow"].join("\n"));
+    await waitFor(() => byLegacy() >= 5, 20_000, "answers from legacy after the flip");
+    const hanzodBefore = byHanzod();
+    file.write(["version: 1", "methods:", "  health: hanzod", "  status: shadow"].join("\n"));
+    await waitFor(() => byHanzod() >= hanzodBefore + 5, 20_000, "answers from hanzod after the flip back");
+    stop = true;
+    await loop;
+    expect(answers.filter((a) => !a.ok)).toEqual([]);
+    expect(c.ws.readyState).toBe(c.ws.OPEN);
+    const seqs = c.events.map((e) => e.seq).filter((s): s is number => typeof s === "number");
+    seqs.forEach((s, i) => expect(s).toBe((seqs[0] ?? 1) + i));
+    await c.close();
+  });
+});

@@ -1,0 +1,119 @@
+/** Test support: real hanzod instances (in-process or as a killable child), checklist files, a sink. */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync, renameSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect } from "node:net";
+import { startHanzod, type HanzodHandle } from "../../hanzod/index.js";
+import { freePort } from "../../scripts/legacy/index.js";
+import { REPO_ROOT } from "../../protocol/index.js";
+import type { ShadowEventObservation, ShadowObservation, ShadowSink } from "../../parity/shadow-sink.js";
+
+export const HANZOD_TOKEN = "proxy-test-hanzod-token";
+/** Every hanzod answer to these methods carries the marker, so a test can tell who answered. */
+export const MARK = { health: { "/answeredBy": "hanzod" }, status: { "/answeredBy": "hanzod" } };
+
+export interface TestHanzod {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startTestHanzod(extra: { tickIntervalMs?: number } = {}): Promise<TestHanzod> {
+  const stateDir = mkdtempSync(join(tmpdir(), "proxy-hanzod-"));
+  const h: HanzodHandle = await startHanzod({
+    port: 0,
+    auth: { mode: "token", token: HANZOD_TOKEN },
+    stateDir,
+    trustedProxies: ["127.0.0.1", "::1"],
+    logger: false,
+    testInject: MARK,
+    ...extra,
+  });
+  return {
+    url: h.url,
+    close: async () => {
+      await h.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** hanzod as its own process, so a test can SIGKILL it mid-traffic. */
+export async function spawnHanzod(): Promise<{ url: string; child: ChildProcess; kill(): Promise<void> }> {
+  const port = await freePort();
+  const stateDir = mkdtempSync(join(tmpdir(), "proxy-hanzod-proc-"));
+  const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "hanzod", "cli.ts"), "--port", String(port), "--host", "127.0.0.1", "--auth", "token", "--token", HANZOD_TOKEN, "--trusted-proxy", "127.0.0.1", "--state-dir", stateDir], {
+    cwd: REPO_ROOT,
+    detached: true,
+    stdio: "ignore",
+    env: { ...process.env, HANZOD_TEST_SWITCHES: "1", HANZOD_TEST_INJECT: JSON.stringify(MARK), HANZOD_LOG_LEVEL: "silent" },
+  });
+  const deadline = Date.now() + 60_000;
+  while (!(await canConnect(port))) {
+    if (Date.now() > deadline) throw new Error("hanzod child did not listen within 60 s");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    child,
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const gone = new Promise((r) => child.once("exit", r));
+        // Its own process group (detached): SIGKILL the group by PID, tsx's child included.
+        process.kill(-child.pid!, "SIGKILL");
+        await gone;
+      }
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, "127.0.0.1");
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
+export function checklistFile(body: string): { path: string; write(body: string): void; dispose(): void } {
+  const dir = mkdtempSync(join(tmpdir(), "proxy-checklist-"));
+  const path = join(dir, "checklist.yaml");
+  const write = (b: string): void => {
+    // Write-then-rename, as editors do: the watcher must see whole files only.
+    writeFileSync(`${path}.tmp`, b);
+    renameSync(`${path}.tmp`, path);
+  };
+  write(body);
+  return { path, write, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export class CollectingSink implements ShadowSink {
+  readonly observations: ShadowObservation[] = [];
+  readonly events: ShadowEventObservation[] = [];
+  readonly latencies: Array<{ method: string; backend: string; ok: boolean }> = [];
+  submit(o: ShadowObservation): void {
+    this.observations.push(o);
+  }
+  submitEvent(o: ShadowEventObservation): void {
+    this.events.push(o);
+  }
+  recordLatency(method: string, backend: "legacy" | "hanzod", _latencyMs: number, ok: boolean): void {
+    this.latencies.push({ method, backend, ok });
+  }
+  async close(): Promise<void> {}
+}
+
+export async function metricValue(adminPort: number, name: string, labels: Record<string, string>): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  let total = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(name + "{")) continue;
+    if (want.every((w) => line.includes(w))) total += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return total;
+}
