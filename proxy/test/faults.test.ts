@@ -1,0 +1,84 @@
+/** Faults and event merging: hanzod killed mid-traffic, and seq renumbering over two legs. */
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startProxy, type RunningProxy } from "../index.js";
+import { connectClient, waitFor, type Frame } from "./ws-client.js";
+import { CollectingSink, HANZOD_TOKEN, checklistFile, spawnHanzod, startTestHanzod, type TestHanzod } from "./support.js";
+
+const legacy = inject("legacy");
+
+describe("killing hanzod mid-traffic", () => {
+  let hanzod: Awaited<ReturnType<typeof spawnHanzod>>;
+  let proxy: RunningProxy;
+  const sink = new CollectingSink();
+  const file = checklistFile(["version: 1", "methods:", "  health: { route: hanzod, fallback: legacy }", "  status: shadow"].join("\n"));
+
+  beforeAll(async () => {
+    hanzod = await spawnHanzod();
+    proxy = await startProxy({ listenPort: 0, legacyUrl: legacy.url, hanzodUrl: hanzod.url, hanzodToken: HANZOD_TOKEN, checklistPath: file.path, shadowSink: sink, logLevel: "silent" });
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await hanzod.kill();
+    file.dispose();
+  });
+
+  it("shadowed methods see no failure; fallback methods answer from legacy within 1 s", async () => {
+    const c = await connectClient(proxy.url, { token: legacy.token });
+    const health: Array<{ f: Frame; at: number }> = [];
+    const status: Frame[] = [];
+    let stop = false;
+    const loop = (async () => {
+      while (!stop) {
+        const [h, s] = await Promise.all([c.call("health"), c.call("status")]);
+        health.push({ f: h, at: Date.now() });
+        status.push(s);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    await waitFor(() => health.filter((h) => h.f.payload?.answeredBy === "hanzod").length >= 5, 30_000, "health from hanzod");
+    await waitFor(() => sink.observations.some((o) => o.method === "status" && !("failed" in o.actual)), 30_000, "a shadow comparison");
+    const killedAt = Date.now();
+    await hanzod.kill();
+    const firstLegacy = await waitFor(() => health.find((h) => h.at >= killedAt && h.f.ok && h.f.payload?.answeredBy === undefined), 10_000, "health from legacy after the kill");
+    const afterKill = health.length;
+    await waitFor(() => health.length >= afterKill + 10, 20_000, "more health calls");
+    stop = true;
+    await loop;
+    expect(firstLegacy.at - killedAt).toBeLessThan(1000);
+    expect(health.filter((h) => !h.f.ok).map((h) => h.f.error)).toEqual([]);
+    expect(status.filter((s) => !s.ok).map((s) => s.error)).toEqual([]);
+    expect(status.every((s) => s.payload?.answeredBy === undefined)).toBe(true);
+    expect(c.ws.readyState).toBe(c.ws.OPEN);
+    await c.close();
+  });
+});
+
+describe("events from two legs", () => {
+  let hanzod: TestHanzod;
+  let proxy: RunningProxy;
+  const file = checklistFile(["version: 1", "authOwner: hanzod", "default: hanzod", "methods:", "  health: legacy"].join("\n"));
+
+  beforeAll(async () => {
+    hanzod = await startTestHanzod({ tickIntervalMs: 100 });
+    proxy = await startProxy({ listenPort: 0, legacyUrl: legacy.url, legacyToken: legacy.token, hanzodUrl: hanzod.url, hanzodToken: HANZOD_TOKEN, checklistPath: file.path, logLevel: "silent" });
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await hanzod.close();
+    file.dispose();
+  });
+
+  it("with hanzod owning auth: ticks from hanzod only, one gap-free seq, legacy answers health over its backend leg", async () => {
+    const c = await connectClient(proxy.url, { token: HANZOD_TOKEN });
+    expect(c.hello.ok).toBe(true);
+    const h = await c.call("health");
+    expect(h.ok).toBe(true);
+    expect(h.payload.answeredBy).toBeUndefined();
+    const s = await c.call("status");
+    expect(s.payload.answeredBy).toBe("hanzod");
+    await waitFor(() => c.events.filter((e) => e.event === "tick").length >= 10, 20_000, "ticks");
+    const seqs = c.events.map((e) => e.seq).filter((x): x is number => typeof x === "number");
+    seqs.forEach((x, i) => expect(x).toBe((seqs[0] ?? 1) + i));
+    await c.close();
+  });
+});
