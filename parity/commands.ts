@@ -1,4 +1,202 @@
-/** `hanzonode` subcommands contributed by parity/. */
+/** `hanzonode parity ...`: report, learn, promote, rollback. Logic lives in report/, noise/, gates/. */
+import type { Argv } from "yargs";
 import type { CliCommand } from "../cli/command.js";
+import { DEFAULT_RULES } from "./compare/index.js";
+import { ChecklistError } from "./checklist/index.js";
+import { checklistPathFrom, parseSince, phaseName, stateDirFrom, storePathFrom } from "./cli-options.js";
+import { promote, rollback, type PromoteOutcome, type PromotionScope } from "./gates/promote.js";
+import { NoiseModel } from "./noise/model.js";
+import { learnFromFixtures } from "./noise/offline.js";
+import { suggestedRulesYaml } from "./noise/suggest.js";
+import { fixtureFiles } from "./report/coverage-sources.js";
+import { runReport } from "./report/run.js";
+import { DiffStore } from "./store/diff-store.js";
 
-export const parityCommands: CliCommand[] = [];
+function storeOptions(y: Argv): Argv {
+  return y
+    .option("state-dir", { type: "string", describe: "State dir holding parity.sqlite and audit.jsonl (default ./.hanzonode)" })
+    .option("store", { type: "string", describe: "The diff store file (overrides --state-dir for the store)" })
+    .conflicts("store", "state-dir");
+}
+
+/** User errors become one clear line and exit code 1, not a stack trace. */
+async function guarded(fn: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await fn();
+  } catch (err) {
+    const message = err instanceof ChecklistError || err instanceof Error ? err.message : String(err);
+    process.stderr.write(`hanzonode parity: ${message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+function scopeFrom(argv: Record<string, unknown>): PromotionScope {
+  const method = typeof argv.method === "string" ? argv.method : undefined;
+  const phase = argv.phase === undefined ? undefined : String(argv.phase);
+  if (method && phase) throw new Error("name a METHOD or --phase, not both");
+  if (method) return { method };
+  if (phase) return { phase: phaseName(phase) };
+  throw new Error("name a METHOD or --phase N");
+}
+
+function printOutcome(o: PromoteOutcome): void {
+  for (const g of o.gates) {
+    if (g.checks.length === 0) continue;
+    process.stdout.write(`${g.method} -> ${g.target}: ${g.verdict}\n`);
+    for (const c of g.checks) process.stdout.write(`  ${c.verdict.padEnd(12)} ${c.check.padEnd(16)} ${c.detail}\n`);
+  }
+  (o.applied || o.verdict === "pass" ? process.stdout : process.stderr).write(o.message + "\n");
+}
+
+const report: CliCommand = {
+  command: "report",
+  describe: "Per-method parity (match after noise, differing paths, latency, errors) and contract coverage",
+  builder: (y) =>
+    storeOptions(y)
+      .option("checklist", { type: "string", describe: "Checklist for routes and gates (default parity/checklist.yaml when present)" })
+      .option("since", { type: "string", describe: "Only evidence newer than this: 24h, 30m, 7d or an ISO date" })
+      .option("json", { type: "boolean", describe: "Print the stable JSON (parity/REPORT-FORMAT.md)" })
+      .option("html", { type: "string", describe: "Write a self-contained HTML report to FILE" })
+      .option("fail-under", { type: "number", describe: "Exit 1 when a shadowed or cut-over method matches below PCT percent" })
+      .option("fixtures", { type: "array", string: true, describe: "Fixture files/folders for the recorded column (default fixtures/recorded)" })
+      .option("all", { type: "boolean", describe: "List every contract method, not only active ones" })
+      .conflicts("json", "html"),
+  handler: (argv) =>
+    guarded(async () => {
+      const since = typeof argv.since === "string" ? parseSince(argv.since) : undefined;
+      const failUnder = typeof argv.failUnder === "number" ? argv.failUnder : undefined;
+      if (failUnder !== undefined && !(failUnder >= 0 && failUnder <= 100)) throw new Error("--fail-under takes a percentage between 0 and 100");
+      const { exitCode } = await runReport({
+        storePath: storePathFrom(argv),
+        checklistPath: checklistPathFrom(argv),
+        since,
+        sinceArg: typeof argv.since === "string" ? argv.since : undefined,
+        json: argv.json === true,
+        htmlFile: typeof argv.html === "string" ? argv.html : undefined,
+        failUnderPercent: failUnder,
+        fixtures: Array.isArray(argv.fixtures) ? argv.fixtures.map(String) : undefined,
+        allMethods: argv.all === true,
+      });
+      return exitCode;
+    }),
+};
+
+const learn: CliCommand = {
+  command: "learn [fixtures..]",
+  describe: "Learn noise (paths that differ between two legacy answers) and print suggested checklist rules",
+  builder: (y) =>
+    storeOptions(y)
+      .positional("fixtures", { type: "string", array: true, describe: "Fixture files or folders (recorded legacy traffic)" })
+      .option("save", { type: "boolean", describe: "Also add what the fixtures taught to the store's learned noise" })
+      .option("raw", { type: "boolean", describe: "Compare without the default normalisation rules (learn what they already hide too)" }),
+  handler: (argv) =>
+    guarded(async () => {
+      const inputs = Array.isArray(argv.fixtures) ? argv.fixtures.map(String) : [];
+      const rules = argv.raw === true ? { global: { volatile: [] }, methods: {}, events: {} } : DEFAULT_RULES;
+      if (inputs.length === 0) {
+        // No fixtures: print what the live noise probes taught the store.
+        const store = DiffStore.open(storePathFrom(argv), { mustExist: true });
+        try {
+          const model = new NoiseModel(store.noiseProbeCounts(), store.noisePaths());
+          process.stdout.write(suggestedRulesYaml(model, [`Noise learned from live noise probes in ${store.path}`]));
+        } finally {
+          store.close();
+        }
+        return 0;
+      }
+      const files = fixtureFiles(inputs);
+      if (files.length === 0) throw new Error(`no .jsonl fixtures under ${inputs.join(", ")}`);
+      const learned = learnFromFixtures(files, rules);
+      for (const u of learned.unreadable) process.stderr.write(`skipped ${u.file}: ${u.error}\n`);
+      const pairs = learned.probes.reduce((n, p) => n + p.probes, 0);
+      const model = new NoiseModel(learned.probes, learned.paths);
+      process.stdout.write(
+        suggestedRulesYaml(model, [
+          `Suggested compare rules, learned from ${learned.fixtures} fixture(s), ${pairs} answer pair(s) to the same method+params.`,
+          `Paste under methods: in the checklist (merge with existing entries).`,
+        ]),
+      );
+      if (argv.save === true) {
+        const store = DiffStore.open(storePathFrom(argv));
+        try {
+          store.writeBatch({ noiseProbes: learned.probes, noisePaths: learned.paths });
+          process.stderr.write(`saved to ${store.path}\n`);
+        } finally {
+          store.close();
+        }
+      }
+      return 0;
+    }),
+};
+
+function routeChangeOptions(y: Argv): Argv {
+  return storeOptions(y)
+    .positional("method", { type: "string", describe: "The method to move" })
+    .option("phase", { type: "string", describe: "Move a whole phase (1..4 or later) instead of one method" })
+    .option("checklist", { type: "string", describe: "The checklist to edit (default parity/checklist.yaml)" })
+    .option("why", { type: "string", describe: "Reason, written to the audit log" })
+    .option("who", { type: "string", describe: "Who is changing it (default user@host), written to the audit log" })
+    .option("json", { type: "boolean", describe: "Print the outcome as JSON" });
+}
+
+const promoteCmd: CliCommand = {
+  command: "promote [method]",
+  describe: "Move a method (or phase) toward hanzod if its gate holds: --to shadow | canary:N | hanzod",
+  builder: (y) =>
+    routeChangeOptions(y)
+      .option("to", { type: "string", demandOption: true, describe: "shadow, canary:N or hanzod" })
+      .option("force", { type: "boolean", describe: "Apply even when the gate does not pass (audited)" })
+      .option("since", { type: "string", describe: "Only count evidence newer than this (24h, 7d, ISO date)" }),
+  handler: (argv) =>
+    guarded(async () => {
+      const outcome = await promote({
+        checklistPath: checklistPathFrom(argv, true)!,
+        storePath: storePathFrom(argv),
+        stateDir: stateDirFrom(argv),
+        scope: scopeFrom(argv),
+        to: String(argv.to),
+        force: argv.force === true,
+        why: typeof argv.why === "string" ? argv.why : undefined,
+        who: typeof argv.who === "string" ? argv.who : undefined,
+        since: typeof argv.since === "string" ? parseSince(argv.since) : 0,
+      });
+      if (argv.json === true) process.stdout.write(JSON.stringify(outcome, null, 2) + "\n");
+      else printOutcome(outcome);
+      return outcome.applied || outcome.verdict === "pass" || outcome.forced ? 0 : 2;
+    }),
+};
+
+const rollbackCmd: CliCommand = {
+  command: "rollback [method]",
+  describe: "Move a method (or phase) back to legacy (or --to shadow); always allowed, audited",
+  builder: (y) => routeChangeOptions(y).option("to", { type: "string", default: "legacy", describe: "legacy (default) or shadow" }),
+  handler: (argv) =>
+    guarded(async () => {
+      const r = await rollback({
+        checklistPath: checklistPathFrom(argv, true)!,
+        stateDir: stateDirFrom(argv),
+        scope: scopeFrom(argv),
+        to: String(argv.to),
+        why: typeof argv.why === "string" ? argv.why : undefined,
+        who: typeof argv.who === "string" ? argv.who : undefined,
+      });
+      if (argv.json === true) process.stdout.write(JSON.stringify(r, null, 2) + "\n");
+      else process.stdout.write(r.message + "\n");
+      return 0;
+    }),
+};
+
+const subcommands: CliCommand[] = [report, learn, promoteCmd, rollbackCmd];
+
+export const parityCommands: CliCommand[] = [
+  {
+    command: "parity",
+    describe: "Shadow parity: report, learn noise, promote and roll back methods",
+    builder: (y) => {
+      let out = y;
+      for (const c of subcommands) out = out.command(c.command, c.describe, c.builder, c.handler);
+      return out.demandCommand(1, "name a parity command: report, learn, promote or rollback");
+    },
+    handler: () => undefined,
+  },
+];

@@ -1,0 +1,30 @@
+/** Reads the gate settings and current routes out of a loaded checklist (RoutingTable). */
+import type { RouteDecision, RoutingTable } from "../checklist/index.js";
+import { DEFAULT_GATE, type GateConfig } from "./types.js";
+
+function pickGate(raw: unknown): Partial<GateConfig> {
+  if (typeof raw !== "object" || raw === null) return {};
+  const r = raw as Record<string, unknown>;
+  const out: Partial<GateConfig> = {};
+  if (typeof r.minShadowCalls === "number") out.minShadowCalls = r.minShadowCalls;
+  if (typeof r.minMatchRate === "number") out.minMatchRate = r.minMatchRate;
+  if (typeof r.maxP99Ratio === "number") out.maxP99Ratio = r.maxP99Ratio;
+  if (typeof r.requireContractReplay === "boolean") out.requireContractReplay = r.requireContractReplay;
+  return out;
+}
+
+/** Defaults, then the checklist's `gates:`, then the method's own `gate:` override (when the schema has one). */
+export function gateFor(table: RoutingTable | undefined, method: string): GateConfig {
+  if (!table) return DEFAULT_GATE;
+  const entry = table.checklist.methods[method];
+  const own = typeof entry === "object" && entry !== null ? (entry as Record<string, unknown>).gate : undefined;
+  return { ...DEFAULT_GATE, ...pickGate(table.checklist.gates), ...pickGate(own) };
+}
+
+export function routeString(d: RouteDecision): string {
+  return d.kind === "canary" ? `canary:${d.canaryPercent}` : d.kind;
+}
+
+export function routeOf(table: RoutingTable | undefined, method: string): string {
+  return table ? routeString(table.decide(method)) : "legacy";
+}

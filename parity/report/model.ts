@@ -1,0 +1,135 @@
+/**
+ * The parity report's data: exactly what `hanzonode parity report --json` prints. Documented in
+ * parity/REPORT-FORMAT.md; fields are only ever added (then `formatVersion` stays), a removal or a
+ * change of meaning bumps `formatVersion`.
+ */
+import type { MigrationPhase } from "../../protocol/index.js";
+import type { GateResult } from "../gates/types.js";
+import type { NoiseThresholds } from "../noise/thresholds.js";
+
+export const REPORT_FORMAT = "hanzonode-parity-report";
+export const REPORT_FORMAT_VERSION = 1;
+
+export interface LatencyCell {
+  n: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+}
+
+export interface DifferingPath {
+  path: string;
+  kind: string;
+  count: number;
+  /** count / shadowCalls, 0..1. */
+  rate: number;
+  /** Legacy-vs-legacy rate at this path, 0..1. */
+  noiseRate: number;
+  /** True when this path's differences are explained by learned noise and do not count. */
+  discounted: boolean;
+}
+
+export interface MethodCoverage {
+  recorded: boolean;
+  /** Latest contract replay against legacy: true green, false red, null never replayed. */
+  replayGreenLegacy: boolean | null;
+  /** Latest contract replay against hanzod, same meaning. */
+  replayGreenHanzod: boolean | null;
+  /** null when hanzod's method list was not available. */
+  implemented: boolean | null;
+  shadowed: boolean;
+  cutOver: boolean;
+}
+
+export interface MethodRow {
+  method: string;
+  phase: MigrationPhase | "unknown";
+  scope: string | null;
+  /** Effective route now: legacy | hanzod | shadow | canary:N. */
+  route: string;
+  /** Legacy-vs-hanzod comparisons in the window. */
+  shadowCalls: number;
+  /** Share of shadow calls matching once learned noise is discounted, 0..1; null without calls. */
+  matchRate: number | null;
+  /** Share matching with no difference at all, 0..1; null without calls. */
+  exactMatchRate: number | null;
+  mismatches: number;
+  /** Shadow calls hanzod never answered (leg down, timeout). */
+  noAnswer: number;
+  errors: { legacy: number; hanzod: number };
+  /** Up to 5 paths that count (not discounted), most frequent first. */
+  topPaths: DifferingPath[];
+  /** Paths discounted as noise, most frequent first (up to 5). */
+  noisePaths: DifferingPath[];
+  /** Legacy-vs-legacy noise probes seen for this method (all time). */
+  noiseProbes: number;
+  latency: { source: "shadow" | "routed" | "none"; legacy: LatencyCell; hanzod: LatencyCell; p99Ratio: number | null };
+  coverage: MethodCoverage;
+  /** Gate for the next promotion step (canary or hanzod), when the method is shadowed or in canary. */
+  gate: GateResult | null;
+  /** True when --fail-under is set and this shadowed / cut-over method is below it. */
+  belowThreshold: boolean;
+}
+
+export interface PhaseGroup {
+  phase: MigrationPhase | "unknown";
+  methods: MethodRow[];
+}
+
+export interface EventRow {
+  event: string;
+  compared: number;
+  matchRate: number | null;
+  /** Legacy emitted it, hanzod did not (within the window, in order). */
+  missing: number;
+  /** hanzod emitted it, legacy did not. */
+  extra: number;
+  topPaths: DifferingPath[];
+}
+
+export interface SampleView {
+  id: number;
+  at: string;
+  kind: "shadow" | "noise-probe" | "event";
+  method: string;
+  path: string;
+  params: unknown;
+  expected: unknown;
+  actual: unknown;
+  differences: unknown;
+}
+
+export interface CoverageSummary {
+  contractMethods: number;
+  recorded: number;
+  replayGreenLegacy: number;
+  replayGreenHanzod: number;
+  /** null when hanzod's method list was not available. */
+  implemented: number | null;
+  shadowed: number;
+  cutOver: number;
+}
+
+export interface ParityReport {
+  format: typeof REPORT_FORMAT;
+  formatVersion: number;
+  generatedAt: string;
+  window: { since: string | null; sinceArg: string | null; firstComparison: string | null; lastComparison: string | null };
+  sources: { store: string; checklist: string | null; fixtures: string[] };
+  noiseThresholds: NoiseThresholds;
+  failUnderPercent: number | null;
+  totals: {
+    shadowCalls: number;
+    matchRate: number | null;
+    noiseProbes: number;
+    eventComparisons: number;
+    droppedObservations: number;
+    droppedEvents: number;
+    compareErrors: number;
+  };
+  coverage: CoverageSummary;
+  phases: PhaseGroup[];
+  events: EventRow[];
+  samples: SampleView[];
+  /** Methods that make --fail-under fail (shadowed or cut over, below the threshold). */
+  failing: string[];
+}
