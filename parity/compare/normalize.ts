@@ -4,7 +4,7 @@
  * sorted canonically, and object keys come out sorted (so JSON.stringify of the result is canonical).
  */
 import { GlobMatcher, type TaggedGlob } from "./glob.js";
-import { detectorMask, normalizeScalar } from "./volatile.js";
+import { detectorMask, normalizeKey, normalizeScalar } from "./volatile.js";
 import type { NormalizationRules, RuleSet } from "./types.js";
 
 const IGNORE = 1;
@@ -126,15 +126,35 @@ function walk(value: unknown, key: string | undefined, states: readonly number[]
   }
   const obj = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
+  let renamed: { key: string; value: unknown }[] | undefined;
   for (const k of Object.keys(obj).sort()) {
     const v = obj[k];
     if (v === undefined) continue;
     const next = states.length ? c.matcher.step(states, k) : states;
     const t = next.length ? c.matcher.tagsOf(next) : 0;
     if (t & IGNORE) continue;
-    out[k] = walk(v, k, next, t, c);
+    const nv = walk(v, k, next, t, c);
+    const nk = normalizeKey(k, c.mask);
+    if (nk === k) out[k] = nv;
+    else (renamed ??= []).push({ key: nk, value: nv });
   }
+  if (renamed) addRenamed(out, renamed);
   return out;
+}
+
+/**
+ * Volatile keys collide once normalised (three jobs all become `<uuid>`): order them by their
+ * normalised value, so the same set of entries gets the same names on both sides.
+ */
+function addRenamed(out: Record<string, unknown>, entries: { key: string; value: unknown }[]): void {
+  const keyed = entries.map((e) => ({ ...e, sort: `${e.key}\u0000${JSON.stringify(e.value) ?? ""}` }));
+  keyed.sort((a, b) => (a.sort < b.sort ? -1 : a.sort > b.sort ? 1 : 0));
+  const seen = new Map<string, number>();
+  for (const e of keyed) {
+    const n = (seen.get(e.key) ?? 0) + 1;
+    seen.set(e.key, n);
+    out[n === 1 && !keyed.some((o) => o !== e && o.key === e.key) ? e.key : `${e.key}#${n}`] = e.value;
+  }
 }
 
 /** Shape-only: keep structure (keys, array lengths) and replace every scalar by its type marker. */

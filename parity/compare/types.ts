@@ -8,10 +8,11 @@ export type PathGlob = string;
 
 /**
  * Value detectors that replace volatile values by a typed placeholder before comparing.
- * `tempPath` (absolute paths under the OS temp folder) was added after `nonce`; it keeps throwaway
- * state folders of two gateways from reading as a difference.
+ * `tempPath` (absolute paths under the OS temp folder) and `digest` (`sha256:...`, `hmac-sha256:v1:...`
+ * strings) were added after `nonce`: throwaway state folders and per-install keyed hashes differ
+ * between any two gateways. uuid and tempPath also apply to object KEYS (maps keyed by job id).
  */
-export type VolatileDetector = "timestamp" | "duration" | "uuid" | "connId" | "version" | "nonce" | "tempPath";
+export type VolatileDetector = "timestamp" | "duration" | "uuid" | "connId" | "version" | "nonce" | "tempPath" | "digest";
 
 export interface NormalizationRules {
   /** Paths whose values are not compared at all (neither value nor presence). */

@@ -6,7 +6,7 @@
 import { tmpdir } from "node:os";
 import type { VolatileDetector } from "./types.js";
 
-export const ALL_DETECTORS: readonly VolatileDetector[] = ["timestamp", "duration", "uuid", "connId", "version", "nonce", "tempPath"];
+export const ALL_DETECTORS: readonly VolatileDetector[] = ["timestamp", "duration", "uuid", "connId", "version", "nonce", "tempPath", "digest"];
 
 // Epoch milliseconds between 2001 and 2100: wide enough for any clock, narrow enough to miss sizes/limits.
 const EPOCH_MS_MIN = 978_307_200_000;
@@ -22,6 +22,7 @@ const VERSION_KEY = /^(version|buildId|runtimeVersion|serverVersion|clientVersio
 const CALVER = /\b20\d{2}\.\d{1,2}\.\d{1,3}(-[0-9A-Za-z.]+)?\b/g;
 const CALVER_TEST = /\b20\d{2}\.\d{1,2}\.\d{1,3}\b/;
 const NONCE_KEY = /^(nonce|challenge|salt)$/i;
+const DIGEST = /^(?:hmac-)?sha(?:1|224|256|384|512):(?:v\d+:)?[A-Za-z0-9_\-+/=]{16,}$/;
 
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -47,6 +48,7 @@ const CONN_ID = bit("connId");
 const VERSION = bit("version");
 const NONCE = bit("nonce");
 const TEMP = bit("tempPath");
+const DIGEST_BIT = bit("digest");
 
 const placeholder = (name: string, value: unknown): string => `<${name}:${typeof value}>`;
 
@@ -71,10 +73,19 @@ export function normalizeScalar(value: string | number | boolean | null, key: st
     if (mask & TIMESTAMP && TIMESTAMP_KEY.test(key) && ISO_DATETIME.test(value)) return placeholder("timestamp", value);
   }
   if (mask & TIMESTAMP && ISO_DATETIME.test(value)) return placeholder("timestamp", value);
+  if (mask & DIGEST_BIT && DIGEST.test(value)) return placeholder("digest", value);
   let out = value;
   // Substring detectors: ids and paths embedded in longer strings ("1:<uuid>", "Gateway: ... app 2026.9.1").
   if (mask & TEMP && TEMP_PATH_TEST.test(out)) out = out.replace(TEMP_PATH, "<tempPath>");
   if (mask & UUID_BIT && UUID_TEST.test(out)) out = out.replace(UUID, "<uuid>");
   if (mask & VERSION && CALVER_TEST.test(out)) out = out.replace(CALVER, "<version>");
+  return out;
+}
+
+/** Object keys that are volatile themselves (a map keyed by job uuid): same substring detectors as values. */
+export function normalizeKey(key: string, mask: number): string {
+  let out = key;
+  if (mask & TEMP && TEMP_PATH_TEST.test(out)) out = out.replace(TEMP_PATH, "<tempPath>");
+  if (mask & UUID_BIT && UUID_TEST.test(out)) out = out.replace(UUID, "<uuid>");
   return out;
 }
