@@ -1,13 +1,61 @@
-/** `hanzod`: the new runtime. (Phase 1 fills this in.) */
+/**
+ * `hanzod --port P --bind loopback --auth token --token T --state-dir D` (or `--config openclaw.json`).
+ * Flags override the config file. SIGTERM/SIGINT: `shutdown` event, close 1012, exit 0.
+ */
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { startHanzod } from "./index.js";
+import { bindToHost, loadLegacyConfig } from "./config-file.js";
+import type { AuthMode, HanzodAuthOptions } from "./options.js";
 
-await yargs(hideBin(process.argv))
+const argv = await yargs(hideBin(process.argv))
   .scriptName("hanzod")
   .usage("$0 [options]\n\nRun hanzod, the runtime that replaces the legacy OpenClaw gateway.")
-  .option("port", { type: "number", describe: "port to listen on", default: 18789 })
+  .option("port", { type: "number", describe: "port to listen on (0 = ephemeral; default gateway.port or 18789)" })
+  .option("bind", { type: "string", choices: ["loopback", "lan", "auto", "custom"], describe: "interface (legacy gateway.bind)" })
+  .option("host", { type: "string", describe: "explicit listen address (overrides --bind)" })
+  .option("auth", { type: "string", choices: ["token", "password", "none", "trusted-proxy"], describe: "auth mode (legacy gateway.auth.mode)" })
+  .option("token", { type: "string", describe: "shared token (or OPENCLAW_GATEWAY_TOKEN)" })
+  .option("password", { type: "string", describe: "shared password (or OPENCLAW_GATEWAY_PASSWORD)" })
+  .option("trusted-proxy", { type: "array", string: true, describe: "trusted proxy IP/CIDR (repeatable; legacy gateway.trustedProxies)" })
+  .option("user-header", { type: "string", describe: "trusted-proxy identity header (legacy gateway.auth.trustedProxy.userHeader)" })
+  .option("state-dir", { type: "string", describe: "state directory (SQLite, logs)", default: join(homedir(), ".hanzod") })
+  .option("config", { type: "string", describe: "legacy openclaw.json to read gateway.* from" })
   .strict()
   .help()
   .alias("h", "help")
   .version(false)
   .parseAsync();
+
+try {
+  const file = argv.config ? loadLegacyConfig(resolve(argv.config)) : undefined;
+  const mode = (argv.auth ?? file?.auth?.mode ?? "token") as AuthMode;
+  const auth: HanzodAuthOptions = { mode };
+  const token = argv.token ?? file?.auth?.token ?? process.env.OPENCLAW_GATEWAY_TOKEN;
+  const password = argv.password ?? file?.auth?.password ?? process.env.OPENCLAW_GATEWAY_PASSWORD;
+  if (token && mode !== "trusted-proxy") auth.token = token;
+  if (password) auth.password = password;
+  const userHeader = argv["user-header"] ?? file?.auth?.trustedProxy?.userHeader;
+  if (file?.auth?.trustedProxy || userHeader) auth.trustedProxy = { ...file?.auth?.trustedProxy, userHeader: userHeader ?? "x-forwarded-user" };
+  const host = argv.host ?? bindToHost(argv.bind) ?? file?.host ?? "127.0.0.1";
+  const handle = await startHanzod({
+    host,
+    port: argv.port ?? file?.port ?? 18789,
+    auth,
+    stateDir: resolve(argv["state-dir"]),
+    trustedProxies: argv["trusted-proxy"] ?? file?.trustedProxies ?? [],
+    ...(file ? { configPath: file.path } : {}),
+    logToStderr: true,
+  });
+  process.stdout.write(`hanzod listening on ${handle.url}\n`);
+  const stop = (signal: string) => {
+    void handle.close(signal === "SIGTERM" ? "gateway stopping" : "gateway stopping").then(() => process.exit(0));
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+} catch (err) {
+  process.stderr.write(`hanzod: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}

@@ -75,6 +75,8 @@ export const Errors = {
   deviceAuthInvalid: (reason: DeviceAuthFailure) => errorShape("INVALID_REQUEST", DEVICE_AUTH_FAILURES[reason][1], { code: DEVICE_AUTH_FAILURES[reason][0], reason }),
   pairingRequired: (p: PairingRequired) => errorShape("NOT_PAIRED", pairingMessage(p.reason), pairingDetails(p)),
   invalidRequestFrame: (detail: string) => errorShape("INVALID_REQUEST", `invalid request frame: ${detail}`),
+  invalidMethodParams: (method: string, detail: string) => errorShape("INVALID_REQUEST", `invalid ${method} params: ${detail}`),
+  logReadFailed: (err: string) => errorShape("UNAVAILABLE", `log read failed: ${err}`),
   /** Sent for a request whose handler threw; the legacy wraps unexpected handler failures as UNAVAILABLE. */
   handlerFailed: (message: string) => errorShape("UNAVAILABLE", message),
   /** What the proxy answers when the backend that owns a method is down and no fallback applies. */
@@ -84,7 +86,7 @@ export const Errors = {
 
 // --- helpers for the hanzod handshake shapes above (texts verbatim from the legacy gateway) ---
 
-/** Close reasons the legacy sends with its close codes (a close reason is at most 123 UTF-8 bytes). */
+/** Close reasons the legacy sends with its close codes (the legacy truncates a close reason to 120 UTF-8 bytes). */
 export const CloseReasons = {
   invalidRequestFrame: "invalid request frame",
   preauthTooLarge: "preauth payload too large",
@@ -97,7 +99,8 @@ export const CloseReasons = {
   deviceIdentityRequired: "device identity required",
 } as const;
 
-export function truncateCloseReason(reason: string, maxBytes = 123): string {
+export function truncateCloseReason(reason: string, maxBytes = 120): string {
+  if (!reason) return "invalid handshake";
   const buf = Buffer.from(reason, "utf8");
   if (buf.length <= maxBytes) return reason;
   let end = maxBytes;

@@ -1,0 +1,102 @@
+/**
+ * Reads the legacy gateway's own openclaw.json (JSON with comments and trailing commas, as the legacy
+ * accepts) and maps the `gateway.*` settings hanzod honours: port, bind, auth, trustedProxies.
+ */
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import type { AuthMode, HanzodAuthOptions } from "./options.js";
+
+const GatewaySection = z.object({
+  port: z.number().int().min(0).max(65535).optional(),
+  bind: z.enum(["loopback", "lan", "auto", "custom", "tailnet"]).optional(),
+  customBindHost: z.string().optional(),
+  trustedProxies: z.array(z.string()).optional(),
+  auth: z
+    .object({
+      mode: z.enum(["token", "password", "none", "trusted-proxy"]).optional(),
+      token: z.string().optional(),
+      password: z.string().optional(),
+      trustedProxy: z
+        .object({
+          userHeader: z.string(),
+          requiredHeaders: z.array(z.string()).optional(),
+          allowUsers: z.array(z.string()).optional(),
+          allowLoopback: z.boolean().optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+});
+
+export interface LegacyGatewayConfig {
+  path: string;
+  port?: number;
+  host?: string;
+  auth?: Partial<HanzodAuthOptions>;
+  trustedProxies?: string[];
+}
+
+/** Drops // and /* *\/ comments outside strings and trailing commas, so JSON.parse reads JSON5-ish files. */
+function relaxJson(text: string): string {
+  let out = "";
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (inString) {
+      out += c;
+      if (c === "\\") out += text[++i] ?? "";
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') {
+      inString = true;
+      out += c;
+    } else if (c === "/" && text[i + 1] === "/") {
+      while (i < text.length && text[i] !== "\n") i++;
+      out += "\n";
+    } else if (c === "/" && text[i + 1] === "*") {
+      i = text.indexOf("*/", i + 2);
+      if (i < 0) break;
+      i++;
+    } else out += c;
+  }
+  return out.replace(/,(\s*[}\]])/g, "$1");
+}
+
+export function bindToHost(bind: string | undefined, customBindHost?: string): string | undefined {
+  switch (bind) {
+    case undefined:
+      return undefined;
+    case "loopback":
+    case "auto":
+      return "127.0.0.1";
+    case "lan":
+      return "0.0.0.0";
+    case "custom":
+      if (!customBindHost) throw new Error("gateway.bind is custom, but gateway.customBindHost is not set");
+      return customBindHost;
+    default:
+      throw new Error(`gateway.bind ${bind} is not supported by hanzod (use loopback, lan, auto or custom)`);
+  }
+}
+
+export function loadLegacyConfig(path: string): LegacyGatewayConfig {
+  const raw = JSON.parse(relaxJson(readFileSync(path, "utf8"))) as { gateway?: unknown };
+  const parsed = GatewaySection.safeParse(raw.gateway ?? {});
+  if (!parsed.success) throw new Error(`${path}: gateway section: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  const g = parsed.data;
+  const cfg: LegacyGatewayConfig = { path };
+  if (g.port !== undefined) cfg.port = g.port;
+  const host = bindToHost(g.bind, g.customBindHost);
+  if (host) cfg.host = host;
+  if (g.trustedProxies) cfg.trustedProxies = g.trustedProxies;
+  if (g.auth) {
+    const auth: Partial<HanzodAuthOptions> = {};
+    if (g.auth.mode) auth.mode = g.auth.mode as AuthMode;
+    if (g.auth.token) auth.token = g.auth.token;
+    if (g.auth.password) auth.password = g.auth.password;
+    if (g.auth.trustedProxy) auth.trustedProxy = g.auth.trustedProxy;
+    cfg.auth = auth;
+  }
+  return cfg;
+}

@@ -1,0 +1,238 @@
+/**
+ * One WebSocket from upgrade to close: challenge -> first frame must be a valid `connect` -> auth and
+ * pairing -> hello-ok -> requests. Pre-auth frames are capped at 64 KiB by the ws receiver (1009, as the
+ * legacy); after hello the cap is raised to the advertised maxPayload.
+ */
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import type { WebSocket, RawData } from "ws";
+import type { Logger } from "pino";
+import { CloseCodes, CloseReasons, errorResponse, truncateCloseReason, type ErrorShape } from "../protocol/index.js";
+import { DEFAULTS } from "./options.js";
+import type { Runtime } from "./runtime.js";
+import type { MethodHandler, CallerInfo } from "./methods/types.js";
+import type { EventRecipient } from "./broadcaster.js";
+import { classifyFirstFrame, type ConnectParamsShape } from "./handshake/validation.js";
+import { authenticateConnect, type AcceptedSession, type PeerInfo } from "./handshake/authenticate.js";
+import { clientIpFromForwardedFor, hasForwardedHeaders, headerValue, isLocalishHost, isLoopbackAddress, normalizeIp } from "./auth/net.js";
+import { buildHello } from "./hello.js";
+import { invalidFrameError, isPlainRequestFrame, runRequest } from "./dispatch.js";
+import { isEphemeralClient } from "./presence.js";
+
+/** More than this many consecutive wrong-role answers closes the socket (legacy UnauthorizedFloodGuard). */
+const UNAUTHORIZED_CLOSE_AFTER = 10;
+
+export interface ConnectionHost {
+  runtime: Runtime;
+  methods: ReadonlyMap<string, MethodHandler>;
+  methodNames: readonly string[];
+  inflight: { count: number };
+  onClosed(c: Connection): void;
+}
+
+function peerInfo(rt: Runtime, req: IncomingMessage, nonce: string): PeerInfo {
+  const remoteAddr = normalizeIp(req.socket.remoteAddress);
+  const remoteIsTrustedProxy = rt.proxies.matches(remoteAddr);
+  const forwarded = remoteIsTrustedProxy ? clientIpFromForwardedFor(headerValue(req, "x-forwarded-for"), rt.proxies) : undefined;
+  const hasProxyHeaders = hasForwardedHeaders(req);
+  const remoteIsLoopback = isLoopbackAddress(remoteAddr);
+  const origin = headerValue(req, "origin");
+  return {
+    req,
+    remoteAddr,
+    clientIp: forwarded ?? remoteAddr ?? "unknown",
+    isLocalClient: remoteIsLoopback && !hasProxyHeaders && isLocalishHost(headerValue(req, "host")),
+    remoteIsLoopback,
+    hasProxyHeaders,
+    hasOrigin: Boolean(origin && origin.trim()),
+    remoteIsTrustedProxy,
+    nonce,
+  };
+}
+
+export class Connection implements EventRecipient {
+  readonly connId = randomUUID();
+  private readonly nonce = randomUUID();
+  private readonly peer: PeerInfo;
+  private readonly log: Logger | undefined;
+  private session: AcceptedSession | undefined;
+  private caller: CallerInfo | undefined;
+  private connecting = false;
+  private closed = false;
+  private unauthorizedCount = 0;
+  private presenceKey: string | undefined;
+  private readonly handshakeTimer: NodeJS.Timeout;
+  seq = 0;
+
+  constructor(
+    private readonly ws: WebSocket,
+    req: IncomingMessage,
+    private readonly host: ConnectionHost,
+  ) {
+    const rt = host.runtime;
+    this.peer = peerInfo(rt, req, this.nonce);
+    this.log = rt.log?.child({ connId: this.connId });
+    this.log?.debug({ remote: this.peer.remoteAddr, client: this.peer.clientIp }, "ws open");
+    this.sendRaw(JSON.stringify({ type: "event", event: "connect.challenge", payload: { nonce: this.nonce, ts: Date.now() } }));
+    this.handshakeTimer = setTimeout(() => {
+      if (!this.session) {
+        this.log?.warn("handshake timeout");
+        this.close(CloseCodes.NORMAL, "");
+      }
+    }, rt.opts.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs);
+    ws.on("message", (data: RawData) => this.onMessage(data));
+    ws.on("close", () => this.onClose());
+    ws.on("error", () => this.close(CloseCodes.NORMAL, ""));
+  }
+
+  get role(): string {
+    return this.session?.role ?? "";
+  }
+
+  get scopes(): readonly string[] {
+    return this.session?.scopes ?? [];
+  }
+
+  bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  sendRaw(text: string): void {
+    if (this.closed || this.ws.readyState !== 1) return;
+    if (this.ws.bufferedAmount > (this.host.runtime.opts.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes)) {
+      this.close(CloseCodes.POLICY_VIOLATION, CloseReasons.slowConsumer);
+      this.ws.terminate();
+      return;
+    }
+    this.ws.send(text);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.handshakeTimer);
+    try {
+      this.ws.close(code, reason);
+    } catch {
+      this.ws.terminate();
+    }
+  }
+
+  private rejectHandshake(id: string, error: ErrorShape, code: number, reason: string, deferClose: boolean): void {
+    this.sendRaw(JSON.stringify(errorResponse(id, error)));
+    this.log?.info({ code: error.code, detail: (error.details as { code?: string } | undefined)?.code, message: error.message }, "connect rejected");
+    if (deferClose) queueMicrotask(() => this.close(code, truncateCloseReason(reason)));
+    else this.close(code, truncateCloseReason(reason));
+  }
+
+  private onMessage(data: RawData): void {
+    if (this.closed) return;
+    const text = Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.isBuffer(data) ? data.toString("utf8") : Buffer.from(data).toString("utf8");
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // The legacy logs a parse error; before hello it closes the socket, after hello it ignores the frame.
+      if (!this.session) this.close(CloseCodes.NORMAL, "");
+      return;
+    }
+    if (this.session && this.caller) {
+      void this.onRequest(parsed, this.caller);
+      return;
+    }
+    if (this.connecting) return;
+    const verdict = classifyFirstFrame(parsed);
+    if (verdict.kind === "not-request") return this.close(CloseCodes.POLICY_VIOLATION, CloseReasons.invalidRequestFrame);
+    if (verdict.kind === "reject") return this.rejectHandshake(verdict.id, verdict.error, CloseCodes.POLICY_VIOLATION, verdict.error.message, true);
+    this.connecting = true;
+    void this.onConnect(verdict.id, verdict.params);
+  }
+
+  private async onConnect(id: string, params: ConnectParamsShape): Promise<void> {
+    const rt = this.host.runtime;
+    let outcome;
+    try {
+      outcome = await authenticateConnect(rt, params, this.peer);
+    } catch (err) {
+      this.log?.error({ err: String(err) }, "connect failed");
+      this.close(CloseCodes.INTERNAL, "internal error");
+      return;
+    }
+    if (this.closed) return;
+    if (!outcome.ok) {
+      const r = outcome.rejection;
+      this.rejectHandshake(id, r.error, r.closeCode, r.closeReason, false);
+      return;
+    }
+    const s = outcome.session;
+    this.session = s;
+    this.caller = { connId: this.connId, role: s.role, scopes: s.scopes };
+    clearTimeout(this.handshakeTimer);
+    // After hello the receiver accepts the advertised maxPayload (ws has no public setter for it).
+    const receiver = (this.ws as unknown as { _receiver?: { _maxPayload: number } })._receiver;
+    if (receiver) receiver._maxPayload = DEFAULTS.maxPayload;
+    const hello = buildHello(rt, this.connId, this.host.methodNames, s);
+    this.sendRaw(JSON.stringify({ type: "res", id, ok: true, payload: hello }));
+    rt.broadcaster.add(this);
+    // The legacy refreshes health after every connect; the new connection sees it as its first event.
+    rt.refreshHealth();
+    this.log?.info({ client: params.client.id, mode: params.client.mode, role: s.role, scopes: s.scopes.length, auth: s.authMethod, device: s.deviceId ? s.deviceId.slice(0, 12) : undefined }, "connected");
+    if (!isEphemeralClient(params.client.mode)) {
+      this.presenceKey = s.role === "node" ? (s.deviceId ?? params.client.instanceId ?? this.connId) : this.connId;
+      rt.presence.upsert(this.presenceKey, {
+        host: params.client.displayName ?? params.client.id,
+        ...(this.peer.isLocalClient || isLoopbackAddress(this.peer.clientIp) ? {} : { ip: this.peer.clientIp }),
+        version: params.client.version,
+        platform: params.client.platform,
+        ...(params.client.deviceFamily ? { deviceFamily: params.client.deviceFamily } : {}),
+        ...(params.client.modelIdentifier ? { modelIdentifier: params.client.modelIdentifier } : {}),
+        ...(params.client.timeZone ? { timeZone: params.client.timeZone } : {}),
+        mode: params.client.mode,
+        ...(s.deviceId ? { deviceId: s.deviceId } : {}),
+        roles: [s.role],
+        scopes: s.scopes,
+        ...(params.client.instanceId ? { instanceId: params.client.instanceId } : {}),
+        reason: "connect",
+      });
+      rt.broadcastPresence();
+    }
+  }
+
+  private async onRequest(parsed: unknown, caller: CallerInfo): Promise<void> {
+    if (!isPlainRequestFrame(parsed)) {
+      const { id, error } = invalidFrameError(parsed);
+      this.sendRaw(JSON.stringify(errorResponse(id, error)));
+      return;
+    }
+    const inflight = this.host.inflight;
+    inflight.count++;
+    let result;
+    try {
+      result = await runRequest(this.host.runtime, this.host.methods, parsed, caller);
+    } finally {
+      inflight.count--;
+    }
+    this.sendRaw(result.text);
+    if (result.error?.message.startsWith("unauthorized role:")) {
+      this.unauthorizedCount++;
+      if (this.unauthorizedCount > UNAUTHORIZED_CLOSE_AFTER) {
+        this.log?.warn({ count: this.unauthorizedCount, method: parsed.method }, "repeated unauthorized calls");
+        queueMicrotask(() => this.close(CloseCodes.POLICY_VIOLATION, CloseReasons.repeatedUnauthorized));
+      }
+    } else this.unauthorizedCount = 0;
+    this.log?.debug({ id: parsed.id, method: parsed.method, ok: !result.error, code: result.error?.code }, "res");
+  }
+
+  private onClose(): void {
+    this.closed = true;
+    clearTimeout(this.handshakeTimer);
+    const rt = this.host.runtime;
+    rt.broadcaster.remove(this);
+    if (this.presenceKey) {
+      rt.presence.upsert(this.presenceKey, { reason: "disconnect" });
+      rt.broadcastPresence();
+    }
+    this.host.onClosed(this);
+    this.log?.debug("ws closed");
+  }
+}

@@ -1,0 +1,8 @@
+/** `health`: the current snapshot at once; a refresh (new health version + `health` event) follows. */
+import type { MethodHandler } from "./types.js";
+
+export const health: MethodHandler = ({ runtime }) => {
+  const snap = runtime.health.current();
+  runtime.refreshHealth();
+  return snap;
+};

@@ -1,0 +1,94 @@
+/**
+ * System presence (legacy system-presence.ts): the gateway's own "self" row plus one row per
+ * non-ephemeral connection (cli/backend/probe clients are not listed), 5 min TTL, 200 rows, newest first.
+ */
+import { hostname, networkInterfaces, platform, release, arch } from "node:os";
+import { randomUUID } from "node:crypto";
+
+export interface PresenceEntry {
+  host?: string;
+  ip?: string;
+  version?: string;
+  platform?: string;
+  deviceFamily?: string;
+  modelIdentifier?: string;
+  timeZone?: string;
+  mode?: string;
+  reason?: string;
+  instanceId?: string;
+  deviceId?: string;
+  roles?: string[];
+  scopes?: string[];
+  text?: string;
+  ts: number;
+}
+
+const TTL_MS = 5 * 60_000;
+const MAX_ENTRIES = 200;
+const SELF_KEY = "__self__";
+const EPHEMERAL_MODES = new Set(["cli", "backend", "probe"]);
+
+export function isEphemeralClient(mode: string): boolean {
+  return EPHEMERAL_MODES.has(mode.trim().toLowerCase());
+}
+
+function primaryIPv4(): string | undefined {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  }
+  return undefined;
+}
+
+function deviceFamilyOf(p: string): string {
+  return p === "darwin" ? "Mac" : p === "win32" ? "Windows" : p === "linux" ? "Linux" : p;
+}
+
+export class PresenceRegistry {
+  private readonly entries = new Map<string, PresenceEntry>();
+  private readonly selfInstanceId = randomUUID();
+
+  constructor(private readonly version: string) {
+    this.touchSelf();
+  }
+
+  private touchSelf(): void {
+    const existing = this.entries.get(SELF_KEY);
+    if (existing) {
+      existing.ts = Date.now();
+      return;
+    }
+    const host = hostname();
+    const ip = primaryIPv4();
+    const p = platform();
+    this.entries.set(SELF_KEY, {
+      host,
+      ...(ip ? { ip } : {}),
+      version: this.version,
+      platform: p === "win32" ? `windows ${release()}` : `${p} ${release()}`,
+      deviceFamily: deviceFamilyOf(p),
+      modelIdentifier: arch(),
+      mode: "gateway",
+      reason: "self",
+      instanceId: this.selfInstanceId,
+      text: `Gateway: ${host}${ip ? ` (${ip})` : ""} · app ${this.version} · mode gateway · reason self`,
+      ts: Date.now(),
+    });
+  }
+
+  upsert(key: string, entry: Omit<PresenceEntry, "ts" | "text">): void {
+    const existing = this.entries.get(key);
+    const merged: PresenceEntry = { ...existing, ...entry, ts: Date.now() };
+    merged.roles = [...new Set([...(existing?.roles ?? []), ...(entry.roles ?? [])])];
+    merged.scopes = [...new Set([...(existing?.scopes ?? []), ...(entry.scopes ?? [])])];
+    merged.text = existing?.text ?? `Node: ${merged.host ?? "unknown"} · mode ${merged.mode ?? "unknown"}`;
+    this.entries.set(key, merged);
+  }
+
+  list(): PresenceEntry[] {
+    this.touchSelf();
+    const now = Date.now();
+    for (const [key, e] of this.entries) if (key !== SELF_KEY && now - e.ts > TTL_MS) this.entries.delete(key);
+    const all = [...this.entries.values()].sort((a, b) => b.ts - a.ts);
+    return all.length > MAX_ENTRIES ? all.slice(0, MAX_ENTRIES) : all;
+  }
+}

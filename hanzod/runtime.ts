@@ -1,0 +1,75 @@
+/** Everything process-wide a connection or handler needs, built once per `startHanzod`. */
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import { DEFAULTS, type HanzodOptions, type TestInject } from "./options.js";
+import { AuthRateLimiter } from "./auth/rate-limiter.js";
+import { ProxyMatcher } from "./auth/net.js";
+import { Broadcaster } from "./broadcaster.js";
+import { PresenceRegistry } from "./presence.js";
+import { HealthMonitor } from "./health.js";
+import { HanzodStore } from "./store.js";
+import { HANZOD_VERSION } from "./version.js";
+
+export interface Runtime {
+  readonly opts: HanzodOptions;
+  readonly version: string;
+  readonly bootId: string;
+  readonly startedAt: number;
+  readonly log: Logger | undefined;
+  readonly limiter: AuthRateLimiter;
+  readonly proxies: ProxyMatcher;
+  readonly broadcaster: Broadcaster;
+  readonly presence: PresenceRegistry;
+  readonly health: HealthMonitor;
+  readonly store: HanzodStore;
+  readonly testInject: TestInject | undefined;
+  readonly tickIntervalMs: number;
+  port: number;
+  /** Refresh health, bump its version and broadcast (throttled so a busy health caller cannot flood every socket). */
+  refreshHealth(): void;
+  broadcastPresence(): void;
+}
+
+const HEALTH_BROADCAST_MIN_GAP_MS = 1_000;
+
+export function createRuntime(opts: HanzodOptions, log: Logger | undefined, testInject: TestInject | undefined): Runtime {
+  const broadcaster = new Broadcaster(opts.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes);
+  const presence = new PresenceRegistry(HANZOD_VERSION);
+  const store = new HanzodStore(opts.stateDir, DEFAULTS.pairingRequestTtlMs);
+  const health = new HealthMonitor(store.path);
+  let lastHealthBroadcast = 0;
+  let pendingHealth: NodeJS.Timeout | undefined;
+  const runtime: Runtime = {
+    opts,
+    version: HANZOD_VERSION,
+    bootId: randomUUID(),
+    startedAt: Date.now(),
+    log,
+    limiter: new AuthRateLimiter(),
+    proxies: new ProxyMatcher(opts.trustedProxies ?? []),
+    broadcaster,
+    presence,
+    health,
+    store,
+    testInject,
+    tickIntervalMs: opts.tickIntervalMs ?? DEFAULTS.tickIntervalMs,
+    port: opts.port,
+    refreshHealth() {
+      if (pendingHealth) return;
+      const wait = Math.max(0, lastHealthBroadcast + HEALTH_BROADCAST_MIN_GAP_MS - Date.now());
+      pendingHealth = setTimeout(() => {
+        pendingHealth = undefined;
+        lastHealthBroadcast = Date.now();
+        const snap = health.refresh();
+        broadcaster.stateVersion.health += 1;
+        broadcaster.broadcast("health", snap, { withStateVersion: true });
+      }, wait);
+      pendingHealth.unref();
+    },
+    broadcastPresence() {
+      broadcaster.stateVersion.presence += 1;
+      broadcaster.broadcast("presence", { presence: presence.list() }, { dropIfSlow: true, withStateVersion: true });
+    },
+  };
+  return runtime;
+}

@@ -1,0 +1,77 @@
+/**
+ * HTTP listener (probes: /healthz, /readyz) with the WebSocket endpoint on `/`. No permessage-deflate
+ * (the legacy declines it for latency). The app-level `tick` is one process-wide timer.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { WebSocketServer } from "ws";
+import { CloseCodes, CloseReasons } from "../protocol/index.js";
+import { DEFAULTS } from "./options.js";
+import type { Runtime } from "./runtime.js";
+import { Connection, type ConnectionHost } from "./connection.js";
+import { createMethodTable } from "./methods/index.js";
+
+export interface RunningServer {
+  port: number;
+  shutdown(reason: string): Promise<void>;
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export async function listen(rt: Runtime): Promise<RunningServer> {
+  const connections = new Set<Connection>();
+  const inflight = { count: 0 };
+  const methods = createMethodTable(() => inflight.count);
+  const host: ConnectionHost = { runtime: rt, methods, methodNames: [...methods.keys()], inflight, onClosed: (c) => connections.delete(c) };
+
+  const http: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (req.method === "GET" && path === "/healthz") return json(res, 200, { ok: true, status: "live" });
+    if (req.method === "GET" && path === "/readyz") return json(res, 200, { ready: true, failing: [], uptimeMs: Date.now() - rt.startedAt, eventLoop: rt.health.current().eventLoop });
+    json(res, 404, { error: "not found" });
+  });
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: DEFAULTS.maxPreauthPayload });
+  http.on("upgrade", (req, socket, head) => {
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      connections.add(new Connection(ws, req, host));
+    });
+  });
+
+  const tick = setInterval(() => rt.broadcaster.broadcast("tick", { ts: Date.now() }), rt.tickIntervalMs);
+  tick.unref();
+  const healthTimer = setInterval(() => rt.refreshHealth(), rt.opts.healthRefreshIntervalMs ?? DEFAULTS.healthRefreshIntervalMs);
+  healthTimer.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(rt.opts.port, rt.opts.host ?? DEFAULTS.host, () => {
+      http.off("error", reject);
+      resolve();
+    });
+  });
+  const address = http.address();
+  const port = typeof address === "object" && address ? address.port : rt.opts.port;
+  rt.port = port;
+
+  let closing: Promise<void> | undefined;
+  const shutdown = (reason: string): Promise<void> => {
+    closing ??= (async () => {
+      clearInterval(tick);
+      clearInterval(healthTimer);
+      rt.broadcaster.broadcast("shutdown", { reason });
+      for (const c of connections) c.close(CloseCodes.SERVICE_RESTART, CloseReasons.serviceRestart);
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      rt.health.stop();
+      rt.store.close();
+      rt.log?.info({ reason }, "hanzod stopped");
+      rt.log?.flush();
+    })();
+    return closing;
+  };
+  return { port, shutdown };
+}
