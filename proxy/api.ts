@@ -5,6 +5,7 @@
 import type { FrameTap } from "./tap.js";
 import type { ShadowSink } from "../parity/shadow-sink.js";
 import type { Logger } from "pino";
+import type { RoutingTable } from "../parity/checklist/index.js";
 
 export interface ProxyOptions {
   listenHost?: string;
@@ -43,5 +44,9 @@ export interface RunningProxy {
   adminPort?: number;
   /** http://host:adminPort/metrics when the admin port is on. */
   metricsUrl?: string;
+  /** The routing table in force now (swapped on every valid checklist change). */
+  table(): RoutingTable;
+  /** The sink reports each comparison here so /metrics shows shadow matches and mismatches. */
+  recordComparison(method: string, outcome: "match" | "mismatch" | "no-answer"): void;
   close(): Promise<void>;
 }

@@ -26,6 +26,9 @@ export interface BrokeredHandshake {
   timeoutMs: number;
 }
 
+const TEXT = { binary: false } as const;
+const BINARY = { binary: true } as const;
+
 /** Bytes a leg may hold while its handshake is still running (the legacy's own buffer limit). */
 const MAX_WAITING_BYTES = MAX_BUFFERED_BYTES;
 
@@ -57,7 +60,7 @@ export class Leg {
   }
 
   static broker(key: LegKey, hs: BrokeredHandshake, events: LegEvents): Leg {
-    const ws = new WebSocket(hs.url, { headers: hs.headers as Record<string, string>, perMessageDeflate: false, handshakeTimeout: hs.timeoutMs, maxPayload: 0 });
+    const ws = new WebSocket(hs.url, { headers: hs.headers as Record<string, string>, perMessageDeflate: false, handshakeTimeout: hs.timeoutMs, maxPayload: 0, skipUTF8Validation: true });
     const leg = new Leg(key, ws, events, false);
     const timer = setTimeout(() => {
       leg.failureReason = "handshake timeout";
@@ -113,7 +116,7 @@ export class Leg {
     if (this.ready) {
       if (this.ws.readyState !== WebSocket.OPEN) return false;
       if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) return false;
-      this.ws.send(data, { binary: isBinary });
+      this.ws.send(data, isBinary ? BINARY : TEXT);
       return true;
     }
     const size = typeof data === "string" ? Buffer.byteLength(data) : data.length;

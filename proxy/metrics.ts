@@ -24,6 +24,12 @@ export class ProxyMetrics {
     labelNames: ["result"] as const,
     registers: [this.registry],
   });
+  readonly shadowCompared = new Counter({
+    name: "hanzonode_proxy_shadow_compared_total",
+    help: "Shadow comparisons reported by the parity sink: match, mismatch, no-answer",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
   readonly shadowQueueDepth = new Gauge({
     name: "hanzonode_proxy_shadow_queue_depth",
     help: "Shadow copies waiting for hanzod",
@@ -67,5 +73,28 @@ export class ProxyMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "hanzonode_proxy_" });
+  }
+
+  // Label lookups hash the label set on every call; the hot path uses cached children instead.
+  private readonly requestChildren = new Map<string, { inc(): void }>();
+  private readonly latencyChildren = new Map<string, { observe(v: number): void }>();
+
+  countRequest(method: string, backend: "legacy" | "hanzod", outcome: Outcome): void {
+    const key = `${method}\u0000${backend}\u0000${outcome}`;
+    let child = this.requestChildren.get(key);
+    if (child === undefined) {
+      child = this.requests.labels(method, backend, outcome);
+      this.requestChildren.set(key, child);
+    }
+    child.inc();
+  }
+
+  observeLatency(backend: "legacy" | "hanzod", seconds: number): void {
+    let child = this.latencyChildren.get(backend);
+    if (child === undefined) {
+      child = this.latency.labels(backend);
+      this.latencyChildren.set(backend, child);
+    }
+    child.observe(seconds);
   }
 }

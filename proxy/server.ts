@@ -82,6 +82,8 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     perMessageDeflate: false,
     clientTracking: false,
     maxPayload: MAX_PAYLOAD_BYTES,
+    // Invalid UTF-8 goes to the backend, which closes with its own 1007, as it would directly.
+    skipUTF8Validation: true,
     // Agree to exactly what the backend agreed to, so the client sees the backend's choice.
     handleProtocols: (_offered, req) => selectedProtocol.get(req) ?? false,
   });
@@ -165,5 +167,13 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     return closing;
   };
 
-  return { port, url: `ws://${host}:${port}`, adminPort: admin?.port, metricsUrl: admin ? `http://${host}:${admin.port}/metrics` : undefined, close };
+  return {
+    port,
+    url: `ws://${host}:${port}`,
+    adminPort: admin?.port,
+    metricsUrl: admin ? `http://${host}:${admin.port}/metrics` : undefined,
+    table: () => table,
+    recordComparison: (_method, outcome) => metrics.shadowCompared.inc({ outcome }),
+    close,
+  };
 }

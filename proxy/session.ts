@@ -18,6 +18,9 @@ import { AUTH_OWNED_EVENTS, bucketOf, familyOf, representativeMethod } from "./r
 import { redactSecrets } from "./redact.js";
 import type { Outcome } from "./metrics.js";
 
+const TEXT = { binary: false } as const;
+const BINARY = { binary: true } as const;
+
 /** Ids of the proxy's own requests on a leg; never forwarded to the client. */
 const INTERNAL_ID_PREFIX = "hanzonode-proxy:";
 /** A client cannot hold more requests open than this; more get a retryable UNAVAILABLE. */
@@ -179,7 +182,7 @@ export class ClientSession {
     if (leg !== "legacy" && !this.hanzodAvailable()) {
       if (fallback) {
         leg = "legacy";
-        this.ctx.metrics.requests.inc({ method: methodLabel(method), backend: "legacy", outcome: "fallback" });
+        this.ctx.metrics.countRequest(methodLabel(method), "legacy", "fallback");
       } else {
         this.answerUnavailable(id, method, data);
         return;
@@ -243,7 +246,7 @@ export class ClientSession {
 
   private answerUnavailable(id: string, method: string, data: Buffer | undefined): void {
     if (data !== undefined) this.tap?.frame("c2s", data, false, undefined, Date.now());
-    this.ctx.metrics.requests.inc({ method: methodLabel(method), backend: "hanzod", outcome: "unavailable" });
+    this.ctx.metrics.countRequest(methodLabel(method), "hanzod", "unavailable");
     this.sendToClient(encodeFrame(errorResponse(id, Errors.backendUnavailable("hanzod is not reachable"))), false, undefined);
   }
 
@@ -327,7 +330,7 @@ export class ClientSession {
       const legacy = p.fallback && p.data !== undefined && !isSideEffecting(p.method) ? this.legFor("legacy") : undefined;
       if (legacy !== undefined && p.data !== undefined) {
         this.pending.set(id, { ...p, leg: "legacy" });
-        this.ctx.metrics.requests.inc({ method: methodLabel(p.method), backend: "legacy", outcome: "fallback" });
+        this.ctx.metrics.countRequest(methodLabel(p.method), "legacy", "fallback");
         if (legacy.send(p.data, false)) continue;
         this.pending.delete(id);
       }
@@ -419,8 +422,8 @@ export class ClientSession {
     const backend = backendOf(key);
     const m = this.ctx.metrics;
     const outcome: Outcome = ok ? "ok" : "error";
-    m.requests.inc({ method: methodLabel(p.method), backend, outcome });
-    m.latency.observe({ backend }, latencyMs / 1000);
+    m.countRequest(methodLabel(p.method), backend, outcome);
+    m.observeLatency(backend, latencyMs / 1000);
     this.sendToClient(data, false, backend);
     this.ctx.sink?.recordLatency(p.method, backend, latencyMs, ok);
     if (p.shadow !== "none" && p.data !== undefined) this.queueShadow(id, p, data, parsed, latencyMs);
@@ -570,7 +573,7 @@ export class ClientSession {
       this.shutdown(1008, "slow consumer");
       return;
     }
-    client.send(data, { binary: isBinary });
+    client.send(data, isBinary ? BINARY : TEXT);
   }
 
   /** Closes the client and every leg with one code (proxy shutdown, slow consumer). */

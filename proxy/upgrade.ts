@@ -43,6 +43,8 @@ export function openClientLeg(baseUrl: string, req: IncomingMessage, clientSocke
       handshakeTimeout: opts.handshakeTimeoutMs,
       maxPayload: opts.maxPayload,
       followRedirects: false,
+      // The backend validates what it receives and we relay what it sends byte for byte.
+      skipUTF8Validation: true,
     });
     // Errors after open are handled by the session; this keeps a late one from crashing the process.
     upstream.on("error", () => undefined);
