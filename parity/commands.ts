@@ -15,8 +15,7 @@ import { DiffStore } from "./store/diff-store.js";
 function storeOptions(y: Argv): Argv {
   return y
     .option("state-dir", { type: "string", describe: "State dir holding parity.sqlite and audit.jsonl (default ./.hanzonode)" })
-    .option("store", { type: "string", describe: "The diff store file (overrides --state-dir for the store)" })
-    .conflicts("store", "state-dir");
+    .option("store", { type: "string", describe: "The diff store file (default <state-dir>/parity.sqlite)" });
 }
 
 /** User errors become one clear line and exit code 1, not a stack trace. */

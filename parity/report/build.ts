@@ -42,7 +42,7 @@ export interface ReportInputs {
 }
 
 const PHASE_ORDER: Array<MigrationPhase | "unknown"> = ["phase1", "phase2", "phase3", "phase4", "later", "unknown"];
-const TOP_PATHS = 5;
+const TOP_PATHS = 20;
 
 function toPath(p: PathStat): DifferingPath {
   return { path: p.path, kind: p.kind, count: p.count, rate: p.rate, noiseRate: p.noiseRate, discounted: p.discounted };

@@ -56,9 +56,9 @@ export interface MethodRow {
   /** Shadow calls hanzod never answered (leg down, timeout). */
   noAnswer: number;
   errors: { legacy: number; hanzod: number };
-  /** Up to 5 paths that count (not discounted), most frequent first. */
+  /** Up to 20 paths that count (not discounted), most frequent first. */
   topPaths: DifferingPath[];
-  /** Paths discounted as noise, most frequent first (up to 5). */
+  /** Paths discounted as noise, most frequent first (up to 20). */
   noisePaths: DifferingPath[];
   /** Legacy-vs-legacy noise probes seen for this method (all time). */
   noiseProbes: number;

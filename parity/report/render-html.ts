@@ -97,7 +97,7 @@ function sampleHtml(s: SampleView): string {
 }
 
 function methodRowHtml(r: MethodRow): string {
-  const paths = r.topPaths.map((p) => `<li><code>${h(p.path || "/")}</code> ${h(p.kind)} ${p.count} (${h(pct(p.rate, 1))})</li>`).join("");
+  const paths = r.topPaths.slice(0, 10).map((p) => `<li><code>${h(p.path || "/")}</code> ${h(p.kind)} ${p.count} (${h(pct(p.rate, 1))})</li>`).join("");
   const noise = r.noisePaths.map((p) => `<li><code>${h(p.path || "/")}</code> ${h(p.kind)} noise ${h(pct(p.noiseRate, 0))}</li>`).join("");
   const gate = r.gate
     ? `<span class="gate ${h(r.gate.verdict)}" title="${h(r.gate.checks.map((c) => `${c.check}: ${c.verdict}: ${c.detail}`).join("\n"))}">${h(r.gate.verdict)}</span>`

@@ -3,6 +3,7 @@ import { fit, pair, pct } from "./format.js";
 import type { DifferingPath, MethodRow, ParityReport } from "./model.js";
 
 export const TERMINAL_WIDTH = 100;
+const PATHS_SHOWN = 5;
 
 const COLS: Array<{ title: string; width: number; right?: boolean }> = [
   { title: "METHOD", width: 24 },
@@ -54,8 +55,8 @@ export function renderTerminal(report: ParityReport): string {
   const c = report.coverage;
   out.push(
     fit(
-      `coverage of ${c.contractMethods} contract methods: recorded ${c.recorded}, replay-green legacy ${c.replayGreenLegacy}, ` +
-        `implemented ${c.implemented ?? "?"}, shadowed ${c.shadowed}, cut over ${c.cutOver}`,
+      `coverage (${c.contractMethods} methods): recorded ${c.recorded}, replay-green ${c.replayGreenLegacy}, ` +
+        `in hanzod ${c.implemented ?? "?"}, shadowed ${c.shadowed}, cut over ${c.cutOver}`,
       TERMINAL_WIDTH,
     ),
   );
@@ -72,16 +73,19 @@ export function renderTerminal(report: ParityReport): string {
     out.push("", group.phase, line(COLS.map((col) => col.title)));
     for (const r of group.methods) {
       out.push(methodLine(r) + (r.belowThreshold ? " !" : ""));
-      for (const p of r.topPaths) out.push(pathLine("differs", p));
+      for (const p of r.topPaths.slice(0, PATHS_SHOWN)) out.push(pathLine("differs", p));
+      if (r.topPaths.length > PATHS_SHOWN) out.push(`    ... ${r.topPaths.length - PATHS_SHOWN} more differing paths (--json or --html for all)`);
       if (r.noAnswer > 0) out.push(fit(`    no answer from hanzod: ${r.noAnswer}`, TERMINAL_WIDTH));
-      for (const g of r.gate?.checks ?? []) if (g.verdict !== "pass") out.push(fit(`    gate ${g.check}: ${g.verdict}: ${g.detail}`, TERMINAL_WIDTH));
+      for (const g of r.gate?.checks ?? []) if (g.verdict === "fail") out.push(fit(`    gate ${g.check} fails: ${g.detail}`, TERMINAL_WIDTH));
+      const pending = (r.gate?.checks ?? []).filter((g) => g.verdict === "inconclusive").map((g) => g.check);
+      if (pending.length > 0) out.push(fit(`    gate needs more evidence: ${pending.join(", ")}`, TERMINAL_WIDTH));
     }
   }
   if (report.events.length > 0) {
     out.push("", "events (shadowed families)", `${"EVENT".padEnd(32)} ${"COMPARED".padStart(8)} ${"MATCH".padStart(8)} ${"MISSING".padStart(8)} ${"EXTRA".padStart(8)}`);
     for (const e of report.events) {
       out.push(`${fit(e.event, 32).padEnd(32)} ${String(e.compared).padStart(8)} ${pct(e.matchRate).padStart(8)} ${String(e.missing).padStart(8)} ${String(e.extra).padStart(8)}`);
-      for (const p of e.topPaths) if (!(p.path === "/event")) out.push(pathLine("differs", p));
+      for (const p of e.topPaths.slice(0, PATHS_SHOWN)) if (p.path !== "/event") out.push(pathLine("differs", p));
     }
   }
   if (report.failUnderPercent !== null) {

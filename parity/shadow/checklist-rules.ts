@@ -2,7 +2,7 @@
  * The comparison rules the sink uses: the comparator's defaults plus each method's `compare:` rules
  * from the checklist (wherever they come from: exact entry, glob, phase). Built once per table.
  */
-import { DEFAULT_RULES, mergeRuleSets, type NormalizationRules, type RuleSet } from "../compare/index.js";
+import { DEFAULT_RULES, mergeRules, type NormalizationRules, type RuleSet } from "../compare/index.js";
 import type { RoutingTable } from "../checklist/index.js";
 import { CONTRACT_METHOD_NAMES } from "../../protocol/index.js";
 
@@ -12,12 +12,16 @@ export function ruleSetFromTable(table: RoutingTable | undefined, base: RuleSet 
   if (!table) return base;
   const hit = base === DEFAULT_RULES ? cache.get(table) : undefined;
   if (hit) return hit;
-  const methods: Record<string, NormalizationRules> = {};
+  const methods: Record<string, NormalizationRules> = { ...base.methods };
+  const baseVolatile = base.global.volatile;
   for (const m of new Set([...CONTRACT_METHOD_NAMES, ...Object.keys(table.checklist.methods)])) {
     const compare = table.decide(m).compare;
-    if (compare) methods[m] = { ...compare };
+    if (!compare) continue;
+    // A layer without `volatile` would reset the base's detector list to "all" when merged; keep it.
+    const own: NormalizationRules = { ...compare, ...(compare.volatile === undefined && baseVolatile !== undefined ? { volatile: baseVolatile } : {}) };
+    methods[m] = methods[m] ? mergeRules(methods[m], own) : own;
   }
-  const set = mergeRuleSets(base, { global: {}, methods });
+  const set: RuleSet = { global: base.global, methods, events: base.events ?? {} };
   if (base === DEFAULT_RULES) cache.set(table, set);
   return set;
 }

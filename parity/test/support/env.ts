@@ -1,0 +1,59 @@
+/** Test support: a real hanzod (in-process), throwaway dirs and checklist files, waiting for conditions. */
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startHanzod, type TestInject } from "../../../hanzod/index.js";
+
+export const HANZOD_TOKEN = "parity-test-hanzod-token";
+
+export interface TestHanzod {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A real hanzod; `testInject` is hanzod's test-only switch that alters a method's result. */
+export async function startTestHanzod(testInject?: TestInject): Promise<TestHanzod> {
+  const stateDir = mkdtempSync(join(tmpdir(), "parity-hanzod-"));
+  const h = await startHanzod({
+    port: 0,
+    auth: { mode: "token", token: HANZOD_TOKEN },
+    stateDir,
+    trustedProxies: ["127.0.0.1", "::1"],
+    logger: false,
+    ...(testInject ? { testInject } : {}),
+  });
+  return {
+    url: h.url,
+    close: async () => {
+      await h.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TempDir {
+  path: string;
+  file(name: string): string;
+  dispose(): void;
+}
+
+export function tempDir(prefix: string): TempDir {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, file: (name) => join(path, name), dispose: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Writes a checklist the way editors do (write, then rename), so a watcher never sees half a file. */
+export function writeChecklist(path: string, lines: string[]): void {
+  writeFileSync(`${path}.tmp`, lines.join("\n") + "\n");
+  renameSync(`${path}.tmp`, path);
+}
+
+export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
