@@ -98,5 +98,9 @@ export async function ensureLegacyInstalled(version: string = DEFAULT_LEGACY_VER
 
 /** Environment for anything run with the legacy's Node: Node 24 first on PATH. */
 export function legacyEnv(install: LegacyInstall, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { ...process.env, ...extra, PATH: `${install.nodeBinDir}${delimiter}${process.env.PATH ?? ""}` };
+  const env: NodeJS.ProcessEnv = {};
+  // openclaw switches to test behaviour (the CLI prints nothing) when it sees vitest's variables;
+  // the legacy must behave as in production even when a test starts it.
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("VITEST") && k !== "NODE_ENV") env[k] = v;
+  return { ...env, ...extra, PATH: `${install.nodeBinDir}${delimiter}${process.env.PATH ?? ""}` };
 }
