@@ -1,0 +1,141 @@
+/** Shared test plumbing: a hanzod on an ephemeral port, raw-frame sessions, Ed25519 device keys. */
+import { createHash, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import WebSocket from "ws";
+import { startHanzod, type HanzodHandle, type HanzodOptions } from "../index.js";
+
+export interface TestHanzod extends HanzodHandle {
+  stateDir: string;
+  token: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestHanzod(over: Partial<HanzodOptions> = {}): Promise<TestHanzod> {
+  const stateDir = await mkdtemp(join(tmpdir(), "hanzod-test-"));
+  const token = `hz-${Math.random().toString(36).slice(2)}`;
+  const handle = await startHanzod({ port: 0, auth: { mode: "token", token }, stateDir, logger: false, ...over });
+  return {
+    ...handle,
+    stateDir,
+    token: over.auth?.token ?? token,
+    async stop() {
+      await handle.close();
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Frame = Record<string, unknown> & { type: string };
+
+export interface RawSession {
+  challenge: { nonce: string; ts: number };
+  frames: Frame[];
+  send(frame: unknown): void;
+  sendText(text: string): void;
+  /** Resolves with the first frame (after the challenge) matching `pred`. */
+  next(pred: (f: Frame) => boolean, timeoutMs?: number): Promise<Frame>;
+  closed: Promise<{ code: number; reason: string }>;
+  close(): void;
+}
+
+export function openRaw(url: string, headers: Record<string, string> = {}): Promise<RawSession> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+    const frames: Frame[] = [];
+    const waiters: { pred: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
+    let closedResolve!: (v: { code: number; reason: string }) => void;
+    const closed = new Promise<{ code: number; reason: string }>((r) => (closedResolve = r));
+    ws.on("close", (code, reason) => closedResolve({ code, reason: reason.toString() }));
+    ws.on("error", reject);
+    ws.on("message", (data) => {
+      const f = JSON.parse(data.toString()) as Frame;
+      if (f.type === "event" && f.event === "connect.challenge") {
+        const payload = f.payload as { nonce: string; ts: number };
+        resolve({
+          challenge: payload,
+          frames,
+          send: (frame) => ws.send(JSON.stringify(frame)),
+          sendText: (text) => ws.send(text),
+          next(pred, timeoutMs = 20_000) {
+            const hit = frames.find(pred);
+            if (hit) return Promise.resolve(hit);
+            return new Promise((res, rej) => {
+              const t = setTimeout(() => rej(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(frames).slice(0, 500)}`)), timeoutMs);
+              waiters.push({ pred, resolve: (fr) => (clearTimeout(t), res(fr)) });
+            });
+          },
+          closed,
+          close: () => ws.close(),
+        });
+        return;
+      }
+      frames.push(f);
+      for (const w of [...waiters]) if (w.pred(f)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(f));
+    });
+  });
+}
+
+export function connectFrame(params: Record<string, unknown>, id = "c1"): Frame {
+  return { type: "req", id, method: "connect", params: { minProtocol: 4, maxProtocol: 4, client: { id: "test", version: "1.0.0", platform: "linux", mode: "test" }, ...params } };
+}
+
+export const isRes = (id: string) => (f: Frame) => f.type === "res" && f.id === id;
+
+/** Sends frames after the challenge and returns every frame until the server closes (or `settleMs` passes). */
+export async function exchange(url: string, build: (challenge: { nonce: string; ts: number }) => (string | Frame)[], settleMs = 15_000): Promise<{ frames: Frame[]; close: { code: number; reason: string } | null }> {
+  const s = await openRaw(url);
+  for (const f of build(s.challenge)) typeof f === "string" ? s.sendText(f) : s.send(f);
+  const close = await Promise.race([s.closed, new Promise<null>((r) => setTimeout(() => r(null), settleMs))]);
+  if (!close) s.close();
+  return { frames: s.frames, close };
+}
+
+export interface DeviceKey {
+  id: string;
+  publicKey: string;
+  privateKey: KeyObject;
+  privateKeyPem: string;
+  publicKeyPem: string;
+}
+
+export function newDeviceKey(): DeviceKey {
+  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
+  const raw = publicKey.export({ type: "spki", format: "der" }).subarray(12);
+  return {
+    id: createHash("sha256").update(raw).digest("hex"),
+    publicKey: raw.toString("base64url"),
+    privateKey,
+    privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
+  };
+}
+
+export interface SignInput {
+  key: DeviceKey;
+  clientId?: string;
+  clientMode?: string;
+  role?: string;
+  scopes?: string[];
+  token?: string;
+  nonce: string;
+  signedAt: number;
+  platform?: string;
+  deviceFamily?: string;
+  version?: "v2" | "v3";
+}
+
+/** A device block signed like the reference client signs it. */
+export function signedDevice(i: SignInput): Record<string, unknown> {
+  const fields = [i.version ?? "v3", i.key.id, i.clientId ?? "test", i.clientMode ?? "test", i.role ?? "operator", (i.scopes ?? []).join(","), String(i.signedAt), i.token ?? "", i.nonce];
+  if ((i.version ?? "v3") === "v3") fields.push((i.platform ?? "linux").trim().toLowerCase(), (i.deviceFamily ?? "").trim().toLowerCase());
+  const signature = sign(null, Buffer.from(fields.join("|"), "utf8"), i.key.privateKey).toString("base64url");
+  return { id: i.key.id, publicKey: i.key.publicKey, signature, signedAt: i.signedAt, nonce: i.nonce };
+}
+
+/** The error part of a rejection, for comparing two gateways' answers. */
+export function rejection(r: { frames: Frame[]; close: { code: number; reason: string } | null }): unknown {
+  const res = r.frames.find((f) => f.type === "res");
+  return { error: res ? (res.error ?? { ok: res.ok }) : null, close: r.close };
+}
