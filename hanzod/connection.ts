@@ -58,6 +58,8 @@ export class Connection implements EventRecipient {
   private session: AcceptedSession | undefined;
   private caller: CallerInfo | undefined;
   private connecting = false;
+  /** Frames that arrived while connect was still being decided; the legacy answers them after hello. */
+  private early: unknown[] | undefined;
   private closed = false;
   private unauthorizedCount = 0;
   private presenceKey: string | undefined;
@@ -140,7 +142,10 @@ export class Connection implements EventRecipient {
       void this.onRequest(parsed, this.caller);
       return;
     }
-    if (this.connecting) return;
+    if (this.connecting) {
+      (this.early ??= []).push(parsed);
+      return;
+    }
     const verdict = classifyFirstFrame(parsed);
     if (verdict.kind === "not-request") return this.close(CloseCodes.POLICY_VIOLATION, CloseReasons.invalidRequestFrame);
     if (verdict.kind === "reject") return this.rejectHandshake(verdict.id, verdict.error, CloseCodes.POLICY_VIOLATION, verdict.error.message, true);
@@ -196,6 +201,9 @@ export class Connection implements EventRecipient {
       });
       rt.broadcastPresence();
     }
+    const early = this.early;
+    this.early = undefined;
+    for (const frame of early ?? []) void this.onRequest(frame, this.caller);
   }
 
   private async onRequest(parsed: unknown, caller: CallerInfo): Promise<void> {
