@@ -32,6 +32,8 @@ export const DEFAULT_RULES: RuleSet = {
       shapeOnly: ["/jobs/*/schedule/anchorMs"],
     },
     connect: {
+      // Discovery lists: sets, in registration order, which depends on plugin load order.
+      unordered: ["/features/methods", "/features/events", "/features/capabilities"],
       shapeOnly: [
         // Per-gateway recovery scope id (random per state dir).
         "/auth/recoveryScope",

@@ -55,17 +55,21 @@ try {
     lines.push("");
   }
   lines.push("## Replay differences against the 2026.9.1 recordings", "", `${report.passed} of ${report.results.length} fixtures replay identically (after the default normalisation rules).`, "");
+  // Group by what differs (kind + path), not by fixture: most fixtures share the same hello-ok drift.
+  const groups = new Map<string, { kind: string; path: string; at: string; expected: unknown; actual: unknown; fixtures: Set<string> }>();
   for (const r of report.results.filter((x) => !x.ok)) {
-    lines.push(`- **${r.fixture}**${r.error ? `: ${r.error}` : ""}`);
-    const seen = new Set<string>();
+    if (r.error) lines.push(`- **${r.fixture}**: ${r.error}`);
     for (const d of r.differences) {
-      const key = `${d.kind} ${d.path}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const show = (v: unknown): string => (v === undefined ? "—" : JSON.stringify(v).slice(0, 100));
-      lines.push(`  - ${d.at}: ${d.kind} at \`${d.path}\`: expected ${show(d.expected)}, got ${show(d.actual)}`);
+      const at = d.at.replace(/^(res|req) \S+ /, "$1 ");
+      const key = `${at}|${d.kind}|${d.path}`;
+      const g = groups.get(key) ?? { kind: d.kind, path: d.path, at, expected: d.expected, actual: d.actual, fixtures: new Set<string>() };
+      g.fixtures.add(r.fixture);
+      groups.set(key, g);
     }
   }
+  const show = (v: unknown): string => (v === undefined ? "—" : JSON.stringify(v).slice(0, 100).replace(/\|/g, "\\|"));
+  lines.push("| answer | kind | path | expected (2026.9.1) | got | fixtures |", "|---|---|---|---|---|---|");
+  for (const g of groups.values()) lines.push(`| ${g.at} | ${g.kind} | \`${g.path}\` | ${show(g.expected)} | ${show(g.actual)} | ${g.fixtures.size} |`);
   await writeFile(out, lines.join("\n") + "\n");
   process.stderr.write(`wrote ${relative(process.cwd(), out)}: ${defs.length} drifted definition(s), ${report.failed} fixture(s) differ\n`);
 } finally {
