@@ -6,6 +6,7 @@ import { ChecklistError } from "./checklist/index.js";
 import { checklistPathFrom, parseSince, phaseName, stateDirFrom, storePathFrom } from "./cli-options.js";
 import { promote, rollback, type PromoteOutcome, type PromotionScope } from "./gates/promote.js";
 import { NoiseModel } from "./noise/model.js";
+import { DEFAULT_NOISE_THRESHOLDS } from "./noise/thresholds.js";
 import { learnFromFixtures } from "./noise/offline.js";
 import { suggestedRulesYaml } from "./noise/suggest.js";
 import { fixtureFiles } from "./report/coverage-sources.js";
@@ -87,7 +88,8 @@ const learn: CliCommand = {
     storeOptions(y)
       .positional("fixtures", { type: "string", array: true, describe: "Fixture files or folders (recorded legacy traffic)" })
       .option("save", { type: "boolean", describe: "Also add what the fixtures taught to the store's learned noise" })
-      .option("raw", { type: "boolean", describe: "Compare without the default normalisation rules (learn what they already hide too)" }),
+      .option("raw", { type: "boolean", describe: "Compare without the default normalisation rules (learn what they already hide too)" })
+      .option("min-pairs", { type: "number", default: 2, describe: "Answer pairs a method needs before its noise is suggested (fixtures only)" }),
   handler: (argv) =>
     guarded(async () => {
       const inputs = Array.isArray(argv.fixtures) ? argv.fixtures.map(String) : [];
@@ -108,7 +110,8 @@ const learn: CliCommand = {
       const learned = learnFromFixtures(files, rules);
       for (const u of learned.unreadable) process.stderr.write(`skipped ${u.file}: ${u.error}\n`);
       const pairs = learned.probes.reduce((n, p) => n + p.probes, 0);
-      const model = new NoiseModel(learned.probes, learned.paths);
+      const minPairs = typeof argv.minPairs === "number" && argv.minPairs >= 1 ? Math.floor(argv.minPairs) : 2;
+      const model = new NoiseModel(learned.probes, learned.paths, { ...DEFAULT_NOISE_THRESHOLDS, minProbes: minPairs });
       process.stdout.write(
         suggestedRulesYaml(model, [
           `Suggested compare rules, learned from ${learned.fixtures} fixture(s), ${pairs} answer pair(s) to the same method+params.`,

@@ -5,6 +5,7 @@
 import type { NormalizationRules } from "../compare/types.js";
 import type { NoisePathRow, NoiseProbeCountRow, SignatureEntry } from "../store/types.js";
 import { DEFAULT_NOISE_THRESHOLDS, type NoiseThresholds } from "./thresholds.js";
+import { NOISE_KINDS } from "./signature.js";
 
 export interface LearnedNoisePath {
   path: string;
@@ -36,6 +37,7 @@ export class NoiseModel {
   ) {
     for (const p of probeCounts) this.byMethod.set(p.method, { probes: p.probes, rates: new Map(), paths: new Map() });
     for (const row of paths) {
+      if (!NOISE_KINDS.has(row.kind)) continue;
       const m = this.byMethod.get(row.method);
       if (!m || m.probes === 0) continue;
       const rate = Math.min(1, row.differences / m.probes);

@@ -6,7 +6,7 @@
 import { compareFrames, rulesFor, type RuleSet } from "../compare/index.js";
 import { readFixture, type Fixture } from "../../recorder/fixture-format.js";
 import type { NoisePathRow, NoiseProbeCountRow } from "../store/types.js";
-import { signatureEntries } from "./signature.js";
+import { NOISE_KINDS, signatureEntries } from "./signature.js";
 
 export interface OfflineLearning {
   fixtures: number;
@@ -77,6 +77,7 @@ export function learnFromFixtures(files: readonly string[], rules: RuleSet): Off
       const diffs = compareFrames(a.frame, b.frame, rulesFor(rules, { method }), { method });
       probes.set(method, (probes.get(method) ?? 0) + 1);
       for (const e of signatureEntries(diffs)) {
+        if (!NOISE_KINDS.has(e.kind)) continue;
         const key = `${method}\u0000${e.kind}\u0000${e.path}`;
         const row = paths.get(key) ?? { method, path: e.path, kind: e.kind, differences: 0 };
         row.differences++;

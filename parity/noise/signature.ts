@@ -12,6 +12,12 @@ export const MAX_SIGNATURE_ENTRIES = 64;
 /** An entry the noise filter never discounts: too many differences to judge path by path. */
 export const OVERFLOW_KIND = "overflow";
 
+/**
+ * Difference kinds that can be noise: payload differences. Frame-level facts (ok, error codes, ids),
+ * contract violations, a missing answer and overflow always count.
+ */
+export const NOISE_KINDS: ReadonlySet<string> = new Set(["missing", "extra", "type", "value", "length"]);
+
 /** Array indices become `*` so the same field of every list element counts as one path. */
 export function pathPattern(pointer: string): string {
   if (pointer === "" || pointer === "/") return pointer;

@@ -5,7 +5,7 @@
  */
 import { compareFrames, rulesFor, type Difference, type RuleSet } from "../compare/index.js";
 import type { BackendAnswer, BackendFailure, ShadowObservation } from "../shadow-sink.js";
-import { encodeSignature, signatureEntries } from "../noise/signature.js";
+import { encodeSignature, NOISE_KINDS, signatureEntries } from "../noise/signature.js";
 import type { ComparisonRow, NoisePathRow, SampleRow, SignatureEntry } from "../store/types.js";
 
 /** Signature entry of a comparison where the second side never answered; never discounted as noise. */
@@ -96,7 +96,7 @@ export function rowsForObservation(o: ShadowObservation, ctx: ObservationContext
     entries,
     differences,
     samples,
-    noisePaths: probeComplete ? entries.map((e) => ({ method: o.method, path: e.path, kind: e.kind, differences: 1 })) : [],
+    noisePaths: probeComplete ? entries.filter((e) => NOISE_KINDS.has(e.kind)).map((e) => ({ method: o.method, path: e.path, kind: e.kind, differences: 1 })) : [],
     noiseProbes: probeComplete ? 1 : 0,
   };
 }
