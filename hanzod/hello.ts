@@ -15,7 +15,8 @@ export function buildHello(rt: Runtime, connId: string, methods: readonly string
     health: rt.health.current(),
     stateVersion: { ...rt.broadcaster.stateVersion },
     uptimeMs: Date.now() - rt.startedAt,
-    sessionDefaults: { defaultAgentId: "main", mainKey: "main", mainSessionKey: "agent:main:main", scope: "per-sender" },
+    sessionDefaults: { defaultAgentId: "main", modelConfigured: false, ownership: "sole", selectionRequired: false, mainKey: "main", mainSessionKey: "agent:main:main", scope: "per-sender" },
+    updateSchedule: { channel: "stable", autoEnabled: false },
   };
   // Paths and the auth mode are operator-sensitive: admin only, as in the legacy.
   if (s.role === "operator" && scopeSatisfies(s.scopes, ADMIN_SCOPE)) {
@@ -35,6 +36,14 @@ export function buildHello(rt: Runtime, connId: string, methods: readonly string
     features: { methods, events: HANZOD_EVENTS, capabilities: [] },
     snapshot,
     auth,
-    policy: { maxPayload: DEFAULTS.maxPayload, maxBufferedBytes: rt.opts.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes, tickIntervalMs: rt.tickIntervalMs },
+    policy: {
+      maxPayload: DEFAULTS.maxPayload,
+      maxBufferedBytes: rt.opts.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes,
+      tickIntervalMs: rt.tickIntervalMs,
+      // The legacy's defaults for an unconfigured gateway (20 MB decoded per file, 6 MB per image).
+      attachments: { maxBytes: 19_464_192, maxImageBytes: 6_291_456 },
+      allowedSessionVisibilities: ["shared", "read-only", "suggest", "draft"],
+      hasMultipleSessionSharingIdentities: false,
+    },
   };
 }
