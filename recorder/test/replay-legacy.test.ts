@@ -11,31 +11,16 @@ import { REPO_ROOT } from "../../protocol/index.js";
 import { expandFixturePaths } from "../commands.js";
 import { readFixture } from "../fixture-format.js";
 import { replayFixtures } from "../replay.js";
-import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
-import { waitForSettledGateway } from "../../scripts/fixtures/settle.js";
 
 const SUITE = join(REPO_ROOT, "fixtures", "recorded");
 let work: string;
 let legacy: { url: string; token: string };
-let own: LegacyGateway | undefined;
-
-// The shared legacy from inject("legacy") inherits vitest's environment (VITEST=true, NODE_ENV=test),
-// and openclaw switches test-mode behaviour on VITEST (no plugins in health, fewer methods, fewer cron
-// jobs), so it is not the gateway the fixtures were recorded from. Until the launcher scrubs those
-// variables, this file starts one legacy with them cleared; then it can use inject("legacy").
-const TEST_ENV_CLEARED = { VITEST: "", VITEST_MODE: "", VITEST_POOL_ID: "", VITEST_WORKER_ID: "", NODE_ENV: "" };
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "hanzonode-replay-"));
-  const shared = inject("legacy");
-  if (process.env.VITEST) {
-    own = await startLegacyGateway({ env: TEST_ENV_CLEARED });
-    legacy = { url: own.url, token: own.token };
-  } else legacy = { url: shared.url, token: shared.token };
-  await waitForSettledGateway(legacy.url, legacy.token);
+  legacy = inject("legacy");
 });
 afterAll(async () => {
-  await own?.stop();
   await rm(work, { recursive: true, force: true });
 });
 

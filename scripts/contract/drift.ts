@@ -13,7 +13,6 @@ import { REPO_ROOT, CONTRACT_VERSION } from "../../protocol/index.js";
 import { expandFixturePaths } from "../../recorder/commands.js";
 import { replayFixtures, type ContractFinding } from "../../recorder/replay.js";
 import { startLegacyGateway } from "../legacy/index.js";
-import { waitForSettledGateway } from "../fixtures/settle.js";
 
 const argv = await yargs(hideBin(process.argv))
   .option("release", { type: "string", default: "2026.9.6", describe: "openclaw release to check" })
@@ -26,7 +25,6 @@ const out = argv.out ?? join(REPO_ROOT, "fixtures", "contract", `DRIFT-${version
 
 const gw = await startLegacyGateway({ version });
 try {
-  await waitForSettledGateway(gw.url, gw.token);
   const files = expandFixturePaths([join(REPO_ROOT, "fixtures", "recorded")]);
   const report = await replayFixtures({ target: gw.url, token: gw.token, files, checkContract: true });
   const lines: string[] = [

@@ -11,6 +11,7 @@ import { ensureLegacyInstalled, legacyEnv, type LegacyInstall, type ProgressLog 
 import { freePort } from "./free-port.js";
 import { stopProcessGroup } from "./process.js";
 import { DEFAULT_LEGACY_VERSION } from "./paths.js";
+import { waitForSettledGateway } from "./settle.js";
 
 export interface LegacyGatewayOptions {
   port?: number;
@@ -128,6 +129,9 @@ export async function startLegacyGateway(opts: LegacyGatewayOptions = {}): Promi
   const httpUrl = `http://127.0.0.1:${port}`;
   try {
     await waitReady(httpUrl, child, opts.readyTimeoutMs ?? 120_000);
+    // /readyz turns 200 about a second before startup-dependent state (update schedule, plugin cron
+    // jobs) exists; a gateway handed out earlier gives answers no later run reproduces.
+    await waitForSettledGateway(`ws://127.0.0.1:${port}`, token);
   } catch (err) {
     await stop();
     throw err;
