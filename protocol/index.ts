@@ -6,3 +6,4 @@ export * from "./validators.js";
 export * from "./methods.js";
 export * from "./scopes.js";
 export * from "./errors.js";
+export * from "./device-auth.js";
