@@ -7,3 +7,4 @@ export * from "./methods.js";
 export * from "./scopes.js";
 export * from "./errors.js";
 export * from "./device-auth.js";
+export * from "./raw-client.js";

@@ -1,0 +1,161 @@
+/**
+ * A raw protocol client: one WebSocket, every frame decoded through the shared codec and kept in
+ * arrival order. Tests, fixture recording and probes use it for what no real client produces (bad
+ * frames, forged proofs, protocol mismatches) and to watch seq and close codes exactly. It never waits
+ * a fixed time: every wait is for a frame or a close, with a deadline that names what was awaited.
+ */
+import WebSocket from "ws";
+import { decodeFrame } from "./codec.js";
+import type { EventFrame, Frame, ResponseFrame } from "./frames.js";
+import { PROTOCOL_VERSION } from "./contract.js";
+
+export interface Challenge {
+  nonce: string;
+  ts: number;
+}
+
+export interface CloseInfo {
+  code: number;
+  reason: string;
+}
+
+export interface ConnectOptions {
+  token?: string;
+  password?: string;
+  deviceToken?: string;
+  role?: string;
+  scopes?: string[];
+  caps?: string[];
+  client?: { id: string; version: string; platform: string; mode: string; [key: string]: unknown };
+  device?: Record<string, unknown>;
+  minProtocol?: number;
+  maxProtocol?: number;
+}
+
+export const TEST_CLIENT = { id: "cli", version: "0.0.0-hanzonode", platform: "linux", mode: "cli" } as const;
+
+/** connect params as the legacy's own clients send them (legacy-protocol.md §2). */
+export function connectParams(o: ConnectOptions = {}): Record<string, unknown> {
+  const auth: Record<string, string> = {};
+  if (o.token !== undefined) auth.token = o.token;
+  if (o.password !== undefined) auth.password = o.password;
+  if (o.deviceToken !== undefined) auth.deviceToken = o.deviceToken;
+  return {
+    minProtocol: o.minProtocol ?? PROTOCOL_VERSION,
+    maxProtocol: o.maxProtocol ?? PROTOCOL_VERSION,
+    client: o.client ?? TEST_CLIENT,
+    role: o.role ?? "operator",
+    scopes: o.scopes ?? ["operator.read"],
+    caps: o.caps ?? [],
+    auth,
+    ...(o.device ? { device: o.device } : {}),
+  };
+}
+
+let nextId = 0;
+
+export class RawGatewaySocket {
+  /** Every frame received, in order (the challenge included). */
+  readonly frames: Frame[] = [];
+  /** Messages that did not decode as frames, verbatim. */
+  readonly undecodable: string[] = [];
+  readonly closed: Promise<CloseInfo>;
+  private readonly waiters = new Set<() => void>();
+  private closeInfo: CloseInfo | undefined;
+
+  private constructor(readonly ws: WebSocket) {
+    this.closed = new Promise((resolve) =>
+      ws.on("close", (code, reason) => {
+        this.closeInfo = { code, reason: reason.toString() };
+        resolve(this.closeInfo);
+        this.wake();
+      }),
+    );
+    // Listening from construction: a server may send its challenge in the same packet as the 101.
+    ws.on("message", (data: Buffer) => {
+      const decoded = decodeFrame(data);
+      if (decoded.ok) this.frames.push(decoded.frame);
+      else this.undecodable.push(data.toString());
+      this.wake();
+    });
+  }
+
+  static open(url: string, headers: Record<string, string> = {}): Promise<RawGatewaySocket> {
+    const ws = new WebSocket(url, { perMessageDeflate: false, headers });
+    const socket = new RawGatewaySocket(ws);
+    return new Promise((resolve, reject) => {
+      ws.once("open", () => resolve(socket));
+      ws.once("error", reject);
+    });
+  }
+
+  private wake(): void {
+    for (const w of this.waiters) w();
+  }
+
+  /** The first received frame matching `match` (already received or still to come). */
+  next<T extends Frame>(match: (f: Frame) => f is T, timeoutMs?: number, what?: string): Promise<T>;
+  next(match: (f: Frame) => boolean, timeoutMs?: number, what?: string): Promise<Frame>;
+  next(match: (f: Frame) => boolean, timeoutMs = 20_000, what = "a matching frame"): Promise<Frame> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const hit = this.frames.find(match);
+        if (hit) return finish(() => resolve(hit));
+        if (this.closeInfo) return finish(() => reject(new Error(`closed (${this.closeInfo?.code} ${this.closeInfo?.reason}) before ${what}`)));
+      };
+      const timer = setTimeout(() => finish(() => reject(new Error(`no ${what} within ${timeoutMs} ms`))), timeoutMs);
+      const finish = (then: () => void): void => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        then();
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  async challenge(timeoutMs = 20_000): Promise<Challenge> {
+    const f = await this.next((x): x is EventFrame => x.type === "event" && x.event === "connect.challenge", timeoutMs, "connect.challenge");
+    return f.payload as Challenge;
+  }
+
+  sendText(text: string | Buffer): void {
+    this.ws.send(text);
+  }
+
+  send(frame: Frame | Record<string, unknown>): void {
+    this.ws.send(JSON.stringify(frame));
+  }
+
+  /** Sends a request and resolves with its final answer (interim `status: "accepted"` answers skipped). */
+  async request(method: string, params?: unknown, opts: { id?: string; timeoutMs?: number } = {}): Promise<ResponseFrame> {
+    const id = opts.id ?? `${++nextId}:raw`;
+    this.send({ type: "req", id, method, ...(params === undefined ? {} : { params }) });
+    return this.next(
+      (f): f is ResponseFrame => f.type === "res" && f.id === id && !(f.ok && (f.payload as { status?: unknown } | undefined)?.status === "accepted"),
+      opts.timeoutMs,
+      `the answer to ${method} (${id})`,
+    );
+  }
+
+  events(name?: string): EventFrame[] {
+    return this.frames.filter((f): f is EventFrame => f.type === "event" && (name === undefined || f.event === name));
+  }
+
+  async close(code = 1000): Promise<CloseInfo> {
+    if (this.ws.readyState !== WebSocket.CLOSED) this.ws.close(code);
+    return this.closed;
+  }
+}
+
+/** Open, wait for the challenge, connect; throws with the server's error when connect is refused. */
+export async function connectRaw(url: string, opts: ConnectOptions & { headers?: Record<string, string> } = {}): Promise<{ socket: RawGatewaySocket; hello: ResponseFrame }> {
+  const socket = await RawGatewaySocket.open(url, opts.headers);
+  await socket.challenge();
+  const hello = await socket.request("connect", connectParams(opts));
+  if (!hello.ok) {
+    await socket.close();
+    throw new Error(`connect refused: ${JSON.stringify(hello.error)}`);
+  }
+  return { socket, hello };
+}
