@@ -5,6 +5,8 @@ import type { CliCommand } from "../cli/command.js";
 import { startProxy } from "../proxy/index.js";
 import { FixtureWriter } from "./fixture-writer.js";
 import { replayFixtures } from "./replay.js";
+import { storeReplayRun, TARGET_KINDS, type TargetKind } from "./replay-store.js";
+import { storePathFrom } from "../parity/cli-options.js";
 import { formatDrift, formatResultLine, formatSummary } from "./report-format.js";
 
 /** Files and folders (their *.jsonl, sorted) as a flat file list. */
@@ -59,9 +61,20 @@ const replay: CliCommand = {
       .option("json", { type: "boolean", default: false, describe: "print one JSON report instead of lines" })
       .option("check-contract", { type: "boolean", default: false, describe: "also report every frame the target sends that the frozen contract does not allow" })
       .option("timeout", { type: "number", default: 15000, describe: "ms to wait for each answer" })
-      .example("$0 replay --target ws://127.0.0.1:18789 --token T fixtures/recorded", "replay the whole suite"),
+      .option("state-dir", { type: "string", describe: "store per-method results in <state-dir>/parity.sqlite (for parity report and gates)" })
+      .option("store", { type: "string", describe: "store per-method results in this parity store file" })
+      .option("target-kind", { type: "string", choices: TARGET_KINDS, describe: "what --target is (legacy or hanzod); required with --state-dir/--store" })
+      .conflicts("state-dir", "store")
+      .check((a) => {
+        const storing = a["state-dir"] !== undefined || a.store !== undefined;
+        if (storing && a["target-kind"] === undefined) throw new Error("--target-kind legacy|hanzod is required when storing results (--state-dir or --store)");
+        return true;
+      })
+      .example("$0 replay --target ws://127.0.0.1:18789 --token T fixtures/recorded", "replay the whole suite")
+      .example("$0 replay --target ws://127.0.0.1:18789 --token T --target-kind legacy --state-dir .hanzonode", "replay and store the results for parity report"),
   handler: async (argv) => {
-    const files = expandFixturePaths(argv.fixtures as string[]);
+    const fixtures = argv.fixtures as string[];
+    const files = expandFixturePaths(fixtures);
     const json = argv.json === true;
     const checkContract = argv["check-contract"] === true;
     const report = await replayFixtures({
@@ -76,6 +89,12 @@ const replay: CliCommand = {
     else {
       process.stdout.write(formatSummary(report) + "\n");
       if (checkContract) process.stdout.write(formatDrift(report.drift) + "\n");
+    }
+    if (argv.stateDir !== undefined || argv.store !== undefined) {
+      const storePath = storePathFrom({ store: argv.store, stateDir: argv.stateDir });
+      const rows = storeReplayRun(report, { storePath, targetKind: argv.targetKind as TargetKind, source: fixtures.join(" ") });
+      // stderr, so --json output stays one JSON document
+      process.stderr.write(`stored replay results of ${rows.length} method(s) against ${String(argv.targetKind)} in ${storePath}\n`);
     }
     process.exitCode = report.ok ? 0 : 1;
   },

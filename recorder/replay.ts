@@ -53,6 +53,17 @@ export interface ContractFinding {
   knownReason?: string;
 }
 
+/** One request/answer pair of a fixture, judged on its own (for per-method replay results). */
+export interface ExchangeResult {
+  method: string;
+  /** The recorded answer, e.g. `res 2:ab12 (health)`. */
+  at: string;
+  /** No difference in this answer and none at fixture level (closes, events, errors). */
+  ok: boolean;
+  /** The first difference that made it fail, one line, secrets masked. */
+  firstFailure?: string;
+}
+
 export interface FixtureResult {
   fixture: string;
   file: string;
@@ -62,6 +73,8 @@ export interface FixtureResult {
   framesReceived: number;
   differences: ReplayDifference[];
   contract: ContractFinding[];
+  /** Every answered request of the fixture, by method (a fixture-level failure fails them all). */
+  exchanges: ExchangeResult[];
   /** Set when the fixture could not be replayed at all (unreadable, target unreachable). */
   error?: string;
 }
@@ -103,12 +116,33 @@ async function replayFile(file: string, opts: ReplayOptions, deviations: Deviati
   try {
     return await new FixtureReplay(fixture, opts, deviations).run(started);
   } catch (err) {
-    return failure(file, started, (err as Error).message);
+    const error = (err as Error).message;
+    // Every request of the fixture went unanswered: each counts against its method.
+    const exchanges = requestedMethods(fixture).map((r) => ({ method: r.method, at: `req ${r.id} (${r.method})`, ok: false, firstFailure: error }));
+    return { ...failure(file, started, error), exchanges };
   }
 }
 
 function failure(file: string, started: number, error: string): FixtureResult {
-  return { fixture: basename(file), file, ok: false, durationMs: Date.now() - started, framesSent: 0, framesReceived: 0, differences: [], contract: [], error };
+  return { fixture: basename(file), file, ok: false, durationMs: Date.now() - started, framesSent: 0, framesReceived: 0, differences: [], contract: [], exchanges: [], error };
+}
+
+function requestedMethods(fixture: Fixture): { id: string; method: string }[] {
+  const out: { id: string; method: string }[] = [];
+  for (const line of fixture.frames) {
+    const f = line.frame;
+    if (line.dir === "c2s" && f?.type === "req" && typeof f.id === "string" && typeof f.method === "string") out.push({ id: f.id, method: f.method });
+  }
+  return out;
+}
+
+/** One line for a difference (used as an exchange's first failure). */
+export function describeDifference(d: ReplayDifference): string {
+  const show = (v: unknown): string => {
+    const text = v === undefined ? "—" : JSON.stringify(v) ?? String(v);
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  };
+  return `${d.at}: ${d.kind} at ${d.path}: expected ${show(d.expected)}, got ${show(d.actual)}${d.note ? ` (${d.note})` : ""}`;
 }
 
 type Expectation = { kind: "res"; id: string; line: FixtureFrame } | { kind: "event"; event: string; line: FixtureFrame };
@@ -122,6 +156,7 @@ function describe(f: Record<string, unknown> | undefined, method?: string): stri
 
 class FixtureReplay {
   private readonly differences: ReplayDifference[] = [];
+  private readonly exchanges: { method: string; at: string; differences: ReplayDifference[] }[] = [];
   private readonly methodsById = new Map<string, string>();
   private readonly secrets: ReplaySecrets;
   private readonly rules: RuleSet;
@@ -174,6 +209,13 @@ class FixtureReplay {
       session.terminate();
     }
     const contract = this.opts.checkContract ? this.contractFindings(session.inbox) : [];
+    const own = new Set(this.exchanges.flatMap((e) => e.differences));
+    // Differences were computed on secret-masked frames, so their text is safe to store.
+    const fixtureLevel = this.differences.find((d) => !own.has(d));
+    const exchanges: ExchangeResult[] = this.exchanges.map((e) => {
+      const first = e.differences[0] ?? fixtureLevel;
+      return { method: e.method, at: e.at, ok: first === undefined, ...(first ? { firstFailure: describeDifference(first) } : {}) };
+    });
     return {
       fixture: basename(this.fixture.path),
       file: this.fixture.path,
@@ -183,6 +225,7 @@ class FixtureReplay {
       framesReceived: session.inbox.length,
       differences: this.differences,
       contract,
+      exchanges,
     };
   }
 
@@ -205,9 +248,13 @@ class FixtureReplay {
         exp.kind === "res"
           ? await session.take((r) => r.frame?.type === "res" && r.frame.id === exp.id, this.timeout)
           : await session.take((r) => r.frame?.type === "event" && r.frame.event === exp.event, this.timeout);
+      const exchange = exp.kind === "res" && method !== undefined ? { method, at, differences: [] as ReplayDifference[] } : undefined;
+      if (exchange) this.exchanges.push(exchange);
       if (!got?.frame) {
         const why = session.closed ? `target closed (${session.closed.code}) before answering` : `no answer within ${this.timeout} ms`;
-        this.differences.push({ kind: "missing", path: "/", at, expected: summarize(expected), note: why });
+        const d: ReplayDifference = { kind: "missing", path: "/", at, expected: summarize(expected), note: why };
+        this.differences.push(d);
+        exchange?.differences.push(d);
         continue;
       }
       if (exp.kind === "event" && exp.event === "connect.challenge") {
@@ -216,7 +263,11 @@ class FixtureReplay {
       }
       this.secrets.learn(expected, got.frame);
       const diffs = compareAnswers(maskSecrets(expected), maskSecrets(got.frame), this.rules, method !== undefined ? { method } : {});
-      for (const d of diffs) this.differences.push({ ...d, at });
+      for (const d of diffs) {
+        const rd: ReplayDifference = { ...d, at };
+        this.differences.push(rd);
+        exchange?.differences.push(rd);
+      }
     }
   }
 

@@ -11,6 +11,11 @@ export interface AuditEntry {
   target: string;
   old: unknown;
   new: unknown;
+  /**
+   * True when the change was applied past a gate that did not pass (`parity promote --force`); the
+   * reason text (`why`) still says which checks failed. Lines written before this field read as false.
+   */
+  forced: boolean;
 }
 
 export const AUDIT_FILE = "audit.jsonl";
@@ -35,5 +40,8 @@ export async function readAudit(stateDir: string): Promise<AuditEntry[]> {
   return text
     .split("\n")
     .filter((l) => l.trim().length > 0)
-    .map((l) => JSON.parse(l) as AuditEntry);
+    .map((l) => {
+      const entry = JSON.parse(l) as Omit<AuditEntry, "forced"> & { forced?: unknown };
+      return { ...entry, forced: entry.forced === true };
+    });
 }

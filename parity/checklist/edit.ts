@@ -14,6 +14,8 @@ export interface EditActor {
   why: string;
   /** Where the audit log lives (default ./.hanzonode). */
   stateDir?: string;
+  /** The change overrides a gate that did not pass (promote --force); recorded in the audit entry. */
+  forced?: boolean;
 }
 
 export interface EditResult {
@@ -55,6 +57,7 @@ export async function setRoute(file: string, target: string, route: Route | Rout
     target: result.target,
     old,
     new: newValue,
+    forced: actor.forced === true,
   });
   return result;
 }

@@ -3,6 +3,7 @@
  * single source: the loader validates with it and the editor JSON Schema is generated from it.
  */
 import { z } from "zod";
+import { VOLATILE_DETECTORS } from "../compare/types.js";
 
 export const BACKENDS = ["legacy", "hanzod"] as const;
 export const backendSchema = z.enum(BACKENDS).describe("A backend runtime: the legacy OpenClaw gateway or hanzod");
@@ -13,14 +14,38 @@ export const routeSchema = z
   .regex(/^(legacy|hanzod|shadow|canary:(100|[1-9]?[0-9]))$/, 'route must be legacy, hanzod, shadow or "canary:N" with N in 0..100')
   .describe('Where a method goes: legacy, hanzod, shadow (legacy answers, hanzod gets a copy) or "canary:N" (N% of connections to hanzod)');
 
+const globList = (what: string) => z.array(z.string().regex(/^(\/|$)/, "a path glob is a JSON pointer starting with /")).optional().describe(what);
+
+/** The comparator's NormalizationRules (parity/compare/types.ts), as checklist data. */
 export const compareRulesSchema = z
   .object({
-    ignore: z.array(z.string()).optional().describe("JSON-pointer globs not compared"),
-    unordered: z.array(z.string()).optional().describe("Arrays compared as multisets"),
-    volatile: z.array(z.enum(["timestamp", "duration", "uuid", "connId", "version", "nonce"])).optional(),
+    ignore: globList("JSON-pointer globs not compared at all"),
+    unordered: globList("Arrays compared as multisets (differences name added/missing elements)"),
+    shapeOnly: globList("Compared on structure and JSON types only, not values (runtime metrics)"),
+    typeOnly: globList("Compared on JSON type alone: no length, elements or keys (inventories)"),
+    optional: globList("May be present on one side only; compared when both sides have it"),
+    volatile: z
+      .array(z.enum(VOLATILE_DETECTORS))
+      .optional()
+      .describe("Value detectors replaced by placeholders; added to the defaults' detectors (layers union)"),
   })
   .strict()
   .describe("Per-method comparison rules for shadow diffing (used by the parity comparator)");
+
+const gateFields = {
+  minShadowCalls: z.number().int().nonnegative().optional().describe("Shadow comparisons needed before promotion (default 1000)"),
+  minMatchRate: z.number().min(0).max(1).optional().describe("Match rate after noise, 0..1 (default 0.999)"),
+  maxP99Ratio: z.number().positive().optional().describe("hanzod p99 / legacy p99 at most (default 1.2)"),
+  requireContractReplay: z.boolean().optional().describe("The latest contract replay against hanzod must be green (default true)"),
+};
+
+export const gatesSchema = z
+  .object(gateFields)
+  .catchall(z.unknown())
+  .describe("Promotion gates (consumed by hanzonode parity)");
+
+/** A method's (or glob's, or phase's) own gate: any subset of `gates`, overriding it for those methods. */
+export const gateOverrideSchema = z.object(gateFields).strict().describe("Per-entry gate override: the given fields replace the checklist's `gates:`");
 
 export const routeEntrySchema = z
   .object({
@@ -28,22 +53,13 @@ export const routeEntrySchema = z
     fallback: z.literal("legacy").optional().describe("When hanzod is down or failing, answer from legacy (circuit breaker)"),
     shadow: z.literal("isolated").optional().describe("Shadow a side-effecting method: hanzod runs it against throwaway state"),
     compare: compareRulesSchema.optional(),
+    gate: gateOverrideSchema.optional(),
   })
   .strict();
 
 export const entrySchema = z.union([routeSchema, routeEntrySchema]);
 
 export const phaseNames = ["phase1", "phase2", "phase3", "phase4", "later"] as const;
-
-export const gatesSchema = z
-  .object({
-    minShadowCalls: z.number().int().nonnegative().optional(),
-    minMatchRate: z.number().min(0).max(1).optional(),
-    maxP99Ratio: z.number().positive().optional(),
-    requireContractReplay: z.boolean().optional(),
-  })
-  .catchall(z.unknown())
-  .describe("Promotion gates (consumed by hanzonode parity)");
 
 export const shadowSettingsSchema = z
   .object({
@@ -69,6 +85,7 @@ export type Route = z.infer<typeof routeSchema>;
 export type RouteEntry = z.infer<typeof routeEntrySchema>;
 export type ChecklistEntry = z.infer<typeof entrySchema>;
 export type CompareRules = z.infer<typeof compareRulesSchema>;
+export type GateOverride = z.infer<typeof gateOverrideSchema>;
 export type Checklist = z.infer<typeof checklistSchema>;
 export type ChecklistInput = z.input<typeof checklistSchema>;
 export type PhaseName = (typeof phaseNames)[number];

@@ -5,7 +5,7 @@
  */
 import picomatch from "picomatch";
 import { CONTRACT_METHOD_NAMES, isSideEffecting, methodPolicy } from "../../protocol/index.js";
-import type { Checklist, ChecklistEntry, CompareRules, PhaseName, Route } from "./schema.js";
+import type { Checklist, ChecklistEntry, CompareRules, GateOverride, PhaseName, Route } from "./schema.js";
 
 export type Backend = "legacy" | "hanzod";
 export type RouteKind = "legacy" | "hanzod" | "shadow" | "canary";
@@ -17,6 +17,8 @@ export interface RouteDecision {
   readonly fallback: boolean;
   readonly isolated: boolean;
   readonly compare: CompareRules | undefined;
+  /** The deciding entry's own gate override (merged over the checklist's `gates:` by the parity gates). */
+  readonly gate: GateOverride | undefined;
   /** Which checklist entry decided: `methods.<key>`, `phases.<phase>` or `default`. */
   readonly source: string;
 }
@@ -38,6 +40,7 @@ function toDecision(entry: ChecklistEntry, source: string): RouteDecision {
     fallback: "fallback" in e && e.fallback === "legacy",
     isolated: "shadow" in e && e.shadow === "isolated",
     compare: "compare" in e ? e.compare : undefined,
+    gate: "gate" in e ? e.gate : undefined,
     source,
   });
 }

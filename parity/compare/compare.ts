@@ -6,7 +6,7 @@
  */
 import { definitionStem, hasDefinition, validateDefinition, validateFrame, validateResult, type Frame, type ValidationOutcome } from "../../protocol/index.js";
 import { escapePointerSegment } from "./glob.js";
-import { compileRules, normalize, rulesFor, type CompiledRules } from "./normalize.js";
+import { compileRules, isOptionalPath, isUnorderedArray, normalize, rulesFor, type CompiledRules } from "./normalize.js";
 import type { Difference, NormalizationRules, RuleSet } from "./types.js";
 
 export interface CompareOptions {
@@ -26,8 +26,14 @@ function jsonType(v: Json): string {
   return v === null ? "null" : Array.isArray(v) ? "array" : typeof v;
 }
 
-/** Structural diff of two already-normalised values. */
-export function diffValues(expected: Json, actual: Json, path: string, out: Difference[], max: number): void {
+/** Says whether a missing/extra key at this payload pointer is allowed (an `optional` rule). */
+export type OptionalPathTest = (pointer: string) => boolean;
+
+/**
+ * Structural diff of two already-normalised values. Arrays the normaliser marked as sets (unordered
+ * rules) diff as multisets: one `element-missing` / `element-extra` per element, at the array's path.
+ */
+export function diffValues(expected: Json, actual: Json, path: string, out: Difference[], max: number, optional?: OptionalPathTest): void {
   if (out.length >= max) return;
   const te = jsonType(expected);
   const ta = jsonType(actual);
@@ -38,9 +44,13 @@ export function diffValues(expected: Json, actual: Json, path: string, out: Diff
   if (te === "array") {
     const e = expected as Json[];
     const a = actual as Json[];
+    if (isUnorderedArray(e) || isUnorderedArray(a)) {
+      diffMultisets(e, a, path || "/", out, max);
+      return;
+    }
     if (e.length !== a.length) out.push({ kind: "length", path: path || "/", expected: e.length, actual: a.length });
     const n = Math.min(e.length, a.length);
-    for (let i = 0; i < n && out.length < max; i++) diffValues(e[i], a[i], `${path}/${i}`, out, max);
+    for (let i = 0; i < n && out.length < max; i++) diffValues(e[i], a[i], `${path}/${i}`, out, max, optional);
     return;
   }
   if (te === "object") {
@@ -49,16 +59,38 @@ export function diffValues(expected: Json, actual: Json, path: string, out: Diff
     for (const k of Object.keys(e)) {
       if (out.length >= max) return;
       const p = `${path}/${escapePointerSegment(k)}`;
-      if (!Object.prototype.hasOwnProperty.call(a, k)) out.push({ kind: "missing", path: p, expected: e[k] });
-      else diffValues(e[k], a[k], p, out, max);
+      if (!Object.prototype.hasOwnProperty.call(a, k)) {
+        if (!optional?.(p)) out.push({ kind: "missing", path: p, expected: e[k] });
+      } else diffValues(e[k], a[k], p, out, max, optional);
     }
     for (const k of Object.keys(a)) {
       if (out.length >= max) return;
-      if (!Object.prototype.hasOwnProperty.call(e, k)) out.push({ kind: "extra", path: `${path}/${escapePointerSegment(k)}`, actual: a[k] });
+      if (Object.prototype.hasOwnProperty.call(e, k)) continue;
+      const p = `${path}/${escapePointerSegment(k)}`;
+      if (!optional?.(p)) out.push({ kind: "extra", path: p, actual: a[k] });
     }
     return;
   }
   if (expected !== actual) out.push({ kind: "value", path: path || "/", expected, actual });
+}
+
+/** Elements are already normalised (keys sorted), so their JSON text is a canonical identity. */
+function diffMultisets(expected: Json[], actual: Json[], path: string, out: Difference[], max: number): void {
+  const left = new Map<string, { value: Json; count: number }>();
+  for (const v of actual) {
+    const k = JSON.stringify(v) ?? "undefined";
+    const entry = left.get(k);
+    if (entry) entry.count++;
+    else left.set(k, { value: v, count: 1 });
+  }
+  for (const v of expected) {
+    const entry = left.get(JSON.stringify(v) ?? "undefined");
+    if (entry && entry.count > 0) entry.count--;
+    else if (out.length < max) out.push({ kind: "element-missing", path, expected: v });
+  }
+  for (const { value, count } of left.values()) {
+    for (let i = 0; i < count && out.length < max; i++) out.push({ kind: "element-extra", path, actual: value });
+  }
 }
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {
@@ -89,11 +121,11 @@ export function compareFrames(expected: unknown, actual: unknown, rules: Normali
   if (e.type === "res") compareResponse(e, a, c, out, max);
   else if (e.type === "event") {
     if (e.event !== a.event) out.push({ kind: "frame-kind", path: "/event", expected: e.event, actual: a.event });
-    else diffValues(normalize(e.payload, c), normalize(a.payload, c), "", out, max);
+    else diffValues(normalize(e.payload, c), normalize(a.payload, c), "", out, max, optionalTest(c));
   } else {
     if (e.id !== a.id) out.push({ kind: "id", path: "/id", expected: e.id, actual: a.id });
     if (e.method !== a.method) out.push({ kind: "value", path: "/method", expected: e.method, actual: a.method });
-    diffValues(normalize(e.params, c), normalize(a.params, c), "", out, max);
+    diffValues(normalize(e.params, c), normalize(a.params, c), "", out, max, optionalTest(c));
   }
   if (opts.checkContract) out.push(...contractDifferences(a, opts.method));
   return out;
@@ -115,7 +147,11 @@ function compareResponse(e: Record<string, unknown>, a: Record<string, unknown>,
     diffValues(normalize(e.error, ERROR_SHAPE_RULES), normalize(a.error, ERROR_SHAPE_RULES), "/error", out, max);
     return;
   }
-  diffValues(normalize(e.payload, c), normalize(a.payload, c), "", out, max);
+  diffValues(normalize(e.payload, c), normalize(a.payload, c), "", out, max, optionalTest(c));
+}
+
+function optionalTest(c: CompiledRules): OptionalPathTest | undefined {
+  return c.source.optional?.length ? (p) => isOptionalPath(c, p) : undefined;
 }
 
 /** Contract definition for a payload the method table does not name: hello-ok, and `<Event>Event` payloads. */

@@ -1,13 +1,45 @@
 /**
- * THE default normalisation rules: data, in one place, used by replay now and by shadow diffing later
- * (learned noise layers on top through `mergeRuleSets`). Every entry says why it exists; an entry
- * without a reason does not belong here.
+ * THE default normalisation rules: data, in one place, used by replay (against the legacy gateway and
+ * against hanzod alike) and by shadow diffing (learned noise and checklist rules layer on top through
+ * `mergeRuleSets`). Every entry says why it exists; an entry without a reason does not belong here.
+ *
+ * What stays strict, always: frame kinds, ids, `ok`, error `code` and `details.code` and the error
+ * shape, close codes (compare.ts / replay.ts do not consult rules for those), and in payloads the
+ * role, the granted scopes, protocol numbers and policy limits (no rule below touches them).
  *
  * Globs are JSON pointers into the payload of a `res` (per method) or an `event` (per event).
  * Volatile detectors (see volatile.ts) already cover clocks, durations, uuids, connection/boot ids,
- * versions, nonces and throwaway temp folders everywhere.
+ * versions, nonces, digests and throwaway temp folders everywhere.
  */
-import type { RuleSet } from "./types.js";
+import { mergeRules } from "./normalize.js";
+import type { NormalizationRules, PathGlob, RuleSet } from "./types.js";
+
+/** The same rules for a structure embedded below `prefix` (hello-ok carries a health snapshot). */
+function under(prefix: PathGlob, rules: NormalizationRules): NormalizationRules {
+  const move = (globs: PathGlob[] | undefined): PathGlob[] | undefined => globs?.map((g) => `${prefix}${g}`);
+  const out: NormalizationRules = {};
+  for (const key of ["ignore", "unordered", "shapeOnly", "typeOnly", "optional"] as const) {
+    const moved = move(rules[key]);
+    if (moved) out[key] = moved;
+  }
+  return out;
+}
+
+/** The `health` payload: the method's result, the `health` event and hello-ok's `snapshot.health`. */
+const HEALTH: NormalizationRules = {
+  typeOnly: [
+    // Agent and plugin inventories are each runtime's own truth (which agents are configured, which
+    // plugins this build loads); a legacy patch release alone changes the plugin list (DRIFT-2026.9.6).
+    "/agents",
+    "/plugins/loaded",
+  ],
+  shapeOnly: [
+    // The default agent's heartbeat interval: derived from the agents a runtime has (0 without one).
+    "/heartbeatSeconds",
+    // Where the session store lives: a deployment fact (state dir layout), not behaviour.
+    "/sessions/path",
+  ],
+};
 
 export const DEFAULT_RULES: RuleSet = {
   global: {
@@ -31,16 +63,49 @@ export const DEFAULT_RULES: RuleSet = {
       unordered: ["/jobs"],
       shapeOnly: ["/jobs/*/schedule/anchorMs"],
     },
-    connect: {
-      // Discovery lists: sets, in registration order, which depends on plugin load order.
-      unordered: ["/features/methods", "/features/events", "/features/capabilities"],
+    health: HEALTH,
+    status: {
+      typeOnly: [
+        // Per-agent rows (heartbeat schedule, session store per agent): the runtime's own agents.
+        "/heartbeat/agents",
+        "/sessions/byAgent",
+      ],
+    },
+    connect: mergeRules(under("/snapshot/health", HEALTH), {
+      typeOnly: [
+        // Discovery lists: what this runtime and release implements. They change with every legacy
+        // release (2026.9.6 adds methods, events and capabilities) and, during the migration, list
+        // what hanzod implements; the contract fixes their type (string arrays).
+        "/features/methods",
+        "/features/events",
+        "/features/capabilities",
+      ],
       shapeOnly: [
         // Per-gateway recovery scope id (random per state dir).
         "/auth/recoveryScope",
         // Capability URLs: the gateway's own port plus a random per-connection capability.
         "/pluginSurfaceUrls/*",
+        // Where the runtime keeps its state and config: deployment facts (absolute paths).
+        "/snapshot/stateDir",
+        "/snapshot/configPath",
       ],
-    },
+      optional: [
+        // Control UI and plugin surfaces: sent only by a runtime that serves the Control UI and
+        // plugin UIs (the legacy, until the Control UI moves). Compared whenever both sides send them.
+        "/controlUiWidgetKinds",
+        "/pluginSurfaceUrls",
+        "/server/controlUiBuildSource",
+        // Device-recovery hints for the Control UI's recovery flow (legacy-protocol.md §hello-ok):
+        // optional in the contract, and not authority (role and scopes stay strict).
+        "/auth/recoveryScope",
+        "/auth/recoveryMigrationAllowed",
+        // Present only when the runtime was started from a config file.
+        "/snapshot/configPath",
+        "/snapshot/appliedConfigHash",
+      ],
+    }),
   },
-  events: {},
+  events: {
+    health: HEALTH,
+  },
 };

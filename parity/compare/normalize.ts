@@ -1,15 +1,20 @@
 /**
  * The normaliser: turns a payload into the value that is actually compared. Ignored paths vanish,
- * shape-only paths become type markers, volatile scalars become placeholders, unordered arrays are
- * sorted canonically, and object keys come out sorted (so JSON.stringify of the result is canonical).
+ * type-only paths become one type marker, shape-only paths keep their structure with type markers for
+ * scalars, volatile scalars become placeholders, unordered arrays are sorted canonically (and remembered
+ * as sets, so the comparator reports added/missing elements), and object keys come out sorted (so
+ * JSON.stringify of the result is canonical). Optional paths are not a normalisation: the comparator
+ * asks `isOptionalPath` before reporting a missing or extra key.
  */
-import { GlobMatcher, type TaggedGlob } from "./glob.js";
+import { GlobMatcher, parsePointerGlob, type TaggedGlob } from "./glob.js";
 import { detectorMask, normalizeKey, normalizeScalar } from "./volatile.js";
 import type { NormalizationRules, RuleSet } from "./types.js";
 
 const IGNORE = 1;
 const UNORDERED = 2;
 const SHAPE_ONLY = 4;
+const TYPE_ONLY = 8;
+const OPTIONAL = 16;
 
 export interface CompiledRules {
   readonly source: NormalizationRules;
@@ -28,6 +33,8 @@ export function compileRules(rules: NormalizationRules | CompiledRules): Compile
       ...(rules.ignore ?? []).map((glob) => ({ glob, tag: IGNORE })),
       ...(rules.unordered ?? []).map((glob) => ({ glob, tag: UNORDERED })),
       ...(rules.shapeOnly ?? []).map((glob) => ({ glob, tag: SHAPE_ONLY })),
+      ...(rules.typeOnly ?? []).map((glob) => ({ glob, tag: TYPE_ONLY })),
+      ...(rules.optional ?? []).map((glob) => ({ glob, tag: OPTIONAL })),
     ];
     c = { source: rules, matcher: new GlobMatcher(globs), mask: detectorMask(rules.volatile) };
     compiledCache.set(rules, c);
@@ -45,16 +52,24 @@ function uniq<T>(a: T[] | undefined, b: T[] | undefined): T[] | undefined {
   return [...new Set([...a, ...b])];
 }
 
-/** Union of two rule layers. `volatile` unions too; an explicit `[]` on both sides stays `[]`. */
+/**
+ * Union of two rule layers. A layer that leaves a list unset inherits the other's; that holds for
+ * `volatile` too: unset means "not said here", so `volatile: []` merged with a layer that does not
+ * mention detectors stays `[]` (none), and only a result where neither layer set it means "all".
+ */
 export function mergeRules(a: NormalizationRules, b: NormalizationRules): NormalizationRules {
   const out: NormalizationRules = {};
   const ignore = uniq(a.ignore, b.ignore);
   const unordered = uniq(a.unordered, b.unordered);
   const shapeOnly = uniq(a.shapeOnly, b.shapeOnly);
-  const volatile = a.volatile === undefined || b.volatile === undefined ? undefined : uniq(a.volatile, b.volatile);
+  const typeOnly = uniq(a.typeOnly, b.typeOnly);
+  const optional = uniq(a.optional, b.optional);
+  const volatile = uniq(a.volatile, b.volatile);
   if (ignore) out.ignore = ignore;
   if (unordered) out.unordered = unordered;
   if (shapeOnly) out.shapeOnly = shapeOnly;
+  if (typeOnly) out.typeOnly = typeOnly;
+  if (optional) out.optional = optional;
   if (volatile) out.volatile = volatile;
   return out;
 }
@@ -97,6 +112,30 @@ export function typeMarker(value: unknown): string {
   return `<${value === null ? "null" : Array.isArray(value) ? "array" : typeof value}>`;
 }
 
+/**
+ * Arrays the normaliser sorted because a rule says they are sets. The comparator diffs these as
+ * multisets (added/missing elements) instead of index by index, where one insertion shifts every
+ * later element.
+ */
+const unorderedArrays = new WeakSet<readonly unknown[]>();
+
+export function isUnorderedArray(value: unknown): boolean {
+  return Array.isArray(value) && unorderedArrays.has(value);
+}
+
+/** Whether a payload pointer (as the comparator reports it) falls under an `optional` rule. */
+export function isOptionalPath(rules: CompiledRules, pointer: string): boolean {
+  if (!rules.source.optional?.length) return false;
+  // Only the path itself: below an optional object that both sides have, keys compare normally.
+  const m = rules.matcher;
+  let states: readonly number[] = m.root;
+  for (const segment of parsePointerGlob(pointer)) {
+    states = m.step(states, segment);
+    if (states.length === 0) return false;
+  }
+  return (m.tagsOf(states) & OPTIONAL) !== 0;
+}
+
 const IGNORED: unique symbol = Symbol("ignored");
 
 export function normalize(value: unknown, rules: NormalizationRules | CompiledRules): unknown {
@@ -107,6 +146,7 @@ export function normalize(value: unknown, rules: NormalizationRules | CompiledRu
 }
 
 function walk(value: unknown, key: string | undefined, states: readonly number[], tags: number, c: CompiledRules): unknown {
+  if (tags & TYPE_ONLY) return typeMarker(value);
   if (tags & SHAPE_ONLY) return shapeOf(value);
   if (value === null || typeof value !== "object") {
     if (value === undefined || typeof value === "function" || typeof value === "symbol" || typeof value === "bigint") return value;
@@ -121,7 +161,11 @@ function walk(value: unknown, key: string | undefined, states: readonly number[]
       if (t & IGNORE) continue;
       out.push(walk(value[i], undefined, next, t, c));
     }
-    if (tags & UNORDERED) return sortCanonically(out);
+    if (tags & UNORDERED) {
+      const sorted = sortCanonically(out);
+      unorderedArrays.add(sorted);
+      return sorted;
+    }
     return out;
   }
   const obj = value as Record<string, unknown>;

@@ -12,20 +12,37 @@ export type PathGlob = string;
  * strings) were added after `nonce`: throwaway state folders and per-install keyed hashes differ
  * between any two gateways. uuid and tempPath also apply to object KEYS (maps keyed by job id).
  */
-export type VolatileDetector = "timestamp" | "duration" | "uuid" | "connId" | "version" | "nonce" | "tempPath" | "digest";
+export const VOLATILE_DETECTORS = ["timestamp", "duration", "uuid", "connId", "version", "nonce", "tempPath", "digest"] as const;
+export type VolatileDetector = (typeof VOLATILE_DETECTORS)[number];
 
 export interface NormalizationRules {
   /** Paths whose values are not compared at all (neither value nor presence). */
   ignore?: PathGlob[];
   /** Arrays at these paths compare as multisets (order-insensitive). */
   unordered?: PathGlob[];
-  /** Value detectors that replace volatile values by a placeholder before comparing (default: all). */
+  /**
+   * Value detectors that replace volatile values by a placeholder before comparing. Unset = all
+   * detectors; `[]` = none. When layers merge, an unset layer inherits, set layers union.
+   */
   volatile?: VolatileDetector[];
   /**
    * Paths (and everything below them) compared on JSON type and presence only, not value: runtime
    * metrics such as event-loop delay or memory use, which must exist but never repeat.
    */
   shapeOnly?: PathGlob[];
+  /**
+   * Paths compared on JSON type alone (`<array>`, `<object>`, `<string>`...): no length, no elements,
+   * no keys. For inventories whose content is each runtime's (or release's) own truth, such as the
+   * discovery lists in hello-ok or the loaded-plugin list in health. Element types stay the frozen
+   * contract's job (replay --check-contract, shadow contract validation).
+   */
+  typeOnly?: PathGlob[];
+  /**
+   * Paths that may be present on one side and absent on the other without a difference; when both
+   * sides have them, they compare under the other rules. For fields a runtime sends only when it has
+   * the feature behind them (Control UI, plugin surfaces, a config file).
+   */
+  optional?: PathGlob[];
 }
 
 /**
@@ -51,6 +68,8 @@ export type DifferenceKind =
   | "type" // different JSON types
   | "value" // different scalar values
   | "length" // arrays of different lengths
+  | "element-missing" // an unordered (set) array lacks an element the expected side has; path = the array
+  | "element-extra" // an unordered (set) array has an element the expected side lacks; path = the array
   | "contract" // actual violates the frozen contract
   | "close"; // the connection closed with another code, or closed when it should not (replay)
 

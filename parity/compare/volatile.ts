@@ -4,9 +4,9 @@
  * runs compare equal where they agree on everything that matters. Every regex is compiled here, once.
  */
 import { tmpdir } from "node:os";
-import type { VolatileDetector } from "./types.js";
+import { VOLATILE_DETECTORS, type VolatileDetector } from "./types.js";
 
-export const ALL_DETECTORS: readonly VolatileDetector[] = ["timestamp", "duration", "uuid", "connId", "version", "nonce", "tempPath", "digest"];
+export const ALL_DETECTORS: readonly VolatileDetector[] = VOLATILE_DETECTORS;
 
 // Epoch milliseconds between 2001 and 2100: wide enough for any clock, narrow enough to miss sizes/limits.
 const EPOCH_MS_MIN = 978_307_200_000;

@@ -13,12 +13,13 @@ function pickGate(raw: unknown): Partial<GateConfig> {
   return out;
 }
 
-/** Defaults, then the checklist's `gates:`, then the method's own `gate:` override (when the schema has one). */
+/**
+ * Defaults, then the checklist's `gates:`, then the `gate:` override of the entry that routes the
+ * method (exact, glob or phase entry: the same one that decides its route).
+ */
 export function gateFor(table: RoutingTable | undefined, method: string): GateConfig {
   if (!table) return DEFAULT_GATE;
-  const entry = table.checklist.methods[method];
-  const own = typeof entry === "object" && entry !== null ? (entry as Record<string, unknown>).gate : undefined;
-  return { ...DEFAULT_GATE, ...pickGate(table.checklist.gates), ...pickGate(own) };
+  return { ...DEFAULT_GATE, ...pickGate(table.checklist.gates), ...pickGate(table.decide(method).gate) };
 }
 
 export function routeString(d: RouteDecision): string {

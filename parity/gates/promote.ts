@@ -101,7 +101,7 @@ export async function promote(o: PromoteOptions): Promise<PromoteOutcome> {
     .filter(Boolean)
     .join(": ");
   const before = "method" in o.scope ? routeOf(table, o.scope.method) : undefined;
-  const edit = await setRoute(o.checklistPath, scopeTarget(o.scope), o.to, { who: o.who ?? defaultActor(), why, stateDir: o.stateDir });
+  const edit = await setRoute(o.checklistPath, scopeTarget(o.scope), o.to, { who: o.who ?? defaultActor(), why, stateDir: o.stateDir, forced });
   return {
     applied: edit.changed,
     forced,

@@ -16,7 +16,7 @@ export const OVERFLOW_KIND = "overflow";
  * Difference kinds that can be noise: payload differences. Frame-level facts (ok, error codes, ids),
  * contract violations, a missing answer and overflow always count.
  */
-export const NOISE_KINDS: ReadonlySet<string> = new Set(["missing", "extra", "type", "value", "length"]);
+export const NOISE_KINDS: ReadonlySet<string> = new Set(["missing", "extra", "type", "value", "length", "element-missing", "element-extra"]);
 
 /** Array indices become `*` so the same field of every list element counts as one path. */
 export function pathPattern(pointer: string): string {

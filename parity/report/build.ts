@@ -81,6 +81,8 @@ export function buildReport(inputs: ReportInputs): ParityReport {
   for (const m of shadow.keys()) names.add(m);
   for (const m of latency.keys()) names.add(m);
   for (const m of noise.methods()) names.add(m);
+  // A stored contract replay is evidence too: its methods get rows showing replay-green per side.
+  for (const r of replays.values()) if (r.passed + r.failed > 0) names.add(r.method);
   if (table) for (const m of CONTRACT_METHOD_NAMES) if (routeOf(table, m) !== "legacy") names.add(m);
 
   const rows: MethodRow[] = [];

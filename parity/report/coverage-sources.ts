@@ -1,12 +1,13 @@
 /**
  * Where the coverage columns come from: recorded fixtures (the recorder's format), and the methods
- * hanzod implements (its method table). Both are optional: a missing source makes its column
- * unknown, never wrong.
+ * hanzod implements (hanzod/methods/registry.ts). Missing fixtures make the recorded column empty,
+ * never wrong.
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../protocol/index.js";
 import { readFixture } from "../../recorder/fixture-format.js";
+import { HANZOD_METHODS } from "../../hanzod/methods/registry.js";
 
 export const DEFAULT_FIXTURES_DIR = join(REPO_ROOT, "fixtures", "recorded");
 
@@ -41,13 +42,7 @@ export function recordedMethods(files: readonly string[]): Set<string> {
   return methods;
 }
 
-/** The methods hanzod serves, from its method table; undefined when hanzod is not available. */
-export async function hanzodMethods(): Promise<Set<string> | undefined> {
-  try {
-    const mod = (await import("../../hanzod/methods/index.js")) as { createMethodTable?: (active: () => number) => ReadonlyMap<string, unknown> };
-    if (typeof mod.createMethodTable !== "function") return undefined;
-    return new Set(mod.createMethodTable(() => 0).keys());
-  } catch {
-    return undefined;
-  }
+/** The methods hanzod implements (its static registry, kept equal to the runtime's handler table by a test). */
+export function hanzodMethods(): Set<string> {
+  return new Set(HANZOD_METHODS);
 }

@@ -37,7 +37,7 @@ export async function runReport(o: ReportCommandOptions): Promise<{ exitCode: nu
       sinceArg: o.sinceArg,
       recorded: recordedMethods(fixtureFiles(fixtureSources)),
       fixtureSources,
-      implemented: await hanzodMethods(),
+      implemented: hanzodMethods(),
       failUnderPercent: o.failUnderPercent,
       allMethods: o.allMethods,
     });

@@ -13,13 +13,10 @@ export function ruleSetFromTable(table: RoutingTable | undefined, base: RuleSet 
   const hit = base === DEFAULT_RULES ? cache.get(table) : undefined;
   if (hit) return hit;
   const methods: Record<string, NormalizationRules> = { ...base.methods };
-  const baseVolatile = base.global.volatile;
   for (const m of new Set([...CONTRACT_METHOD_NAMES, ...Object.keys(table.checklist.methods)])) {
     const compare = table.decide(m).compare;
     if (!compare) continue;
-    // A layer without `volatile` would reset the base's detector list to "all" when merged; keep it.
-    const own: NormalizationRules = { ...compare, ...(compare.volatile === undefined && baseVolatile !== undefined ? { volatile: baseVolatile } : {}) };
-    methods[m] = methods[m] ? mergeRules(methods[m], own) : own;
+    methods[m] = methods[m] ? mergeRules(methods[m], compare) : compare;
   }
   const set: RuleSet = { global: base.global, methods, events: base.events ?? {} };
   if (base === DEFAULT_RULES) cache.set(table, set);
