@@ -36,6 +36,13 @@ export interface ProxyOptions {
   breakerOpenMs?: number;
   /** How long a shadow copy or noise probe may wait for its answer (default 15000 ms). */
   shadowTimeoutMs?: number;
+  /**
+   * How long a request routed to hanzod may go unanswered (default 5000 ms; 0 = no deadline). After it a
+   * `fallback: legacy` read is sent to legacy, anything else gets the retryable UNAVAILABLE, the circuit
+   * breaker counts a failure, and hanzod's late answer is dropped. A request carrying `params.timeoutMs`
+   * gets that on top; an interim "accepted" answer ends the deadline.
+   */
+  hanzodDeadlineMs?: number;
 }
 
 export interface RunningProxy {

@@ -1,7 +1,8 @@
 /**
  * A circuit breaker per backend: after `threshold` consecutive failures it opens (callers use their
  * fallback immediately); after `openMs` one caller is let through as a half-open probe, whose success
- * closes it again.
+ * closes it again. A probe that never reports back (its connection went away first) is given up on
+ * after another `openMs`, so the breaker cannot stay half-open forever.
  */
 export type BreakerState = "closed" | "open" | "half-open";
 
@@ -10,6 +11,7 @@ export class CircuitBreaker {
   private failures = 0;
   private openedAt = 0;
   private probing = false;
+  private probeAt = 0;
 
   constructor(
     private readonly threshold = 1,
@@ -25,8 +27,9 @@ export class CircuitBreaker {
   allow(now = Date.now()): boolean {
     if (this.state === "closed") return true;
     if (this.state === "open" && now - this.openedAt >= this.openMs) this.set("half-open");
-    if (this.state === "half-open" && !this.probing) {
+    if (this.state === "half-open" && (!this.probing || now - this.probeAt >= this.openMs)) {
       this.probing = true;
+      this.probeAt = now;
       return true;
     }
     return false;

@@ -7,6 +7,7 @@ import type { CliCommand } from "../cli/command.js";
 import { startProxy } from "./index.js";
 import type { RunningProxy } from "./api.js";
 import { createLogger } from "./log.js";
+import { HANZOD_DEADLINE_MS } from "./limits.js";
 import { FixtureWriter } from "../recorder/fixture-writer.js";
 import { createShadowSink } from "../parity/shadow/sink.js";
 import { ruleSetFromTable } from "../parity/shadow/checklist-rules.js";
@@ -69,6 +70,7 @@ const proxyCommand: CliCommand = {
       .option("admin-port", { type: "number", describe: "port for /metrics and /healthz" })
       .option("record", { type: "string", describe: "also record every connection as fixtures into DIR (the recorder's format)" })
       .option("state-dir", { type: "string", default: DEFAULT_STATE_DIR, describe: "diff store and audit log" })
+      .option("hanzod-deadline-ms", { type: "number", default: HANZOD_DEADLINE_MS, describe: "how long a hanzod-routed request may go unanswered before fallback/UNAVAILABLE (0 = no deadline)" })
       .demandOption("legacy", "give --legacy ws://host:port or set LEGACY_URL")
       .example("$0 proxy --listen 18790 --legacy ws://127.0.0.1:18789 --hanzod ws://127.0.0.1:18800 --checklist parity/checklist.yaml --admin-port 9464", ""),
   handler: async (argv) => {
@@ -93,6 +95,7 @@ const proxyCommand: CliCommand = {
       stateDir,
       shadowSink: sink,
       tap,
+      hanzodDeadlineMs: argv.hanzodDeadlineMs as number,
     });
     process.stdout.write(`proxy: clients connect to ${proxy.url}\n`);
     if (proxy.metricsUrl) process.stdout.write(`metrics: ${proxy.metricsUrl}\n`);
@@ -111,7 +114,8 @@ const upCommand: CliCommand = {
       .option("listen", { type: "number", default: 18790, describe: "port clients connect to" })
       .option("admin-port", { type: "number", default: 9464, describe: "port for /metrics and /healthz" })
       .option("checklist", { type: "string", describe: `parity checklist (default ${DEFAULT_CHECKLIST} when present)` })
-      .option("state-dir", { type: "string", default: DEFAULT_STATE_DIR, describe: "hanzod state, diff store, audit log" }),
+      .option("state-dir", { type: "string", default: DEFAULT_STATE_DIR, describe: "hanzod state, diff store, audit log" })
+      .option("hanzod-deadline-ms", { type: "number", default: HANZOD_DEADLINE_MS, describe: "how long a hanzod-routed request may go unanswered before fallback/UNAVAILABLE (0 = no deadline)" }),
   handler: async (argv) => {
     const { startHanzod } = await import("../hanzod/index.js");
     const { startLegacyGateway } = await import("../scripts/legacy/index.js");
@@ -152,6 +156,7 @@ const upCommand: CliCommand = {
         adminPort: argv.adminPort as number,
         stateDir,
         shadowSink: sink,
+        hanzodDeadlineMs: argv.hanzodDeadlineMs as number,
       });
       const running = proxy;
       parts.push({ name: "proxy", stop: () => running.close() });

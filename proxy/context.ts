@@ -24,5 +24,7 @@ export interface ProxyContext {
   legacyToken: string | undefined;
   maxBufferedBytes: number;
   internalTimeoutMs: number;
+  /** How long a hanzod-routed request may go unanswered before the proxy answers for it (0 = never). */
+  hanzodDeadlineMs: number;
   random(): number;
 }

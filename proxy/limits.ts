@@ -4,3 +4,9 @@ export const MAX_BUFFERED_BYTES = 52_428_800;
 /** Legacy pings every 25 s and allows 25 s for the pong; the proxy does the same on the client hop. */
 export const KEEPALIVE_INTERVAL_MS = 25_000;
 export const HANDSHAKE_TIMEOUT_MS = 15_000;
+/**
+ * Default deadline for a hanzod-routed request: well inside the reference client's 30 s request timeout
+ * (@openclaw/gateway-client DEFAULT_GATEWAY_REQUEST_TIMEOUT_MS), so the client gets the legacy-shaped
+ * retryable UNAVAILABLE (or the legacy's answer) instead of its own timeout.
+ */
+export const HANZOD_DEADLINE_MS = 5_000;

@@ -1,7 +1,8 @@
 /** The proxy's Prometheus metrics, on a registry of its own so several proxies can share a process. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
-export type Outcome = "ok" | "error" | "unavailable" | "fallback" | "closed";
+/** `timeout`: hanzod missed the request deadline; `late`: its answer came after that and was dropped. */
+export type Outcome = "ok" | "error" | "unavailable" | "fallback" | "closed" | "timeout" | "late";
 
 export class ProxyMetrics {
   readonly registry = new Registry();

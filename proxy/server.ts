@@ -12,7 +12,7 @@ import { CircuitBreaker } from "./breaker.js";
 import type { ProxyContext } from "./context.js";
 import { plainAddress } from "./forwarded.js";
 import { createHttpRelay, httpOrigin } from "./http-relay.js";
-import { HANDSHAKE_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS, MAX_BUFFERED_BYTES, MAX_PAYLOAD_BYTES } from "./limits.js";
+import { HANDSHAKE_TIMEOUT_MS, HANZOD_DEADLINE_MS, KEEPALIVE_INTERVAL_MS, MAX_BUFFERED_BYTES, MAX_PAYLOAD_BYTES } from "./limits.js";
 import { createLogger } from "./log.js";
 import { ProxyMetrics } from "./metrics.js";
 import { IdempotencyStickiness } from "./routing.js";
@@ -71,6 +71,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     legacyToken: opts.legacyToken,
     maxBufferedBytes: MAX_BUFFERED_BYTES,
     internalTimeoutMs: opts.shadowTimeoutMs ?? 15_000,
+    hanzodDeadlineMs: opts.hanzodDeadlineMs ?? HANZOD_DEADLINE_MS,
     random: Math.random,
   };
 

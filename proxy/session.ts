@@ -13,7 +13,7 @@ import type { ProxyContext } from "./context.js";
 import { mirrorClose } from "./close-mirror.js";
 import { Leg, type LegEvents, type LegKey } from "./leg.js";
 import { EventSequencer } from "./sequencer.js";
-import { looksLikeEvent, mayBeInterim, mayHaveIdempotencyKey, sniffRequest, sniffResponse } from "./sniff.js";
+import { mayBeInterim, mayHaveIdempotencyKey, mayHaveTimeoutMs, sniffRequest, sniffResponse } from "./sniff.js";
 import { AUTH_OWNED_EVENTS, bucketOf, familyOf, representativeMethod } from "./routing.js";
 import { redactSecrets } from "./redact.js";
 import type { Outcome } from "./metrics.js";
@@ -25,6 +25,8 @@ const BINARY = { binary: true } as const;
 const INTERNAL_ID_PREFIX = "hanzonode-proxy:";
 /** A client cannot hold more requests open than this; more get a retryable UNAVAILABLE. */
 const MAX_PENDING = 10_000;
+/** Ids whose hanzod deadline passed, remembered so a late answer never reaches the client. */
+const MAX_LATE_IDS = 1024;
 
 interface Pending {
   leg: LegKey;
@@ -34,6 +36,8 @@ interface Pending {
   fallback: boolean;
   /** The request bytes, kept only when a failover or a shadow copy may need them. */
   data: Buffer | undefined;
+  /** performance.now() after which a hanzod answer is given up on; 0 = no deadline (legacy, or hanzod said "accepted"). */
+  deadline: number;
 }
 
 interface Internal {
@@ -79,6 +83,10 @@ export class ClientSession {
   private nodeSession = false;
   private nextInternal = 0;
   private alive = true;
+  /** Answers still owed by hanzod for requests whose deadline passed: id -> leg. */
+  private readonly late = new Map<string, LegKey>();
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private deadlineAt = Infinity;
 
   constructor(
     readonly meta: ConnectionMeta,
@@ -189,7 +197,22 @@ export class ClientSession {
       }
     }
     this.familyOwner.set(familyOf(method), backendOf(leg));
-    this.send(id, method, data, leg, shadow, fallback);
+    this.send(id, method, data, leg, shadow, fallback, leg === "legacy" ? 0 : this.deadlineFor(data, params));
+  }
+
+  /**
+   * How long a hanzod-routed request may go unanswered. A request that asks the backend to wait
+   * (`params.timeoutMs`: agent.wait, node.invoke, approvals) gets that wait on top of the deadline.
+   */
+  private deadlineFor(data: Buffer, params: () => unknown): number {
+    const base = this.ctx.hanzodDeadlineMs;
+    if (base <= 0) return 0;
+    let ms = base;
+    if (mayHaveTimeoutMs(data)) {
+      const t = (params() as { timeoutMs?: unknown } | undefined)?.timeoutMs;
+      if (typeof t === "number" && Number.isFinite(t) && t > 0) ms += t;
+    }
+    return ms;
   }
 
   private pick(decision: RouteDecision, method: string, data: Buffer, params: () => unknown): { leg: LegKey; shadow: Pending["shadow"] } {
@@ -218,14 +241,18 @@ export class ClientSession {
     }
   }
 
+  /**
+   * A live leg is not enough: a hanzod that stopped answering keeps its sockets open, so the breaker
+   * (opened by missed deadlines as well as lost legs) decides too.
+   */
   private hanzodAvailable(): boolean {
     const leg = this.legs.get("hanzod");
-    if (leg !== undefined && !leg.dead) return true;
-    if (this.authBackend === "hanzod") return leg !== undefined && !leg.dead;
-    return this.ctx.hanzodUrl !== undefined && this.ctx.hanzodBreaker.allow();
+    const alive = leg !== undefined && !leg.dead;
+    if (!alive && (this.authBackend === "hanzod" || this.ctx.hanzodUrl === undefined)) return false;
+    return this.ctx.hanzodBreaker.allow();
   }
 
-  private send(id: string, method: string, data: Buffer, key: LegKey, shadow: Pending["shadow"], fallback: boolean): void {
+  private send(id: string, method: string, data: Buffer, key: LegKey, shadow: Pending["shadow"], fallback: boolean, deadlineMs: number): void {
     if (this.pending.size >= MAX_PENDING && !this.pending.has(id)) {
       this.answerUnavailable(id, method, data);
       return;
@@ -236,18 +263,70 @@ export class ClientSession {
       return;
     }
     const keep = shadow !== "none" || (fallback && key !== "legacy");
-    this.pending.set(id, { leg: key, method, sentAt: performance.now(), shadow, fallback, data: keep ? data : undefined });
+    const sentAt = performance.now();
+    const deadline = deadlineMs > 0 ? sentAt + deadlineMs : 0;
+    this.pending.set(id, { leg: key, method, sentAt, shadow, fallback, data: keep ? data : undefined, deadline });
     this.tap?.frame("c2s", data, false, backendOf(key), Date.now());
     if (!leg.send(data, false)) {
       this.pending.delete(id);
       this.answerUnavailable(id, method, undefined);
+      return;
     }
+    if (deadline !== 0) this.armDeadline(deadline);
   }
 
-  private answerUnavailable(id: string, method: string, data: Buffer | undefined): void {
+  private answerUnavailable(id: string, method: string, data: Buffer | undefined, why = "hanzod is not reachable", outcome: Outcome = "unavailable"): void {
     if (data !== undefined) this.tap?.frame("c2s", data, false, undefined, Date.now());
-    this.ctx.metrics.countRequest(methodLabel(method), "hanzod", "unavailable");
-    this.sendToClient(encodeFrame(errorResponse(id, Errors.backendUnavailable("hanzod is not reachable"))), false, undefined);
+    this.ctx.metrics.countRequest(methodLabel(method), "hanzod", outcome);
+    this.sendToClient(encodeFrame(errorResponse(id, Errors.backendUnavailable(why))), false, undefined);
+  }
+
+  // ---- hanzod deadlines ----------------------------------------------------------------------------
+
+  /** One timer per session, armed for the earliest deadline; no timer per request. */
+  private armDeadline(at: number): void {
+    if (this.deadlineTimer !== undefined) {
+      if (this.deadlineAt <= at) return;
+      clearTimeout(this.deadlineTimer);
+    }
+    this.deadlineAt = at;
+    this.deadlineTimer = setTimeout(this.sweepDeadlines, Math.max(0, at - performance.now()) + 1);
+    this.deadlineTimer.unref();
+  }
+
+  private readonly sweepDeadlines = (): void => {
+    this.deadlineTimer = undefined;
+    this.deadlineAt = Infinity;
+    if (this.phase === "closed") return;
+    const now = performance.now();
+    let next = Infinity;
+    const expired: Array<[string, Pending]> = [];
+    for (const entry of this.pending) {
+      const d = entry[1].deadline;
+      if (d === 0) continue;
+      if (d <= now) expired.push(entry);
+      else if (d < next) next = d;
+    }
+    if (expired.length > 0) {
+      // A backend that holds requests past their deadline is failing: let the breaker see it.
+      this.ctx.hanzodBreaker.failure();
+      this.ctx.log.warn({ conn: this.id, requests: expired.length, deadlineMs: this.ctx.hanzodDeadlineMs }, "hanzod missed request deadlines");
+      for (const [id, p] of expired) {
+        this.pending.delete(id);
+        this.rememberLate(id, p.leg);
+        this.ctx.metrics.countRequest(methodLabel(p.method), backendOf(p.leg), "timeout");
+        this.failOver(id, p, `hanzod did not answer within ${Math.round(p.deadline - p.sentAt)} ms`, "timeout");
+      }
+    }
+    if (next !== Infinity) this.armDeadline(next);
+  };
+
+  private rememberLate(id: string, key: LegKey): void {
+    if (this.late.size >= MAX_LATE_IDS) {
+      const oldest = this.late.keys().next().value;
+      if (oldest !== undefined) this.late.delete(oldest);
+    }
+    this.late.set(id, key);
   }
 
   // ---- legs ----------------------------------------------------------------------------------------
@@ -327,15 +406,21 @@ export class ClientSession {
       if (p.leg !== key) continue;
       this.pending.delete(id);
       if (this.phase === "closed") continue;
-      const legacy = p.fallback && p.data !== undefined && !isSideEffecting(p.method) ? this.legFor("legacy") : undefined;
-      if (legacy !== undefined && p.data !== undefined) {
-        this.pending.set(id, { ...p, leg: "legacy" });
-        this.ctx.metrics.countRequest(methodLabel(p.method), "legacy", "fallback");
-        if (legacy.send(p.data, false)) continue;
-        this.pending.delete(id);
-      }
-      this.answerUnavailable(id, p.method, undefined);
+      this.failOver(id, p, "hanzod is not reachable", "unavailable");
     }
+  }
+
+  /** A request hanzod will not answer (leg lost, deadline passed): to legacy when allowed, else UNAVAILABLE. */
+  private failOver(id: string, p: Pending, why: string, outcome: Outcome): void {
+    const legacy = p.fallback && p.data !== undefined && !isSideEffecting(p.method) ? this.legFor("legacy") : undefined;
+    if (legacy !== undefined && p.data !== undefined) {
+      this.pending.set(id, { ...p, leg: "legacy", deadline: 0 });
+      this.ctx.metrics.countRequest(methodLabel(p.method), "legacy", "fallback");
+      if (legacy.send(p.data, false)) return;
+      this.pending.delete(id);
+    }
+    // A timeout was counted by the caller; the client still gets the retryable answer.
+    this.answerUnavailable(id, p.method, undefined, why, outcome === "timeout" ? "unavailable" : outcome);
   }
 
   // ---- backends -> client --------------------------------------------------------------------------
@@ -404,14 +489,19 @@ export class ClientSession {
     }
     const p = this.pending.get(id);
     if (p === undefined || p.leg !== key) {
-      // A late or extra answer: the auth owner's go through as they would directly; others are stale.
-      if (p === undefined && key === this.authKey) this.sendToClient(data, false, backendOf(key));
+      // An extra answer: the auth owner's go through as they would directly, unless the proxy already
+      // answered the request itself after hanzod's deadline; others are stale.
+      if (p === undefined && key === this.authKey && this.late.get(id) !== key) this.sendToClient(data, false, backendOf(key));
+      else if (this.late.get(id) === key) this.ctx.metrics.countRequest(methodLabel(p?.method ?? "(late)"), backendOf(key), "late");
       return;
     }
+    if (p.deadline !== 0) this.ctx.hanzodBreaker.success();
     if (mayBeInterim(data)) {
       const frame = parsed ?? (decodeFrame(data) as { ok: true; frame: Frame }).frame;
       const payload = frame?.type === "res" ? (frame.payload as { status?: unknown } | undefined) : undefined;
       if (payload?.status === "accepted") {
+        // hanzod is alive and working on it: the final answer may legitimately take long.
+        p.deadline = 0;
         this.sendToClient(data, false, backendOf(key));
         return;
       }
@@ -598,6 +688,8 @@ export class ClientSession {
     if (by === "upstream") mirrorClose(this.client, code, reason);
     for (const key of ["legacy", "hanzod", "isolated"] as const) this.failInternals(key, "connection closed");
     this.pending.clear();
+    if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
     this.onEnd(this);
   }
 

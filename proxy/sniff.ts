@@ -63,6 +63,12 @@ export function mayBeInterim(buf: Buffer): boolean {
   return buf.indexOf(ACCEPTED) >= 0;
 }
 
+const TIMEOUT_MS = Buffer.from('"timeoutMs"');
+/** Cheap pre-check before decoding: does the request ask the backend to wait (agent.wait, node.invoke)? */
+export function mayHaveTimeoutMs(buf: Buffer): boolean {
+  return buf.indexOf(TIMEOUT_MS) >= 0;
+}
+
 const IDEMPOTENCY = Buffer.from('"idempotencyKey"');
 export function mayHaveIdempotencyKey(buf: Buffer): boolean {
   return buf.indexOf(IDEMPOTENCY) >= 0;

@@ -38,8 +38,18 @@ export async function startTestHanzod(extra: { tickIntervalMs?: number } = {}): 
   };
 }
 
-/** hanzod as its own process, so a test can SIGKILL it mid-traffic. */
-export async function spawnHanzod(): Promise<{ url: string; child: ChildProcess; kill(): Promise<void> }> {
+export interface SpawnedHanzod {
+  url: string;
+  child: ChildProcess;
+  /** SIGSTOP: the sockets stay open, nothing is answered (a hung backend). */
+  freeze(): void;
+  /** SIGCONT after freeze. */
+  thaw(): void;
+  kill(): Promise<void>;
+}
+
+/** hanzod as its own process, so a test can SIGKILL it mid-traffic or SIGSTOP it (hung, connected). */
+export async function spawnHanzod(): Promise<SpawnedHanzod> {
   const port = await freePort();
   const stateDir = mkdtempSync(join(tmpdir(), "proxy-hanzod-proc-"));
   const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "hanzod", "cli.ts"), "--port", String(port), "--host", "127.0.0.1", "--auth", "token", "--token", HANZOD_TOKEN, "--trusted-proxy", "127.0.0.1", "--state-dir", stateDir], {
@@ -53,13 +63,18 @@ export async function spawnHanzod(): Promise<{ url: string; child: ChildProcess;
     if (Date.now() > deadline) throw new Error("hanzod child did not listen within 60 s");
     await new Promise((r) => setTimeout(r, 100));
   }
+  const signalGroup = (sig: NodeJS.Signals): void => {
+    // Its own process group (detached): signal the group by PID, tsx's child included.
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, sig);
+  };
   return {
     url: `ws://127.0.0.1:${port}`,
     child,
+    freeze: () => signalGroup("SIGSTOP"),
+    thaw: () => signalGroup("SIGCONT"),
     kill: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         const gone = new Promise((r) => child.once("exit", r));
-        // Its own process group (detached): SIGKILL the group by PID, tsx's child included.
         process.kill(-child.pid!, "SIGKILL");
         await gone;
       }

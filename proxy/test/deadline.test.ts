@@ -1,0 +1,124 @@
+/**
+ * A hung hanzod (process stopped with SIGSTOP: its sockets stay open, nothing is answered) must not stall
+ * clients: after the per-request deadline `fallback: legacy` reads are answered by legacy, the rest get the
+ * legacy-shaped retryable UNAVAILABLE, the breaker opens, and hanzod's late answers never reach the client.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startProxy, type RunningProxy } from "../index.js";
+import { connectClient, type Frame, type TestClient } from "./ws-client.js";
+import { HANZOD_TOKEN, checklistFile, metricValue, spawnHanzod, type SpawnedHanzod } from "./support.js";
+
+const legacy = inject("legacy");
+const DEADLINE_MS = 1500;
+const BREAKER_OPEN_MS = 1000;
+
+/** Every `res` the client received for one request id (a late answer would make it two). */
+function answersTo(c: TestClient, id: string | undefined): Frame[] {
+  return c.frames.filter((f) => f.type === "res" && f.id === id);
+}
+
+async function timed(p: Promise<Frame>): Promise<{ f: Frame; ms: number }> {
+  const started = Date.now();
+  const f = await p;
+  return { f, ms: Date.now() - started };
+}
+
+describe("a hung hanzod", () => {
+  let hanzod: SpawnedHanzod;
+  let proxy: RunningProxy;
+  let hanzodAuthProxy: RunningProxy;
+  const file = checklistFile(["version: 1", "methods:", "  health: { route: hanzod, fallback: legacy }", "  status: hanzod"].join("\n"));
+  const hanzodAuth = checklistFile(["version: 1", "authOwner: hanzod", "default: hanzod", "methods:", "  health: legacy"].join("\n"));
+
+  beforeAll(async () => {
+    hanzod = await spawnHanzod();
+    const common = { listenPort: 0, adminPort: 0, legacyUrl: legacy.url, hanzodUrl: hanzod.url, hanzodToken: HANZOD_TOKEN, logLevel: "silent" as const, hanzodDeadlineMs: DEADLINE_MS, breakerOpenMs: BREAKER_OPEN_MS };
+    proxy = await startProxy({ ...common, checklistPath: file.path });
+    hanzodAuthProxy = await startProxy({ ...common, checklistPath: hanzodAuth.path, legacyToken: legacy.token });
+  });
+  afterAll(async () => {
+    hanzod?.thaw();
+    await proxy?.close();
+    await hanzodAuthProxy?.close();
+    await hanzod?.kill();
+    file.dispose();
+    hanzodAuth.dispose();
+  });
+
+  it("fallback reads go to legacy, others get a retryable UNAVAILABLE, the breaker opens, late answers are dropped", async () => {
+    const c = await connectClient(proxy.url, { token: legacy.token });
+    try {
+      expect((await c.call("health")).payload.answeredBy).toBe("hanzod");
+      expect((await c.call("status")).payload.answeredBy).toBe("hanzod");
+
+      hanzod.freeze();
+      try {
+        const [health, status] = await Promise.all([timed(c.call("health")), timed(c.call("status"))]);
+        // Answered by legacy after the deadline, not stalled until the client's own timeout.
+        expect(health.f.ok, JSON.stringify(health.f.error)).toBe(true);
+        expect(health.f.payload.answeredBy).toBeUndefined();
+        expect(health.ms).toBeGreaterThanOrEqual(DEADLINE_MS - 50);
+        expect(health.ms).toBeLessThan(DEADLINE_MS + 5000);
+        expect(status.f.ok).toBe(false);
+        expect(status.f.error).toMatchObject({ code: "UNAVAILABLE", retryable: true, details: { reason: "backend-unavailable" } });
+        expect(status.f.error.message).toMatch(/did not answer within 1500 ms/);
+        expect(status.ms).toBeLessThan(DEADLINE_MS + 5000);
+
+        expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method: "status", backend: "hanzod", outcome: "timeout" })).toBe(1);
+        expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method: "health", backend: "hanzod", outcome: "timeout" })).toBe(1);
+        expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_circuit_state", { backend: "hanzod" })).toBe(2);
+
+        // While the circuit is open nothing waits for the deadline: legacy answers the read at once.
+        const again = await c.call("health");
+        expect(again.ok).toBe(true);
+        expect(again.payload.answeredBy).toBeUndefined();
+        expect(c.ws.readyState).toBe(c.ws.OPEN);
+
+        // Keep hanzod stopped past the open window: the half-open probe misses its deadline too.
+        await new Promise((r) => setTimeout(r, BREAKER_OPEN_MS));
+        const probe = await timed(c.call("health"));
+        expect(probe.f.ok).toBe(true);
+        expect(probe.f.payload.answeredBy).toBeUndefined();
+      } finally {
+        hanzod.thaw();
+      }
+
+      // hanzod wakes up and answers its backlog: every one of those answers is dropped.
+      await expect.poll(() => metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { backend: "hanzod", outcome: "late" }), { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+      // Once the circuit closes again (the next probe answered in time) hanzod answers as before.
+      await expect
+        .poll(async () => (await c.call("health")).payload?.answeredBy, { timeout: 20_000, interval: 200 })
+        .toBe("hanzod");
+      const ids = c.frames.filter((f) => f.type === "res").map((f) => f.id);
+      expect(ids.length).toBe(new Set(ids).size);
+      for (const id of ids) expect(answersTo(c, id)).toHaveLength(1);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("with hanzod owning auth, its late answer on the client's own leg is dropped too", async () => {
+    const c = await connectClient(hanzodAuthProxy.url, { token: HANZOD_TOKEN });
+    try {
+      expect(c.hello.ok).toBe(true);
+      expect((await c.call("status")).payload.answeredBy).toBe("hanzod");
+      let timedOut: Frame;
+      hanzod.freeze();
+      try {
+        timedOut = await c.call("status");
+        expect(timedOut.error).toMatchObject({ code: "UNAVAILABLE", retryable: true });
+        // Legacy-routed methods are not held up by the hung auth owner.
+        const h = await c.call("health");
+        expect(h.ok).toBe(true);
+        expect(h.payload.answeredBy).toBeUndefined();
+      } finally {
+        hanzod.thaw();
+      }
+      await expect.poll(() => metricValue(hanzodAuthProxy.adminPort!, "hanzonode_proxy_requests_total", { backend: "hanzod", outcome: "late" }), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+      expect(answersTo(c, timedOut.id)).toHaveLength(1);
+      expect(c.ws.readyState).toBe(c.ws.OPEN);
+    } finally {
+      await c.close();
+    }
+  });
+});
