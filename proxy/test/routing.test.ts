@@ -77,6 +77,15 @@ describe("routing with legacy owning auth", () => {
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
+    // Real broadcasts during the flips: a non-cli client (mode "test") joining and leaving the legacy
+    // makes it broadcast presence (and health) to every operator.read socket, this client's included.
+    const churn = (async () => {
+      while (!stop) {
+        const other = await connectClient(legacy.url, { token: legacy.token, clientId: "test", mode: "test" });
+        await new Promise((r) => setTimeout(r, 150));
+        await other.close();
+      }
+    })();
     const byHanzod = (): number => answers.filter((a) => a.payload?.answeredBy === "hanzod").length;
     const byLegacy = (): number => answers.filter((a) => a.ok && a.payload?.answeredBy === undefined).length;
     await waitFor(() => byHanzod() >= 5, 20_000, "answers from hanzod");
@@ -86,11 +95,19 @@ describe("routing with legacy owning auth", () => {
     file.write(["version: 1", "methods:", "  health: hanzod", "  status: shadow"].join("\n"));
     await waitFor(() => byHanzod() >= hanzodBefore + 5, 20_000, "answers from hanzod after the flip back");
     stop = true;
-    await loop;
+    await Promise.all([loop, churn]);
     expect(answers.filter((a) => !a.ok)).toEqual([]);
     expect(c.ws.readyState).toBe(c.ws.OPEN);
-    const seqs = c.events.map((e) => e.seq).filter((s): s is number => typeof s === "number");
-    seqs.forEach((s, i) => expect(s).toBe((seqs[0] ?? 1) + i));
+    const sequenced = c.events.filter((e) => typeof e.seq === "number");
+    // The flips ran long enough for many presence broadcasts; every one of them reached the client.
+    expect(sequenced.filter((e) => e.event === "presence").length).toBeGreaterThanOrEqual(6);
+    // hanzod's leg got its own broadcasts (health after each connect); it does not own them, so none
+    // reached a client and none left a hole in the numbering.
+    expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_events_total", { backend: "hanzod", fate: "dropped" })).toBeGreaterThan(0);
+    expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_events_total", { backend: "hanzod", fate: "delivered" })).toBe(0);
+    const seqs = sequenced.map((e) => e.seq as number);
+    expect(seqs[0]).toBe(1);
+    seqs.forEach((s, i) => expect(s).toBe(i + 1));
     await c.close();
   });
 });

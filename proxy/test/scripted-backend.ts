@@ -1,0 +1,45 @@
+/**
+ * A tiny stand-in for hanzod, for what the real one cannot be made to do on demand: emit an upstream seq
+ * gap (a slow-consumer drop). It speaks just enough protocol for the proxy's brokered leg: challenge,
+ * hello-ok, an answer per request, and events with whatever seq the test dictates.
+ */
+import { WebSocketServer, type WebSocket } from "ws";
+import type { AddressInfo } from "node:net";
+
+export interface ScriptedBackend {
+  url: string;
+  /** Sockets that completed the handshake. */
+  readonly sockets: ReadonlySet<WebSocket>;
+  emit(event: string, payload: unknown, seq: number): void;
+  close(): Promise<void>;
+}
+
+export async function startScriptedBackend(): Promise<ScriptedBackend> {
+  const wss = new WebSocketServer({ port: 0, host: "127.0.0.1", perMessageDeflate: false });
+  const ready = new Set<WebSocket>();
+  wss.on("connection", (ws) => {
+    ws.send(JSON.stringify({ type: "event", event: "connect.challenge", payload: { nonce: "scripted", ts: Date.now() } }));
+    ws.on("message", (data) => {
+      const f = JSON.parse(data.toString()) as { id: string; method: string };
+      if (f.method === "connect") {
+        ws.send(JSON.stringify({ type: "res", id: f.id, ok: true, payload: { type: "hello-ok", protocol: 4, auth: { role: "operator", scopes: ["operator.read"] } } }));
+        ready.add(ws);
+        return;
+      }
+      ws.send(JSON.stringify({ type: "res", id: f.id, ok: true, payload: { answeredBy: "scripted" } }));
+    });
+    ws.on("close", () => ready.delete(ws));
+  });
+  await new Promise((r) => wss.once("listening", r));
+  return {
+    url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`,
+    sockets: ready,
+    emit: (event, payload, seq) => {
+      for (const ws of ready) ws.send(JSON.stringify({ type: "event", event, payload, seq }));
+    },
+    close: async () => {
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise<void>((r) => wss.close(() => r()));
+    },
+  };
+}
