@@ -11,4 +11,8 @@ export const HANZOD_METHODS: readonly string[] = Object.freeze([
   "system.info",
   "logs.tail",
   "gateway.restart.preflight",
+  "gateway.restart.request",
+  "gateway.suspend.prepare",
+  "gateway.suspend.status",
+  "gateway.suspend.resume",
 ]);

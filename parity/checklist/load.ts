@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { LineCounter, parseDocument, isNode, type Document } from "yaml";
+import type { z } from "zod";
 import { checklistSchema } from "./schema.js";
 import { ChecklistError, type ChecklistIssue } from "./errors.js";
 import { RoutingTable } from "./table.js";
@@ -15,6 +16,21 @@ function lineOf(doc: Document, counter: LineCounter, path: ReadonlyArray<Propert
     if (isNode(node) && node.range) return counter.linePos(node.range[0]).line;
   }
   return 1;
+}
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * An entry is `route | {route, ...}`: when neither branch fits, zod says only "Invalid input" at the
+ * entry. Report the issues of the branch that got furthest (deepest path) instead, so a bad detector
+ * name points at its own line with its own message.
+ */
+function deepestUnionBranch(issue: Issue): Issue[] {
+  if (issue.code !== "invalid_union" || issue.errors.length === 0) return [issue];
+  const depth = (branch: Issue[]): number => Math.max(...branch.map((i) => i.path.length));
+  const best = issue.errors.reduce((a, b) => (depth(b) > depth(a) ? b : a));
+  if (depth(best) === 0 && best.every((i) => i.code === "invalid_type")) return [issue];
+  return best.flatMap((i) => deepestUnionBranch({ ...i, path: [...issue.path, ...i.path] } as Issue));
 }
 
 /** Validates YAML text; throws ChecklistError naming file and line for every problem. */
@@ -29,7 +45,7 @@ export function parseChecklist(text: string, file: string): RoutingTable {
   }
   const parsed = checklistSchema.safeParse(doc.toJS() ?? {});
   if (!parsed.success) {
-    const issues: ChecklistIssue[] = parsed.error.issues.map((i) => {
+    const issues: ChecklistIssue[] = parsed.error.issues.flatMap(deepestUnionBranch).map((i) => {
       // Point an unknown key at the key itself, not at the map holding it.
       const path = i.code === "unrecognized_keys" && i.keys[0] !== undefined ? [...i.path, i.keys[0]] : i.path;
       return { line: lineOf(doc, counter, path), path: path.map(String).join("."), message: i.message };

@@ -228,6 +228,7 @@ describe("shadow parity end to end (legacy + hanzod + proxy + real clients)", ()
     expect(audit[0]!.why).toContain("gate passed");
     expect(audit[1]!.why).toMatch(/^FORCED past gate \(fail: status match-rate fail/);
     expect(audit[1]!.why).toContain("try it");
+    expect(audit.map((a) => a.forced)).toEqual([false, true, false]);
 
     // The proxy picked up the promotion: system-presence is now answered by hanzod (no new shadow rows).
     const before = storedCalls("system-presence");

@@ -1,12 +1,14 @@
 /** The checklist: validation with lines, precedence, side-effect refusal, edits with audit, hot reload. */
 import { afterEach, describe, expect, it } from "vitest";
-import { mkdtemp, readFile, rm, writeFile, copyFile } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm, writeFile, copyFile } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ChecklistError, loadChecklist, parseChecklist, readAudit, setRoute, watchChecklist, type RoutingTable } from "../index.js";
 import { CHECKLIST_SCHEMA_PATH, renderChecklistJsonSchema } from "../write-json-schema.js";
 import { REPO_ROOT, methodsInPhase } from "../../../protocol/index.js";
+import { gateFor } from "../../gates/from-checklist.js";
+import { DEFAULT_GATE } from "../../gates/types.js";
 
 const SEED = join(REPO_ROOT, "parity", "checklist.yaml");
 const dirs: string[] = [];
@@ -119,6 +121,56 @@ describe("checklist", () => {
     } finally {
       w.close();
     }
+  });
+
+  it("compare accepts every rule kind and detector of the comparator; gate overrides are partial and typed", () => {
+    const t = parseChecklist(
+      [
+        "version: 1",
+        "gates: { minShadowCalls: 500 }",
+        "methods:",
+        "  health:",
+        "    route: shadow",
+        "    compare: { shapeOnly: [/metrics], typeOnly: [/plugins/loaded], optional: [/ui], unordered: [/list], ignore: [/x], volatile: [tempPath, digest] }",
+        "    gate: { minMatchRate: 0.99 }",
+        '  "status*":',
+        "    route: shadow",
+        "    gate: { minShadowCalls: 10, requireContractReplay: false }",
+        "phases:",
+        "  phase1: { route: legacy, gate: { maxP99Ratio: 2 } }",
+      ].join("\n"),
+      "c.yaml",
+    );
+    expect(t.decide("health").compare).toEqual({ shapeOnly: ["/metrics"], typeOnly: ["/plugins/loaded"], optional: ["/ui"], unordered: ["/list"], ignore: ["/x"], volatile: ["tempPath", "digest"] });
+    expect(t.decide("health").gate).toEqual({ minMatchRate: 0.99 });
+    expect(gateFor(t, "health")).toEqual({ ...DEFAULT_GATE, minShadowCalls: 500, minMatchRate: 0.99 });
+    // a glob's (or phase's) override applies to the methods that entry routes
+    expect(gateFor(t, "status")).toEqual({ ...DEFAULT_GATE, minShadowCalls: 10, requireContractReplay: false });
+    expect(gateFor(t, "system-presence")).toEqual({ ...DEFAULT_GATE, minShadowCalls: 500, maxP99Ratio: 2 });
+    expect(gateFor(t, "config.get").minShadowCalls).toBe(500);
+  });
+
+  it("rejects unknown detectors, unknown gate fields and globs that are not JSON pointers, with the line", () => {
+    const detector = errorOf(() => parseChecklist("version: 1\nmethods:\n  health:\n    route: shadow\n    compare: { volatile: [sometimes] }\n", "c.yaml"));
+    expect(detector.issues[0]).toMatchObject({ line: 5, path: "methods.health.compare.volatile.0" });
+    expect(detector.message).toContain("tempPath");
+    const gate = errorOf(() => parseChecklist("version: 1\nmethods:\n  health:\n    route: shadow\n    gate: { minCalls: 3 }\n", "c.yaml"));
+    expect(gate.issues[0]?.line).toBe(5);
+    expect(gate.message).toContain("minCalls");
+    expect(errorOf(() => parseChecklist("version: 1\nmethods:\n  health: { route: shadow, compare: { ignore: [ts] } }\n", "c.yaml")).message).toContain("JSON pointer");
+  });
+
+  it("audit entries carry forced (false unless the actor says so; old lines read as false)", async () => {
+    const dir = await tempDir();
+    const file = join(dir, "checklist.yaml");
+    await writeFile(file, "version: 1\nmethods:\n  health: legacy\n");
+    const state = join(dir, "state");
+    await setRoute(file, "health", "shadow", { who: "a", why: "w", stateDir: state });
+    await setRoute(file, "health", "hanzod", { who: "a", why: "FORCED past gate (inconclusive: ...)", stateDir: state, forced: true });
+    await appendFile(join(state, "audit.jsonl"), JSON.stringify({ when: "2026-01-01T00:00:00Z", who: "old", why: "x", file, target: "default", old: "legacy", new: "legacy" }) + "\n");
+    const raw = (await readFile(join(state, "audit.jsonl"), "utf8")).split("\n").filter(Boolean).map((l) => JSON.parse(l) as { forced?: unknown });
+    expect(raw.map((r) => r.forced)).toEqual([false, true, undefined]);
+    expect((await readAudit(state)).map((a) => a.forced)).toEqual([false, true, false]);
   });
 
   it("the committed JSON Schema matches the zod schema", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareAnswers, compareFrames, DEFAULT_RULES, mergeRuleSets, normalize, GlobMatcher, type NormalizationRules } from "../index.js";
+import { compareAnswers, compareFrames, DEFAULT_RULES, mergeRules, mergeRuleSets, normalize, rulesFor, GlobMatcher, type NormalizationRules } from "../index.js";
 
 describe("path globs", () => {
   const m = new GlobMatcher([
@@ -89,3 +89,108 @@ describe("compareFrames", () => {
     expect(compareAnswers(res({ noise: 1 }), res({ noise: 2 }), DEFAULT_RULES, { method: "health" })).toHaveLength(1);
   });
 });
+
+describe("rule layering (mergeRules)", () => {
+  it("keeps an explicit volatile: [] when the other layer does not set volatile", () => {
+    expect(mergeRules({ volatile: [] }, { ignore: ["/a"] })).toEqual({ volatile: [], ignore: ["/a"] });
+    expect(mergeRules({ ignore: ["/a"] }, { volatile: [] })).toEqual({ volatile: [], ignore: ["/a"] });
+    // ...so a layer without detectors really compares raw values
+    const raw = mergeRuleSets({ global: { volatile: [] } }, { global: {}, methods: { m: { ignore: ["/x"] } } });
+    const ts = { type: "res", id: "1", ok: true, payload: { ts: 1795576989669 } };
+    expect(compareAnswers(ts, { ...ts, payload: { ts: 1795576989670 } }, raw, { method: "m" }).map((d) => d.kind)).toEqual(["value"]);
+  });
+
+  it("inherits when neither layer sets volatile, unions when both do", () => {
+    expect(mergeRules({}, { ignore: ["/a"] }).volatile).toBeUndefined();
+    expect(mergeRules({ volatile: ["uuid"] }, { volatile: ["timestamp", "uuid"] }).volatile).toEqual(["uuid", "timestamp"]);
+    expect(mergeRules({ volatile: ["uuid"] }, {}).volatile).toEqual(["uuid"]);
+  });
+
+  it("a per-method layer without volatile keeps the global detector list (no workaround needed)", () => {
+    const set = mergeRuleSets({ global: { volatile: ["uuid"] } }, { global: {}, methods: { m: { ignore: ["/x"] } } });
+    expect(rulesFor(set, { method: "m" }).source.volatile).toEqual(["uuid"]);
+  });
+});
+
+describe("typeOnly, optional and set rules", () => {
+  const res = (payload: unknown) => ({ type: "res", id: "1", ok: true, payload });
+  const kinds = (d: { kind: string; path: string }[]) => d.map((x) => `${x.kind} ${x.path}`);
+
+  it("typeOnly compares the JSON type alone: lengths and elements do not count, the type does", () => {
+    const rules: NormalizationRules = { typeOnly: ["/list"] };
+    expect(compareFrames(res({ list: ["a", "b", "c"] }), res({ list: [] }), rules)).toEqual([]);
+    expect(kinds(compareFrames(res({ list: ["a"] }), res({ list: "a" }), rules))).toEqual(["value /list"]);
+    expect(kinds(compareFrames(res({ list: ["a"] }), res({}), rules))).toEqual(["missing /list"]);
+  });
+
+  it("optional allows presence on one side only, and still compares when both sides have it", () => {
+    const rules: NormalizationRules = { optional: ["/ui", "/a/*/hint"] };
+    expect(compareFrames(res({ ui: { k: 1 } }), res({}), rules)).toEqual([]);
+    expect(compareFrames(res({}), res({ ui: 1 }), rules)).toEqual([]);
+    expect(compareFrames(res({ a: [{ hint: 1, v: 1 }] }), res({ a: [{ v: 1 }] }), rules)).toEqual([]);
+    expect(kinds(compareFrames(res({ ui: { k: 1 } }), res({ ui: { k: 2 } }), rules))).toEqual(["value /ui/k"]);
+    // only the path itself is optional: a key missing below it is a difference
+    expect(kinds(compareFrames(res({ ui: { k: 1 } }), res({ ui: {} }), rules))).toEqual(["missing /ui/k"]);
+    expect(kinds(compareFrames(res({ other: 1 }), res({}), rules))).toEqual(["missing /other"]);
+  });
+
+  it("unordered arrays report added and missing elements, not positional differences", () => {
+    const rules: NormalizationRules = { unordered: ["/m"], volatile: [] };
+    const d = compareFrames(res({ m: ["a", "b", "c", "d"] }), res({ m: ["a", "x", "b", "c"] }), rules);
+    expect(d).toEqual([
+      { kind: "element-missing", path: "/m", expected: "d" },
+      { kind: "element-extra", path: "/m", actual: "x" },
+    ]);
+    // multiset: duplicates count
+    expect(kinds(compareFrames(res({ m: ["a", "a"] }), res({ m: ["a"] }), rules))).toEqual(["element-missing /m"]);
+    expect(compareFrames(res({ m: [{ k: 2, j: 1 }, "z"] }), res({ m: ["z", { j: 1, k: 2 }] }), rules)).toEqual([]);
+    // ordered arrays still diff by index
+    expect(kinds(compareFrames(res({ o: ["a", "b"] }), res({ o: ["b", "a"] }), rules))).toEqual(["value /o/0", "value /o/1"]);
+  });
+});
+
+describe("the default rules", () => {
+  const res = (payload: unknown) => ({ type: "res", id: "1", ok: true, payload });
+  const kinds = (d: { kind: string; path: string }[]) => d.map((x) => `${x.kind} ${x.path}`);
+  const hello = (over: Record<string, unknown>) => ({
+    type: "res",
+    id: "c1",
+    ok: true,
+    payload: {
+      type: "hello-ok",
+      protocol: 4,
+      features: { methods: ["health", "status"], events: ["tick"], capabilities: ["x"] },
+      auth: { role: "operator", scopes: ["operator.read"] },
+      policy: { maxPayload: 26214400, tickIntervalMs: 30000 },
+      ...over,
+    },
+  });
+
+  it("treat discovery lists as inventories but keep role, scopes, protocol and policy limits strict", () => {
+    expect(compareAnswers(hello({}), hello({ features: { methods: ["health"], events: [], capabilities: [] } }), DEFAULT_RULES, { method: "connect" })).toEqual([]);
+    expect(kinds(compareAnswers(hello({}), hello({ auth: { role: "node", scopes: ["operator.read"] } }), DEFAULT_RULES, { method: "connect" }))).toEqual(["value /auth/role"]);
+    expect(kinds(compareAnswers(hello({}), hello({ auth: { role: "operator", scopes: ["operator.admin"] } }), DEFAULT_RULES, { method: "connect" }))).toEqual(["value /auth/scopes/0"]);
+    expect(kinds(compareAnswers(hello({}), hello({ protocol: 3 }), DEFAULT_RULES, { method: "connect" }))).toEqual(["value /protocol"]);
+    expect(kinds(compareAnswers(hello({}), hello({ policy: { maxPayload: 1024, tickIntervalMs: 30000 } }), DEFAULT_RULES, { method: "connect" }))).toEqual(["value /policy/maxPayload"]);
+  });
+
+  it("let Control UI fields be absent but compare them when both sides send them", () => {
+    const ui = { controlUiWidgetKinds: [{ kind: "session:progress" }] };
+    expect(compareAnswers(hello(ui), hello({}), DEFAULT_RULES, { method: "connect" })).toEqual([]);
+    expect(kinds(compareAnswers(hello(ui), hello({ controlUiWidgetKinds: [{ kind: "session:report" }] }), DEFAULT_RULES, { method: "connect" }))).toEqual(["value /controlUiWidgetKinds/0/kind"]);
+  });
+
+  it("apply the health inventory rules to the method, the event and hello-ok's snapshot alike", () => {
+    const health = (agents: unknown[], plugins: string[]) => ({ ok: true, agents, plugins: { loaded: plugins }, heartbeatSeconds: agents.length ? 1800 : 0, channels: {} });
+    const a = health([{ agentId: "main" }], ["openai", "ollama"]);
+    const b = health([], []);
+    expect(compareAnswers(res(a), res(b), DEFAULT_RULES, { method: "health" })).toEqual([]);
+    expect(compareAnswers({ type: "event", event: "health", payload: a }, { type: "event", event: "health", payload: b }, DEFAULT_RULES)).toEqual([]);
+    expect(compareAnswers(hello({ snapshot: { health: a } }), hello({ snapshot: { health: b } }), DEFAULT_RULES, { method: "connect" })).toEqual([]);
+    // still strict about the keys themselves
+    expect(kinds(compareAnswers(res(a), res({ ...b, ok: false }), DEFAULT_RULES, { method: "health" }))).toEqual(["value /ok"]);
+    const { channels: _c, ...noChannels } = b;
+    expect(kinds(compareAnswers(res(a), res(noChannels), DEFAULT_RULES, { method: "health" }))).toEqual(["missing /channels"]);
+  });
+});
+
