@@ -1,6 +1,9 @@
 /**
  * `hanzod --port P --bind loopback --auth token --token T --state-dir D` (or `--config openclaw.json`).
- * Flags override the config file. SIGTERM/SIGINT: `shutdown` event, close 1012, exit 0.
+ * Flags override the config file. SIGTERM/SIGINT: `shutdown` event, close 1012, exit 0. SIGUSR1 or
+ * `gateway.restart.request`: `shutdown` (restartExpectedMs 1500), close 1012, then a restart in-process,
+ * or exit 0 for the supervisor when one is detected (systemd / launchd markers, as the legacy detects
+ * them) or `--restart-mode exit` is given; run hanzod under `Restart=always` / `KeepAlive` then.
  */
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
@@ -9,6 +12,12 @@ import { join, resolve } from "node:path";
 import { startHanzod } from "./index.js";
 import { bindToHost, loadLegacyConfig } from "./config-file.js";
 import type { AuthMode, HanzodAuthOptions } from "./options.js";
+
+/** The legacy's supervisor markers (infra/supervisor-markers): a respawner will start us again after exit. */
+function supervisedByEnv(env: NodeJS.ProcessEnv): boolean {
+  const keys = process.platform === "darwin" ? ["OPENCLAW_LAUNCHD_LABEL", "XPC_SERVICE_NAME", "LAUNCH_JOB_LABEL"] : ["OPENCLAW_SYSTEMD_UNIT", "INVOCATION_ID", "SYSTEMD_EXEC_PID", "JOURNAL_STREAM"];
+  return keys.some((k) => Boolean(env[k]?.trim())) || Boolean(env.HANZOD_SUPERVISED?.trim());
+}
 
 const argv = await yargs(hideBin(process.argv))
   .scriptName("hanzod")
@@ -23,6 +32,7 @@ const argv = await yargs(hideBin(process.argv))
   .option("user-header", { type: "string", describe: "trusted-proxy identity header (legacy gateway.auth.trustedProxy.userHeader)" })
   .option("state-dir", { type: "string", describe: "state directory (SQLite, logs)", default: join(homedir(), ".hanzod") })
   .option("config", { type: "string", describe: "legacy openclaw.json to read gateway.* from" })
+  .option("restart-mode", { type: "string", choices: ["in-process", "exit"], describe: "on a restart request: listen again in-process, or exit 0 for a supervisor (default: exit when systemd/launchd is detected)" })
   .strict()
   .help()
   .alias("h", "help")
@@ -48,6 +58,8 @@ try {
     trustedProxies: argv["trusted-proxy"] ?? file?.trustedProxies ?? [],
     ...(file ? { configPath: file.path } : {}),
     logToStderr: true,
+    restartMode: (argv["restart-mode"] as "in-process" | "exit" | undefined) ?? (supervisedByEnv(process.env) ? "exit" : "in-process"),
+    onRestartExit: () => process.exit(0),
   });
   process.stdout.write(`hanzod listening on ${handle.url}\n`);
   const stop = (signal: string) => {
@@ -55,6 +67,7 @@ try {
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
+  process.on("SIGUSR1", () => handle.restart("SIGUSR1"));
 } catch (err) {
   process.stderr.write(`hanzod: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);

@@ -1,13 +1,16 @@
 /**
  * One WebSocket from upgrade to close: challenge -> first frame must be a valid `connect` -> auth and
  * pairing -> hello-ok -> requests. Pre-auth frames are capped at 64 KiB by the ws receiver (1009, as the
- * legacy); after hello the cap is raised to the advertised maxPayload.
+ * legacy); after hello the cap is raised to the advertised maxPayload (receiver-limit.ts) and the
+ * ping/pong keepalive starts. While a restart or suspension holds admission closed, connects that are
+ * fenced (every connect during a restart, node connects during a suspension) get the legacy's
+ * UNAVAILABLE and close 1013.
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { WebSocket, RawData } from "ws";
 import type { Logger } from "pino";
-import { CloseCodes, CloseReasons, errorResponse, truncateCloseReason, type ErrorShape } from "../protocol/index.js";
+import { CloseCodes, CloseReasons, Errors, errorResponse, truncateCloseReason, type ErrorShape } from "../protocol/index.js";
 import { DEFAULTS } from "./options.js";
 import type { Runtime } from "./runtime.js";
 import type { MethodHandler, CallerInfo } from "./methods/types.js";
@@ -18,6 +21,10 @@ import { clientIpFromForwardedFor, hasForwardedHeaders, headerValue, isLocalishH
 import { buildHello } from "./hello.js";
 import { invalidFrameError, isPlainRequestFrame, runRequest } from "./dispatch.js";
 import { isEphemeralClient } from "./presence.js";
+import { startKeepalive } from "./keepalive.js";
+import { raiseReceiverMaxPayload } from "./receiver-limit.js";
+
+let receiverShapeWarned = false;
 
 /** More than this many consecutive wrong-role answers closes the socket (legacy UnauthorizedFloodGuard). */
 const UNAUTHORIZED_CLOSE_AFTER = 10;
@@ -26,7 +33,6 @@ export interface ConnectionHost {
   runtime: Runtime;
   methods: ReadonlyMap<string, MethodHandler>;
   methodNames: readonly string[];
-  inflight: { count: number };
   onClosed(c: Connection): void;
 }
 
@@ -64,6 +70,7 @@ export class Connection implements EventRecipient {
   private unauthorizedCount = 0;
   private presenceKey: string | undefined;
   private readonly handshakeTimer: NodeJS.Timeout;
+  private stopKeepalive: (() => void) | undefined;
   seq = 0;
 
   constructor(
@@ -149,12 +156,26 @@ export class Connection implements EventRecipient {
     const verdict = classifyFirstFrame(parsed);
     if (verdict.kind === "not-request") return this.close(CloseCodes.POLICY_VIOLATION, CloseReasons.invalidRequestFrame);
     if (verdict.kind === "reject") return this.rejectHandshake(verdict.id, verdict.error, CloseCodes.POLICY_VIOLATION, verdict.error.message, true);
+    const fenced = this.connectFence(verdict.params);
+    if (fenced) return this.rejectHandshake(verdict.id, fenced.error, CloseCodes.TRY_AGAIN_LATER, fenced.reason, true);
     this.connecting = true;
     void this.onConnect(verdict.id, verdict.params);
   }
 
+  /** The legacy admits operator connects during a suspension (controllers must reach their lease), nothing during a restart. */
+  private connectFence(params: ConnectParamsShape): { error: ErrorShape; reason: string } | undefined {
+    const rt = this.host.runtime;
+    const phase = rt.suspension.phase;
+    if (rt.restart.isPending) return { error: Errors.gatewayWorkUnavailable("connect", "restart", phase), reason: CloseReasons.restartInProgress };
+    if (phase === "accepting" || ((phase === "draining" || phase === "prepared") && params.role !== "node")) return undefined;
+    return { error: Errors.gatewayWorkUnavailable("connect", "suspension", phase), reason: CloseReasons.suspensionInProgress };
+  }
+
   private async onConnect(id: string, params: ConnectParamsShape): Promise<void> {
     const rt = this.host.runtime;
+    // An in-progress connect is root work (a suspension waits for it), as in the legacy; not once admission is closed.
+    const counted = rt.suspension.phase === "accepting" && !rt.restart.isPending;
+    if (counted) rt.work.begin("ws:connect");
     let outcome;
     try {
       outcome = await authenticateConnect(rt, params, this.peer);
@@ -162,6 +183,8 @@ export class Connection implements EventRecipient {
       this.log?.error({ err: String(err) }, "connect failed");
       this.close(CloseCodes.INTERNAL, "internal error");
       return;
+    } finally {
+      if (counted) rt.work.end("ws:connect");
     }
     if (this.closed) return;
     if (!outcome.ok) {
@@ -173,9 +196,15 @@ export class Connection implements EventRecipient {
     this.session = s;
     this.caller = { connId: this.connId, role: s.role, scopes: s.scopes };
     clearTimeout(this.handshakeTimer);
-    // After hello the receiver accepts the advertised maxPayload (ws has no public setter for it).
-    const receiver = (this.ws as unknown as { _receiver?: { _maxPayload: number } })._receiver;
-    if (receiver) receiver._maxPayload = DEFAULTS.maxPayload;
+    if (!raiseReceiverMaxPayload(this.ws, DEFAULTS.maxPayload) && !receiverShapeWarned) {
+      receiverShapeWarned = true;
+      rt.log?.error("ws receiver has no writable _maxPayload: frames after hello stay capped at 64 KiB (ws upgraded? see hanzod/receiver-limit.ts)");
+    }
+    this.stopKeepalive = startKeepalive(this.ws, rt.keepalive, () => {
+      this.log?.warn("keepalive: no pong, terminating");
+      this.closed = true;
+      this.ws.terminate();
+    });
     const hello = buildHello(rt, this.connId, this.host.methodNames, s);
     this.sendRaw(JSON.stringify({ type: "res", id, ok: true, payload: hello }));
     rt.broadcaster.add(this);
@@ -212,14 +241,7 @@ export class Connection implements EventRecipient {
       this.sendRaw(JSON.stringify(errorResponse(id, error)));
       return;
     }
-    const inflight = this.host.inflight;
-    inflight.count++;
-    let result;
-    try {
-      result = await runRequest(this.host.runtime, this.host.methods, parsed, caller);
-    } finally {
-      inflight.count--;
-    }
+    const result = await runRequest(this.host.runtime, this.host.methods, parsed, caller);
     this.sendRaw(result.text);
     if (result.error?.message.startsWith("unauthorized role:")) {
       this.unauthorizedCount++;
@@ -234,6 +256,7 @@ export class Connection implements EventRecipient {
   private onClose(): void {
     this.closed = true;
     clearTimeout(this.handshakeTimer);
+    this.stopKeepalive?.();
     const rt = this.host.runtime;
     rt.broadcaster.remove(this);
     if (this.presenceKey) {

@@ -6,11 +6,11 @@ import type { AcceptedSession } from "./handshake/authenticate.js";
 import { HANZOD_BUILD_ID } from "./version.js";
 
 /** Events hanzod can emit; advertised in features.events. */
-export const HANZOD_EVENTS = ["connect.challenge", "presence", "tick", "shutdown", "health", "device.pair.requested", "device.pair.resolved"] as const;
+export const HANZOD_EVENTS = ["connect.challenge", "presence", "tick", "shutdown", "health", "gateway.suspension", "device.pair.requested", "device.pair.resolved"] as const;
 
 export function buildHello(rt: Runtime, connId: string, methods: readonly string[], s: AcceptedSession): Record<string, unknown> {
   const snapshot: Record<string, unknown> = {
-    suspension: { phase: "accepting" },
+    suspension: { phase: rt.suspension.phase },
     presence: rt.presence.list(),
     health: rt.health.current(),
     stateVersion: { ...rt.broadcaster.stateVersion },

@@ -1,8 +1,15 @@
-/** Programmatic entry: `startHanzod(opts)` -> a listening hanzod; `close()` sends `shutdown`, closes 1012, stops. */
+/**
+ * Programmatic entry: `startHanzod(opts)` -> a listening hanzod; `close()` sends `shutdown`, closes 1012,
+ * stops. A `gateway.restart.request` replaces the running incarnation: `shutdown {reason:"gateway
+ * restarting", restartExpectedMs:1500}`, close 1012, then either a fresh runtime on the same port
+ * (`restartMode: "in-process"`, the default) or `onRestartExit` (`"exit"`: the CLI exits 0 for its
+ * supervisor to start it again).
+ */
 import { createLogger } from "./logger.js";
 import { createRuntime } from "./runtime.js";
-import { listen } from "./server.js";
+import { listen, type RunningServer } from "./server.js";
 import { testInjectFromEnv } from "./test-inject.js";
+import { RESTART_EXPECTED_MS, RESTART_REASON } from "./lifecycle/restart.js";
 import type { HanzodOptions } from "./options.js";
 
 export type { HanzodOptions, HanzodAuthOptions, AuthMode, TrustedProxyAuthOptions, TestInject } from "./options.js";
@@ -14,11 +21,17 @@ export interface HanzodHandle {
   port: number;
   /** Broadcast `shutdown`, close every socket with 1012 "service restart", stop listening. */
   close(reason?: string): Promise<void>;
+  /** Ask for a restart as `gateway.restart.request` / SIGUSR1 do; false if one is already under way. */
+  restart(reason?: string): boolean;
+  /** Resolves after the next in-process restart is listening again (tests, supervisors in-process). */
+  nextBoot(): Promise<void>;
 }
 
 export interface StartHanzodOptions extends HanzodOptions {
   /** Internal: the CLI also logs to stderr. */
   logToStderr?: boolean;
+  /** restartMode "exit": called once the old incarnation has closed (the CLI exits 0 here). */
+  onRestartExit?: (reason: string) => void;
 }
 
 function validate(opts: HanzodOptions): void {
@@ -35,15 +48,52 @@ function validate(opts: HanzodOptions): void {
 export async function startHanzod(opts: StartHanzodOptions): Promise<HanzodHandle> {
   validate(opts);
   const log = createLogger(opts.logger, opts.stateDir, opts.logToStderr === true);
-  const runtime = createRuntime(opts, log, opts.testInject ?? testInjectFromEnv(process.env));
-  const server = await listen(runtime);
+  const inject = opts.testInject ?? testInjectFromEnv(process.env);
+  let closing = false;
+  let bootWaiters: (() => void)[] = [];
+
+  const boot = async (port: number): Promise<{ server: RunningServer; runtime: ReturnType<typeof createRuntime> }> => {
+    const runtime = createRuntime({ ...opts, port }, log, inject, { performRestart: (reason) => replace(reason) });
+    const server = await listen(runtime);
+    return { server, runtime };
+  };
+  let current = await boot(opts.port);
+  const port = current.server.port;
+  let replacing: Promise<void> | undefined;
+
+  async function replace(reason: string): Promise<void> {
+    if (closing) return;
+    const old = current;
+    log?.info({ reason, mode: opts.restartMode ?? "in-process" }, "hanzod restarting");
+    replacing = (async () => {
+      await old.server.shutdown(RESTART_REASON, RESTART_EXPECTED_MS);
+      if (closing) return;
+      if (opts.restartMode === "exit") {
+        opts.onRestartExit?.(reason);
+        return;
+      }
+      current = await boot(port);
+      log?.info({ port, bootId: current.runtime.bootId }, "hanzod restarted in-process");
+      const waiters = bootWaiters;
+      bootWaiters = [];
+      for (const w of waiters) w();
+    })();
+    await replacing;
+  }
+
   const host = opts.host ?? "127.0.0.1";
   const urlHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
-  log?.info({ port: server.port, host, authMode: opts.auth.mode }, "hanzod listening");
+  log?.info({ port, host, authMode: opts.auth.mode }, "hanzod listening");
   return {
-    url: `ws://${urlHost}:${server.port}`,
-    httpUrl: `http://${urlHost}:${server.port}`,
-    port: server.port,
-    close: (reason = "gateway stopping") => server.shutdown(reason),
+    url: `ws://${urlHost}:${port}`,
+    httpUrl: `http://${urlHost}:${port}`,
+    port,
+    async close(reason = "gateway stopping") {
+      closing = true;
+      await replacing;
+      await current.server.shutdown(reason);
+    },
+    restart: (reason = "gateway.restart.safe") => current.runtime.restart.begin(reason, false),
+    nextBoot: () => new Promise<void>((resolve) => bootWaiters.push(resolve)),
   };
 }

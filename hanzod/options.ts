@@ -41,6 +41,18 @@ export interface HanzodOptions {
   autoApproveLocal?: boolean;
   /** Outbound buffer threshold for the slow-consumer policy (legacy MAX_BUFFERED_BYTES). */
   maxBufferedBytes?: number;
+  /** WS ping interval on authenticated sockets (legacy: 25 s). */
+  keepaliveIntervalMs?: number;
+  /** How long after a ping is written its pong may take before the socket is terminated (legacy: 25 s). */
+  keepalivePongTimeoutMs?: number;
+  /**
+   * What a `gateway.restart.request` (or SIGUSR1 on the CLI) does once the old incarnation has sent
+   * `shutdown` and closed every socket 1012: "in-process" (default) listens again on the same port
+   * with a fresh runtime (new bootId, seq and stateVersion restart), as the unsupervised legacy does;
+   * "exit" ends the process with code 0 so a supervisor (systemd Restart=always, launchd KeepAlive)
+   * starts a new one, as the legacy does under a supervisor.
+   */
+  restartMode?: "in-process" | "exit";
 }
 
 export const DEFAULTS = {
@@ -53,4 +65,6 @@ export const DEFAULTS = {
   maxPreauthPayload: 65_536,
   deviceSignatureSkewMs: 120_000,
   pairingRequestTtlMs: 5 * 60_000,
+  keepaliveIntervalMs: 25_000,
+  keepalivePongTimeoutMs: 25_000,
 } as const;

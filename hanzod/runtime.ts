@@ -9,6 +9,10 @@ import { PresenceRegistry } from "./presence.js";
 import { HealthMonitor } from "./health.js";
 import { HanzodStore } from "./store.js";
 import { HANZOD_VERSION } from "./version.js";
+import { ActiveWork } from "./lifecycle/active-work.js";
+import { SuspensionCoordinator } from "./lifecycle/suspension.js";
+import { RestartCoordinator } from "./lifecycle/restart.js";
+import type { KeepaliveSettings } from "./keepalive.js";
 
 export interface Runtime {
   readonly opts: HanzodOptions;
@@ -24,6 +28,11 @@ export interface Runtime {
   readonly store: HanzodStore;
   readonly testInject: TestInject | undefined;
   readonly tickIntervalMs: number;
+  readonly keepalive: KeepaliveSettings;
+  /** Admitted root work (requests, connects) by origin; what preflight/suspension report. */
+  readonly work: ActiveWork;
+  readonly suspension: SuspensionCoordinator;
+  readonly restart: RestartCoordinator;
   port: number;
   /** Refresh health, bump its version and broadcast (throttled so a busy health caller cannot flood every socket). */
   refreshHealth(): void;
@@ -31,9 +40,26 @@ export interface Runtime {
 }
 
 const HEALTH_BROADCAST_MIN_GAP_MS = 1_000;
+/** How long a restart waits for in-flight requests before it proceeds anyway. */
+const RESTART_DRAIN_TIMEOUT_MS = 30_000;
 
-export function createRuntime(opts: HanzodOptions, log: Logger | undefined, testInject: TestInject | undefined): Runtime {
+export interface RuntimeHooks {
+  /** Replace this incarnation: shutdown event, close 1012, then restart in-process or exit (index.ts). */
+  performRestart(reason: string): Promise<void>;
+}
+
+export function createRuntime(opts: HanzodOptions, log: Logger | undefined, testInject: TestInject | undefined, hooks: RuntimeHooks): Runtime {
   const broadcaster = new Broadcaster(opts.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes);
+  const work = new ActiveWork();
+  const restart = new RestartCoordinator(work, (reason) => hooks.performRestart(reason), RESTART_DRAIN_TIMEOUT_MS);
+  const suspension = new SuspensionCoordinator(
+    work,
+    (phase) => {
+      log?.info({ phase }, "suspension phase");
+      broadcaster.broadcast("gateway.suspension", { phase });
+    },
+    () => restart.isPending,
+  );
   const presence = new PresenceRegistry(HANZOD_VERSION);
   const store = new HanzodStore(opts.stateDir, DEFAULTS.pairingRequestTtlMs);
   const health = new HealthMonitor(store.path);
@@ -53,6 +79,10 @@ export function createRuntime(opts: HanzodOptions, log: Logger | undefined, test
     store,
     testInject,
     tickIntervalMs: opts.tickIntervalMs ?? DEFAULTS.tickIntervalMs,
+    keepalive: { intervalMs: opts.keepaliveIntervalMs ?? DEFAULTS.keepaliveIntervalMs, pongTimeoutMs: opts.keepalivePongTimeoutMs ?? DEFAULTS.keepalivePongTimeoutMs },
+    work,
+    suspension,
+    restart,
     port: opts.port,
     refreshHealth() {
       if (pendingHealth) return;

@@ -12,7 +12,8 @@ import { createMethodTable } from "./methods/index.js";
 
 export interface RunningServer {
   port: number;
-  shutdown(reason: string): Promise<void>;
+  /** `shutdown` event (with restartExpectedMs when the process comes back), close 1012, stop listening. */
+  shutdown(reason: string, restartExpectedMs?: number): Promise<void>;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -23,14 +24,17 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 
 export async function listen(rt: Runtime): Promise<RunningServer> {
   const connections = new Set<Connection>();
-  const inflight = { count: 0 };
-  const methods = createMethodTable(() => inflight.count);
-  const host: ConnectionHost = { runtime: rt, methods, methodNames: [...methods.keys()], inflight, onClosed: (c) => connections.delete(c) };
+  const methods = createMethodTable();
+  const host: ConnectionHost = { runtime: rt, methods, methodNames: [...methods.keys()], onClosed: (c) => connections.delete(c) };
 
   const http: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method === "GET" && path === "/healthz") return json(res, 200, { ok: true, status: "live" });
-    if (req.method === "GET" && path === "/readyz") return json(res, 200, { ready: true, failing: [], uptimeMs: Date.now() - rt.startedAt, eventLoop: rt.health.current().eventLoop });
+    if (req.method === "GET" && path === "/readyz") {
+      // As the legacy: not ready while a suspension holds admission (draining or prepared).
+      const draining = rt.suspension.phase === "draining" || rt.suspension.phase === "prepared";
+      return json(res, draining ? 503 : 200, { ready: !draining, failing: draining ? ["gateway-draining"] : [], uptimeMs: Date.now() - rt.startedAt, eventLoop: rt.health.current().eventLoop });
+    }
     json(res, 404, { error: "not found" });
   });
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: DEFAULTS.maxPreauthPayload });
@@ -57,11 +61,12 @@ export async function listen(rt: Runtime): Promise<RunningServer> {
   rt.port = port;
 
   let closing: Promise<void> | undefined;
-  const shutdown = (reason: string): Promise<void> => {
+  const shutdown = (reason: string, restartExpectedMs?: number): Promise<void> => {
     closing ??= (async () => {
       clearInterval(tick);
       clearInterval(healthTimer);
-      rt.broadcaster.broadcast("shutdown", { reason });
+      rt.suspension.stop();
+      rt.broadcaster.broadcast("shutdown", restartExpectedMs === undefined ? { reason } : { reason, restartExpectedMs });
       for (const c of connections) c.close(CloseCodes.SERVICE_RESTART, CloseReasons.serviceRestart);
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       http.closeAllConnections();

@@ -1,10 +1,17 @@
 /**
- * Durable state under --state-dir: paired devices, device tokens (stored as sha256 digests, never the
- * bearer itself) and pending pairing requests. better-sqlite3 is loaded on first use so a gateway that
- * never sees a device pays nothing for it at startup.
+ * Durable state under --state-dir: paired devices, device tokens and pending pairing requests.
+ * better-sqlite3 is loaded on first use so a gateway that never sees a device pays nothing for it at
+ * startup.
+ *
+ * Device tokens: the database never holds a bearer. A row keeps the token's sha256 (for verification)
+ * and a random salt; the bearer is HMAC-SHA256(device-token.key, deviceId|role|salt), with the key in
+ * its own 0600 file beside the database. That lets hanzod re-send the SAME token on every connect, as
+ * the legacy does (it stores them in plain text), without a copied database or backup leaking a usable
+ * credential. A token is re-minted (new salt) only when the device has none, the requested scopes are
+ * not covered by it, or the key changed; then the previous token stops working, as in the legacy.
  */
-import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { Database } from "better-sqlite3";
@@ -59,7 +66,7 @@ CREATE TABLE IF NOT EXISTS paired_devices (
   approved_via TEXT NOT NULL, created_at_ms INTEGER NOT NULL, last_seen_at_ms INTEGER);
 CREATE TABLE IF NOT EXISTS device_tokens (
   device_id TEXT NOT NULL, role TEXT NOT NULL, token_sha256 TEXT NOT NULL, scopes TEXT NOT NULL,
-  issued_at_ms INTEGER NOT NULL, PRIMARY KEY (device_id, role));
+  issued_at_ms INTEGER NOT NULL, salt TEXT, PRIMARY KEY (device_id, role));
 CREATE TABLE IF NOT EXISTS pairing_requests (
   request_id TEXT PRIMARY KEY, device_id TEXT NOT NULL, body TEXT NOT NULL, expires_at_ms INTEGER NOT NULL);
 `;
@@ -100,8 +107,11 @@ function toDevice(r: DeviceRow): PairedDevice {
   };
 }
 
+const TOKEN_KEY_FILE = "device-token.key";
+
 export class HanzodStore {
   private db: Database | undefined;
+  private tokenKey: Buffer | undefined;
 
   constructor(
     private readonly stateDir: string,
@@ -119,8 +129,29 @@ export class HanzodStore {
     const db = new BetterSqlite(this.path);
     db.pragma("journal_mode = WAL");
     db.exec(SCHEMA);
+    // State dirs from before salted tokens: their rows get a salt on the next mint.
+    const columns = db.prepare("PRAGMA table_info(device_tokens)").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "salt")) db.exec("ALTER TABLE device_tokens ADD COLUMN salt TEXT");
     this.db = db;
     return db;
+  }
+
+  private key(): Buffer {
+    if (this.tokenKey) return this.tokenKey;
+    const file = join(this.stateDir, TOKEN_KEY_FILE);
+    let key = existsSync(file) ? readFileSync(file) : undefined;
+    if (!key || key.length !== 32) {
+      key = randomBytes(32);
+      mkdirSync(this.stateDir, { recursive: true });
+      writeFileSync(file, key, { mode: 0o600 });
+      chmodSync(file, 0o600);
+    }
+    this.tokenKey = key;
+    return key;
+  }
+
+  private bearer(deviceId: string, role: string, salt: string): string {
+    return createHmac("sha256", this.key()).update(`${deviceId}|${role}|${salt}`).digest("base64url");
   }
 
   close(): void {
@@ -200,16 +231,28 @@ export class HanzodStore {
     return this.getPairedDevice(req.deviceId);
   }
 
-  /** The device token for device+role, minted (32 random bytes, base64url) if absent or if the scopes changed. */
-  ensureDeviceToken(deviceId: string, role: string, scopes: readonly string[]): IssuedDeviceToken {
+  /**
+   * The device token for device+role: the existing one when it covers `scopes` (the same bearer and
+   * issuedAtMs on every connect), else a new one (32 bytes, base64url) scoped to what was asked.
+   */
+  ensureDeviceToken(deviceId: string, role: string, scopes: readonly string[], allows: (granted: readonly string[], s: string) => boolean): IssuedDeviceToken {
     const db = this.open();
+    const row = db.prepare("SELECT token_sha256, scopes, issued_at_ms, salt FROM device_tokens WHERE device_id = ? AND role = ?").get(deviceId, role) as
+      | { token_sha256: string; scopes: string; issued_at_ms: number; salt: string | null }
+      | undefined;
+    if (row?.salt) {
+      const granted = JSON.parse(row.scopes) as string[];
+      const token = this.bearer(deviceId, role, row.salt);
+      if (digest(token) === row.token_sha256 && scopes.every((s) => allows(granted, s))) return { token, role, scopes: granted, issuedAtMs: row.issued_at_ms };
+    }
     const sorted = [...new Set(scopes)].sort();
-    const token = randomBytes(32).toString("base64url");
+    const salt = randomBytes(16).toString("base64url");
+    const token = this.bearer(deviceId, role, salt);
     const now = Date.now();
     db.prepare(
-      `INSERT INTO device_tokens (device_id, role, token_sha256, scopes, issued_at_ms) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT(device_id, role) DO UPDATE SET token_sha256=excluded.token_sha256, scopes=excluded.scopes, issued_at_ms=excluded.issued_at_ms`,
-    ).run(deviceId, role, digest(token), JSON.stringify(sorted), now);
+      `INSERT INTO device_tokens (device_id, role, token_sha256, scopes, issued_at_ms, salt) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(device_id, role) DO UPDATE SET token_sha256=excluded.token_sha256, scopes=excluded.scopes, issued_at_ms=excluded.issued_at_ms, salt=excluded.salt`,
+    ).run(deviceId, role, digest(token), JSON.stringify(sorted), now, salt);
     return { token, role, scopes: sorted, issuedAtMs: now };
   }
 

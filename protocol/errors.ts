@@ -82,6 +82,30 @@ export const Errors = {
   /** What the proxy answers when the backend that owns a method is down and no fallback applies. */
   backendUnavailable: (reason: string, retryAfterMs = 1000) =>
     errorShape("UNAVAILABLE", `gateway unavailable: ${reason}`, { reason: "backend-unavailable" }, { retryable: true, retryAfterMs }),
+  // --- gateway lifecycle (legacy dist: server-methods admission fence, server-methods/suspend.ts, server-methods/restart.ts) ---
+  /** A request (or a `connect` of a fenced kind) while a restart or suspension holds admission closed. */
+  gatewayWorkUnavailable: (method: string, operation: "restart" | "suspension", phase: string) =>
+    errorShape(
+      "UNAVAILABLE",
+      `${method} unavailable during gateway ${operation}`,
+      { method, reason: operation === "restart" ? "gateway-restarting" : "gateway-suspending", phase },
+      { retryable: true, retryAfterMs: 1000 },
+    ),
+  /** Handlers that validate their own params answer without the validator's detail. */
+  invalidParamsFor: (method: string) => errorShape("INVALID_REQUEST", `invalid ${method} params`),
+  suspensionConflict: (asked: "prepare" | "status", expiresAtMs: number, now: number) =>
+    errorShape(
+      "UNAVAILABLE",
+      asked === "prepare" ? "another gateway suspension is already prepared" : "a different gateway suspension is prepared",
+      { reason: "gateway-suspension-conflict", expiresAtMs },
+      { retryable: true, retryAfterMs: Math.max(0, expiresAtMs - now) },
+    ),
+  suspensionIdMismatch: () => errorShape("INVALID_REQUEST", "gateway suspension id does not match"),
+  invalidTargetedRestart: () => errorShape("INVALID_REQUEST", "invalid targeted gateway restart"),
+  invalidSafeTargetedRestartMode: () => errorShape("INVALID_REQUEST", "invalid safe targeted restart mode"),
+  safeTargetedRestartWithIntent: () => errorShape("INVALID_REQUEST", "safe targeted restart does not accept intent"),
+  invalidTargetedRestartIntent: () => errorShape("INVALID_REQUEST", "invalid targeted gateway restart intent"),
+  restartTargetNotOwner: () => errorShape("INVALID_REQUEST", "target gateway no longer owns the active lock"),
 } as const;
 
 // --- helpers for the hanzod handshake shapes above (texts verbatim from the legacy gateway) ---
@@ -97,6 +121,8 @@ export const CloseReasons = {
   serviceRestart: "service restart",
   handshakeTimeout: "handshake timeout",
   deviceIdentityRequired: "device identity required",
+  restartInProgress: "gateway restart in progress",
+  suspensionInProgress: "gateway suspension in progress",
 } as const;
 
 export function truncateCloseReason(reason: string, maxBytes = 120): string {

@@ -293,7 +293,7 @@ export async function authenticateConnect(rt: Runtime, p: ConnectParamsShape, pe
   let deviceToken: AcceptedSession["deviceToken"];
   if (nowPaired?.publicKey === publicKey && nowPaired.roles.includes(role)) {
     rt.store.touchDevice(deviceId, Date.now());
-    const issued = rt.store.ensureDeviceToken(deviceId, role, scopes);
+    const issued = rt.store.ensureDeviceToken(deviceId, role, scopes, scopeSatisfies);
     deviceToken = { token: issued.token, issuedAtMs: issued.issuedAtMs };
   }
   return { ok: true, session: { role, scopes, authMethod: method as AuthMethod, deviceId, ...(deviceToken ? { deviceToken } : {}) } };

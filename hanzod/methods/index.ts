@@ -4,15 +4,20 @@ import { health } from "./health.js";
 import { status } from "./status.js";
 import { systemInfo, systemPresence } from "./system.js";
 import { logsTail } from "./logs.js";
-import { restartPreflight } from "./lifecycle.js";
+import { restartPreflight, restartRequest, suspendPrepare, suspendResume, suspendStatus } from "./lifecycle.js";
 
-export function createMethodTable(activeRequests: () => number): ReadonlyMap<string, MethodHandler> {
+/** The argument is kept for callers of the earlier signature; active work now lives on the runtime. */
+export function createMethodTable(_activeRequests?: () => number): ReadonlyMap<string, MethodHandler> {
   return new Map<string, MethodHandler>([
     ["health", health],
     ["status", status],
     ["system-presence", systemPresence],
     ["system.info", systemInfo],
     ["logs.tail", logsTail],
-    ["gateway.restart.preflight", restartPreflight(activeRequests)],
+    ["gateway.restart.preflight", restartPreflight],
+    ["gateway.restart.request", restartRequest],
+    ["gateway.suspend.prepare", suspendPrepare],
+    ["gateway.suspend.status", suspendStatus],
+    ["gateway.suspend.resume", suspendResume],
   ]);
 }

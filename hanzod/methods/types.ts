@@ -14,7 +14,16 @@ export interface MethodContext {
   caller: CallerInfo;
 }
 
-export type MethodHandler = (ctx: MethodContext) => unknown;
+export interface MethodHandler {
+  (ctx: MethodContext): unknown;
+  /**
+   * For `dynamic`-scope methods: the operator scope these params require (the legacy computes it per
+   * call). A dynamic method whose handler lacks this is refused to non-admins (fail closed).
+   */
+  resolveScope?: (params: Record<string, unknown>) => string;
+  /** The handler checks its params itself and answers with the legacy's own (detail-free) message. */
+  validatesOwnParams?: boolean;
+}
 
 export class MethodError extends Error {
   constructor(readonly shape: ErrorShape) {

@@ -1,0 +1,115 @@
+/**
+ * WS keepalive: authenticated sockets are pinged; one that never answers is terminated (1006, no close
+ * frame), one that answers stays. Fast with short intervals; then side by side with the real legacy at
+ * the production 25 s / 25 s settings.
+ */
+import { describe, expect, inject, it } from "vitest";
+import WebSocket from "ws";
+import { connectFrame, startTestHanzod } from "./helpers.js";
+
+const legacy = inject("legacy");
+
+interface Probe {
+  pings: number;
+  closed: Promise<{ code: number; atMs: number }>;
+  helloAtMs: Promise<number>;
+  /** Resolves once `n` pings have arrived. */
+  pinged(n: number): Promise<void>;
+  isOpen(): boolean;
+  close(): void;
+}
+
+/** An operator socket; with `answerPings: false` it never sends a pong (ws answers pings itself otherwise). */
+function probe(url: string, token: string, answerPings: boolean): Probe {
+  const ws = new WebSocket(url, { perMessageDeflate: false, autoPong: answerPings });
+  let pings = 0;
+  const waiters: { n: number; resolve: () => void }[] = [];
+  const p: Probe = {
+    get pings() {
+      return pings;
+    },
+    closed: new Promise((resolve) => ws.on("close", (code) => resolve({ code, atMs: Date.now() }))),
+    helloAtMs: new Promise((resolve, reject) => {
+      ws.on("error", reject);
+      ws.on("message", (data) => {
+        const f = JSON.parse(data.toString()) as { event?: string; id?: string; ok?: boolean };
+        if (f.event === "connect.challenge") ws.send(JSON.stringify(connectFrame({ client: { id: "cli", version: "1", platform: "linux", mode: "cli" }, scopes: [], auth: { token } })));
+        else if (f.id === "c1") (f.ok ? resolve(Date.now()) : reject(new Error(JSON.stringify(f))));
+      });
+    }),
+    pinged: (n) => (pings >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
+    isOpen: () => ws.readyState === WebSocket.OPEN,
+    close: () => ws.close(),
+  };
+  ws.on("ping", () => {
+    pings++;
+    for (const w of [...waiters]) if (pings >= w.n) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
+  });
+  return p;
+}
+
+describe("keepalive", () => {
+  it("terminates a socket that does not answer pings and keeps one that does (short intervals)", async () => {
+    const hz = await startTestHanzod({ keepaliveIntervalMs: 150, keepalivePongTimeoutMs: 300 });
+    try {
+      const silent = probe(hz.url, hz.token, false);
+      const polite = probe(hz.url, hz.token, true);
+      const helloAt = await silent.helloAtMs;
+      await polite.helloAtMs;
+      const gone = await silent.closed;
+      expect(gone.code).toBe(1006);
+      expect(silent.pings).toBeGreaterThanOrEqual(1);
+      // Not before one interval plus the pong window.
+      expect(gone.atMs - helloAt).toBeGreaterThanOrEqual(150 + 300 - 50);
+      // The answering socket outlives several pong windows.
+      await polite.pinged(polite.pings + 4);
+      expect(polite.isOpen()).toBe(true);
+      polite.close();
+    } finally {
+      await hz.stop();
+    }
+  });
+
+  it("pings only after hello: a socket that never authenticates is not pinged before the handshake timeout", async () => {
+    const hz = await startTestHanzod({ keepaliveIntervalMs: 100, keepalivePongTimeoutMs: 100, handshakeTimeoutMs: 800 });
+    try {
+      const ws = new WebSocket(hz.url, { perMessageDeflate: false });
+      let pings = 0;
+      ws.on("ping", () => pings++);
+      const code = await new Promise<number>((resolve) => ws.on("close", (c) => resolve(c)));
+      expect(code).toBe(1000);
+      expect(pings).toBe(0);
+    } finally {
+      await hz.stop();
+    }
+  });
+
+  it("matches the legacy at 25 s / 25 s: silent sockets are terminated (1006) after ping + pong window, answering ones stay", async () => {
+    const hz = await startTestHanzod();
+    try {
+      const sides = [
+        { name: "legacy", silent: probe(legacy.url, legacy.token, false), polite: probe(legacy.url, legacy.token, true) },
+        { name: "hanzod", silent: probe(hz.url, hz.token, false), polite: probe(hz.url, hz.token, true) },
+      ];
+      const outcomes = await Promise.all(
+        sides.map(async (s) => {
+          const helloAt = await s.silent.helloAtMs;
+          await s.polite.helloAtMs;
+          const gone = await s.silent.closed;
+          await s.polite.pinged(2);
+          const politeOpen = s.polite.isOpen();
+          s.polite.close();
+          return { side: s.name, code: gone.code, pingsBeforeTermination: s.silent.pings, afterMs: gone.atMs - helloAt, politeOpen };
+        }),
+      );
+      const [a, b] = outcomes;
+      expect(b).toMatchObject({ code: a?.code, pingsBeforeTermination: a?.pingsBeforeTermination, politeOpen: true });
+      expect(a).toMatchObject({ code: 1006, politeOpen: true });
+      // Both at ~50 s: one 25 s interval, then the 25 s window (no earlier, and not a whole interval later).
+      expect(a?.afterMs).toBeGreaterThanOrEqual(45_000);
+      expect(Math.abs((a?.afterMs ?? 0) - (b?.afterMs ?? 0))).toBeLessThan(10_000);
+    } finally {
+      await hz.stop();
+    }
+  }, 120_000);
+});
