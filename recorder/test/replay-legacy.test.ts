@@ -1,8 +1,14 @@
 /**
- * The Phase 0 exit criterion: the whole recorded suite replays green against a fresh real legacy
+ * The Phase 0 exit criterion: the whole recorded suite replays green against a FRESH real legacy
  * gateway; and replay catches real differences (a wrong error code, a missing field, a wrong close code).
+ *
+ * This file starts its own legacy instead of the shared one: every hello-ok carries a snapshot of
+ * gateway state (paired nodes, sessions, presence), and other test files change that state on the
+ * shared gateway (the proxy's node-host test pairs a real node host), so a replay there would
+ * depend on which files ran first.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { mkdtemp, rm, writeFile, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,13 +20,14 @@ import { replayFixtures } from "../replay.js";
 
 const SUITE = join(REPO_ROOT, "fixtures", "recorded");
 let work: string;
-let legacy: { url: string; token: string };
+let legacy: LegacyGateway;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "hanzonode-replay-"));
-  legacy = inject("legacy");
-});
+  legacy = await startLegacyGateway();
+}, 120_000);
 afterAll(async () => {
+  await legacy?.stop();
   await rm(work, { recursive: true, force: true });
 });
 
