@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
-import { startHanzod, type HanzodHandle, type HanzodOptions } from "../index.js";
+import { startHanzod, type HanzodHandle, type StartHanzodOptions } from "../index.js";
 
 export interface TestHanzod extends HanzodHandle {
   stateDir: string;
@@ -12,7 +12,7 @@ export interface TestHanzod extends HanzodHandle {
   stop(): Promise<void>;
 }
 
-export async function startTestHanzod(over: Partial<HanzodOptions> = {}): Promise<TestHanzod> {
+export async function startTestHanzod(over: Partial<StartHanzodOptions> = {}): Promise<TestHanzod> {
   const stateDir = await mkdtemp(join(tmpdir(), "hanzod-test-"));
   const token = `hz-${Math.random().toString(36).slice(2)}`;
   const handle = await startHanzod({ port: 0, auth: { mode: "token", token }, stateDir, logger: false, ...over });

@@ -1,0 +1,46 @@
+/** Scope gating of `dynamic` methods: fail closed for a handler without a scope resolver. */
+import { describe, expect, inject, it } from "vitest";
+import { Errors } from "../../protocol/index.js";
+import { authorize } from "../dispatch.js";
+import type { MethodHandler } from "../methods/types.js";
+import { connectFrame, isRes, openRaw, startTestHanzod } from "./helpers.js";
+
+const legacy = inject("legacy");
+const op = (scopes: string[]) => ({ connId: "c", role: "operator", scopes });
+
+describe("dynamic-scope methods", () => {
+  it("a handler without resolveScope is refused to non-admins with the legacy's missing-scope error", () => {
+    const handler: MethodHandler = () => ({ ok: true });
+    expect(authorize("agent", op(["operator.write"]), {}, handler)).toEqual(Errors.missingScope("operator.admin"));
+    expect(authorize("sessions.patch", op(["operator.read", "operator.write", "operator.approvals"]), {}, handler)).toEqual(Errors.missingScope("operator.admin"));
+    expect(authorize("agent", op(["operator.admin"]), {}, handler)).toBeUndefined();
+  });
+
+  it("a handler with resolveScope is gated on what it resolves for these params", () => {
+    const handler: MethodHandler = () => ({ ok: true });
+    handler.resolveScope = (p) => (p.message === "/reset" ? "operator.admin" : "operator.write");
+    expect(authorize("agent", op(["operator.write"]), { message: "hi" }, handler)).toBeUndefined();
+    expect(authorize("agent", op(["operator.write"]), { message: "/reset" }, handler)).toEqual(Errors.missingScope("operator.admin"));
+    expect(authorize("agent", op(["operator.read"]), { message: "hi" }, handler)).toEqual(Errors.missingScope("operator.write"));
+  });
+
+  it("an unimplemented dynamic method answers as the legacy does for the least privilege (write) check", async () => {
+    const hz = await startTestHanzod();
+    try {
+      const run = async (url: string, token: string) => {
+        const s = await openRaw(url);
+        s.send(connectFrame({ client: { id: "cli", version: "1", platform: "linux", mode: "cli" }, scopes: ["operator.read"], auth: { token } }));
+        await s.next(isRes("c1"));
+        s.send({ type: "req", id: "a", method: "agent", params: { message: "hi", idempotencyKey: "k" } });
+        const res = await s.next(isRes("a"));
+        s.close();
+        return res.error;
+      };
+      const [a, b] = await Promise.all([run(legacy.url, legacy.token), run(hz.url, hz.token)]);
+      expect(b).toEqual(a);
+      expect(b).toMatchObject({ code: "FORBIDDEN", details: { code: "MISSING_SCOPE", missingScope: "operator.write" } });
+    } finally {
+      await hz.stop();
+    }
+  });
+});
