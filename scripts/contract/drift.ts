@@ -3,13 +3,16 @@
  *   npx tsx scripts/contract/drift.ts [--release 2026.9.6] [--out fixtures/contract/DRIFT-<version>.md]
  * Starts that release (installing it into the cache on first use), replays the recorded suite with
  * --check-contract semantics, and writes every frame the frozen contract does not allow, grouped by
- * definition, plus the replay differences against the 2026.9.1 recordings.
+ * definition, what the release adds to or drops from the discovery lists (replay compares those on
+ * type only, since they change with every release), plus the replay differences against the recordings.
  */
 import { writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { REPO_ROOT, CONTRACT_VERSION } from "../../protocol/index.js";
+import { REPO_ROOT, CONTRACT_VERSION, connectRaw } from "../../protocol/index.js";
+import type { HelloOk } from "../../protocol/generated/contract-types.js";
+import { readFixture } from "../../recorder/fixture-format.js";
 import { expandFixturePaths } from "../../recorder/commands.js";
 import { replayFixtures, type ContractFinding } from "../../recorder/replay.js";
 import { startLegacyGateway } from "../legacy/index.js";
@@ -22,6 +25,28 @@ const argv = await yargs(hideBin(process.argv))
   .parseAsync();
 const version = argv.release;
 const out = argv.out ?? join(REPO_ROOT, "fixtures", "contract", `DRIFT-${version}.md`);
+
+type Features = HelloOk["features"];
+
+/** hello-ok.features of the recorded gateway (the handshake fixture) and of the release under test. */
+async function inventoryDrift(url: string, token: string): Promise<string[]> {
+  const recorded = readFixture(join(REPO_ROOT, "fixtures", "recorded", "handshake.raw.jsonl"));
+  const helloLine = recorded.frames.find((f) => f.dir === "s2c" && f.frame?.type === "res");
+  const before = (helloLine?.frame?.payload as HelloOk | undefined)?.features;
+  const { socket, hello } = await connectRaw(url, { token });
+  await socket.close();
+  const after = (hello.payload as HelloOk).features;
+  const out = ["## Discovery lists (hello-ok.features) against the recording", ""];
+  if (!before) return [...out, "The recorded handshake has no hello-ok to compare with.", ""];
+  for (const key of ["methods", "events", "capabilities"] as const satisfies readonly (keyof Features)[]) {
+    const was = new Set(before[key] ?? []);
+    const now = new Set(after[key] ?? []);
+    const added = [...now].filter((x) => !was.has(x)).sort();
+    const dropped = [...was].filter((x) => !now.has(x)).sort();
+    out.push(`- **${key}**: ${was.size} -> ${now.size}; added: ${added.length ? added.map((x) => `\`${x}\``).join(", ") : "none"}; dropped: ${dropped.length ? dropped.map((x) => `\`${x}\``).join(", ") : "none"}`);
+  }
+  return [...out, ""];
+}
 
 const gw = await startLegacyGateway({ version });
 try {
@@ -52,6 +77,7 @@ try {
     for (const { f, fixtures } of distinct.values()) lines.push(`| \`${f.path}\` | ${f.issue.replace(/\|/g, "\\|")} | ${fixtures.size} fixture(s) | ${f.fixture}: ${f.at} |`);
     lines.push("");
   }
+  lines.push(...(await inventoryDrift(gw.url, gw.token)));
   lines.push("## Replay differences against the 2026.9.1 recordings", "", `${report.passed} of ${report.results.length} fixtures replay identically (after the default normalisation rules).`, "");
   // Group by what differs (kind + path), not by fixture: most fixtures share the same hello-ok drift.
   const groups = new Map<string, { kind: string; path: string; at: string; expected: unknown; actual: unknown; fixtures: Set<string> }>();
