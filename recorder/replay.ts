@@ -13,11 +13,11 @@
  *    the client closed, replay closes the same way and the target must not have closed first.
  */
 import { basename } from "node:path";
+import { createDeviceIdentity, signDeviceBlock, type DeviceIdentity } from "../protocol/index.js";
 import { compareAnswers, contractDifferences, DEFAULT_RULES, type Difference, type RuleSet } from "../parity/compare/index.js";
 import { frameWireData, readFixture, type Fixture, type FixtureFrame } from "./fixture-format.js";
 import { ReplaySession, type Received } from "./replay-session.js";
 import { MASK, ReplaySecrets, maskSecrets } from "./secrets-in-replay.js";
-import { createDeviceIdentity, signedDeviceBlock, type DeviceIdentity } from "./device-identity.js";
 import { DeviationIndex, loadDeviations, type Deviation } from "./deviations.js";
 import { isPlaceholder } from "./redact.js";
 
@@ -304,17 +304,16 @@ class FixtureReplay {
     const client = (params.client ?? {}) as Record<string, unknown>;
     const auth = (params.auth ?? {}) as Record<string, unknown>;
     const token = [auth.token, auth.deviceToken, auth.bootstrapToken].find((t): t is string => typeof t === "string") ?? "";
-    const device = signedDeviceBlock(this.identity, {
+    const fields = {
       clientId: String(client.id ?? ""),
       clientMode: String(client.mode ?? ""),
       role: typeof params.role === "string" ? params.role : "operator",
       scopes: Array.isArray(params.scopes) ? params.scopes.map(String) : [],
-      signedAtMs: this.challenge.ts ?? Date.now(),
       token,
-      nonce: this.challenge.nonce ?? "",
       platform: client.platform,
       deviceFamily: client.deviceFamily,
-    });
+    };
+    const device = signDeviceBlock(this.identity, fields, this.challenge.ts ?? Date.now(), this.challenge.nonce ?? "");
     return { ...frame, params: { ...params, device } };
   }
 

@@ -3,8 +3,8 @@
  * ±120 s skew, nonce bound to this socket's challenge. Checks run in the legacy's order so the first
  * failing one names the same reason.
  */
-import { createHash, createPublicKey, verify, type KeyObject } from "node:crypto";
-import type { DeviceAuthFailure } from "../../protocol/index.js";
+import { createPublicKey, verify, type KeyObject } from "node:crypto";
+import { deviceAuthPayload, deviceIdFromRawKey, type DeviceAuthFailure, type DeviceSignedFields } from "../../protocol/index.js";
 import { DEFAULTS } from "../options.js";
 
 export interface DeviceClaim {
@@ -15,15 +15,8 @@ export interface DeviceClaim {
   nonce: string;
 }
 
-export interface SignedFields {
-  clientId: string;
-  clientMode: string;
-  role: string;
-  scopes: readonly string[];
-  token: string | null;
-  platform?: string;
-  deviceFamily?: string;
-}
+/** The connect fields the signature covers (the shared definition lives in protocol/device-auth.ts). */
+export type SignedFields = DeviceSignedFields;
 
 export type DeviceProof = { ok: true; publicKey: string; payloadVersion: "v3" | "v2" } | { ok: false; reason: DeviceAuthFailure };
 
@@ -53,22 +46,10 @@ export function rawPublicKey(input: string): Buffer | undefined {
   }
 }
 
-export function deviceIdFor(raw: Buffer): string {
-  return createHash("sha256").update(raw).digest("hex");
-}
+export const deviceIdFor = deviceIdFromRawKey;
 
 function keyObject(raw: Buffer): KeyObject {
   return createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: "der", type: "spki" });
-}
-
-function normalizeMeta(value: string | undefined): string {
-  return typeof value === "string" ? value.trim().replace(/[A-Z]/g, (c) => c.toLowerCase()) : "";
-}
-
-export function devicePayload(version: "v2" | "v3", deviceId: string, f: SignedFields, signedAt: number, nonce: string): string {
-  const base = [version, deviceId, f.clientId, f.clientMode, f.role, f.scopes.join(","), String(signedAt), f.token ?? "", nonce];
-  if (version === "v3") base.push(normalizeMeta(f.platform), normalizeMeta(f.deviceFamily));
-  return base.join("|");
 }
 
 function signatureBytes(sig: string): Buffer | undefined {
@@ -93,7 +74,7 @@ export function verifyDeviceProof(device: DeviceClaim, fields: SignedFields, cha
     return { ok: false, reason: "device-public-key" };
   }
   for (const version of ["v3", "v2"] as const) {
-    const payload = Buffer.from(devicePayload(version, device.id, fields, device.signedAt, nonce), "utf8");
+    const payload = Buffer.from(deviceAuthPayload(version, device.id, fields, device.signedAt, nonce), "utf8");
     try {
       if (verify(null, payload, key, sig)) return { ok: true, publicKey: raw.toString("base64url"), payloadVersion: version };
     } catch {

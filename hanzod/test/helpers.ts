@@ -1,10 +1,11 @@
 /** Shared test plumbing: a hanzod on an ephemeral port, raw-frame sessions, Ed25519 device keys. */
-import { createHash, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { startHanzod, type HanzodHandle, type StartHanzodOptions } from "../index.js";
+import { deviceAuthPayload, deviceIdFromRawKey } from "../../protocol/index.js";
 
 export interface TestHanzod extends HanzodHandle {
   stateDir: string;
@@ -104,7 +105,7 @@ export function newDeviceKey(): DeviceKey {
   const { publicKey, privateKey } = generateKeyPairSync("ed25519");
   const raw = publicKey.export({ type: "spki", format: "der" }).subarray(12);
   return {
-    id: createHash("sha256").update(raw).digest("hex"),
+    id: deviceIdFromRawKey(raw),
     publicKey: raw.toString("base64url"),
     privateKey,
     privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
@@ -128,9 +129,9 @@ export interface SignInput {
 
 /** A device block signed like the reference client signs it. */
 export function signedDevice(i: SignInput): Record<string, unknown> {
-  const fields = [i.version ?? "v3", i.key.id, i.clientId ?? "test", i.clientMode ?? "test", i.role ?? "operator", (i.scopes ?? []).join(","), String(i.signedAt), i.token ?? "", i.nonce];
-  if ((i.version ?? "v3") === "v3") fields.push((i.platform ?? "linux").trim().toLowerCase(), (i.deviceFamily ?? "").trim().toLowerCase());
-  const signature = sign(null, Buffer.from(fields.join("|"), "utf8"), i.key.privateKey).toString("base64url");
+  const fields = { clientId: i.clientId ?? "test", clientMode: i.clientMode ?? "test", role: i.role ?? "operator", scopes: i.scopes ?? [], token: i.token ?? "", platform: i.platform ?? "linux", deviceFamily: i.deviceFamily };
+  const payload = deviceAuthPayload(i.version ?? "v3", i.key.id, fields, i.signedAt, i.nonce);
+  const signature = sign(null, Buffer.from(payload, "utf8"), i.key.privateKey).toString("base64url");
   return { id: i.key.id, publicKey: i.key.publicKey, signature, signedAt: i.signedAt, nonce: i.nonce };
 }
 
