@@ -66,7 +66,10 @@ export class NoiseModel {
     const t = this.thresholds;
     const noiseRate = this.noiseRate(method, entry);
     if (noiseRate < t.minNoiseRate) return { discounted: false, noiseRate };
-    if (noiseRate >= t.volatileRate) return { discounted: true, noiseRate };
+    // A scalar that legacy itself answers differently for the same request (a clock, a duration, a
+    // counter) has no reproducible value: only its type and presence can be compared, and those
+    // are other difference kinds. How often hanzod's value differs says nothing more.
+    if (entry.kind === "value" || noiseRate >= t.volatileRate) return { discounted: true, noiseRate };
     return { discounted: rawRate <= noiseRate * (1 + t.relative) + t.absolute, noiseRate };
   }
 

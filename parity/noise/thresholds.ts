@@ -6,6 +6,8 @@
  * A path is learned noise for a method when at least `minProbes` probes were seen and
  * noiseRate >= `minNoiseRate`. A hanzod difference at a learned-noise path (same difference kind as
  * the noise) is discounted when
+ *   the difference is a changed scalar value (kind `value`): legacy does not reproduce the value
+ *   itself, so only type and presence are comparable, and those are other kinds), or
  *   noiseRate >= `volatileRate`                       (the field is volatile: any value is as good), or
  *   rawRate <= noiseRate * (1 + `relative`) + `absolute`   (Diffy: hanzod differs no more often than
  *                                                          legacy differs from itself, within tolerance).

@@ -96,6 +96,7 @@ describe("noise thresholds (Diffy-style)", () => {
     [
       { method: "m", path: "/ts", kind: "value", differences: 90 },
       { method: "m", path: "/count", kind: "value", differences: 20 },
+      { method: "m", path: "/optional", kind: "missing", differences: 20 },
       { method: "m", path: "/rare", kind: "value", differences: 2 },
       { method: "few", path: "/ts", kind: "value", differences: 4 },
     ],
@@ -105,10 +106,14 @@ describe("noise thresholds (Diffy-style)", () => {
     expect(model.judge("m", { path: "/ts", kind: "value" }, 1).discounted).toBe(true);
   });
 
-  it("below volatileRate, hanzod's rate must stay within noise * (1 + relative) + absolute", () => {
+  it("a scalar legacy does not reproduce (learned value noise) is discounted whatever hanzod's rate", () => {
+    expect(model.judge("m", { path: "/count", kind: "value" }, 1).discounted).toBe(true);
+  });
+
+  it("structural noise below volatileRate: hanzod's rate must stay within noise * (1 + relative) + absolute", () => {
     const limit = 0.2 * (1 + DEFAULT_NOISE_THRESHOLDS.relative) + DEFAULT_NOISE_THRESHOLDS.absolute;
-    expect(model.judge("m", { path: "/count", kind: "value" }, limit - 0.001).discounted).toBe(true);
-    expect(model.judge("m", { path: "/count", kind: "value" }, limit + 0.001).discounted).toBe(false);
+    expect(model.judge("m", { path: "/optional", kind: "missing" }, limit - 0.001).discounted).toBe(true);
+    expect(model.judge("m", { path: "/optional", kind: "missing" }, limit + 0.001).discounted).toBe(false);
   });
 
   it("rare noise (under minNoiseRate), another difference kind, or too few probes is never discounted", () => {
