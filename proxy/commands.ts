@@ -1,6 +1,6 @@
 /** `hanzonode proxy` (the routing proxy) and `hanzonode up` (hanzod + proxy in front of a legacy gateway). */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Argv } from "yargs";
 import type { CliCommand } from "../cli/command.js";
@@ -132,7 +132,10 @@ const upCommand: CliCommand = {
         parts.push({ name: `legacy gateway (pid ${gw.pid})`, stop: () => gw.stop() });
         legacyUrl = gw.url;
         legacyToken = gw.token;
-        process.stdout.write(`legacy gateway: ${gw.url} (pid ${gw.pid}, token in ${gw.configPath})\n`);
+        // Clients need the token to connect; a file readable by this user only keeps it out of logs.
+        const tokenFile = join(stateDir, "legacy-token");
+        writeFileSync(tokenFile, `${gw.token}\n`, { mode: 0o600 });
+        process.stdout.write(`legacy gateway: ${gw.url} (pid ${gw.pid}; clients authenticate with the token in ${tokenFile})\n`);
       }
       // The proxy's credential on its hanzod leg; clients that hanzod authenticates itself use the legacy token.
       const hanzodToken = legacyToken ?? randomBytes(24).toString("base64url");
