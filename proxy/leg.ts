@@ -6,6 +6,7 @@
 import WebSocket from "ws";
 import type { OutgoingHttpHeaders } from "node:http";
 import { MAX_BUFFERED_BYTES } from "./limits.js";
+import { maskOptions, sendBatched } from "./send-batch.js";
 
 export type LegKey = "legacy" | "hanzod" | "isolated";
 
@@ -60,7 +61,7 @@ export class Leg {
   }
 
   static broker(key: LegKey, hs: BrokeredHandshake, events: LegEvents): Leg {
-    const ws = new WebSocket(hs.url, { headers: hs.headers as Record<string, string>, perMessageDeflate: false, handshakeTimeout: hs.timeoutMs, maxPayload: 0, skipUTF8Validation: true });
+    const ws = new WebSocket(hs.url, { headers: hs.headers as Record<string, string>, perMessageDeflate: false, handshakeTimeout: hs.timeoutMs, maxPayload: 0, skipUTF8Validation: true, ...maskOptions(hs.url) });
     const leg = new Leg(key, ws, events, false);
     const timer = setTimeout(() => {
       leg.failureReason = "handshake timeout";
@@ -116,7 +117,7 @@ export class Leg {
     if (this.ready) {
       if (this.ws.readyState !== WebSocket.OPEN) return false;
       if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) return false;
-      this.ws.send(data, isBinary ? BINARY : TEXT);
+      sendBatched(this.ws, data, isBinary ? BINARY : TEXT);
       return true;
     }
     const size = typeof data === "string" ? Buffer.byteLength(data) : data.length;

@@ -16,6 +16,7 @@ import { EventSequencer } from "./sequencer.js";
 import { mayBeInterim, mayHaveIdempotencyKey, mayHaveTimeoutMs, sniffRequest, sniffResponse } from "./sniff.js";
 import { AUTH_OWNED_EVENTS, bucketOf, familyOf, representativeMethod } from "./routing.js";
 import { redactSecrets } from "./redact.js";
+import { sendBatched } from "./send-batch.js";
 import type { Outcome } from "./metrics.js";
 
 const TEXT = { binary: false } as const;
@@ -663,7 +664,7 @@ export class ClientSession {
       this.shutdown(1008, "slow consumer");
       return;
     }
-    client.send(data, isBinary ? BINARY : TEXT);
+    sendBatched(client, data, isBinary ? BINARY : TEXT);
   }
 
   /** Closes the client and every leg with one code (proxy shutdown, slow consumer). */

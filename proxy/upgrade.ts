@@ -6,6 +6,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import WebSocket from "ws";
 import { authLegHeaders, offeredProtocols } from "./forwarded.js";
+import { maskOptions } from "./send-batch.js";
 
 export interface OpenedLeg {
   upstream: WebSocket;
@@ -45,6 +46,7 @@ export function openClientLeg(baseUrl: string, req: IncomingMessage, clientSocke
       followRedirects: false,
       // The backend validates what it receives and we relay what it sends byte for byte.
       skipUTF8Validation: true,
+      ...maskOptions(baseUrl),
     });
     // Errors after open are handled by the session; this keeps a late one from crashing the process.
     upstream.on("error", () => undefined);
