@@ -1,5 +1,6 @@
 /** Mirroring a close from one WebSocket onto another: same code and reason where the wire allows it. */
 import type WebSocket from "ws";
+import { flushCorked } from "./send-batch.js";
 
 /** Codes a peer may put on the wire (RFC 6455 7.4; 1005/1006/1015 are local-only). */
 export function isSendableCloseCode(code: number): boolean {
@@ -18,5 +19,8 @@ export function mirrorClose(target: WebSocket, code: number, reason: string): vo
   if (target.readyState === target.CLOSED || target.readyState === target.CLOSING) return;
   if (code === 1005) target.close();
   else if (isSendableCloseCode(code)) target.close(code, fitReason(reason));
-  else target.terminate();
+  else {
+    flushCorked(target);
+    target.terminate();
+  }
 }

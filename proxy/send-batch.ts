@@ -26,6 +26,16 @@ export function sendBatched(ws: WebSocket, data: Buffer | string, options: { bin
   ws.send(data, options);
 }
 
+/**
+ * Writes out whatever this tick corked, now: before a terminate() (which destroys the socket and would
+ * discard corked frames), so the frames relayed just before an abnormal close still leave.
+ */
+export function flushCorked(ws: WebSocket): void {
+  const socket = socketOf(ws);
+  if (socket === undefined || socket.destroyed) return;
+  while (socket.writableCorked > 0) socket.uncork();
+}
+
 function zeroMask(mask: Buffer): void {
   mask.fill(0);
 }

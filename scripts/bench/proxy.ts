@@ -1,11 +1,16 @@
 /**
  * `npm run bench:proxy`: what the proxy costs. One run measures, against the same upstream:
  *   - round-trip p50/p99 and calls/s direct to the upstream, through the proxy with all-legacy routing,
- *     and through the proxy with every call shadowed to a second upstream ("hanzod");
+ *     and through the proxy with every call shadowed to a second upstream ("hanzod"); throughput as the
+ *     median of 3 interleaved rounds, with ratios against the direct baseline of the same run;
+ *   - CPU microseconds per call of every process involved (load generator via process.cpuUsage(), the
+ *     upstreams and the proxy via /proc/<pid>/stat): on a 2-core box the load generator, the upstream and
+ *     the proxy compete for the same cores, so with a trivial echo upstream calls/s mostly measures how the
+ *     CPU is shared, and CPU per call is the fair measure of the proxy's own cost;
+ *   - the same against the REAL legacy gateway (the upstream-bound case): LEGACY_URL + LEGACY_TOKEN, or one
+ *     started with startLegacyGateway (BENCH_LEGACY=0 skips it; BENCH_ONLY_LEGACY=1 runs only that part);
  *   - proxy RSS per 1,000 idle connections, against the upstream's own RSS per 1,000 connections.
- * The fast upstream is a minimal ws echo-gateway (challenge, hello-ok, answers) in its own process, and
- * so is the proxy; the load generator is this process. With LEGACY_URL + LEGACY_TOKEN set it also
- * measures round trips against that real legacy gateway, direct vs through the proxy.
+ * BENCH_CPU_PROF=DIR makes the proxy children write V8 CPU profiles there.
  * Targets: <= 15% throughput loss, <= 0.3 ms added p50.
  */
 import { spawn, type ChildProcess } from "node:child_process";
