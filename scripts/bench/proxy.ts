@@ -9,13 +9,16 @@
  *     CPU is shared, and CPU per call is the fair measure of the proxy's own cost;
  *   - the same against the REAL legacy gateway (the upstream-bound case): LEGACY_URL + LEGACY_TOKEN, or one
  *     started with startLegacyGateway (BENCH_LEGACY=0 skips it; BENCH_ONLY_LEGACY=1 runs only that part);
+ *   - the throughput rounds again with the proxy pinned to a core of its own and the load generator and
+ *     upstreams on the other (taskset; BENCH_PIN=0 skips it): what adding the proxy costs when it is not
+ *     also taking the client's and the upstream's CPU;
  *   - proxy RSS per 1,000 idle connections, against the upstream's own RSS per 1,000 connections.
  * BENCH_CPU_PROF=DIR makes the proxy children write V8 CPU profiles there.
  * Targets: <= 15% throughput loss, <= 0.3 ms added p50.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket, { WebSocketServer } from "ws";
@@ -266,6 +269,38 @@ async function legacyRun(children: ChildProcess[]): Promise<void> {
   }
 }
 
+function pin(pid: number, cpu: number | string): boolean {
+  // -a: every thread of the process (libuv pool, GC helpers), not just the main one.
+  return spawnSync("taskset", ["-a", "-pc", String(cpu), String(pid)], { stdio: "ignore" }).status === 0;
+}
+
+/**
+ * The same throughput rounds with the proxy on a core of its own (cpu 0) and the load generator and
+ * the upstreams on the other (cpu 1), as a deployment would give the proxy its own CPU. The direct
+ * baseline runs on that same single core, so the ratio isolates what the proxy takes away.
+ * BENCH_PIN=0 skips it; it needs taskset and two cores.
+ */
+async function pinnedRun(targets: Array<{ name: string; url: string; procs: Record<string, number> }>, pids: { client: number; upstream: number; shadowUp: number; proxies: number[] }): Promise<Load[] | undefined> {
+  if (process.env.BENCH_PIN === "0" || availableParallelism() < 2) return undefined;
+  const ok = [pin(pids.client, 1), pin(pids.upstream, 1), pin(pids.shadowUp, 1), ...pids.proxies.map((p) => pin(p, 0))].every(Boolean);
+  if (!ok) {
+    console.log("\n(pinned run skipped: taskset could not set CPU affinity)");
+    return undefined;
+  }
+  const loads: Load[][] = targets.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) for (const [i, t] of targets.entries()) loads[i]!.push(await throughput(t.url, t.procs));
+  const med = loads.map((ls) => ls.slice().sort((a, b) => a.rps - b.rps)[Math.floor(ls.length / 2)]!);
+  // Everything measured later (idle RSS, the real legacy, which children inherit affinity from) runs unpinned.
+  for (const pid of [pids.client, pids.upstream, pids.shadowUp, ...pids.proxies]) pin(pid, "0,1");
+  console.log(`\nproxy pinned to cpu 0; load generator, upstream and shadow upstream pinned to cpu 1 (median of ${ROUNDS} rounds)`);
+  console.log("target                 calls/s   vs direct   CPU us/call: client upstream shadow-up    proxy");
+  for (const [i, t] of targets.entries()) {
+    const r = med[i]!;
+    console.log(`${t.name.padEnd(22)} ${r.rps.toFixed(0).padStart(7)}   ${((r.rps / med[0]!.rps) * 100).toFixed(1).padStart(8)}%            ${cpuColumns(r, ["client", "upstream", "shadow-up", "proxy"])}`);
+  }
+  return med;
+}
+
 async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const dir = mkdtempSync(join(tmpdir(), "bench-proxy-"));
@@ -309,6 +344,7 @@ async function main(): Promise<void> {
       );
     }
     console.log(`rounds (calls/s): ${targets.map((t, i) => `${t.name}: ${loads[i]!.map((l) => l.rps.toFixed(0)).join(", ")}`).join("; ")}`);
+    const pinned = await pinnedRun(targets, { client: process.pid, upstream: echo.proc.pid!, shadowUp: shadowTarget.proc.pid!, proxies: [legacyProxy.proc.pid!, shadowProxy.proc.pid!] });
     const allLegacy = med[1]!;
     const proxyCpu = allLegacy.cpuPerCall.proxy ?? NaN;
     const upstreamCpu = base.cpuPerCall.upstream ?? NaN;
@@ -319,11 +355,16 @@ async function main(): Promise<void> {
     const upstreamRss = await idleRss(upstream, echo.proc.pid!);
     const proxyRss = await idleRss(`ws://127.0.0.1:${legacyProxy.ports[0]}`, legacyProxy.proc.pid!);
     console.log(`\nRSS per ${IDLE_CONNS} idle connections: upstream ${(upstreamRss / 1048576).toFixed(1)} MiB, proxy ${(proxyRss / 1048576).toFixed(1)} MiB (ratio ${(proxyRss / Math.max(upstreamRss, 1)).toFixed(2)}; the proxy holds a client socket and an upstream socket per connection)`);
-    const worst = med.slice(1);
-    const loss = Math.max(...worst.map((r) => 1 - r.rps / base.rps));
     const added = Math.max(...lat.slice(1).map((r) => r.p50 - lat[0]!.p50));
-    console.log(`targets (fast upstream): throughput loss ${(loss * 100).toFixed(1)}% (<= 15%: ${loss <= 0.15 ? "met" : "NOT met"}), added p50 ${added.toFixed(3)} ms (<= 0.3 ms: ${added <= 0.3 ? "met" : "NOT met"})`);
-    console.log(`all-legacy alone: throughput loss ${((1 - allLegacy.rps / base.rps) * 100).toFixed(1)}%`);
+    const verdict = (loss: number): string => `${(loss * 100).toFixed(1)}% (<= 15%: ${loss <= 0.15 ? "met" : "NOT met"})`;
+    console.log(`\ntargets (fast upstream): added p50 ${added.toFixed(3)} ms (<= 0.3 ms: ${added <= 0.3 ? "met" : "NOT met"})`);
+    for (const [i, t] of targets.entries()) {
+      if (i === 0) continue;
+      const sharedLoss = 1 - med[i]!.rps / base.rps;
+      const ownLoss = pinned ? 1 - pinned[i]!.rps / pinned[0]!.rps : undefined;
+      console.log(`  ${t.name} throughput loss: sharing 2 cores with client and upstream ${verdict(sharedLoss)}${ownLoss === undefined ? "" : `; proxy on its own core ${verdict(ownLoss)}`}`);
+    }
+    console.log("  (all-shadow runs every call on two backends: with two cores the shadow upstream shares the client's core)");
 
     await legacyRun(children);
   } finally {
