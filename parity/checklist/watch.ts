@@ -21,6 +21,9 @@ export interface WatchHandlers {
   onError(error: ChecklistError): void;
 }
 
+/** How long an unparseable file must stay unchanged before it is reported. */
+const SETTLE_MS = 100;
+
 export function watchChecklist(file: string, initialText: string | undefined, handlers: WatchHandlers, pollMs = 250): ChecklistWatcher {
   let lastText = initialText;
   let lastStamp = "";
@@ -45,12 +48,24 @@ export function watchChecklist(file: string, initialText: string | undefined, ha
           continue;
         }
         if (closed || text === lastText) continue;
-        lastText = text;
+        let table: RoutingTable;
         try {
-          handlers.onTable(parseChecklist(text, file));
+          table = parseChecklist(text, file);
         } catch (err) {
+          // Many editors truncate and then write: a read in between sees half a file. Report an error
+          // only for text that is still there a moment later; otherwise the newer text gets its turn.
+          await new Promise((r) => setTimeout(r, SETTLE_MS));
+          const settled = await readFile(file, "utf8").catch(() => text);
+          if (settled !== text) {
+            again = true;
+            continue;
+          }
+          lastText = text;
           handlers.onError(err instanceof ChecklistError ? err : new ChecklistError(file, [{ line: 0, path: "", message: String(err) }]));
+          continue;
         }
+        lastText = text;
+        handlers.onTable(table);
       } while (again && !closed);
     })().finally(() => {
       running = undefined;
