@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startProxy, type RunningProxy } from "../index.js";
-import { connectClient, type Frame, type TestClient } from "./ws-client.js";
+import { connectClient, maybePayload, payloadOf, type ResponseFrame, type TestClient } from "./ws-client.js";
 import { HANZOD_TOKEN, checklistFile, metricValue, spawnHanzod, type SpawnedHanzod } from "./support.js";
 
 const legacy = inject("legacy");
@@ -13,11 +13,11 @@ const DEADLINE_MS = 1500;
 const BREAKER_OPEN_MS = 1000;
 
 /** Every `res` the client received for one request id (a late answer would make it two). */
-function answersTo(c: TestClient, id: string | undefined): Frame[] {
-  return c.frames.filter((f) => f.type === "res" && f.id === id);
+function answersTo(c: TestClient, id: string | undefined): ResponseFrame[] {
+  return c.frames.filter((f): f is ResponseFrame => f.type === "res" && f.id === id);
 }
 
-async function timed(p: Promise<Frame>): Promise<{ f: Frame; ms: number }> {
+async function timed(p: Promise<ResponseFrame>): Promise<{ f: ResponseFrame; ms: number }> {
   const started = Date.now();
   const f = await p;
   return { f, ms: Date.now() - started };
@@ -48,20 +48,20 @@ describe("a hung hanzod", () => {
   it("fallback reads go to legacy, others get a retryable UNAVAILABLE, the breaker opens, late answers are dropped", async () => {
     const c = await connectClient(proxy.url, { token: legacy.token });
     try {
-      expect((await c.call("health")).payload.answeredBy).toBe("hanzod");
-      expect((await c.call("status")).payload.answeredBy).toBe("hanzod");
+      expect(payloadOf(await c.call("health")).answeredBy).toBe("hanzod");
+      expect(payloadOf(await c.call("status")).answeredBy).toBe("hanzod");
 
       hanzod.freeze();
       try {
         const [health, status] = await Promise.all([timed(c.call("health")), timed(c.call("status"))]);
         // Answered by legacy after the deadline, not stalled until the client's own timeout.
         expect(health.f.ok, JSON.stringify(health.f.error)).toBe(true);
-        expect(health.f.payload.answeredBy).toBeUndefined();
+        expect(payloadOf(health.f).answeredBy).toBeUndefined();
         expect(health.ms).toBeGreaterThanOrEqual(DEADLINE_MS - 50);
         expect(health.ms).toBeLessThan(DEADLINE_MS + 5000);
         expect(status.f.ok).toBe(false);
         expect(status.f.error).toMatchObject({ code: "UNAVAILABLE", retryable: true, details: { reason: "backend-unavailable" } });
-        expect(status.f.error.message).toMatch(/did not answer within 1500 ms/);
+        expect(status.f.error?.message).toMatch(/did not answer within 1500 ms/);
         expect(status.ms).toBeLessThan(DEADLINE_MS + 5000);
 
         expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method: "status", backend: "hanzod", outcome: "timeout" })).toBe(1);
@@ -71,14 +71,14 @@ describe("a hung hanzod", () => {
         // While the circuit is open nothing waits for the deadline: legacy answers the read at once.
         const again = await c.call("health");
         expect(again.ok).toBe(true);
-        expect(again.payload.answeredBy).toBeUndefined();
+        expect(payloadOf(again).answeredBy).toBeUndefined();
         expect(c.ws.readyState).toBe(c.ws.OPEN);
 
         // Keep hanzod stopped past the open window: the half-open probe misses its deadline too.
         await new Promise((r) => setTimeout(r, BREAKER_OPEN_MS));
         const probe = await timed(c.call("health"));
         expect(probe.f.ok).toBe(true);
-        expect(probe.f.payload.answeredBy).toBeUndefined();
+        expect(payloadOf(probe.f).answeredBy).toBeUndefined();
       } finally {
         hanzod.thaw();
       }
@@ -87,7 +87,7 @@ describe("a hung hanzod", () => {
       await expect.poll(() => metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { backend: "hanzod", outcome: "late" }), { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
       // Once the circuit closes again (the next probe answered in time) hanzod answers as before.
       await expect
-        .poll(async () => (await c.call("health")).payload?.answeredBy, { timeout: 20_000, interval: 200 })
+        .poll(async () => maybePayload(await c.call("health"))?.answeredBy, { timeout: 20_000, interval: 200 })
         .toBe("hanzod");
       const ids = c.frames.filter((f) => f.type === "res").map((f) => f.id);
       expect(ids.length).toBe(new Set(ids).size);
@@ -101,8 +101,8 @@ describe("a hung hanzod", () => {
     const c = await connectClient(hanzodAuthProxy.url, { token: HANZOD_TOKEN });
     try {
       expect(c.hello.ok).toBe(true);
-      expect((await c.call("status")).payload.answeredBy).toBe("hanzod");
-      let timedOut: Frame;
+      expect(payloadOf(await c.call("status")).answeredBy).toBe("hanzod");
+      let timedOut: ResponseFrame;
       hanzod.freeze();
       try {
         timedOut = await c.call("status");
@@ -110,7 +110,7 @@ describe("a hung hanzod", () => {
         // Legacy-routed methods are not held up by the hung auth owner.
         const h = await c.call("health");
         expect(h.ok).toBe(true);
-        expect(h.payload.answeredBy).toBeUndefined();
+        expect(payloadOf(h).answeredBy).toBeUndefined();
       } finally {
         hanzod.thaw();
       }

@@ -4,13 +4,13 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startProxy, type RunningProxy } from "../index.js";
-import { connectClient, waitFor, type Frame, type TestClient } from "./ws-client.js";
+import { connectClient, maybePayload, payloadOf, waitFor, type EventFrame, type TestClient } from "./ws-client.js";
 import { HANZOD_TOKEN, checklistFile, startTestHanzod, type TestHanzod } from "./support.js";
 import { startScriptedBackend, type ScriptedBackend } from "./scripted-backend.js";
 
 const legacy = inject("legacy");
 
-function sequenced(c: TestClient): Frame[] {
+function sequenced(c: TestClient): EventFrame[] {
   return c.events.filter((e) => typeof e.seq === "number");
 }
 
@@ -97,10 +97,10 @@ describe("legacy owns auth, a hanzod stand-in owns the cron family and drops eve
     const churn = presenceChurn();
     try {
       const list = await c.call("cron.list", {});
-      expect(list.payload.answeredBy).toBe("scripted");
+      expect(payloadOf(list).answeredBy).toBe("scripted");
       await waitFor(() => backend.sockets.size === 1, 10_000, "the proxy's leg to the stand-in");
       const presence = (): number => c.events.filter((e) => e.event === "presence").length;
-      const cron = (): Frame[] => c.events.filter((e) => e.event === "cron");
+      const cron = (): EventFrame[] => c.events.filter((e) => e.event === "cron");
       const morePresence = async (): Promise<void> => {
         const had = presence();
         await waitFor(() => presence() > had, 20_000, "a presence event from legacy");
@@ -123,8 +123,8 @@ describe("legacy owns auth, a hanzod stand-in owns the cron family and drops eve
       await morePresence();
 
       const events = sequenced(c);
-      expect(events.some((e) => e.payload?.fromStandIn === true)).toBe(false);
-      const steps = events.slice(1).map((e, i) => ({ event: e.event, upstreamSeq: e.payload?.upstreamSeq as number | undefined, step: (e.seq as number) - (events[i]!.seq as number) }));
+      expect(events.some((e) => maybePayload(e)?.fromStandIn === true)).toBe(false);
+      const steps = events.slice(1).map((e, i) => ({ event: e.event, upstreamSeq: maybePayload(e)?.upstreamSeq as number | undefined, step: (e.seq as number) - (events[i]!.seq as number) }));
       // Strictly monotonic; exactly one hole, of the upstream's size, right where the upstream had it.
       expect(steps.every((s) => s.step >= 1)).toBe(true);
       expect(steps.filter((s) => s.step !== 1)).toEqual([{ event: "cron", upstreamSeq: 5, step: 3 }]);

@@ -1,7 +1,7 @@
 /** Faults and event merging: hanzod killed mid-traffic, and seq renumbering over two legs. */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startProxy, type RunningProxy } from "../index.js";
-import { connectClient, waitFor, type Frame } from "./ws-client.js";
+import { connectClient, maybePayload, payloadOf, waitFor, type ResponseFrame } from "./ws-client.js";
 import { CollectingSink, HANZOD_TOKEN, checklistFile, spawnHanzod, startTestHanzod, type TestHanzod } from "./support.js";
 
 const legacy = inject("legacy");
@@ -24,8 +24,8 @@ describe("killing hanzod mid-traffic", () => {
 
   it("shadowed methods see no failure; fallback methods answer from legacy within 1 s", async () => {
     const c = await connectClient(proxy.url, { token: legacy.token });
-    const health: Array<{ f: Frame; at: number }> = [];
-    const status: Frame[] = [];
+    const health: Array<{ f: ResponseFrame; at: number }> = [];
+    const status: ResponseFrame[] = [];
     let stop = false;
     const loop = (async () => {
       while (!stop) {
@@ -35,11 +35,11 @@ describe("killing hanzod mid-traffic", () => {
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
-    await waitFor(() => health.filter((h) => h.f.payload?.answeredBy === "hanzod").length >= 5, 30_000, "health from hanzod");
+    await waitFor(() => health.filter((h) => maybePayload(h.f)?.answeredBy === "hanzod").length >= 5, 30_000, "health from hanzod");
     await waitFor(() => sink.observations.some((o) => o.method === "status" && !("failed" in o.actual)), 30_000, "a shadow comparison");
     const killedAt = Date.now();
     await hanzod.kill();
-    const firstLegacy = await waitFor(() => health.find((h) => h.at >= killedAt && h.f.ok && h.f.payload?.answeredBy === undefined), 10_000, "health from legacy after the kill");
+    const firstLegacy = await waitFor(() => health.find((h) => h.at >= killedAt && h.f.ok && maybePayload(h.f)?.answeredBy === undefined), 10_000, "health from legacy after the kill");
     const afterKill = health.length;
     await waitFor(() => health.length >= afterKill + 10, 20_000, "more health calls");
     stop = true;
@@ -47,7 +47,7 @@ describe("killing hanzod mid-traffic", () => {
     expect(firstLegacy.at - killedAt).toBeLessThan(1000);
     expect(health.filter((h) => !h.f.ok).map((h) => h.f.error)).toEqual([]);
     expect(status.filter((s) => !s.ok).map((s) => s.error)).toEqual([]);
-    expect(status.every((s) => s.payload?.answeredBy === undefined)).toBe(true);
+    expect(status.every((s) => maybePayload(s)?.answeredBy === undefined)).toBe(true);
     expect(c.ws.readyState).toBe(c.ws.OPEN);
     await c.close();
   });
@@ -73,9 +73,9 @@ describe("events from two legs", () => {
     expect(c.hello.ok).toBe(true);
     const h = await c.call("health");
     expect(h.ok).toBe(true);
-    expect(h.payload.answeredBy).toBeUndefined();
+    expect(payloadOf(h).answeredBy).toBeUndefined();
     const s = await c.call("status");
-    expect(s.payload.answeredBy).toBe("hanzod");
+    expect(payloadOf(s).answeredBy).toBe("hanzod");
     await waitFor(() => c.events.filter((e) => e.event === "tick").length >= 10, 20_000, "ticks");
     const seqs = c.events.map((e) => e.seq).filter((x): x is number => typeof x === "number");
     seqs.forEach((x, i) => expect(x).toBe((seqs[0] ?? 1) + i));

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startProxy, type RunningProxy } from "../index.js";
 import { ensureLegacyInstalled, legacyEnv, stopProcessGroup } from "../../scripts/legacy/index.js";
-import { connectClient, type TestClient } from "./ws-client.js";
+import { connectClient, maybePayload, payloadOf, type TestClient } from "./ws-client.js";
 import { HANZOD_TOKEN, checklistFile, metricValue, startTestHanzod, type TestHanzod } from "./support.js";
 
 const legacy = inject("legacy");
@@ -55,7 +55,7 @@ describe("the openclaw node host through the proxy", () => {
     try {
       expect(op.hello.ok).toBe(true);
       // The same operator connection really is split: health from hanzod.
-      expect((await op.call("health")).payload.answeredBy).toBe("hanzod");
+      expect(payloadOf(await op.call("health")).answeredBy).toBe("hanzod");
 
       // The node host pairs silently (a loopback client through the proxy stays local) and then asks
       // for its command surface; an admin operator approves it.
@@ -64,7 +64,7 @@ describe("the openclaw node host through the proxy", () => {
       while (pending === undefined) {
         if (Date.now() > deadline) throw new Error(`no pending surface from the node host; its output: ${output.slice(-1500)}`);
         const r = await op.call("node.pair.list", {});
-        pending = (r.payload?.pending as Array<{ requestId: string; nodeId: string; displayName?: string }> | undefined)?.find((p) => p.displayName === DISPLAY_NAME);
+        pending = (maybePayload(r)?.pending as Array<{ requestId: string; nodeId: string; displayName?: string }> | undefined)?.find((p) => p.displayName === DISPLAY_NAME);
         if (pending === undefined) await new Promise((r) => setTimeout(r, 500));
       }
       const { requestId, nodeId } = pending!;
@@ -72,7 +72,7 @@ describe("the openclaw node host through the proxy", () => {
       expect(approved.ok, JSON.stringify(approved.error)).toBe(true);
 
       await expect
-        .poll(async () => ((await op.call("node.list", {})).payload?.nodes as Array<{ nodeId: string; connected?: boolean }> | undefined)?.find((n) => n.nodeId === nodeId), { timeout: 30_000, interval: 500 })
+        .poll(async () => (maybePayload(await op.call("node.list", {}))?.nodes as Array<{ nodeId: string; connected?: boolean }> | undefined)?.find((n) => n.nodeId === nodeId), { timeout: 30_000, interval: 500 })
         .toMatchObject({ nodeId, clientId: "node-host", clientMode: "node", displayName: DISPLAY_NAME });
 
       let invoked: Awaited<ReturnType<TestClient["call"]>> | undefined;
@@ -86,7 +86,7 @@ describe("the openclaw node host through the proxy", () => {
         )
         .toBe(true);
       expect(invoked!.payload).toMatchObject({ ok: true, nodeId, command: "system.which" });
-      expect(typeof invoked!.payload.payload.bins.sh).toBe("string");
+      expect(typeof (payloadOf(invoked).payload as { bins: { sh: unknown } }).bins.sh).toBe("string");
 
       // Routing: node.invoke went to the node owner although the checklist says hanzod; the node host's
       // own requests (node.event, runnerInventory.update) stayed on its pinned backend too.

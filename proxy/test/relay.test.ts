@@ -5,7 +5,8 @@ import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
 import { startProxy, type ConnectionMeta, type FrameTap, type RunningProxy } from "../index.js";
 import { authLegHeaders } from "../forwarded.js";
-import { closeOf, connectClient, nextMessage, openSocket, received, waitFor } from "./ws-client.js";
+import { RawGatewaySocket, type CloseInfo } from "../../protocol/raw-client.js";
+import { connectClient, payloadOf, waitFor, type Frame } from "./ws-client.js";
 
 const legacy = inject("legacy");
 
@@ -44,7 +45,7 @@ describe("relay mode (no checklist)", () => {
   it("relays the handshake and calls byte-exact and lets the tap see every frame", async () => {
     const c = await connectClient(proxy.url, { token: legacy.token, scopes: ["operator.admin"] });
     expect(c.hello.ok).toBe(true);
-    expect(c.hello.payload.type).toBe("hello-ok");
+    expect(payloadOf(c.hello).type).toBe("hello-ok");
     const health = await c.call("health");
     expect(health.ok).toBe(true);
     const unknown = await c.call("no.such.method");
@@ -108,16 +109,15 @@ describe("upgrade headers", () => {
     const upstream = `ws://127.0.0.1:${(http.address() as AddressInfo).port}`;
     const proxy = await startProxy({ listenPort: 0, legacyUrl: upstream, logLevel: "silent" });
     try {
-      const ws = await openSocket(proxy.url, { Origin: "http://example.test", "User-Agent": "probe/1.0" });
-      await nextMessage(ws);
+      const socket = await RawGatewaySocket.open(proxy.url, { Origin: "http://example.test", "User-Agent": "probe/1.0" });
+      await socket.challenge();
       const h = seen[0]!;
       expect(h["x-forwarded-for"]).toBeUndefined();
       expect(h.origin).toBe("http://example.test");
       expect(h["user-agent"]).toBe("probe/1.0");
       expect(h.host).toBe(`127.0.0.1:${proxy.port}`);
       expect(h["sec-websocket-extensions"]).toBeUndefined();
-      ws.close();
-      await closeOf(ws);
+      await socket.close();
     } finally {
       await proxy.close();
       wss.close();
@@ -134,26 +134,23 @@ describe("upgrade headers", () => {
   });
 });
 
-function stripVolatile(s: string): unknown {
-  const f = JSON.parse(s);
-  if (f.event === "connect.challenge") return { event: f.event };
+function stripVolatile(f: Frame | string): unknown {
+  if (typeof f !== "string" && f.type === "event" && f.event === "connect.challenge") return { event: f.event };
   return f;
 }
 
-async function probeMalformed(url: string): Promise<{ answers: string[]; close: { code: number; reason: string } }> {
-  const ws = await openSocket(url);
-  const answers = received(ws);
-  const closed = closeOf(ws);
-  await waitFor(() => answers.length > 0, 15_000, "challenge");
-  ws.send("{not json");
-  const close = await closed;
-  return { answers, close };
+/** Everything the server sent: decoded frames, then any message that was not a frame, verbatim. */
+async function probeMalformed(url: string): Promise<{ answers: Array<Frame | string>; close: CloseInfo }> {
+  const socket = await RawGatewaySocket.open(url);
+  await socket.challenge(15_000);
+  socket.sendText("{not json");
+  const close = await socket.closed;
+  return { answers: [...socket.frames, ...socket.undecodable], close };
 }
 
-async function sendAndClose(url: string, payload: string): Promise<{ code: number; reason: string }> {
-  const ws = await openSocket(url);
-  const closed = closeOf(ws);
-  await nextMessage(ws);
-  ws.send(payload);
-  return closed;
+async function sendAndClose(url: string, payload: string): Promise<CloseInfo> {
+  const socket = await RawGatewaySocket.open(url);
+  await socket.challenge(15_000);
+  socket.sendText(payload);
+  return socket.closed;
 }

@@ -1,7 +1,7 @@
 /** Per-method routing through the proxy with the real legacy gateway and a real hanzod behind it. */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startProxy, type RunningProxy } from "../index.js";
-import { connectClient, waitFor, type Frame } from "./ws-client.js";
+import { connectClient, maybePayload, payloadOf, waitFor, type ResponseFrame } from "./ws-client.js";
 import { CollectingSink, HANZOD_TOKEN, checklistFile, metricValue, startTestHanzod, type TestHanzod } from "./support.js";
 
 const legacy = inject("legacy");
@@ -36,11 +36,11 @@ describe("routing with legacy owning auth", () => {
     const c = await connectClient(proxy.url, { token: legacy.token });
     const h = await c.call("health");
     expect(h.ok).toBe(true);
-    expect(h.payload.answeredBy).toBe("hanzod");
+    expect(payloadOf(h).answeredBy).toBe("hanzod");
     // config.get stays on legacy (phase default): the same connection talks to both backends.
     const cfg = await c.call("config.get", {});
     expect(cfg.ok).toBe(true);
-    expect(cfg.payload.answeredBy).toBeUndefined();
+    expect(payloadOf(cfg).answeredBy).toBeUndefined();
     expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method: "health", backend: "hanzod", outcome: "ok" })).toBe(before + 1);
     await c.close();
   });
@@ -49,7 +49,7 @@ describe("routing with legacy owning auth", () => {
     const c = await connectClient(proxy.url, { token: legacy.token });
     const s = await c.call("status");
     expect(s.ok).toBe(true);
-    expect(s.payload.answeredBy).toBeUndefined();
+    expect(payloadOf(s).answeredBy).toBeUndefined();
     const obs = await waitFor(() => sink.observations.find((o) => o.kind === "shadow" && o.method === "status" && o.requestId === s.id), 15_000, "shadow observation");
     expect(obs.expected.ok).toBe(true);
     expect("failed" in obs.actual).toBe(false);
@@ -69,7 +69,7 @@ describe("routing with legacy owning auth", () => {
 
   it("flipping health hanzod -> legacy -> hanzod mid-traffic: no failed call, no drop, gap-free seq", async () => {
     const c = await connectClient(proxy.url, { token: legacy.token });
-    const answers: Frame[] = [];
+    const answers: ResponseFrame[] = [];
     let stop = false;
     const loop = (async () => {
       while (!stop) {
@@ -86,8 +86,8 @@ describe("routing with legacy owning auth", () => {
         await other.close();
       }
     })();
-    const byHanzod = (): number => answers.filter((a) => a.payload?.answeredBy === "hanzod").length;
-    const byLegacy = (): number => answers.filter((a) => a.ok && a.payload?.answeredBy === undefined).length;
+    const byHanzod = (): number => answers.filter((a) => maybePayload(a)?.answeredBy === "hanzod").length;
+    const byLegacy = (): number => answers.filter((a) => a.ok && maybePayload(a)?.answeredBy === undefined).length;
     await waitFor(() => byHanzod() >= 5, 20_000, "answers from hanzod");
     file.write(["version: 1", "methods:", "  health: legacy", "  status: shadow"].join("\n"));
     await waitFor(() => byLegacy() >= 5, 20_000, "answers from legacy after the flip");
