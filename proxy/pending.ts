@@ -1,0 +1,31 @@
+/** One client request the proxy forwarded and still owes an answer for. */
+import { methodPolicy } from "../protocol/index.js";
+import type { Backend } from "./tap.js";
+import type { LegKey } from "./leg.js";
+
+/** Where a copy of the request goes once the client has its answer. */
+export type ShadowMode = "none" | "hanzod" | "isolated";
+
+export interface Pending {
+  leg: LegKey;
+  method: string;
+  sentAt: number;
+  shadow: ShadowMode;
+  fallback: boolean;
+  /** The request bytes, kept only when a failover or a shadow copy may need them. */
+  data: Buffer | undefined;
+  /** performance.now() after which a hanzod answer is given up on; 0 = no deadline (legacy, or hanzod said "accepted"). */
+  deadline: number;
+}
+
+/** A client cannot hold more requests open than this; more get a retryable UNAVAILABLE. */
+export const MAX_PENDING = 10_000;
+
+export function backendOf(key: LegKey): Backend {
+  return key === "legacy" ? "legacy" : "hanzod";
+}
+
+/** Metric label for a method: unknown names collapse into one label so clients cannot grow the series. */
+export function methodLabel(method: string): string {
+  return methodPolicy(method) !== undefined || method === "connect" ? method : "(unknown)";
+}

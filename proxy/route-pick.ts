@@ -1,0 +1,44 @@
+/**
+ * Which leg one request goes to under a checklist decision, and whether a copy is shadowed. Canary
+ * requests with an idempotency key stick to one backend per key so a retry never lands on the other.
+ */
+import { hasIdempotencyKey, isSideEffecting } from "../protocol/index.js";
+import type { RouteDecision } from "../parity/checklist/index.js";
+import type { ProxyContext } from "./context.js";
+import type { LegKey } from "./leg.js";
+import type { ShadowMode } from "./pending.js";
+import { bucketOf } from "./routing.js";
+import { mayHaveIdempotencyKey } from "./sniff.js";
+import type { Backend } from "./tap.js";
+
+export interface Pick {
+  leg: LegKey;
+  shadow: ShadowMode;
+}
+
+/** `params` decodes the request lazily: most requests are routed on the sniffed method alone. */
+export function pickLeg(ctx: ProxyContext, decision: RouteDecision, method: string, data: Buffer, params: () => unknown, bucket: number): Pick {
+  switch (decision.kind) {
+    case "legacy":
+      return { leg: "legacy", shadow: "none" };
+    case "hanzod":
+      return { leg: "hanzod", shadow: "none" };
+    case "canary": {
+      const p = mayHaveIdempotencyKey(data) ? params() : undefined;
+      const key = hasIdempotencyKey(p) ? (p as { idempotencyKey: unknown }).idempotencyKey : undefined;
+      const toHanzod = (b: number): Backend => (b < decision.canaryPercent ? "hanzod" : "legacy");
+      const backend = typeof key === "string" ? ctx.stickiness.pick(key, () => toHanzod(bucketOf(key))) : toHanzod(bucket);
+      return { leg: backend, shadow: "none" };
+    }
+    case "shadow": {
+      // Never copy a side effect to hanzod's real state: runtime idempotency keys count too.
+      const sideEffect = isSideEffecting(method) || (mayHaveIdempotencyKey(data) && hasIdempotencyKey(params()));
+      if (decision.isolated) return { leg: "legacy", shadow: "isolated" };
+      if (sideEffect) {
+        ctx.metrics.shadow.inc({ result: "skipped" });
+        return { leg: "legacy", shadow: "none" };
+      }
+      return { leg: "legacy", shadow: "hanzod" };
+    }
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The proxy's own requests on a session's legs, off the client path: shadow copies and noise probes
+ * queued after the client has its answer, and the internal request/answer bookkeeping they ride on.
+ * Their ids carry a prefix so their answers are never forwarded to the client.
+ */
+import { decodeFrame, encodeFrame, isSideEffecting, type Frame, type RequestFrame } from "../protocol/index.js";
+import type { BackendAnswer, BackendFailure } from "../parity/shadow-sink.js";
+import type { ProxyContext } from "./context.js";
+import type { Leg, LegKey } from "./leg.js";
+import type { Pending } from "./pending.js";
+import { redactSecrets } from "./redact.js";
+
+/** Ids of the proxy's own requests on a leg; never forwarded to the client. */
+export const INTERNAL_ID_PREFIX = "hanzonode-proxy:";
+
+/** What internal requests need from their session. */
+export interface InternalLegs {
+  isClosed(): boolean;
+  hanzodAvailable(): boolean;
+  legFor(key: LegKey): Leg | undefined;
+}
+
+interface Waiter {
+  leg: LegKey;
+  sentAt: number;
+  resolve(answer: BackendAnswer | BackendFailure): void;
+  timer: NodeJS.Timeout;
+}
+
+function decodeOrUndefined(data: Buffer): Frame | undefined {
+  const d = decodeFrame(data);
+  return d.ok ? d.frame : undefined;
+}
+
+export class InternalRequests {
+  private readonly waiting = new Map<string, Waiter>();
+  private next = 0;
+
+  constructor(
+    private readonly ctx: ProxyContext,
+    private readonly legs: InternalLegs,
+  ) {}
+
+  /** The id for a brokered leg's connect; one counter with the requests so ids never repeat. */
+  connectId(): string {
+    return `${INTERNAL_ID_PREFIX}connect:${++this.next}`;
+  }
+
+  /** Sends a request of the proxy's own on a leg and resolves with its final answer (or a failure). */
+  send(key: LegKey, request: RequestFrame): Promise<BackendAnswer | BackendFailure> {
+    const started = performance.now();
+    const failure = (why: string): BackendFailure => ({ failed: why, latencyMs: performance.now() - started });
+    if (this.legs.isClosed()) return Promise.resolve(failure("client connection closed"));
+    if (key !== "legacy" && !this.legs.hanzodAvailable()) return Promise.resolve(failure("hanzod is not reachable"));
+    const leg = this.legs.legFor(key);
+    if (leg === undefined) return Promise.resolve(failure(`no ${key} leg`));
+    const id = `${INTERNAL_ID_PREFIX}${++this.next}`;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        resolve(failure(`no answer within ${this.ctx.internalTimeoutMs} ms`));
+      }, this.ctx.internalTimeoutMs);
+      timer.unref();
+      this.waiting.set(id, { leg: key, sentAt: started, resolve, timer });
+      if (!leg.send(encodeFrame({ ...request, id }), false)) {
+        clearTimeout(timer);
+        this.waiting.delete(id);
+        resolve(failure(`${key} leg refused the copy`));
+      }
+    });
+  }
+
+  /** An answer to one of our ids (`parsed` when the caller already decoded it). */
+  onResponse(key: LegKey, data: Buffer, id: string, parsed: Frame | undefined): void {
+    const waiter = this.waiting.get(id);
+    if (waiter === undefined || waiter.leg !== key) return;
+    const frame = parsed ?? decodeOrUndefined(data);
+    if (frame?.type !== "res") return;
+    if ((frame.payload as { status?: unknown } | undefined)?.status === "accepted") return;
+    this.waiting.delete(id);
+    clearTimeout(waiter.timer);
+    const answer: BackendAnswer = { ok: frame.ok, latencyMs: performance.now() - waiter.sentAt };
+    if (frame.payload !== undefined) answer.payload = frame.payload;
+    if (frame.error !== undefined) answer.error = frame.error;
+    waiter.resolve(answer);
+  }
+
+  /** Every request still waiting on `key` resolves as failed. */
+  fail(key: LegKey, why: string): void {
+    for (const [id, w] of this.waiting) {
+      if (w.leg !== key) continue;
+      this.waiting.delete(id);
+      clearTimeout(w.timer);
+      w.resolve({ failed: why, latencyMs: performance.now() - w.sentAt });
+    }
+  }
+}
+
+/**
+ * Queues the shadow copy of an answered request (and, sampled, a noise probe that asks legacy the same
+ * again) for the parity sink to compare against the answer the client got.
+ */
+export function queueShadow(ctx: ProxyContext, internal: InternalRequests, connectionId: string, id: string, p: Pending, answer: Buffer, parsed: Frame | undefined, latencyMs: number): void {
+  const res = parsed ?? decodeOrUndefined(answer);
+  const req = decodeFrame(p.data!);
+  if (res?.type !== "res" || !req.ok || req.frame.type !== "req") return;
+  const expected: BackendAnswer = { ok: res.ok, latencyMs };
+  if (res.payload !== undefined) expected.payload = res.payload;
+  if (res.error !== undefined) expected.error = res.error;
+  const request = req.frame;
+  const params = redactSecrets(request.params);
+  const copyLeg: LegKey = p.shadow === "isolated" ? "isolated" : "hanzod";
+  ctx.shadowQueue.offer({
+    kind: "shadow",
+    method: p.method,
+    connectionId,
+    requestId: id,
+    params,
+    expected,
+    run: () => internal.send(copyLeg, request),
+  });
+  const rate = ctx.table().noiseSampleRate;
+  if (!isSideEffecting(p.method) && rate > 0 && ctx.random() < rate) {
+    ctx.shadowQueue.offer({
+      kind: "noise-probe",
+      method: p.method,
+      connectionId,
+      requestId: id,
+      params,
+      expected,
+      run: () => internal.send("legacy", request),
+    });
+  }
+}
