@@ -21,7 +21,7 @@ const SUITE = join(REPO_ROOT, "fixtures", "recorded");
  * snapshot would show.
  */
 const LEGACY_FIXTURES = ["error.first-frame-not-connect.raw.jsonl", "error.protocol-mismatch.raw.jsonl", "error.wrong-token.cli.jsonl"].map((f) => join(SUITE, f));
-const HANZOD_FIXTURES = ["health.cli.jsonl", "status.cli.jsonl", "error.missing-scope.gateway-client.jsonl"].map((f) => join(SUITE, f));
+const HANZOD_FIXTURES = ["health.cli.jsonl", "status.cli.jsonl", "error.missing-scope.gateway-client.jsonl", "config.get.cli.jsonl"].map((f) => join(SUITE, f));
 
 
 interface Row {
@@ -57,7 +57,7 @@ describe("replay results in the parity store", () => {
 
     const hzReport = await replayFixtures({ target: hz.url, token: hz.token, files: HANZOD_FIXTURES });
     const rows = storeReplayRun(hzReport, { storePath: defaultStorePath(work), targetKind: "hanzod", source: "test" });
-    // config.get is not implemented by hanzod (fixtures/known-differences.json): the one red method.
+    // config.get is a phase-2 method hanzod does not implement (the proxy routes it to legacy): the one red method.
     expect(rows.filter((r) => r.failed > 0).map((r) => r.method)).toEqual(["config.get"]);
     expect(rows.find((r) => r.method === "config.get")?.firstFailure).toContain("ok at /ok");
 
@@ -70,9 +70,9 @@ describe("replay results in the parity store", () => {
     expect(byMethod.get("health")).toMatchObject({ replayGreenLegacy: true, replayGreenHanzod: true, implemented: true });
     expect(byMethod.get("status")).toMatchObject({ replayGreenLegacy: null, replayGreenHanzod: true, implemented: true });
     expect(byMethod.get("config.get")).toMatchObject({ replayGreenLegacy: null, replayGreenHanzod: false, implemented: false });
-    expect(byMethod.get("config.patch")).toMatchObject({ replayGreenLegacy: null, replayGreenHanzod: true });
+    expect(byMethod.get("gateway.suspend.prepare")).toMatchObject({ replayGreenLegacy: null, replayGreenHanzod: true, implemented: true });
     expect(report.coverage.replayGreenLegacy).toBe(2);
-    // connect, health, status, config.patch
+    // connect, health, status, gateway.suspend.prepare
     expect(report.coverage.replayGreenHanzod).toBe(4);
     expect(stdout).not.toContain(legacy.token);
   }, 120_000);
