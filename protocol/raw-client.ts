@@ -93,14 +93,11 @@ export class RawGatewaySocket {
     for (const w of this.waiters) w();
   }
 
-  /** The first received frame matching `match` (already received or still to come). */
-  next<T extends Frame>(match: (f: Frame) => f is T, timeoutMs?: number, what?: string): Promise<T>;
-  next(match: (f: Frame) => boolean, timeoutMs?: number, what?: string): Promise<Frame>;
-  next(match: (f: Frame) => boolean, timeoutMs = 20_000, what = "a matching frame"): Promise<Frame> {
+  /** Resolves once `condition` holds (checked now and after every frame); rejects on close or deadline. */
+  until(condition: () => boolean, timeoutMs = 20_000, what = "a condition"): Promise<void> {
     return new Promise((resolve, reject) => {
       const check = (): void => {
-        const hit = this.frames.find(match);
-        if (hit) return finish(() => resolve(hit));
+        if (condition()) return finish(resolve);
         if (this.closeInfo) return finish(() => reject(new Error(`closed (${this.closeInfo?.code} ${this.closeInfo?.reason}) before ${what}`)));
       };
       const timer = setTimeout(() => finish(() => reject(new Error(`no ${what} within ${timeoutMs} ms`))), timeoutMs);
@@ -112,6 +109,15 @@ export class RawGatewaySocket {
       this.waiters.add(check);
       check();
     });
+  }
+
+  /** The first received frame matching `match` (already received or still to come). */
+  next<T extends Frame>(match: (f: Frame) => f is T, timeoutMs?: number, what?: string): Promise<T>;
+  next(match: (f: Frame) => boolean, timeoutMs?: number, what?: string): Promise<Frame>;
+  async next(match: (f: Frame) => boolean, timeoutMs = 20_000, what = "a matching frame"): Promise<Frame> {
+    let hit: Frame | undefined;
+    await this.until(() => (hit = this.frames.find(match)) !== undefined, timeoutMs, what);
+    return hit as Frame;
   }
 
   async challenge(timeoutMs = 20_000): Promise<Challenge> {

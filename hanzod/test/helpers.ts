@@ -3,9 +3,8 @@ import { generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import WebSocket from "ws";
 import { startHanzod, type HanzodHandle, type StartHanzodOptions } from "../index.js";
-import { deviceAuthPayload, deviceIdFromRawKey } from "../../protocol/index.js";
+import { RawGatewaySocket, deviceAuthPayload, deviceIdFromRawKey } from "../../protocol/index.js";
 
 export interface TestHanzod extends HanzodHandle {
   stateDir: string;
@@ -41,41 +40,23 @@ export interface RawSession {
   close(): void;
 }
 
-export function openRaw(url: string, headers: Record<string, string> = {}): Promise<RawSession> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers, perMessageDeflate: false });
-    const frames: Frame[] = [];
-    const waiters: { pred: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
-    let closedResolve!: (v: { code: number; reason: string }) => void;
-    const closed = new Promise<{ code: number; reason: string }>((r) => (closedResolve = r));
-    ws.on("close", (code, reason) => closedResolve({ code, reason: reason.toString() }));
-    ws.on("error", reject);
-    ws.on("message", (data) => {
-      const f = JSON.parse(data.toString()) as Frame;
-      if (f.type === "event" && f.event === "connect.challenge") {
-        const payload = f.payload as { nonce: string; ts: number };
-        resolve({
-          challenge: payload,
-          frames,
-          send: (frame) => ws.send(JSON.stringify(frame)),
-          sendText: (text) => ws.send(text),
-          next(pred, timeoutMs = 20_000) {
-            const hit = frames.find(pred);
-            if (hit) return Promise.resolve(hit);
-            return new Promise((res, rej) => {
-              const t = setTimeout(() => rej(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(frames).slice(0, 500)}`)), timeoutMs);
-              waiters.push({ pred, resolve: (fr) => (clearTimeout(t), res(fr)) });
-            });
-          },
-          closed,
-          close: () => ws.close(),
-        });
-        return;
-      }
-      frames.push(f);
-      for (const w of [...waiters]) if (w.pred(f)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(f));
-    });
-  });
+const isChallenge = (f: { type: string; event?: unknown }): boolean => f.type === "event" && f.event === "connect.challenge";
+
+/** The shared raw client (protocol/raw-client.ts) seen from after the challenge, frames as loose records. */
+export async function openRaw(url: string, headers: Record<string, string> = {}): Promise<RawSession> {
+  const socket = await RawGatewaySocket.open(url, headers);
+  const challenge = await socket.challenge();
+  return {
+    challenge,
+    get frames() {
+      return socket.frames.filter((f) => !isChallenge(f)) as unknown as Frame[];
+    },
+    send: (frame) => socket.send(frame as Record<string, unknown>),
+    sendText: (text) => socket.sendText(text),
+    next: (pred, timeoutMs = 20_000) => socket.next((f) => !isChallenge(f) && pred(f as unknown as Frame), timeoutMs) as unknown as Promise<Frame>,
+    closed: socket.closed,
+    close: () => void socket.close(),
+  };
 }
 
 export function connectFrame(params: Record<string, unknown>, id = "c1"): Frame {
