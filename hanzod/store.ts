@@ -12,11 +12,9 @@
  */
 import { createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
-import type { Database } from "better-sqlite3";
+import { openSqlite, type SqliteDatabase as Database } from "../protocol/index.js";
 
-const require = createRequire(import.meta.url);
 
 export interface PairedDevice {
   deviceId: string;
@@ -125,8 +123,7 @@ export class HanzodStore {
   private open(): Database {
     if (this.db) return this.db;
     mkdirSync(this.stateDir, { recursive: true });
-    const BetterSqlite = require("better-sqlite3") as typeof import("better-sqlite3");
-    const db = new BetterSqlite(this.path);
+    const db = openSqlite(this.path);
     db.pragma("journal_mode = WAL");
     db.exec(SCHEMA);
     // State dirs from before salted tokens: their rows get a salt on the next mint.

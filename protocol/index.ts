@@ -8,3 +8,4 @@ export * from "./scopes.js";
 export * from "./errors.js";
 export * from "./device-auth.js";
 export * from "./raw-client.js";
+export * from "./sqlite.js";

@@ -3,7 +3,7 @@
  * transaction per batch, and that the report and the gates read. Retention is bounded by age and by
  * row counts so a long shadow run cannot fill the disk.
  */
-import Database from "better-sqlite3";
+import { openSqlite, type SqliteDatabase } from "../../protocol/index.js";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { SCHEMA_V1, SCHEMA_VERSION } from "./schema.js";
@@ -85,11 +85,11 @@ export class DiffStore {
   readonly path: string;
   readonly retention: RetentionPolicy;
   readonly samplesPerPath: number;
-  private readonly db: Database.Database;
+  private readonly db: SqliteDatabase;
   private readonly sampleCounts = new Map<string, number>();
   private readonly stmts;
 
-  private constructor(path: string, db: Database.Database, options: DiffStoreOptions) {
+  private constructor(path: string, db: SqliteDatabase, options: DiffStoreOptions) {
     this.path = path;
     this.db = db;
     this.retention = { ...DEFAULT_RETENTION, ...options.retention };
@@ -122,9 +122,9 @@ export class DiffStore {
 
   static open(path: string, options: DiffStoreOptions = {}): DiffStore {
     if (!options.mustExist) mkdirSync(dirname(path), { recursive: true });
-    let db: Database.Database;
+    let db: SqliteDatabase;
     try {
-      db = new Database(path, { fileMustExist: options.mustExist === true });
+      db = openSqlite(path, { fileMustExist: options.mustExist === true });
     } catch (err) {
       if (options.mustExist) throw new Error(`no parity store at ${path} (run the proxy with shadow routes first, or pass --store)`);
       throw err;

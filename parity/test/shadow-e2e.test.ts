@@ -10,6 +10,7 @@ import { ensureLegacyInstalled, runOpenclawCli } from "../../scripts/legacy/inde
 import { loadChecklistSync, readAudit } from "../checklist/index.js";
 import { DEFAULT_RULES, rulesFor, type RuleSet } from "../compare/index.js";
 import type { ParityReport } from "../report/model.js";
+import { DEFAULT_NOISE_THRESHOLDS } from "../noise/thresholds.js";
 import { ruleSetFromTable } from "../shadow/checklist-rules.js";
 import { ParityShadowSink } from "../shadow/sink.js";
 import { DiffStore } from "../store/diff-store.js";
@@ -179,7 +180,8 @@ describe("shadow parity end to end (legacy + hanzod + proxy + real clients)", ()
       const noise = health.noisePaths.find((p) => p.path === path);
       expect(noise, `${path} learned as noise`).toBeDefined();
       expect(noise!.count).toBeGreaterThan(0);
-      expect(noise!.noiseRate).toBeGreaterThanOrEqual(0.5);
+      // Learned means legacy itself disagreed often enough; how often depends on clock luck, not on us.
+      expect(noise!.noiseRate).toBeGreaterThanOrEqual(DEFAULT_NOISE_THRESHOLDS.minNoiseRate);
     }
     const presence = row(report, "system-presence");
     expect(presence.noisePaths.map((p) => p.path)).toContain("/*/ts");

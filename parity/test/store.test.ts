@@ -1,6 +1,6 @@
 /** The diff store on a real SQLite file: typed rows, batches, sample admission, retention, replay runs. */
 import { afterEach, describe, expect, it } from "vitest";
-import Database from "better-sqlite3";
+import { openSqlite } from "../../protocol/index.js";
 import { DiffStore } from "../store/diff-store.js";
 import { encodeSignature } from "../noise/signature.js";
 import type { ComparisonRow } from "../store/types.js";
@@ -41,7 +41,7 @@ describe("DiffStore", () => {
     ]);
     expect(store.pairedLatencies(0).get("status")).toEqual({ expected: [5, 5, 5, 5], actual: [2, 2, 2] });
     store.close();
-    const raw = new Database(dir.file("parity.sqlite"), { readonly: true });
+    const raw = openSqlite(dir.file("parity.sqlite"), { readonly: true });
     expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");
     raw.close();
   });
