@@ -3,6 +3,7 @@ import { generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { startHanzod, type HanzodHandle, type StartHanzodOptions } from "../index.js";
 import { RawGatewaySocket, deviceAuthPayload, deviceIdFromRawKey } from "../../protocol/index.js";
 
@@ -25,6 +26,23 @@ export async function startTestHanzod(over: Partial<StartHanzodOptions> = {}): P
       await rm(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One hanzod for the calling test file: started in beforeAll, stopped in afterAll. Call it at module
+ * level; beforeAll fills in the returned handle, so read its fields only inside hooks and tests.
+ */
+export function useTestHanzod(over: Partial<StartHanzodOptions> = {}): TestHanzod {
+  const hz = {} as TestHanzod;
+  let started: TestHanzod | undefined;
+  beforeAll(async () => {
+    started = await startTestHanzod(over);
+    Object.assign(hz, started);
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  return hz;
 }
 
 export type Frame = Record<string, unknown> & { type: string };

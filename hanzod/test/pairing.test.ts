@@ -1,14 +1,8 @@
 /** Device pairing, device tokens and the hanzonode proxy leg, against hanzod alone. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectFrame, isRes, newDeviceKey, openRaw, signedDevice, startTestHanzod, type TestHanzod } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { connectFrame, isRes, newDeviceKey, openRaw, signedDevice, startTestHanzod, useTestHanzod } from "./helpers.js";
 
-let hz: TestHanzod;
-beforeAll(async () => {
-  hz = await startTestHanzod({ trustedProxies: ["127.0.0.1"] });
-});
-afterAll(async () => {
-  await hz?.stop();
-});
+const hz = useTestHanzod({ trustedProxies: ["127.0.0.1"] });
 
 async function deviceConnect(url: string, key: ReturnType<typeof newDeviceKey>, auth: Record<string, string>, headers: Record<string, string> = {}, scopes = ["operator.read"]) {
   const s = await openRaw(url, headers);

@@ -4,19 +4,13 @@
  * fails here, loudly, instead of silently capping every authenticated frame at 64 KiB.
  */
 import { once } from "node:events";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import { raiseReceiverMaxPayload, receiverMaxPayload } from "../receiver-limit.js";
-import { connectFrame, isRes, openRaw, startTestHanzod, type TestHanzod } from "./helpers.js";
+import { connectFrame, isRes, openRaw, useTestHanzod } from "./helpers.js";
 
 const legacy = inject("legacy");
-let hz: TestHanzod;
-beforeAll(async () => {
-  hz = await startTestHanzod();
-});
-afterAll(async () => {
-  await hz?.stop();
-});
+const hz = useTestHanzod();
 
 describe("ws receiver limit (pinned ws internal)", () => {
   it("a server socket exposes a writable numeric _maxPayload equal to the server's maxPayload, and raising it takes effect", async () => {

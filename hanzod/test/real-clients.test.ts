@@ -1,19 +1,11 @@
 /** Real clients against hanzod alone: the openclaw CLI and @openclaw/gateway-client (Node 24). */
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { ensureLegacyInstalled, runOpenclawCli } from "../../scripts/legacy/index.js";
-import { startTestHanzod, type TestHanzod } from "./helpers.js";
+import { runGatewayClient } from "../../test/gateway-client.js";
+import { useTestHanzod } from "./helpers.js";
 
 const legacy = inject("legacy");
-let hz: TestHanzod;
-beforeAll(async () => {
-  hz = await startTestHanzod();
-});
-afterAll(async () => {
-  await hz?.stop();
-});
+const hz = useTestHanzod();
 
 describe("openclaw CLI against hanzod", () => {
   for (const method of ["health", "status", "system-presence"]) {
@@ -32,19 +24,26 @@ describe("openclaw CLI against hanzod", () => {
 describe("@openclaw/gateway-client against hanzod", () => {
   it("connects with a device identity, is paired on loopback, and reconnects with its device token", async () => {
     const install = await ensureLegacyInstalled(legacy.version);
-    const driver = join(fileURLToPath(new URL(".", import.meta.url)), "gateway-client-driver.mjs");
-    const child = spawn(install.nodeBin, [driver, install.gatewayClientDir, hz.url, hz.token], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    const code = await new Promise<number | null>((resolve) => {
-      const t = setTimeout(() => child.kill("SIGKILL"), 60_000);
-      child.on("close", (c) => (clearTimeout(t), resolve(c)));
+    const run = await runGatewayClient(install.nodeBin, {
+      clientDir: install.gatewayClientDir,
+      url: hz.url,
+      token: hz.token,
+      clientName: "test",
+      mode: "test",
+      platform: "linux",
+      scopes: ["operator.read"],
+      device: true,
+      calls: [{ method: "health" }],
+      reconnectWithDeviceToken: true,
+      reportHello: true,
     });
-    const steps = stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(code, `${stdout}\n${stderr}`).toBe(0);
-    expect(steps.find((s) => s.step === "paired")).toMatchObject({ hasDeviceToken: true, authScopes: ["operator.read"], healthOk: true, stored: 1 });
-    expect(steps.find((s) => s.step === "device-token-only")).toMatchObject({ healthOk: true, authScopes: ["operator.read"] });
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    // Connection 1 pairs with the shared token; connection 2 has only the device token it was issued.
+    expect(run.lines).toMatchObject([
+      { connection: 1, hasDeviceToken: true, authScopes: ["operator.read"], storedTokens: 1 },
+      { method: "health", ok: true, payloadOk: true },
+      { connection: 2, authScopes: ["operator.read"] },
+      { method: "health", ok: true, payloadOk: true },
+    ]);
   }, 90_000);
 });

@@ -7,22 +7,16 @@
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../protocol/index.js";
 import { DEFAULT_RULES } from "../../parity/compare/index.js";
 import { replayFixtures } from "../../recorder/replay.js";
 import { checkKnownDifferences, loadKnownDifferences } from "../../recorder/known-differences.js";
-import { startTestHanzod, type TestHanzod } from "./helpers.js";
+import { useTestHanzod } from "./helpers.js";
 
 const SUITE = join(REPO_ROOT, "fixtures", "recorded");
 
-let hz: TestHanzod;
-beforeAll(async () => {
-  hz = await startTestHanzod();
-});
-afterAll(async () => {
-  await hz?.stop();
-});
+const hz = useTestHanzod();
 
 describe("recorded fixtures replayed against hanzod", () => {
   it("are green under the default rules, apart from the listed known differences", async () => {

@@ -2,18 +2,11 @@
  * The same raw frames go to the real legacy gateway and to hanzod; the error frames (code, message,
  * details) and close codes/reasons must be identical.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { connectFrame, exchange, newDeviceKey, openRaw, rejection, signedDevice, startTestHanzod, isRes, type Frame, type TestHanzod } from "./helpers.js";
+import { describe, expect, inject, it } from "vitest";
+import { connectFrame, exchange, newDeviceKey, openRaw, rejection, signedDevice, useTestHanzod, isRes, type Frame } from "./helpers.js";
 
 const legacy = inject("legacy");
-let hanzod: TestHanzod;
-
-beforeAll(async () => {
-  hanzod = await startTestHanzod();
-});
-afterAll(async () => {
-  await hanzod?.stop();
-});
+const hanzod = useTestHanzod();
 
 type Build = (token: string, challenge: { nonce: string; ts: number }) => (string | Frame)[];
 

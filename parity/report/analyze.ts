@@ -13,10 +13,11 @@ export interface PathStat {
   kind: string;
   /** Comparisons that differed at this path (pattern). */
   count: number;
+  /** count / comparisons of the method or event (the report's shadowCalls / compared), 0..1. */
   rate: number;
-  /** Legacy-vs-legacy difference rate at this path; 0 when none learned. */
+  /** Legacy-vs-legacy difference rate at this path, 0..1; 0 when none learned. */
   noiseRate: number;
-  /** True when the difference is explained by noise and does not count. */
+  /** True when the difference is explained by learned noise and does not count. */
   discounted: boolean;
 }
 

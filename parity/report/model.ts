@@ -6,6 +6,8 @@
 import type { MigrationPhase } from "../../protocol/index.js";
 import type { GateResult } from "../gates/types.js";
 import type { NoiseThresholds } from "../noise/thresholds.js";
+import type { SampleRow } from "../store/types.js";
+import type { PathStat } from "./analyze.js";
 
 export const REPORT_FORMAT = "hanzonode-parity-report";
 export const REPORT_FORMAT_VERSION = 1;
@@ -16,17 +18,11 @@ export interface LatencyCell {
   p99Ms: number | null;
 }
 
-export interface DifferingPath {
-  path: string;
-  kind: string;
-  count: number;
-  /** count / shadowCalls, 0..1. */
-  rate: number;
-  /** Legacy-vs-legacy rate at this path, 0..1. */
-  noiseRate: number;
-  /** True when this path's differences are explained by learned noise and do not count. */
-  discounted: boolean;
-}
+/**
+ * The report shows the analysis's path statistics as they are (REPORT-FORMAT.md: DifferingPath).
+ * build.ts copies the fields one by one, so a field added to PathStat reaches the JSON only when added there.
+ */
+export type DifferingPath = PathStat;
 
 export interface MethodCoverage {
   recorded: boolean;
@@ -86,16 +82,10 @@ export interface EventRow {
   topPaths: DifferingPath[];
 }
 
-export interface SampleView {
+/** A stored sample as the report shows it: with its store id and `at` as an ISO time. */
+export interface SampleView extends Omit<SampleRow, "at"> {
   id: number;
   at: string;
-  kind: "shadow" | "noise-probe" | "event";
-  method: string;
-  path: string;
-  params: unknown;
-  expected: unknown;
-  actual: unknown;
-  differences: unknown;
 }
 
 export interface CoverageSummary {

@@ -1,14 +1,11 @@
 /** The real openclaw CLI and @openclaw/gateway-client work through the proxy unchanged. */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { spawn } from "node:child_process";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { startProxy, type RunningProxy } from "../index.js";
 import { ensureLegacyInstalled, runOpenclawCli, type LegacyInstall } from "../../scripts/legacy/index.js";
+import { runGatewayClient } from "../../test/gateway-client.js";
 import { CollectingSink, HANZOD_TOKEN, checklistFile, metricValue, startTestHanzod, type TestHanzod } from "./support.js";
 
 const legacy = inject("legacy");
-const here = fileURLToPath(new URL(".", import.meta.url));
 
 describe("real clients through the proxy", () => {
   let hanzod: TestHanzod;
@@ -44,19 +41,9 @@ describe("real clients through the proxy", () => {
   });
 
   it("@openclaw/gateway-client: connects, health answered by hanzod, config.get by legacy", async () => {
-    const plan = { clientDir: install.gatewayClientDir, url: proxy.url, token: legacy.token, calls: [{ method: "health" }, { method: "config.get" }, { method: "status" }] };
-    const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(install.nodeBin, [join(here, "gateway-client-driver.mjs"), JSON.stringify(plan)], { stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.once("error", reject);
-      child.once("exit", (code) => resolve({ code, stdout, stderr }));
-    });
-    expect(out.code, out.stderr).toBe(0);
-    const results = out.stdout.trim().split("\n").map((l) => JSON.parse(l) as { method: string; ok: boolean; answeredBy: string | null });
-    expect(results).toEqual([
+    const run = await runGatewayClient(install.nodeBin, { clientDir: install.gatewayClientDir, url: proxy.url, token: legacy.token, calls: [{ method: "health" }, { method: "config.get" }, { method: "status" }] });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.lines.map((l) => ("method" in l && l.ok ? { method: l.method, ok: l.ok, answeredBy: l.answeredBy } : l))).toEqual([
       { method: "health", ok: true, answeredBy: "hanzod" },
       { method: "config.get", ok: true, answeredBy: null },
       { method: "status", ok: true, answeredBy: null },

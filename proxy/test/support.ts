@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "node:net";
-import { startHanzod, type HanzodHandle } from "../../hanzod/index.js";
+import { startTestHanzod as startHanzodForTest } from "../../hanzod/test/helpers.js";
 import { freePort } from "../../scripts/legacy/index.js";
 import { REPO_ROOT } from "../../protocol/index.js";
 import type { ShadowEventObservation, ShadowObservation, ShadowSink } from "../../parity/shadow-sink.js";
@@ -18,24 +18,10 @@ export interface TestHanzod {
   close(): Promise<void>;
 }
 
+/** hanzod's own test helper, with the proxy tests' token, loopback trusted as a proxy and the answer marker. */
 export async function startTestHanzod(extra: { tickIntervalMs?: number } = {}): Promise<TestHanzod> {
-  const stateDir = mkdtempSync(join(tmpdir(), "proxy-hanzod-"));
-  const h: HanzodHandle = await startHanzod({
-    port: 0,
-    auth: { mode: "token", token: HANZOD_TOKEN },
-    stateDir,
-    trustedProxies: ["127.0.0.1", "::1"],
-    logger: false,
-    testInject: MARK,
-    ...extra,
-  });
-  return {
-    url: h.url,
-    close: async () => {
-      await h.close();
-      rmSync(stateDir, { recursive: true, force: true });
-    },
-  };
+  const h = await startHanzodForTest({ auth: { mode: "token", token: HANZOD_TOKEN }, trustedProxies: ["127.0.0.1", "::1"], testInject: MARK, ...extra });
+  return { url: h.url, close: h.stop };
 }
 
 export interface SpawnedHanzod {

@@ -2,7 +2,8 @@
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startHanzod, type TestInject } from "../../../hanzod/index.js";
+import type { TestInject } from "../../../hanzod/index.js";
+import { startTestHanzod as startHanzodForTest } from "../../../hanzod/test/helpers.js";
 
 export const HANZOD_TOKEN = "parity-test-hanzod-token";
 
@@ -11,24 +12,10 @@ export interface TestHanzod {
   close(): Promise<void>;
 }
 
-/** A real hanzod; `testInject` is hanzod's test-only switch that alters a method's result. */
+/** A real hanzod (hanzod's own test helper); `testInject` is hanzod's test-only switch that alters a method's result. */
 export async function startTestHanzod(testInject?: TestInject): Promise<TestHanzod> {
-  const stateDir = mkdtempSync(join(tmpdir(), "parity-hanzod-"));
-  const h = await startHanzod({
-    port: 0,
-    auth: { mode: "token", token: HANZOD_TOKEN },
-    stateDir,
-    trustedProxies: ["127.0.0.1", "::1"],
-    logger: false,
-    ...(testInject ? { testInject } : {}),
-  });
-  return {
-    url: h.url,
-    close: async () => {
-      await h.close();
-      rmSync(stateDir, { recursive: true, force: true });
-    },
-  };
+  const h = await startHanzodForTest({ auth: { mode: "token", token: HANZOD_TOKEN }, trustedProxies: ["127.0.0.1", "::1"], ...(testInject ? { testInject } : {}) });
+  return { url: h.url, close: h.stop };
 }
 
 export interface TempDir {
