@@ -5,6 +5,7 @@ import type { CircuitBreaker } from "./breaker.js";
 import type { Logger } from "./log.js";
 import type { ProxyMetrics } from "./metrics.js";
 import type { IdempotencyStickiness } from "./routing.js";
+import type { ShadowBudget } from "./shadow-budget.js";
 import type { ShadowQueue } from "./shadow-queue.js";
 
 export interface ProxyContext {
@@ -14,6 +15,8 @@ export interface ProxyContext {
   log: Logger;
   sink: ShadowSink | undefined;
   shadowQueue: ShadowQueue;
+  /** Shadow copies per second per method (the table's `shadow.maxPerSecond`). */
+  shadowBudget: ShadowBudget;
   stickiness: IdempotencyStickiness;
   /** Guards hanzod (and the isolated hanzod); legacy is the fallback and has no breaker. */
   hanzodBreaker: CircuitBreaker;

@@ -67,20 +67,57 @@ export function expiredRequests(pending: Map<string, Pending>, now: number): { e
   return { expired, next };
 }
 
-/** Answers still owed by hanzod for requests whose deadline passed: id -> leg, oldest forgotten first. */
+/**
+ * Answers still owed by hanzod for requests whose deadline passed: id -> leg, oldest forgotten first.
+ * A client may reuse such an id while the late answer is still on its way; that request travels under
+ * an alias of the proxy's own, so the late answer to the old request can never pass for the new one.
+ */
 export class LateAnswers {
-  private readonly owed = new Map<string, LegKey>();
+  private readonly owed = new Map<string, { leg: LegKey; method: string }>();
+  /** alias -> the client's id, while the aliased request is pending. */
+  private readonly aliases = new Map<string, string>();
+  private nextAlias = 0;
 
-  remember(id: string, key: LegKey): void {
+  remember(id: string, key: LegKey, method: string): void {
     if (this.owed.size >= MAX_LATE_IDS) {
       const oldest = this.owed.keys().next().value;
       if (oldest !== undefined) this.owed.delete(oldest);
     }
-    this.owed.set(id, key);
+    this.owed.set(id, { leg: key, method });
   }
 
   /** True when `id` is an answer the proxy already gave up on from this leg. */
   isLate(id: string, key: LegKey): boolean {
-    return this.owed.get(id) === key;
+    return this.owed.size > 0 && this.owed.get(id)?.leg === key;
+  }
+
+  /** The method of the request whose answer is owed under `id` (for metrics). */
+  methodOf(id: string): string | undefined {
+    return this.owed.get(id)?.method;
+  }
+
+  /** The late answer arrived (and was dropped): the id is free again. */
+  forget(id: string): void {
+    this.owed.delete(id);
+  }
+
+  /** An upstream id for a request reusing `id` on a leg that still owes an answer to it, else undefined. */
+  aliasIfOwed(id: string, key: LegKey): string | undefined {
+    if (!this.isLate(id, key)) return undefined;
+    const alias = `${REUSED_ID_PREFIX}${++this.nextAlias}`;
+    this.aliases.set(alias, id);
+    return alias;
+  }
+
+  /** The client's id behind an alias; undefined once the aliased request is settled. */
+  clientIdOf(alias: string): string | undefined {
+    return this.aliases.get(alias);
+  }
+
+  settleAlias(alias: string): void {
+    this.aliases.delete(alias);
   }
 }
+
+/** Ids the proxy gives requests that reuse an id a leg still owes an answer to. */
+export const REUSED_ID_PREFIX = "hanzonode-reused:";

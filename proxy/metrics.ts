@@ -21,10 +21,12 @@ export class ProxyMetrics {
   });
   readonly shadow = new Counter({
     name: "hanzonode_proxy_shadow_total",
-    help: "Shadow copies by result: submitted (compared by the sink), dropped (queue full), failed (hanzod did not answer), skipped (side effect at runtime)",
+    help: "Shadow copies by result: submitted (compared by the sink), dropped (queue full), failed (hanzod did not answer), skipped (side effect at runtime), over-budget (beyond shadow.maxPerSecond, not copied)",
     labelNames: ["result"] as const,
     registers: [this.registry],
   });
+  /** Bumped once per shadowed call beyond the budget: a cached child, not a label lookup per call. */
+  readonly shadowOverBudget = this.shadow.labels({ result: "over-budget" });
   readonly shadowCompared = new Counter({
     name: "hanzonode_proxy_shadow_compared_total",
     help: "Shadow comparisons reported by the parity sink: match, mismatch, no-answer",

@@ -14,6 +14,8 @@ export interface Pending {
   fallback: boolean;
   /** The request bytes, kept only when a failover or a shadow copy may need them. */
   data: Buffer | undefined;
+  /** The id the request carries upstream when the proxy had to alias the client's (see LateAnswers). */
+  upstreamId?: string;
   /** performance.now() after which a hanzod answer is given up on; 0 = no deadline (legacy, or hanzod said "accepted"). */
   deadline: number;
 }

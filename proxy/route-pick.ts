@@ -1,6 +1,7 @@
 /**
  * Which leg one request goes to under a checklist decision, and whether a copy is shadowed. Canary
  * requests with an idempotency key stick to one backend per key so a retry never lands on the other.
+ * A shadowed call beyond the per-method shadow budget is routed to legacy without a copy.
  */
 import { hasIdempotencyKey, isSideEffecting } from "../protocol/index.js";
 import type { RouteDecision } from "../parity/checklist/index.js";
@@ -33,12 +34,15 @@ export function pickLeg(ctx: ProxyContext, decision: RouteDecision, method: stri
     case "shadow": {
       // Never copy a side effect to hanzod's real state: runtime idempotency keys count too.
       const sideEffect = isSideEffecting(method) || (mayHaveIdempotencyKey(data) && hasIdempotencyKey(params()));
-      if (decision.isolated) return { leg: "legacy", shadow: "isolated" };
-      if (sideEffect) {
+      if (!decision.isolated && sideEffect) {
         ctx.metrics.shadow.inc({ result: "skipped" });
         return { leg: "legacy", shadow: "none" };
       }
-      return { leg: "legacy", shadow: "hanzod" };
+      if (!ctx.shadowBudget.take(method, ctx.table().shadowMaxPerSecond)) {
+        ctx.metrics.shadowOverBudget.inc();
+        return { leg: "legacy", shadow: "none" };
+      }
+      return { leg: "legacy", shadow: decision.isolated ? "isolated" : "hanzod" };
     }
   }
 }

@@ -17,6 +17,7 @@ import { createLogger } from "./log.js";
 import { ProxyMetrics } from "./metrics.js";
 import { IdempotencyStickiness } from "./routing.js";
 import { ClientSession } from "./session.js";
+import { ShadowBudget } from "./shadow-budget.js";
 import { ShadowQueue } from "./shadow-queue.js";
 import { openClientLeg } from "./upgrade.js";
 import { allLegacyTable, loadChecklistSync, watchChecklist, type ChecklistWatcher, type RoutingTable } from "../parity/checklist/index.js";
@@ -62,6 +63,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     log,
     sink: opts.shadowSink,
     shadowQueue: new ShadowQueue(() => opts.shadowSink, () => table.shadowQueueSize, metrics),
+    shadowBudget: new ShadowBudget(),
     stickiness: new IdempotencyStickiness(),
     hanzodBreaker: breaker,
     legacyUrl: opts.legacyUrl,

@@ -14,7 +14,7 @@ import { mayBeInterim, sniffRequest, sniffResponse } from "./sniff.js";
 import { sendBatched } from "./send-batch.js";
 import type { Outcome } from "./metrics.js";
 import { backendOf, MAX_PENDING, methodLabel, type Pending, type ShadowMode } from "./pending.js";
-import { DeadlineTimer, deadlineFor, expiredRequests, LateAnswers } from "./deadlines.js";
+import { DeadlineTimer, deadlineFor, expiredRequests, LateAnswers, REUSED_ID_PREFIX } from "./deadlines.js";
 import { identityFromHello, readConnect, updateProfile, type ConnectInfo, type Identity, type RoutingProfile } from "./identity.js";
 import { brokeredUrl, openBrokeredLeg } from "./brokered-leg.js";
 import { EventRouter } from "./event-router.js";
@@ -182,9 +182,13 @@ export class ClientSession {
     const keep = shadow !== "none" || (fallback && key !== "legacy");
     const sentAt = performance.now();
     const deadline = deadlineMs > 0 ? sentAt + deadlineMs : 0;
-    this.pending.set(id, { leg: key, method, sentAt, shadow, fallback, data: keep ? data : undefined, deadline });
+    const p: Pending = { leg: key, method, sentAt, shadow, fallback, data: keep ? data : undefined, deadline };
+    const upstreamId = this.late.aliasIfOwed(id, key);
+    if (upstreamId !== undefined) p.upstreamId = upstreamId;
+    this.pending.set(id, p);
     this.tap?.frame("c2s", data, false, backendOf(key), Date.now());
-    if (!leg.send(data, false)) {
+    if (!leg.send(upstreamId === undefined ? data : withId(data, upstreamId), false)) {
+      if (upstreamId !== undefined) this.late.settleAlias(upstreamId);
       this.pending.delete(id);
       this.answerUnavailable(id, method, undefined);
       return;
@@ -207,7 +211,8 @@ export class ClientSession {
       this.ctx.log.warn({ conn: this.id, requests: expired.length, deadlineMs: this.ctx.hanzodDeadlineMs }, "hanzod missed request deadlines");
       for (const [id, p] of expired) {
         this.pending.delete(id);
-        this.late.remember(id, p.leg);
+        if (p.upstreamId !== undefined) this.late.settleAlias(p.upstreamId);
+        else this.late.remember(id, p.leg, p.method);
         this.ctx.metrics.countRequest(methodLabel(p.method), backendOf(p.leg), "timeout");
         this.failOver(id, p, `hanzod did not answer within ${Math.round(p.deadline - p.sentAt)} ms`, "timeout");
       }
@@ -219,7 +224,10 @@ export class ClientSession {
   private failOver(id: string, p: Pending, why: string, outcome: Outcome): void {
     const legacy = p.fallback && p.data !== undefined && !isSideEffecting(p.method) ? this.legFor("legacy") : undefined;
     if (legacy !== undefined && p.data !== undefined) {
-      this.pending.set(id, { ...p, leg: "legacy", deadline: 0 });
+      // Legacy gets the client's own bytes and id: an alias only ever stands in on the leg that owed it.
+      const moved: Pending = { ...p, leg: "legacy", deadline: 0 };
+      delete moved.upstreamId;
+      this.pending.set(id, moved);
       this.ctx.metrics.countRequest(methodLabel(p.method), "legacy", "fallback");
       if (legacy.send(p.data, false)) return;
       this.pending.delete(id);
@@ -327,15 +335,40 @@ export class ClientSession {
       this.internal.onResponse(key, data, id, parsed);
       return;
     }
+    if (id.startsWith(REUSED_ID_PREFIX)) {
+      this.onAliasedResponse(key, data, id, ok, parsed);
+      return;
+    }
     const p = this.pending.get(id);
-    if (p === undefined || p.leg !== key) {
+    if (p === undefined || p.leg !== key || p.upstreamId !== undefined) {
       // An extra answer: the auth owner's go through as they would directly, unless the proxy already
       // answered the request itself after hanzod's deadline; others are stale.
       const late = this.late.isLate(id, key);
       if (p === undefined && key === this.authKey && !late) this.sendToClient(data, false, backendOf(key));
-      else if (late) this.ctx.metrics.countRequest(methodLabel(p?.method ?? "(late)"), backendOf(key), "late");
+      else if (late) {
+        this.ctx.metrics.countRequest(methodLabel(this.late.methodOf(id) ?? "(late)"), backendOf(key), "late");
+        // Only a final answer settles the debt; after an interim one the final is still to come.
+        if (!mayBeInterim(data)) this.late.forget(id);
+      }
       return;
     }
+    this.onAnswer(key, data, id, p, ok, parsed);
+  }
+
+  /** An answer to a request the proxy sent under an alias: back to the client's id, or dropped as late. */
+  private onAliasedResponse(key: LegKey, data: Buffer, alias: string, ok: boolean, parsed: Frame | undefined): void {
+    const id = this.late.clientIdOf(alias);
+    const p = id === undefined ? undefined : this.pending.get(id);
+    const frame = parsed ?? decodeOrUndefined(data);
+    if (id === undefined || p === undefined || p.upstreamId !== alias || p.leg !== key || frame?.type !== "res") {
+      this.ctx.metrics.countRequest(methodLabel(p?.method ?? "(late)"), backendOf(key), "late");
+      return;
+    }
+    const restored: Frame = { ...frame, id };
+    this.onAnswer(key, Buffer.from(encodeFrame(restored)), id, p, ok, restored);
+  }
+
+  private onAnswer(key: LegKey, data: Buffer, id: string, p: Pending, ok: boolean, parsed: Frame | undefined): void {
     if (p.deadline !== 0) this.ctx.hanzodBreaker.success();
     if (mayBeInterim(data)) {
       const frame = parsed ?? (decodeFrame(data) as { ok: true; frame: Frame }).frame;
@@ -349,6 +382,7 @@ export class ClientSession {
       parsed = frame;
     }
     this.pending.delete(id);
+    if (p.upstreamId !== undefined) this.late.settleAlias(p.upstreamId);
     const latencyMs = performance.now() - p.sentAt;
     const backend = backendOf(key);
     const m = this.ctx.metrics;
@@ -410,4 +444,15 @@ export class ClientSession {
     this.alive = false;
     this.client.ping();
   }
+}
+
+function decodeOrUndefined(data: Buffer): Frame | undefined {
+  const d = decodeFrame(data);
+  return d.ok ? d.frame : undefined;
+}
+
+/** The same request under another id (rare: only a reused id still owed by its leg is re-encoded). */
+function withId(data: Buffer, id: string): Buffer | string {
+  const d = decodeFrame(data);
+  return d.ok && d.frame.type === "req" ? encodeFrame({ ...d.frame, id }) : data;
 }

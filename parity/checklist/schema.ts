@@ -65,6 +65,12 @@ export const shadowSettingsSchema = z
   .object({
     queueSize: z.number().int().positive().max(1_000_000).default(1000).describe("Bounded shadow queue; full = drop and count"),
     noiseSampleRate: z.number().min(0).max(1).default(0.05).describe("Share of shadowed read calls sent to legacy twice to learn noise"),
+    maxPerSecond: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(500)
+      .describe("Shadow copies per second per method at most; calls beyond it are answered as usual and not copied (0 = copy every call)"),
   })
   .strict();
 
@@ -77,7 +83,7 @@ export const checklistSchema = z
     phases: z.partialRecord(z.enum(phaseNames), entrySchema).default({}),
     methods: z.record(z.string().min(1), entrySchema).default({}),
     gates: gatesSchema.optional(),
-    shadow: shadowSettingsSchema.default({ queueSize: 1000, noiseSampleRate: 0.05 }),
+    shadow: shadowSettingsSchema.default({ queueSize: 1000, noiseSampleRate: 0.05, maxPerSecond: 500 }),
   })
   .strict();
 

@@ -59,6 +59,8 @@ export class RoutingTable {
   readonly nodeOwner: Backend;
   readonly shadowQueueSize: number;
   readonly noiseSampleRate: number;
+  /** Shadow copies per second per method (0 = every call). */
+  readonly shadowMaxPerSecond: number;
   /** True when any entry can send traffic to hanzod (otherwise the proxy never opens a hanzod leg). */
   readonly usesHanzod: boolean;
   private readonly exact = new Map<string, RouteDecision>();
@@ -72,6 +74,7 @@ export class RoutingTable {
     this.nodeOwner = checklist.nodeOwner;
     this.shadowQueueSize = checklist.shadow.queueSize;
     this.noiseSampleRate = checklist.shadow.noiseSampleRate;
+    this.shadowMaxPerSecond = checklist.shadow.maxPerSecond;
     for (const [key, entry] of Object.entries(checklist.methods)) {
       const decision = toDecision(entry, `methods.${key}`);
       if (isGlob(key)) this.globs.push({ key, match: picomatch(key, { dot: true }), specificity: specificityOf(key), decision });

@@ -85,15 +85,21 @@ export class GlobMatcher {
 
   /** `**` also matches zero segments, so a state sitting on `**` implies the state after it. */
   private close(states: number[]): number[] {
-    const seen = new Set<number>();
-    const stack = [...states];
-    while (stack.length > 0) {
-      const s = stack.pop() as number;
-      if (seen.has(s)) continue;
-      seen.add(s);
+    // Runs once per walked node: the sets are a handful of states, so arrays beat a Set, and most steps
+    // have no state on `**` at all.
+    let out = states;
+    for (let i = 0; i < out.length; i++) {
+      const s = out[i]!;
       const g = this.globs[Math.floor(s / STRIDE)];
-      if (g && g.segments[s % STRIDE] === ANY_DEPTH) stack.push(s + 1);
+      if (g === undefined || g.segments[s % STRIDE] !== ANY_DEPTH || out.includes(s + 1)) continue;
+      if (out === states) out = states.slice();
+      out.push(s + 1);
     }
-    return [...seen];
+    return out === states ? dedupe(states) : dedupe(out);
   }
+}
+
+function dedupe(states: number[]): number[] {
+  for (let i = 1; i < states.length; i++) if (states.lastIndexOf(states[i]!, i - 1) !== -1) return [...new Set(states)];
+  return states;
 }

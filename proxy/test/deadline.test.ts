@@ -27,6 +27,7 @@ describe("a hung hanzod", () => {
   let hanzod: SpawnedHanzod;
   let proxy: RunningProxy;
   let hanzodAuthProxy: RunningProxy;
+  let quickProbeProxy: RunningProxy;
   const file = checklistFile(["version: 1", "methods:", "  health: { route: hanzod, fallback: legacy }", "  status: hanzod"].join("\n"));
   const hanzodAuth = checklistFile(["version: 1", "authOwner: hanzod", "default: hanzod", "methods:", "  health: legacy"].join("\n"));
 
@@ -35,11 +36,14 @@ describe("a hung hanzod", () => {
     const common = { listenPort: 0, adminPort: 0, legacyUrl: legacy.url, hanzodUrl: hanzod.url, hanzodToken: HANZOD_TOKEN, logLevel: "silent" as const, hanzodDeadlineMs: DEADLINE_MS, breakerOpenMs: BREAKER_OPEN_MS };
     proxy = await startProxy({ ...common, checklistPath: file.path });
     hanzodAuthProxy = await startProxy({ ...common, checklistPath: hanzodAuth.path, legacyToken: legacy.token });
+    // The breaker half-opens at once, so a retry reaches the stopped hanzod while the old answer is owed.
+    quickProbeProxy = await startProxy({ ...common, checklistPath: file.path, breakerOpenMs: 1 });
   });
   afterAll(async () => {
     hanzod?.thaw();
     await proxy?.close();
     await hanzodAuthProxy?.close();
+    await quickProbeProxy?.close();
     await hanzod?.kill();
     file.dispose();
     hanzodAuth.dispose();
@@ -116,6 +120,36 @@ describe("a hung hanzod", () => {
       }
       await expect.poll(() => metricValue(hanzodAuthProxy.adminPort!, "hanzonode_proxy_requests_total", { backend: "hanzod", outcome: "late" }), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
       expect(answersTo(c, timedOut.id)).toHaveLength(1);
+      expect(c.ws.readyState).toBe(c.ws.OPEN);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("a retry that reuses the timed-out id gets the answer to itself, never the late answer to the first", async () => {
+    const c = await connectClient(quickProbeProxy.url, { token: legacy.token });
+    try {
+      expect(payloadOf(await c.call("status")).answeredBy).toBe("hanzod");
+      hanzod.freeze();
+      try {
+        const first = await c.socket.request("status", undefined, { id: "reused-1" });
+        expect(first.error).toMatchObject({ code: "UNAVAILABLE", retryable: true });
+        // The same id again, now for health: hanzod still owes its status answer under this id.
+        c.socket.send({ type: "req", id: "reused-1", method: "health" });
+        await expect.poll(() => metricValue(quickProbeProxy.adminPort!, "hanzonode_proxy_circuit_state", { backend: "hanzod" })).toBe(1);
+      } finally {
+        hanzod.thaw();
+      }
+      await c.socket.until(() => answersTo(c, "reused-1").length >= 2, 15_000, "the answer to the retry");
+      const second = answersTo(c, "reused-1")[1]!;
+      expect(second.ok, JSON.stringify(second.error)).toBe(true);
+      const payload = payloadOf(second);
+      expect(payload.answeredBy).toBe("hanzod");
+      // A health answer, not the status one that hanzod sent first under the same id.
+      expect(payload.heartbeat).toBeUndefined();
+      expect(typeof payload.durationMs).toBe("number");
+      await expect.poll(() => metricValue(quickProbeProxy.adminPort!, "hanzonode_proxy_requests_total", { method: "status", backend: "hanzod", outcome: "late" }), { timeout: 15_000 }).toBe(1);
+      expect(answersTo(c, "reused-1")).toHaveLength(2);
       expect(c.ws.readyState).toBe(c.ws.OPEN);
     } finally {
       await c.close();

@@ -111,3 +111,47 @@ describe("routing with legacy owning auth", () => {
     await c.close();
   });
 });
+
+describe("the shadow budget", () => {
+  let hanzod: TestHanzod;
+  let proxy: RunningProxy;
+  const sink = new CollectingSink();
+  const RATE = 3;
+  const CALLS = 40;
+  const file = checklistFile(["version: 1", "methods:", "  system-presence: shadow", `shadow: { noiseSampleRate: 0, maxPerSecond: ${RATE} }`].join("\n"));
+
+  beforeAll(async () => {
+    hanzod = await startTestHanzod();
+    proxy = await startProxy({ listenPort: 0, adminPort: 0, legacyUrl: legacy.url, hanzodUrl: hanzod.url, hanzodToken: HANZOD_TOKEN, checklistPath: file.path, shadowSink: sink, logLevel: "silent" });
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await hanzod.close();
+    file.dispose();
+  });
+
+  it("a burst beyond maxPerSecond is answered by legacy in full, and only the budget is copied to hanzod", async () => {
+    const c = await connectClient(proxy.url, { token: legacy.token });
+    try {
+      const started = performance.now();
+      const answers = await Promise.all(Array.from({ length: CALLS }, () => c.call("system-presence")));
+      const seconds = (performance.now() - started) / 1000;
+      expect(answers.every((a) => a.ok && Array.isArray(a.payload))).toBe(true);
+      const shadowTotal = (result: string): Promise<number> => metricValue(proxy.adminPort!, "hanzonode_proxy_shadow_total", { result });
+      // Every call is accounted for: copied (then compared or failed) or over the budget.
+      await expect.poll(async () => (await shadowTotal("submitted")) + (await shadowTotal("failed")) + (await shadowTotal("over-budget")), { timeout: 15_000 }).toBe(CALLS);
+      const copies = sink.observations.filter((o) => o.method === "system-presence");
+      // One second's worth as the burst, plus what the bucket refilled while the burst was answered.
+      expect(copies.length).toBeGreaterThanOrEqual(RATE);
+      expect(copies.length).toBeLessThanOrEqual(RATE + Math.ceil(seconds * RATE));
+      expect(await shadowTotal("over-budget")).toBe(CALLS - copies.length);
+      const ids = new Set(answers.map((a) => a.id));
+      for (const o of copies) {
+        expect(ids.has(o.requestId)).toBe(true);
+        expect("failed" in o.actual).toBe(false);
+      }
+    } finally {
+      await c.close();
+    }
+  });
+});

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { sniffRequest, sniffResponse, mayBeInterim } from "../sniff.js";
 import { EventSequencer } from "../sequencer.js";
 import { CircuitBreaker } from "../breaker.js";
+import { ShadowBudget } from "../shadow-budget.js";
 
 describe("sniffing", () => {
   it("reads id and method / ok from the usual key order and gives up on anything else", () => {
@@ -41,5 +42,28 @@ describe("CircuitBreaker", () => {
     b.success();
     expect(b.current).toBe("closed");
     expect(b.allow(1002)).toBe(true);
+  });
+});
+
+describe("ShadowBudget", () => {
+  it("copies a burst up to one second's worth, then samples at the rate, per method; 0 is unlimited", () => {
+    let now = 0;
+    const b = new ShadowBudget(() => now);
+    const taken = (method: string, calls: number, rate: number): number => Array.from({ length: calls }, () => b.take(method, rate)).filter(Boolean).length;
+    expect(taken("status", 10, 4)).toBe(4);
+    expect(taken("health", 3, 4)).toBe(3); // buckets are per method
+    now += 500; // half a second refills two tokens
+    expect(taken("status", 10, 4)).toBe(2);
+    now += 60_000; // a long quiet spell refills one second's worth, not sixty
+    expect(taken("status", 10, 4)).toBe(4);
+    expect(taken("status", 1000, 0)).toBe(1000);
+    // A steady 100 calls/s against a budget of 10/s: one call in ten is copied.
+    let copies = 0;
+    for (let i = 0; i < 1000; i++) {
+      now += 10;
+      if (b.take("logs.tail", 10)) copies++;
+    }
+    expect(copies).toBeGreaterThanOrEqual(108);
+    expect(copies).toBeLessThanOrEqual(110);
   });
 });

@@ -1,14 +1,18 @@
 /**
  * `npm run bench:proxy`: what the proxy costs. One run measures, against the same upstream:
  *   - round-trip p50/p99 and calls/s direct to the upstream, through the proxy with all-legacy routing,
- *     and through the proxy with every call shadowed to a second upstream ("hanzod"); throughput as the
- *     median of 3 interleaved rounds, with ratios against the direct baseline of the same run;
+ *     and through the proxy with every method shadowed to a second upstream ("hanzod"): once with the
+ *     checklist's default shadow budget (500 copies/s per method) and once copying every call
+ *     (`maxPerSecond: 0`); throughput as the median of 3 interleaved rounds, with ratios against the
+ *     direct baseline of the same run. The shadow proxies run the real parity sink (comparator + SQLite
+ *     diff store), as `hanzonode proxy` does; copies and comparisons per call come from their /metrics;
  *   - CPU microseconds per call of every process involved (load generator via process.cpuUsage(), the
  *     upstreams and the proxy via /proc/<pid>/stat): on a 2-core box the load generator, the upstream and
  *     the proxy compete for the same cores, so with a trivial echo upstream calls/s mostly measures how the
  *     CPU is shared, and CPU per call is the fair measure of the proxy's own cost;
- *   - the same against the REAL legacy gateway (the upstream-bound case): LEGACY_URL + LEGACY_TOKEN, or one
- *     started with startLegacyGateway (BENCH_LEGACY=0 skips it; BENCH_ONLY_LEGACY=1 runs only that part);
+ *   - the same against the REAL legacy gateway (the upstream-bound case), shadowing to a real hanzod:
+ *     LEGACY_URL + LEGACY_TOKEN, or one started with startLegacyGateway (BENCH_LEGACY=0 skips it;
+ *     BENCH_ONLY_LEGACY=1 runs only that part);
  *   - the throughput rounds again with the proxy pinned to a core of its own and the load generator and
  *     upstreams on the other (taskset; BENCH_PIN=0 skips it): what adding the proxy costs when it is not
  *     also taking the client's and the upstream's CPU;
@@ -23,7 +27,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket, { WebSocketServer } from "ws";
 import { startProxy } from "../../proxy/index.js";
-import type { ShadowSink } from "../../parity/shadow-sink.js";
+import { createShadowSink } from "../../parity/shadow/sink.js";
+import { startHanzod } from "../../hanzod/index.js";
 
 const here = fileURLToPath(import.meta.url);
 const LATENCY_CALLS = 3000;
@@ -49,9 +54,21 @@ async function runEcho(): Promise<void> {
   process.stdout.write(`ready ${(wss.address() as { port: number }).port}\n`);
 }
 
-async function runProxy(legacy: string, hanzod: string | undefined, checklist: string | undefined): Promise<void> {
-  const countingSink: ShadowSink = { submit: () => undefined, submitEvent: () => undefined, recordLatency: () => undefined, close: async () => undefined };
-  const p = await startProxy({ listenPort: 0, adminPort: 0, legacyUrl: legacy, hanzodUrl: hanzod, hanzodToken: "bench", checklistPath: checklist, shadowSink: countingSink, logLevel: "silent" });
+interface ProxyRole {
+  legacy: string;
+  hanzod?: string;
+  hanzodToken?: string;
+  checklist?: string;
+  /** Where the parity sink keeps its diff store (only with a hanzod). */
+  storePath?: string;
+}
+
+async function runProxy(role: ProxyRole): Promise<void> {
+  // The real parity sink, as `hanzonode proxy` wires it: shadow copies are compared and stored.
+  let proxy: Awaited<ReturnType<typeof startProxy>> | undefined;
+  const sink = role.hanzod !== undefined && role.storePath !== undefined ? createShadowSink({ storePath: role.storePath, onCompared: (m, o) => proxy?.recordComparison(m, o) }) : undefined;
+  const p = await startProxy({ listenPort: 0, adminPort: 0, legacyUrl: role.legacy, hanzodUrl: role.hanzod, hanzodToken: role.hanzodToken ?? "bench", checklistPath: role.checklist, shadowSink: sink, logLevel: "silent" });
+  proxy = p;
   process.stdout.write(`ready ${p.port} ${p.adminPort}\n`);
   // A clean exit, so --cpu-prof gets to write its profile.
   process.once("SIGTERM", () => process.exit(0));
@@ -168,11 +185,11 @@ async function latency(url: string, calls: number, token?: string): Promise<{ p5
 
 const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux (getconf CLK_TCK)
 
-/** utime + stime of a process in seconds (/proc/<pid>/stat fields 14 and 15). */
-function cpuSeconds(pid: number): number {
+/** utime and stime of a process in seconds (/proc/<pid>/stat fields 14 and 15). */
+function cpuTimes(pid: number): { user: number; sys: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+  return { user: Number(fields[11]) / CLOCK_TICKS_PER_S, sys: Number(fields[12]) / CLOCK_TICKS_PER_S };
 }
 
 interface Load {
@@ -180,14 +197,40 @@ interface Load {
   errors: number;
   /** CPU microseconds per call, per named process (the load generator is "client"). */
   cpuPerCall: Record<string, number>;
+  /** Share of that CPU spent in the kernel (socket reads and writes, loopback TCP), per named process. */
+  sysShare: Record<string, number>;
+  /** Share of calls copied to the shadow backend (from the proxy's /metrics); undefined without one. */
+  copied?: number;
 }
 
-async function throughput(url: string, procs: Record<string, number>, opts: { token?: string; conns?: number; window?: number; ms?: number } = {}): Promise<Load> {
+interface Target {
+  name: string;
+  url: string;
+  procs: Record<string, number>;
+  /** The proxy's admin port, to read its shadow counters. */
+  adminPort?: number;
+}
+
+/** Sums a counter's series whose labels contain every `labels` pair. */
+async function counter(adminPort: number, name: string, labels: string[] = []): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split("\n")) if (line.startsWith(`${name}{`) && labels.every((l) => line.includes(l))) total += Number(line.slice(line.lastIndexOf(" ") + 1));
+  return total;
+}
+
+/** Copies sent to the shadow backend: answered (submitted) or not (failed); dropped ones never left. */
+async function copiesSent(adminPort: number): Promise<number> {
+  return (await counter(adminPort, "hanzonode_proxy_shadow_total", ['result="submitted"'])) + (await counter(adminPort, "hanzonode_proxy_shadow_total", ['result="failed"']));
+}
+
+async function throughput(t: Target, opts: { token?: string; conns?: number; window?: number; ms?: number } = {}): Promise<Load> {
   const ms = opts.ms ?? THROUGHPUT_MS;
-  const conns = await Promise.all(Array.from({ length: opts.conns ?? THROUGHPUT_CONNS }, () => connect(url, opts.token)));
+  const conns = await Promise.all(Array.from({ length: opts.conns ?? THROUGHPUT_CONNS }, () => connect(t.url, opts.token)));
   let done = 0;
   let errors = 0;
-  const before = Object.fromEntries(Object.entries(procs).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  const copiesBefore = t.adminPort === undefined ? 0 : await copiesSent(t.adminPort);
+  const before = Object.fromEntries(Object.entries(t.procs).map(([k, pid]) => [k, cpuTimes(pid)]));
   const selfBefore = process.cpuUsage();
   const end = performance.now() + ms;
   await Promise.all(
@@ -205,12 +248,25 @@ async function throughput(url: string, procs: Record<string, number>, opts: { to
   const self = process.cpuUsage(selfBefore);
   const calls = Math.max(done + errors, 1);
   const cpuPerCall: Record<string, number> = { client: (self.user + self.system) / calls };
-  for (const [k, pid] of Object.entries(procs)) cpuPerCall[k] = ((cpuSeconds(pid) - before[k]!) * 1e6) / calls;
+  const sysShare: Record<string, number> = { client: self.system / Math.max(self.user + self.system, 1) };
+  for (const [k, pid] of Object.entries(t.procs)) {
+    const now = cpuTimes(pid);
+    const user = now.user - before[k]!.user;
+    const sys = now.sys - before[k]!.sys;
+    cpuPerCall[k] = ((user + sys) * 1e6) / calls;
+    sysShare[k] = sys / Math.max(user + sys, 1e-9);
+  }
   for (const c of conns) {
-    if (c.closed !== undefined) console.log(`  (a load connection to ${url} was closed: ${c.closed.code} ${c.closed.reason})`);
+    if (c.closed !== undefined) console.log(`  (a load connection to ${t.url} was closed: ${c.closed.code} ${c.closed.reason})`);
     c.ws.close();
   }
-  return { rps: done / (ms / 1000), errors, cpuPerCall };
+  const load: Load = { rps: done / (ms / 1000), errors, cpuPerCall, sysShare };
+  // Copies still in flight when the load stops are counted by the next read; a short settle keeps them in this round.
+  if (t.adminPort !== undefined) {
+    await new Promise((r) => setTimeout(r, 200));
+    load.copied = ((await copiesSent(t.adminPort)) - copiesBefore) / calls;
+  }
+  return load;
 }
 
 async function idleRss(url: string, pid: number): Promise<number> {
@@ -227,8 +283,40 @@ function cpuColumns(l: Load, names: string[]): string {
   return names.map((n) => (l.cpuPerCall[n] === undefined ? "-" : l.cpuPerCall[n]!.toFixed(1)).padStart(8)).join(" ");
 }
 
-/** Real legacy gateway as the upstream: the upstream, not the proxy, is the bottleneck. */
-async function legacyRun(children: ChildProcess[]): Promise<void> {
+function copiedColumn(l: Load): string {
+  return (l.copied === undefined ? "-" : `${(l.copied * 100).toFixed(1)}%`).padStart(7);
+}
+
+function medianLoad(ls: Load[]): Load {
+  return ls.slice().sort((a, b) => a.rps - b.rps)[Math.floor(ls.length / 2)]!;
+}
+
+/** Interleaved rounds, median per target: a 2-core box drifts (thermal, other tenants) within a run. */
+async function rounds(targets: Target[], opts: Parameters<typeof throughput>[1] = {}): Promise<{ med: Load[]; all: Load[][] }> {
+  const all: Load[][] = targets.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) for (const [i, t] of targets.entries()) all[i]!.push(await throughput(t, opts));
+  return { med: all.map(medianLoad), all };
+}
+
+const verdict = (loss: number): string => `${(loss * 100).toFixed(1)}% (<= 15%: ${loss <= 0.15 ? "met" : "NOT met"})`;
+
+/** A checklist that shadows every call of `health` with the given budget (0 = every call). */
+function shadowChecklist(dir: string, maxPerSecond: number): string {
+  const file = join(dir, `all-shadow-${maxPerSecond}.yaml`);
+  writeFileSync(file, `version: 1\nmethods:\n  health: shadow\nshadow: { queueSize: 10000, noiseSampleRate: 0, maxPerSecond: ${maxPerSecond} }\n`);
+  return file;
+}
+
+const DEFAULT_BUDGET = 500;
+
+async function startProxyChild(children: ChildProcess[], role: ProxyRole): Promise<Child> {
+  const child = await spawnRole(["proxy", JSON.stringify(role)]);
+  children.push(child.proc);
+  return child;
+}
+
+/** Real legacy gateway as the upstream and a real hanzod as the shadow: the upstream is the bottleneck. */
+async function legacyRun(children: ChildProcess[], dir: string): Promise<void> {
   let url = process.env.LEGACY_URL;
   let token = process.env.LEGACY_TOKEN;
   let legacyPid: number | undefined;
@@ -242,30 +330,54 @@ async function legacyRun(children: ChildProcess[]): Promise<void> {
     stop = () => gw.stop();
   }
   try {
-    const p = await spawnRole(["proxy", url]);
-    children.push(p.proc);
-    const proxyUrl = `ws://127.0.0.1:${p.ports[0]}`;
-    const d = await latency(url, 300, token);
-    const v = await latency(proxyUrl, 300, token);
-    const procs = (extra: Record<string, number>): Record<string, number> => (legacyPid !== undefined ? { legacy: legacyPid, ...extra } : extra);
-    const direct: Load[] = [];
-    const proxied: Load[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      direct.push(await throughput(url, procs({ proxy: p.proc.pid! }), { token, conns: 4, window: 4, ms: 3000 }));
-      proxied.push(await throughput(proxyUrl, procs({ proxy: p.proc.pid! }), { token, conns: 4, window: 4, ms: 3000 }));
+    // hanzod as `hanzonode up` runs it: its own process, the proxy trusted on loopback with the legacy token.
+    const hanzod = await spawnRole(["hanzod", token, join(dir, "hanzod-state")]);
+    children.push(hanzod.proc);
+    const hanzodUrl = `ws://127.0.0.1:${hanzod.ports[0]}`;
+    const plain = await startProxyChild(children, { legacy: url });
+    const shadowRole = (budget: number): ProxyRole => ({ legacy: url!, hanzod: hanzodUrl, hanzodToken: token, checklist: shadowChecklist(dir, budget), storePath: join(dir, `legacy-parity-${budget}.sqlite`) });
+    const budgeted = await startProxyChild(children, shadowRole(DEFAULT_BUDGET));
+    const everyCall = await startProxyChild(children, shadowRole(0));
+    const procs = (proxyPid?: number): Record<string, number> => ({ ...(legacyPid !== undefined ? { legacy: legacyPid } : {}), hanzod: hanzod.proc.pid!, ...(proxyPid !== undefined ? { proxy: proxyPid } : {}) });
+    const targets: Target[] = [
+      { name: "direct", url, procs: procs() },
+      { name: "proxy all-legacy", url: `ws://127.0.0.1:${plain.ports[0]}`, procs: procs(plain.proc.pid!) },
+      { name: `all-shadow ${DEFAULT_BUDGET}/s`, url: `ws://127.0.0.1:${budgeted.ports[0]}`, procs: procs(budgeted.proc.pid!), adminPort: budgeted.ports[1]! },
+      { name: "all-shadow every call", url: `ws://127.0.0.1:${everyCall.ports[0]}`, procs: procs(everyCall.proc.pid!), adminPort: everyCall.ports[1]! },
+    ];
+    const lat: Array<{ p50: number; p99: number }> = [];
+    for (const t of targets) lat.push(await latency(t.url, 300, token));
+    const { med } = await rounds(targets, { token, conns: 4, window: 4, ms: 3000 });
+    const dm = med[0]!;
+    console.log(`\nreal legacy (${url}) as the upstream, real hanzod as the shadow: 4x4 health calls in flight, 3 s, median of ${ROUNDS} interleaved rounds`);
+    console.log("target                  p50 ms   p99 ms   calls/s   errors   vs direct   copied   CPU us/call: client   legacy   hanzod    proxy   proxy in kernel");
+    for (const [i, t] of targets.entries()) {
+      const l = med[i]!;
+      console.log(
+        `${t.name.padEnd(23)} ${lat[i]!.p50.toFixed(3).padStart(6)}   ${lat[i]!.p99.toFixed(3).padStart(6)}   ${l.rps.toFixed(0).padStart(7)}   ${String(l.errors).padStart(6)}   ${((l.rps / dm.rps) * 100).toFixed(1).padStart(8)}%   ${copiedColumn(l)}   ${cpuColumns(l, ["client", "legacy", "hanzod", "proxy"])}   ${l.sysShare.proxy === undefined ? "-" : `${(l.sysShare.proxy * 100).toFixed(0)}%`}`,
+      );
     }
-    const med = (ls: Load[]): Load => ls.slice().sort((a, b) => a.rps - b.rps)[Math.floor(ls.length / 2)]!;
-    const dm = med(direct);
-    const pm = med(proxied);
-    console.log(`\nreal legacy (${url}) as the upstream: 4x4 health calls in flight, 3 s, median of ${ROUNDS} interleaved rounds`);
-    console.log("target                 p50 ms   p99 ms   calls/s   errors   vs direct   CPU us/call: client   legacy    proxy");
-    const row = (name: string, lat: { p50: number; p99: number }, l: Load): string =>
-      `${name.padEnd(22)} ${lat.p50.toFixed(3).padStart(6)}   ${lat.p99.toFixed(3).padStart(6)}   ${l.rps.toFixed(0).padStart(7)}   ${String(l.errors).padStart(6)}   ${((l.rps / dm.rps) * 100).toFixed(1).padStart(8)}%            ${cpuColumns(l, ["client", "legacy", "proxy"])}`;
-    console.log(row("direct", d, dm));
-    console.log(row("proxy all-legacy", v, pm));
-    console.log(`legacy-bound throughput loss ${((1 - pm.rps / dm.rps) * 100).toFixed(1)}% (<= 15%: ${pm.rps / dm.rps >= 0.85 ? "met" : "NOT met"}), added p50 ${(v.p50 - d.p50).toFixed(3)} ms`);
+    for (const [i, t] of targets.entries()) {
+      if (i === 0) continue;
+      console.log(`  ${t.name} (legacy-bound) throughput loss ${verdict(1 - med[i]!.rps / dm.rps)}, added p50 ${(lat[i]!.p50 - lat[0]!.p50).toFixed(3)} ms`);
+    }
+    await shadowSummary(targets);
   } finally {
     await stop?.();
+  }
+}
+
+/** What each shadow proxy did with its copies over the whole run, from its /metrics. */
+async function shadowSummary(targets: Target[]): Promise<void> {
+  for (const t of targets) {
+    if (t.adminPort === undefined) continue;
+    await new Promise((r) => setTimeout(r, 1000)); // the sink compares in time-boxed slices; let it catch up
+    const n = (result: string): Promise<number> => counter(t.adminPort!, "hanzonode_proxy_shadow_total", [`result="${result}"`]);
+    const compared = await counter(t.adminPort, "hanzonode_proxy_shadow_compared_total");
+    const mismatches = await counter(t.adminPort, "hanzonode_proxy_shadow_compared_total", ['outcome="mismatch"']);
+    console.log(
+      `  ${t.name}: copies answered ${await n("submitted")}, failed ${await n("failed")}, over budget (not copied) ${await n("over-budget")}, queue-full drops ${await n("dropped")}; compared and stored ${compared} (mismatches ${mismatches})`,
+    );
   }
 }
 
@@ -280,23 +392,21 @@ function pin(pid: number, cpu: number | string): boolean {
  * baseline runs on that same single core, so the ratio isolates what the proxy takes away.
  * BENCH_PIN=0 skips it; it needs taskset and two cores.
  */
-async function pinnedRun(targets: Array<{ name: string; url: string; procs: Record<string, number> }>, pids: { client: number; upstream: number; shadowUp: number; proxies: number[] }): Promise<Load[] | undefined> {
+async function pinnedRun(targets: Target[], pids: { client: number; upstream: number; shadowUp: number; proxies: number[] }): Promise<Load[] | undefined> {
   if (process.env.BENCH_PIN === "0" || availableParallelism() < 2) return undefined;
   const ok = [pin(pids.client, 1), pin(pids.upstream, 1), pin(pids.shadowUp, 1), ...pids.proxies.map((p) => pin(p, 0))].every(Boolean);
   if (!ok) {
     console.log("\n(pinned run skipped: taskset could not set CPU affinity)");
     return undefined;
   }
-  const loads: Load[][] = targets.map(() => []);
-  for (let round = 0; round < ROUNDS; round++) for (const [i, t] of targets.entries()) loads[i]!.push(await throughput(t.url, t.procs));
-  const med = loads.map((ls) => ls.slice().sort((a, b) => a.rps - b.rps)[Math.floor(ls.length / 2)]!);
+  const { med } = await rounds(targets);
   // Everything measured later (idle RSS, the real legacy, which children inherit affinity from) runs unpinned.
   for (const pid of [pids.client, pids.upstream, pids.shadowUp, ...pids.proxies]) pin(pid, "0,1");
   console.log(`\nproxy pinned to cpu 0; load generator, upstream and shadow upstream pinned to cpu 1 (median of ${ROUNDS} rounds)`);
-  console.log("target                 calls/s   vs direct   CPU us/call: client upstream shadow-up    proxy");
+  console.log("target                  calls/s   vs direct   copied   CPU us/call: client upstream shadow-up    proxy");
   for (const [i, t] of targets.entries()) {
     const r = med[i]!;
-    console.log(`${t.name.padEnd(22)} ${r.rps.toFixed(0).padStart(7)}   ${((r.rps / med[0]!.rps) * 100).toFixed(1).padStart(8)}%            ${cpuColumns(r, ["client", "upstream", "shadow-up", "proxy"])}`);
+    console.log(`${t.name.padEnd(23)} ${r.rps.toFixed(0).padStart(7)}   ${((r.rps / med[0]!.rps) * 100).toFixed(1).padStart(8)}%   ${copiedColumn(r)}   ${cpuColumns(r, ["client", "upstream", "shadow-up", "proxy"])}`);
   }
   return med;
 }
@@ -306,45 +416,43 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "bench-proxy-"));
   try {
     if (process.env.BENCH_ONLY_LEGACY === "1") {
-      await legacyRun(children);
+      await legacyRun(children, dir);
       return;
     }
     const echo = await spawnRole(["echo"]);
     const shadowTarget = await spawnRole(["echo"]);
     children.push(echo.proc, shadowTarget.proc);
     const upstream = `ws://127.0.0.1:${echo.ports[0]}`;
-    const legacyProxy = await spawnRole(["proxy", upstream]);
-    children.push(legacyProxy.proc);
-    const checklist = join(dir, "all-shadow.yaml");
-    writeFileSync(checklist, "version: 1\nmethods:\n  health: shadow\nshadow: { queueSize: 10000, noiseSampleRate: 0 }\n");
-    const shadowProxy = await spawnRole(["proxy", upstream, `ws://127.0.0.1:${shadowTarget.ports[0]}`, checklist]);
-    children.push(shadowProxy.proc);
+    const shadowUrl = `ws://127.0.0.1:${shadowTarget.ports[0]}`;
+    const legacyProxy = await startProxyChild(children, { legacy: upstream });
+    const shadowRole = (budget: number): ProxyRole => ({ legacy: upstream, hanzod: shadowUrl, checklist: shadowChecklist(dir, budget), storePath: join(dir, `parity-${budget}.sqlite`) });
+    const budgetProxy = await startProxyChild(children, shadowRole(DEFAULT_BUDGET));
+    const everyCallProxy = await startProxyChild(children, shadowRole(0));
 
     const procs = { upstream: echo.proc.pid!, "shadow-up": shadowTarget.proc.pid! };
-    const targets = [
+    const targets: Target[] = [
       { name: "direct", url: upstream, procs },
       { name: "proxy all-legacy", url: `ws://127.0.0.1:${legacyProxy.ports[0]}`, procs: { ...procs, proxy: legacyProxy.proc.pid! } },
-      { name: "proxy all-shadow", url: `ws://127.0.0.1:${shadowProxy.ports[0]}`, procs: { ...procs, proxy: shadowProxy.proc.pid! } },
+      { name: `all-shadow ${DEFAULT_BUDGET}/s`, url: `ws://127.0.0.1:${budgetProxy.ports[0]}`, procs: { ...procs, proxy: budgetProxy.proc.pid! }, adminPort: budgetProxy.ports[1]! },
+      { name: "all-shadow every call", url: `ws://127.0.0.1:${everyCallProxy.ports[0]}`, procs: { ...procs, proxy: everyCallProxy.proc.pid! }, adminPort: everyCallProxy.ports[1]! },
     ];
     const lat: Array<{ p50: number; p99: number }> = [];
     for (const t of targets) lat.push(await latency(t.url, LATENCY_CALLS));
-    // Interleaved rounds, median per target: a 2-core box drifts (thermal, other tenants) within a run.
-    const loads: Load[][] = targets.map(() => []);
-    for (let round = 0; round < ROUNDS; round++) for (const [i, t] of targets.entries()) loads[i]!.push(await throughput(t.url, t.procs));
-    const med = loads.map((ls) => ls.slice().sort((a, b) => a.rps - b.rps)[Math.floor(ls.length / 2)]!);
+    const { med, all } = await rounds(targets);
     const base = med[0]!;
     console.log(`\nfast upstream (ws echo-gateway process), ${LATENCY_CALLS} sequential calls; ${THROUGHPUT_CONNS}x${WINDOW} in flight for ${THROUGHPUT_MS / 1000} s, median of ${ROUNDS} interleaved rounds`);
     console.log("load generator, upstream(s) and proxy share 2 cores; CPU us/call from /proc/<pid>/stat (10 ms ticks) and process.cpuUsage()");
-    console.log("target                 p50 ms   p99 ms   calls/s   +p50 ms   vs direct   CPU us/call: client upstream shadow-up    proxy");
+    console.log(`all-shadow ${DEFAULT_BUDGET}/s: the checklist's default shadow budget (shadow.maxPerSecond per method); every call: maxPerSecond 0`);
+    console.log("target                  p50 ms   p99 ms   calls/s   +p50 ms   vs direct   copied   CPU us/call: client upstream shadow-up    proxy");
     for (const [i, t] of targets.entries()) {
       const r = med[i]!;
       const l = lat[i]!;
       console.log(
-        `${t.name.padEnd(22)} ${l.p50.toFixed(3).padStart(6)}   ${l.p99.toFixed(3).padStart(6)}   ${r.rps.toFixed(0).padStart(7)}   ${(l.p50 - lat[0]!.p50).toFixed(3).padStart(7)}   ${((r.rps / base.rps) * 100).toFixed(1).padStart(8)}%            ${cpuColumns(r, ["client", "upstream", "shadow-up", "proxy"])}`,
+        `${t.name.padEnd(23)} ${l.p50.toFixed(3).padStart(6)}   ${l.p99.toFixed(3).padStart(6)}   ${r.rps.toFixed(0).padStart(7)}   ${(l.p50 - lat[0]!.p50).toFixed(3).padStart(7)}   ${((r.rps / base.rps) * 100).toFixed(1).padStart(8)}%   ${copiedColumn(r)}   ${cpuColumns(r, ["client", "upstream", "shadow-up", "proxy"])}`,
       );
     }
-    console.log(`rounds (calls/s): ${targets.map((t, i) => `${t.name}: ${loads[i]!.map((l) => l.rps.toFixed(0)).join(", ")}`).join("; ")}`);
-    const pinned = await pinnedRun(targets, { client: process.pid, upstream: echo.proc.pid!, shadowUp: shadowTarget.proc.pid!, proxies: [legacyProxy.proc.pid!, shadowProxy.proc.pid!] });
+    console.log(`rounds (calls/s): ${targets.map((t, i) => `${t.name}: ${all[i]!.map((l) => l.rps.toFixed(0)).join(", ")}`).join("; ")}`);
+    const pinned = await pinnedRun(targets, { client: process.pid, upstream: echo.proc.pid!, shadowUp: shadowTarget.proc.pid!, proxies: [legacyProxy, budgetProxy, everyCallProxy].map((p) => p.proc.pid!) });
     const allLegacy = med[1]!;
     const proxyCpu = allLegacy.cpuPerCall.proxy ?? NaN;
     const upstreamCpu = base.cpuPerCall.upstream ?? NaN;
@@ -352,28 +460,43 @@ async function main(): Promise<void> {
       `proxy CPU per call (all-legacy) ${proxyCpu.toFixed(1)} us vs the echo upstream's ${upstreamCpu.toFixed(1)} us direct (ratio ${(proxyCpu / upstreamCpu).toFixed(2)}): the proxy relays 4 frames per call, the echo 2; ` +
         `on its own core the proxy alone would sustain ~${(1e6 / proxyCpu).toFixed(0)} calls/s`,
     );
-    const upstreamRss = await idleRss(upstream, echo.proc.pid!);
-    const proxyRss = await idleRss(`ws://127.0.0.1:${legacyProxy.ports[0]}`, legacyProxy.proc.pid!);
+    // Fresh processes: the load rounds' garbage would be collected mid-measurement and blur the numbers.
+    const rssEcho = await spawnRole(["echo"]);
+    children.push(rssEcho.proc);
+    const rssUpstream = `ws://127.0.0.1:${rssEcho.ports[0]}`;
+    const rssProxy = await startProxyChild(children, { legacy: rssUpstream });
+    await new Promise((r) => setTimeout(r, 1000));
+    const upstreamRss = await idleRss(rssUpstream, rssEcho.proc.pid!);
+    const proxyRss = await idleRss(`ws://127.0.0.1:${rssProxy.ports[0]}`, rssProxy.proc.pid!);
     console.log(`\nRSS per ${IDLE_CONNS} idle connections: upstream ${(upstreamRss / 1048576).toFixed(1)} MiB, proxy ${(proxyRss / 1048576).toFixed(1)} MiB (ratio ${(proxyRss / Math.max(upstreamRss, 1)).toFixed(2)}; the proxy holds a client socket and an upstream socket per connection)`);
     const added = Math.max(...lat.slice(1).map((r) => r.p50 - lat[0]!.p50));
-    const verdict = (loss: number): string => `${(loss * 100).toFixed(1)}% (<= 15%: ${loss <= 0.15 ? "met" : "NOT met"})`;
     console.log(`\ntargets (fast upstream): added p50 ${added.toFixed(3)} ms (<= 0.3 ms: ${added <= 0.3 ? "met" : "NOT met"})`);
     for (const [i, t] of targets.entries()) {
       if (i === 0) continue;
       const sharedLoss = 1 - med[i]!.rps / base.rps;
       const ownLoss = pinned ? 1 - pinned[i]!.rps / pinned[0]!.rps : undefined;
-      console.log(`  ${t.name} throughput loss: sharing 2 cores with client and upstream ${verdict(sharedLoss)}${ownLoss === undefined ? "" : `; proxy on its own core ${verdict(ownLoss)}`}`);
+      console.log(`  ${t.name} throughput loss: proxy on its own core ${ownLoss === undefined ? "(not measured)" : verdict(ownLoss)}; sharing 2 cores with client and upstream ${verdict(sharedLoss)}`);
     }
-    console.log("  (all-shadow runs every call on two backends: with two cores the shadow upstream shares the client's core)");
+    console.log("  (every-call shadow runs each call on two backends: on two cores the shadow upstream shares the load generator's core)");
+    await shadowSummary(targets);
 
-    await legacyRun(children);
+    await legacyRun(children, dir);
   } finally {
     for (const c of children) c.kill("SIGTERM");
+    // Let the proxies' sinks close their stores before the folder goes.
+    await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once("exit", r)) : undefined)));
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+async function runHanzod(token: string, stateDir: string): Promise<void> {
+  const h = await startHanzod({ port: 0, auth: { mode: "token", token }, stateDir, trustedProxies: ["127.0.0.1", "::1"], logger: false });
+  process.stdout.write(`ready ${new URL(h.url).port}\n`);
+  process.once("SIGTERM", () => void h.close().finally(() => process.exit(0)));
+}
+
 const role = process.argv[2];
 if (role === "echo") await runEcho();
-else if (role === "proxy") await runProxy(process.argv[3]!, process.argv[4], process.argv[5]);
+else if (role === "proxy") await runProxy(JSON.parse(process.argv[3]!) as ProxyRole);
+else if (role === "hanzod") await runHanzod(process.argv[3]!, process.argv[4]!);
 else await main();
