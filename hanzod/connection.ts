@@ -23,6 +23,7 @@ import { invalidFrameError, isPlainRequestFrame, runRequest } from "./dispatch.j
 import { isEphemeralClient } from "./presence.js";
 import { startKeepalive } from "./keepalive.js";
 import { raiseReceiverMaxPayload } from "./receiver-limit.js";
+import { assertedChallengeNonce } from "./auth/asserted-nonce.js";
 
 let receiverShapeWarned = false;
 
@@ -58,7 +59,7 @@ function peerInfo(rt: Runtime, req: IncomingMessage, nonce: string): PeerInfo {
 
 export class Connection implements EventRecipient {
   readonly connId = randomUUID();
-  private readonly nonce = randomUUID();
+  private readonly nonce: string;
   private readonly peer: PeerInfo;
   private readonly log: Logger | undefined;
   private session: AcceptedSession | undefined;
@@ -79,6 +80,8 @@ export class Connection implements EventRecipient {
     private readonly host: ConnectionHost,
   ) {
     const rt = host.runtime;
+    // Behind the hanzonode proxy the client may have been given legacy's challenge (see asserted-nonce.ts).
+    this.nonce = assertedChallengeNonce(req, rt.opts.auth.token, rt.proxies) ?? randomUUID();
     this.peer = peerInfo(rt, req, this.nonce);
     this.log = rt.log?.child({ connId: this.connId });
     this.log?.debug({ remote: this.peer.remoteAddr, client: this.peer.clientIp }, "ws open");

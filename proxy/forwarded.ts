@@ -23,6 +23,12 @@ const HOP_HEADERS = new Set([
   "content-length",
 ]);
 
+/**
+ * Headers only the proxy may set towards hanzod (the asserted challenge nonce and its proof): a client's
+ * own copies never pass, whatever the configuration.
+ */
+const PROXY_HEADER_PREFIX = "x-hanzonode-";
+
 /** Loopback in every spelling Node reports (IPv4, IPv6, IPv4-mapped IPv6). */
 export function isLoopbackAddress(address: string | undefined): boolean {
   if (address === undefined) return false;
@@ -45,7 +51,7 @@ export function plainAddress(address: string | undefined): string {
 export function authLegHeaders(clientHeaders: IncomingHttpHeaders, clientAddress: string | undefined): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(clientHeaders)) {
-    if (value === undefined || HOP_HEADERS.has(name)) continue;
+    if (value === undefined || HOP_HEADERS.has(name) || name.startsWith(PROXY_HEADER_PREFIX)) continue;
     out[name] = value;
   }
   if (!isLoopbackAddress(clientAddress)) out["x-forwarded-for"] = plainAddress(clientAddress);

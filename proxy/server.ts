@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { WebSocketServer } from "ws";
+import { WebSocketServer, type WebSocket } from "ws";
 import type { ProxyOptions, RunningProxy } from "./api.js";
 import { startAdminServer } from "./admin.js";
 import { CircuitBreaker } from "./breaker.js";
@@ -20,6 +20,9 @@ import { ClientSession } from "./session.js";
 import { ShadowBudget } from "./shadow-budget.js";
 import { ShadowQueue } from "./shadow-queue.js";
 import { openClientLeg } from "./upgrade.js";
+import { openLegPair } from "./upgrade-pair.js";
+import { HandshakePair, type PairOwners } from "./handshake-pair.js";
+import type { Backend, ConnectionMeta, ConnectionTap } from "./tap.js";
 import { allLegacyTable, loadChecklistSync, watchChecklist, type ChecklistWatcher, type RoutingTable } from "../parity/checklist/index.js";
 import { readFileSync } from "node:fs";
 
@@ -91,32 +94,75 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     handleProtocols: (_offered, req) => selectedProtocol.get(req) ?? false,
   });
   let nextConnection = 0;
+  let nonceWarned = false;
+  const warnNonceNotAdopted = (): void => {
+    if (nonceWarned) return;
+    nonceWarned = true;
+    // Device clients hanzod authenticates would fail DEVICE_AUTH_NONCE_MISMATCH: say why, once.
+    log.error("hanzod did not take legacy's challenge nonce: its trustedProxies must include the proxy's address and the proxy's hanzodToken must be hanzod's token");
+  };
+
+  const pairs = new Set<HandshakePair>();
+  const countOpen = (): void => metrics.openConnections.set(sessions.size + pairs.size);
+  const upstreamOpts = { handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS, maxPayload: 0 };
+
+  const connectionMeta = (req: IncomingMessage): ConnectionMeta => ({
+    connectionId: `c${++nextConnection}`,
+    clientAddress: plainAddress(req.socket.remoteAddress),
+    path: req.url ?? "/",
+    headers: req.headers,
+    openedAt: Date.now(),
+  });
+
+  const startSession = (meta: ConnectionMeta, client: WebSocket, upstream: WebSocket, authBackend: Backend, tap: ConnectionTap | undefined): ClientSession => {
+    const session = new ClientSession(meta, client, upstream, authBackend, tap, ctx, (s) => {
+      sessions.delete(s);
+      countOpen();
+    });
+    sessions.add(session);
+    countOpen();
+    return session;
+  };
 
   const onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     socket.on("error", () => undefined);
-    // The auth owner is fixed per connection at upgrade time: its challenge is the one the client signs.
-    const authBackend = table.authOwner === "hanzod" && opts.hanzodUrl !== undefined ? "hanzod" : "legacy";
+    // The owners are fixed per connection at upgrade time: the challenge the client signs comes from them.
+    const authBackend: Backend = table.authOwner === "hanzod" && opts.hanzodUrl !== undefined ? "hanzod" : "legacy";
+    const nodeBackend: Backend = table.nodeOwner === "hanzod" && opts.hanzodUrl !== undefined ? "hanzod" : "legacy";
+    if (authBackend !== nodeBackend && opts.hanzodUrl !== undefined) {
+      await upgradePair(req, socket, head, { auth: authBackend, node: nodeBackend }, opts.hanzodUrl);
+      return;
+    }
     const authUrl = authBackend === "hanzod" ? opts.hanzodUrl! : opts.legacyUrl;
-    const leg = await openClientLeg(authUrl, req, socket, { handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS, maxPayload: 0 });
+    const leg = await openClientLeg(authUrl, req, socket, upstreamOpts);
     if (leg === undefined) return;
     if (leg.upstream.protocol) selectedProtocol.set(req, leg.upstream.protocol);
     wss.handleUpgrade(req, socket, head, (client) => {
-      const meta = {
-        connectionId: `c${++nextConnection}`,
-        clientAddress: plainAddress(req.socket.remoteAddress),
-        path: req.url ?? "/",
-        headers: req.headers,
-        openedAt: Date.now(),
-      };
-      const tap = opts.tap?.open(meta);
-      const session = new ClientSession(meta, client, leg.upstream, authBackend, tap, ctx, (s) => {
-        sessions.delete(s);
-        metrics.openConnections.set(sessions.size);
-      });
-      sessions.add(session);
-      metrics.openConnections.set(sessions.size);
+      const meta = connectionMeta(req);
+      const session = startSession(meta, client, leg.upstream, authBackend, opts.tap?.open(meta));
       leg.stopBuffering();
       session.start(leg.early);
+    });
+  };
+
+  /** Auth and nodes on different backends: both legs wait for the client's connect (handshake-pair.ts). */
+  const upgradePair = async (req: IncomingMessage, socket: Duplex, head: Buffer, owners: PairOwners, hanzodUrl: string): Promise<void> => {
+    const pair = await openLegPair(req, socket, { legacyUrl: opts.legacyUrl, hanzodUrl, hanzodToken: opts.hanzodToken, authOwner: owners.auth }, upstreamOpts);
+    if (pair === undefined) return;
+    if (pair.legacy.upstream.protocol) selectedProtocol.set(req, pair.legacy.upstream.protocol);
+    wss.handleUpgrade(req, socket, head, (client) => {
+      const meta = connectionMeta(req);
+      const tap = opts.tap?.open(meta);
+      const waiting = new HandshakePair(client, pair, owners, tap, {
+        startSession: (backend, upstream, early, first) => startSession(meta, client, upstream, backend, tap).start(early, first),
+        nonceNotAdopted: warnNonceNotAdopted,
+        onEnd: (p) => {
+          pairs.delete(p);
+          countOpen();
+        },
+      });
+      pairs.add(waiting);
+      countOpen();
     });
   };
 
@@ -159,6 +205,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       clearInterval(keepalive);
       watcher?.close();
       for (const s of [...sessions]) s.shutdown(1001, "proxy shutting down");
+      for (const p of [...pairs]) p.shutdown(1001, "proxy shutting down");
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       http.close();

@@ -68,7 +68,8 @@ export class ClientSession {
     return this.identity;
   }
 
-  start(early: Array<{ data: Buffer; isBinary: boolean }>): void {
+  /** `first`: a client frame that arrived before the session existed (see handshake-pair.ts). */
+  start(early: Array<{ data: Buffer; isBinary: boolean }>, first?: { data: Buffer; isBinary: boolean }): void {
     const client = this.client;
     client.on("message", (data, isBinary) => this.fromClient(data as Buffer, isBinary));
     client.on("close", (code, reason) => this.end(code, reason.toString(), "client"));
@@ -82,6 +83,7 @@ export class ClientSession {
         for (const f of early) this.fromLeg(this.authKey, f.data, f.isBinary);
       });
     }
+    if (first !== undefined) this.fromClient(first.data, first.isBinary);
   }
 
   // ---- client -> backends -------------------------------------------------------------------------

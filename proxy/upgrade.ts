@@ -13,7 +13,16 @@ export interface OpenedLeg {
   /** Frames the backend sent before the client's side of the handshake completed (the challenge). */
   early: Array<{ data: Buffer; isBinary: boolean }>;
   stopBuffering(): void;
+  /** Set when the backend closed before anyone adopted the socket, so the close is not lost. */
+  closed: { code: number; reason: string } | undefined;
 }
+
+/** How opening one upstream leg for a client's upgrade ended. */
+export type UpstreamOutcome =
+  | { kind: "open"; leg: OpenedLeg }
+  | { kind: "refused"; res: IncomingMessage }
+  | { kind: "failed" }
+  | { kind: "client-gone" };
 
 export interface UpstreamSocketOptions {
   handshakeTimeoutMs: number;
@@ -36,10 +45,38 @@ export function upstreamUrl(base: string, requestUrl: string | undefined): strin
  * Resolves when the backend accepted the upgrade; on refusal it writes the backend's answer to the
  * client socket, destroys it and resolves undefined.
  */
-export function openClientLeg(baseUrl: string, req: IncomingMessage, clientSocket: Duplex, opts: UpstreamSocketOptions): Promise<OpenedLeg | undefined> {
+export async function openClientLeg(baseUrl: string, req: IncomingMessage, clientSocket: Duplex, opts: UpstreamSocketOptions): Promise<OpenedLeg | undefined> {
+  const outcome = await openUpstreamLeg(baseUrl, req, clientSocket, opts);
+  if (outcome.kind === "open") return outcome.leg;
+  if (outcome.kind !== "client-gone") refuseUpgrade(clientSocket, outcome);
+  return undefined;
+}
+
+/** Answers the client's upgrade as the backend did: its refusal verbatim, or 502 when it was unreachable. */
+export function refuseUpgrade(clientSocket: Duplex, outcome: { kind: "refused"; res: IncomingMessage } | { kind: "failed" }): void {
+  if (outcome.kind === "failed") {
+    if (clientSocket.writable) clientSocket.end("HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    clientSocket.destroy();
+    return;
+  }
+  const res = outcome.res;
+  const head = [`HTTP/1.1 ${res.statusCode ?? 502} ${res.statusMessage ?? ""}`];
+  for (let i = 0; i < res.rawHeaders.length; i += 2) head.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+  clientSocket.write(head.join("\r\n") + "\r\n\r\n");
+  res.on("data", (chunk: Buffer) => clientSocket.write(chunk));
+  res.on("end", () => clientSocket.destroy());
+  res.on("error", () => clientSocket.destroy());
+}
+
+/**
+ * Opens one upstream leg with the client's upgrade headers (plus `extraHeaders`, which only the proxy
+ * sets) and reports how it went, without answering the client: the caller decides whose refusal counts.
+ */
+export function openUpstreamLeg(baseUrl: string, req: IncomingMessage, clientSocket: Duplex, opts: UpstreamSocketOptions, extraHeaders: Record<string, string> = {}): Promise<UpstreamOutcome> {
+  if (clientSocket.destroyed) return Promise.resolve({ kind: "client-gone" });
   return new Promise((resolve) => {
     const upstream = new WebSocket(upstreamUrl(baseUrl, req.url), offeredProtocols(req.headers), {
-      headers: authLegHeaders(req.headers, req.socket.remoteAddress) as Record<string, string>,
+      headers: { ...(authLegHeaders(req.headers, req.socket.remoteAddress) as Record<string, string>), ...extraHeaders },
       perMessageDeflate: false,
       handshakeTimeout: opts.handshakeTimeoutMs,
       maxPayload: opts.maxPayload,
@@ -60,41 +97,34 @@ export function openClientLeg(baseUrl: string, req: IncomingMessage, clientSocke
       if (settled) return;
       settled = true;
       upstream.terminate();
-      resolve(undefined);
+      resolve({ kind: "client-gone" });
+    };
+    const settle = (outcome: UpstreamOutcome): void => {
+      settled = true;
+      clientSocket.off("close", onClientGone);
+      clientSocket.off("error", onClientGone);
+      resolve(outcome);
     };
     clientSocket.once("close", onClientGone);
     clientSocket.once("error", onClientGone);
 
     upstream.once("unexpected-response", (_request, res) => {
       if (settled) return;
-      settled = true;
-      clientSocket.off("close", onClientGone);
-      // Relay the refusal as the backend wrote it.
-      const head = [`HTTP/1.1 ${res.statusCode ?? 502} ${res.statusMessage ?? ""}`];
-      for (let i = 0; i < res.rawHeaders.length; i += 2) head.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
-      clientSocket.write(head.join("\r\n") + "\r\n\r\n");
-      res.on("data", (chunk: Buffer) => clientSocket.write(chunk));
-      res.on("end", () => clientSocket.destroy());
-      res.on("error", () => clientSocket.destroy());
-      resolve(undefined);
+      settle({ kind: "refused", res });
     });
     upstream.once("error", () => {
-      if (settled) return;
-      settled = true;
-      clientSocket.off("close", onClientGone);
-      if (clientSocket.writable) clientSocket.end("HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-      clientSocket.destroy();
-      resolve(undefined);
+      if (!settled) settle({ kind: "failed" });
     });
     upstream.once("open", () => {
       if (settled) {
         upstream.terminate();
         return;
       }
-      settled = true;
-      clientSocket.off("close", onClientGone);
-      clientSocket.off("error", onClientGone);
-      resolve({ upstream, early, stopBuffering: () => upstream.off("message", buffer) });
+      const leg: OpenedLeg = { upstream, early, stopBuffering: () => upstream.off("message", buffer), closed: undefined };
+      upstream.once("close", (code, reason) => {
+        leg.closed = { code, reason: reason.toString() };
+      });
+      settle({ kind: "open", leg });
     });
   });
 }

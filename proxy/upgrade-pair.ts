@@ -1,0 +1,85 @@
+/**
+ * Opening BOTH client-header legs for one upgrade, used when auth and nodes are owned by different
+ * backends: the client's role is only known from its `connect`, so each backend must be ready to verify
+ * the same device proof. Legacy is opened first and its challenge nonce is asserted to hanzod (with an
+ * HMAC proof under hanzod's token, see hanzod/auth/asserted-nonce.ts), so the one challenge the client
+ * signs is valid on whichever socket its connect goes to.
+ */
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import type WebSocket from "ws";
+import { decodeFrame } from "../protocol/index.js";
+import { CHALLENGE_NONCE_HEADER, CHALLENGE_PROOF_HEADER, challengeProof } from "../hanzod/auth/asserted-nonce.js";
+import type { Backend } from "./tap.js";
+import { openUpstreamLeg, refuseUpgrade, type OpenedLeg, type UpstreamSocketOptions } from "./upgrade.js";
+
+export interface OpenedPair {
+  legacy: OpenedLeg;
+  /** Undefined when hanzod could not be opened but does not own auth (legacy can still serve operators). */
+  hanzod: OpenedLeg | undefined;
+  /** The nonce of legacy's challenge, asserted to hanzod (undefined when legacy sent none in time). */
+  nonce: string | undefined;
+}
+
+export interface PairTargets {
+  legacyUrl: string;
+  hanzodUrl: string;
+  /** hanzod's token, the key of the nonce proof; without it hanzod keeps its own nonce. */
+  hanzodToken: string | undefined;
+  /** Whose refusal the client gets when hanzod refuses: only the auth owner's matters to every client. */
+  authOwner: Backend;
+}
+
+/** The `connect.challenge` nonce in a frame, if that is what the frame is. */
+export function challengeNonceOf(data: Buffer, isBinary: boolean): string | undefined {
+  if (isBinary) return undefined;
+  const d = decodeFrame(data);
+  if (!d.ok || d.frame.type !== "event" || d.frame.event !== "connect.challenge") return undefined;
+  const nonce = (d.frame.payload as { nonce?: unknown } | undefined)?.nonce;
+  return typeof nonce === "string" ? nonce : undefined;
+}
+
+/**
+ * Opens legacy then hanzod; answers the client itself (refusal relayed, 502) and resolves undefined when
+ * the connection cannot go on, exactly as a single auth leg would.
+ */
+export async function openLegPair(req: IncomingMessage, clientSocket: Duplex, targets: PairTargets, opts: UpstreamSocketOptions): Promise<OpenedPair | undefined> {
+  const legacy = await openUpstreamLeg(targets.legacyUrl, req, clientSocket, opts);
+  if (legacy.kind !== "open") {
+    if (legacy.kind !== "client-gone") refuseUpgrade(clientSocket, legacy);
+    return undefined;
+  }
+  const nonce = await firstChallengeNonce(legacy.leg, opts.handshakeTimeoutMs);
+  const assert: Record<string, string> =
+    nonce !== undefined && targets.hanzodToken ? { [CHALLENGE_NONCE_HEADER]: nonce, [CHALLENGE_PROOF_HEADER]: challengeProof(targets.hanzodToken, nonce) } : {};
+  const hanzod = await openUpstreamLeg(targets.hanzodUrl, req, clientSocket, opts, assert);
+  if (hanzod.kind === "open") return { legacy: legacy.leg, hanzod: hanzod.leg, nonce };
+  if (hanzod.kind === "client-gone" || targets.authOwner === "hanzod") {
+    legacy.leg.upstream.terminate();
+    if (hanzod.kind !== "client-gone") refuseUpgrade(clientSocket, hanzod);
+    return undefined;
+  }
+  if (hanzod.kind === "refused") hanzod.res.destroy();
+  return { legacy: legacy.leg, hanzod: undefined, nonce };
+}
+
+/** Waits for the backend's first frame (the challenge, sent right after the upgrade) and reads its nonce. */
+function firstChallengeNonce(leg: OpenedLeg, timeoutMs: number): Promise<string | undefined> {
+  const first = leg.early[0];
+  if (first !== undefined) return Promise.resolve(challengeNonceOf(first.data, first.isBinary));
+  if (leg.closed !== undefined) return Promise.resolve(undefined);
+  const ws: WebSocket = leg.upstream;
+  return new Promise((resolve) => {
+    const done = (nonce: string | undefined): void => {
+      clearTimeout(timer);
+      ws.off("message", onMessage);
+      ws.off("close", onClose);
+      resolve(nonce);
+    };
+    const onMessage = (data: WebSocket.RawData, isBinary: boolean): void => done(challengeNonceOf(data as Buffer, isBinary));
+    const onClose = (): void => done(undefined);
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    ws.on("message", onMessage);
+    ws.on("close", onClose);
+  });
+}
