@@ -9,3 +9,4 @@ export * from "./errors.js";
 export * from "./device-auth.js";
 export * from "./raw-client.js";
 export * from "./sqlite.js";
+export * from "./challenge-assertion.js";

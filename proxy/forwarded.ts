@@ -5,6 +5,7 @@
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { isIP } from "node:net";
+import { HANZONODE_HEADER_PREFIX } from "../protocol/index.js";
 
 /** Per-hop headers: each leg negotiates its own handshake (and never permessage-deflate). */
 const HOP_HEADERS = new Set([
@@ -22,12 +23,6 @@ const HOP_HEADERS = new Set([
   "sec-websocket-accept",
   "content-length",
 ]);
-
-/**
- * Headers only the proxy may set towards hanzod (the asserted challenge nonce and its proof): a client's
- * own copies never pass, whatever the configuration.
- */
-const PROXY_HEADER_PREFIX = "x-hanzonode-";
 
 /** Loopback in every spelling Node reports (IPv4, IPv6, IPv4-mapped IPv6). */
 export function isLoopbackAddress(address: string | undefined): boolean {
@@ -51,7 +46,7 @@ export function plainAddress(address: string | undefined): string {
 export function authLegHeaders(clientHeaders: IncomingHttpHeaders, clientAddress: string | undefined): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(clientHeaders)) {
-    if (value === undefined || HOP_HEADERS.has(name) || name.startsWith(PROXY_HEADER_PREFIX)) continue;
+    if (value === undefined || HOP_HEADERS.has(name) || name.startsWith(HANZONODE_HEADER_PREFIX)) continue; // only the proxy may assert these (the challenge nonce)
     out[name] = value;
   }
   if (!isLoopbackAddress(clientAddress)) out["x-forwarded-for"] = plainAddress(clientAddress);

@@ -2,14 +2,13 @@
  * Opening BOTH client-header legs for one upgrade, used when auth and nodes are owned by different
  * backends: the client's role is only known from its `connect`, so each backend must be ready to verify
  * the same device proof. Legacy is opened first and its challenge nonce is asserted to hanzod (with an
- * HMAC proof under hanzod's token, see hanzod/auth/asserted-nonce.ts), so the one challenge the client
+ * HMAC proof under hanzod's token, see protocol/challenge-assertion.ts), so the one challenge the client
  * signs is valid on whichever socket its connect goes to.
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type WebSocket from "ws";
-import { decodeFrame } from "../protocol/index.js";
-import { CHALLENGE_NONCE_HEADER, CHALLENGE_PROOF_HEADER, challengeProof } from "../hanzod/auth/asserted-nonce.js";
+import { CHALLENGE_NONCE_HEADER, CHALLENGE_PROOF_HEADER, challengeProof, decodeFrame } from "../protocol/index.js";
 import type { Backend } from "./tap.js";
 import { openUpstreamLeg, refuseUpgrade, type OpenedLeg, type UpstreamSocketOptions } from "./upgrade.js";
 

@@ -1,26 +1,15 @@
 /**
- * A challenge nonce asserted by the hanzonode proxy. When the proxy cannot know before a client's
- * `connect` whether legacy or hanzod will authenticate it (auth and nodes owned by different backends),
- * it opens both and gives the client legacy's challenge; hanzod must then challenge with that same
- * nonce, or a device signature over it would fail here. Only a trusted-proxy address holding hanzod's
- * own token can assert one: the proof is an HMAC of the nonce under that token, so neither a client nor
- * a stray header can pick the nonce a device signs.
+ * A challenge nonce asserted by the hanzonode proxy (protocol/challenge-assertion.ts): when the client was
+ * shown legacy's challenge, hanzod must challenge with that same nonce, or a device signature over it
+ * would fail here. Only a trusted-proxy address holding hanzod's own token can assert one.
  */
-import { createHmac } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { CHALLENGE_NONCE_HEADER, CHALLENGE_PROOF_HEADER, challengeProof } from "../../protocol/index.js";
 import { secretsEqual } from "./shared-secret.js";
 import { normalizeIp, type ProxyMatcher } from "./net.js";
 
-export const CHALLENGE_NONCE_HEADER = "x-hanzonode-challenge-nonce";
-export const CHALLENGE_PROOF_HEADER = "x-hanzonode-challenge-proof";
-
 /** Printable ASCII without spaces, like the UUIDs both gateways issue; bounded so it stays cheap. */
 const NONCE_SHAPE = /^[\x21-\x7e]{1,128}$/;
-
-/** The proof the proxy sends with a nonce: base64url HMAC-SHA256 keyed by hanzod's token. */
-export function challengeProof(token: string, nonce: string): string {
-  return createHmac("sha256", token).update(`hanzonode-challenge:${nonce}`).digest("base64url");
-}
 
 /**
  * The nonce this socket must use, when a trusted proxy asserted one with a valid proof; undefined

@@ -4,7 +4,7 @@
  * else gets hanzod's own random nonce.
  */
 import { describe, expect, it } from "vitest";
-import { CHALLENGE_NONCE_HEADER, CHALLENGE_PROOF_HEADER, challengeProof } from "../auth/asserted-nonce.js";
+import { CHALLENGE_NONCE_HEADER, CHALLENGE_PROOF_HEADER, challengeProof } from "../../protocol/index.js";
 import { connectFrame, isRes, newDeviceKey, openRaw, signedDevice, useTestHanzod } from "./helpers.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

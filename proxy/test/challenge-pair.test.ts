@@ -6,8 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { RawGatewaySocket, connectParams } from "../../protocol/raw-client.js";
-import type { EventFrame, Frame } from "../../protocol/index.js";
-import { CHALLENGE_NONCE_HEADER, CHALLENGE_PROOF_HEADER, challengeProof } from "../../hanzod/auth/asserted-nonce.js";
+import { CHALLENGE_NONCE_HEADER, CHALLENGE_PROOF_HEADER, challengeProof, type EventFrame, type Frame } from "../../protocol/index.js";
 import { newDeviceKey, signedDevice } from "../../hanzod/test/helpers.js";
 import { startProxy, type RunningProxy } from "../index.js";
 import { payloadOf, waitFor } from "./ws-client.js";
