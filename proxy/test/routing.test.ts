@@ -1,39 +1,18 @@
 /** Per-method routing through the proxy with the real legacy gateway and a real hanzod behind it. */
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startProxy, type RunningProxy } from "../index.js";
+import { describe, expect, inject, it } from "vitest";
+import { startProxy } from "../index.js";
 import { connectClient, maybePayload, payloadOf, waitFor, type ResponseFrame } from "./ws-client.js";
-import { CollectingSink, HANZOD_TOKEN, checklistFile, metricValue, startTestHanzod, type TestHanzod } from "./support.js";
+import { CollectingSink, checklistFile, metricValue, useProxyBesideHanzod } from "./support.js";
 
 const legacy = inject("legacy");
 
 describe("routing with legacy owning auth", () => {
-  let hanzod: TestHanzod;
-  let proxy: RunningProxy;
   const sink = new CollectingSink();
-  const file = checklistFile(["version: 1", "methods:", "  health: hanzod", "  status: shadow", "  system-presence: { route: hanzod, fallback: legacy }"].join("\n"));
-
-  beforeAll(async () => {
-    hanzod = await startTestHanzod();
-    proxy = await startProxy({
-      listenPort: 0,
-      adminPort: 0,
-      legacyUrl: legacy.url,
-      hanzodUrl: hanzod.url,
-      hanzodToken: HANZOD_TOKEN,
-      checklistPath: file.path,
-      shadowSink: sink,
-      logLevel: "silent",
-    });
-  });
-  afterAll(async () => {
-    await proxy.close();
-    await hanzod.close();
-    file.dispose();
-  });
+  const env = useProxyBesideHanzod(legacy.url, ["version: 1", "methods:", "  health: hanzod", "  status: shadow", "  system-presence: { route: hanzod, fallback: legacy }"], { shadowSink: sink });
 
   it("health routed to hanzod is answered by hanzod, and the metrics say so", async () => {
-    const before = await metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method: "health", backend: "hanzod", outcome: "ok" });
-    const c = await connectClient(proxy.url, { token: legacy.token });
+    const before = await metricValue(env.proxy.adminPort!, "hanzonode_proxy_requests_total", { method: "health", backend: "hanzod", outcome: "ok" });
+    const c = await connectClient(env.proxy.url, { token: legacy.token });
     const h = await c.call("health");
     expect(h.ok).toBe(true);
     expect(payloadOf(h).answeredBy).toBe("hanzod");
@@ -41,12 +20,12 @@ describe("routing with legacy owning auth", () => {
     const cfg = await c.call("config.get", {});
     expect(cfg.ok).toBe(true);
     expect(payloadOf(cfg).answeredBy).toBeUndefined();
-    expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method: "health", backend: "hanzod", outcome: "ok" })).toBe(before + 1);
+    expect(await metricValue(env.proxy.adminPort!, "hanzonode_proxy_requests_total", { method: "health", backend: "hanzod", outcome: "ok" })).toBe(before + 1);
     await c.close();
   });
 
   it("status in shadow gives the client the legacy answer and the comparison reaches the sink", async () => {
-    const c = await connectClient(proxy.url, { token: legacy.token });
+    const c = await connectClient(env.proxy.url, { token: legacy.token });
     const s = await c.call("status");
     expect(s.ok).toBe(true);
     expect(payloadOf(s).answeredBy).toBeUndefined();
@@ -68,7 +47,7 @@ describe("routing with legacy owning auth", () => {
   });
 
   it("flipping health hanzod -> legacy -> hanzod mid-traffic: no failed call, no drop, gap-free seq", async () => {
-    const c = await connectClient(proxy.url, { token: legacy.token });
+    const c = await connectClient(env.proxy.url, { token: legacy.token });
     const answers: ResponseFrame[] = [];
     let stop = false;
     const loop = (async () => {
@@ -89,10 +68,10 @@ describe("routing with legacy owning auth", () => {
     const byHanzod = (): number => answers.filter((a) => maybePayload(a)?.answeredBy === "hanzod").length;
     const byLegacy = (): number => answers.filter((a) => a.ok && maybePayload(a)?.answeredBy === undefined).length;
     await waitFor(() => byHanzod() >= 5, 20_000, "answers from hanzod");
-    file.write(["version: 1", "methods:", "  health: legacy", "  status: shadow"].join("\n"));
+    env.file.write(["version: 1", "methods:", "  health: legacy", "  status: shadow"].join("\n"));
     await waitFor(() => byLegacy() >= 5, 20_000, "answers from legacy after the flip");
     const hanzodBefore = byHanzod();
-    file.write(["version: 1", "methods:", "  health: hanzod", "  status: shadow"].join("\n"));
+    env.file.write(["version: 1", "methods:", "  health: hanzod", "  status: shadow"].join("\n"));
     await waitFor(() => byHanzod() >= hanzodBefore + 5, 20_000, "answers from hanzod after the flip back");
     stop = true;
     await Promise.all([loop, churn]);
@@ -103,8 +82,8 @@ describe("routing with legacy owning auth", () => {
     expect(sequenced.filter((e) => e.event === "presence").length).toBeGreaterThanOrEqual(6);
     // hanzod's leg got its own broadcasts (health after each connect); it does not own them, so none
     // reached a client and none left a hole in the numbering.
-    expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_events_total", { backend: "hanzod", fate: "dropped" })).toBeGreaterThan(0);
-    expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_events_total", { backend: "hanzod", fate: "delivered" })).toBe(0);
+    expect(await metricValue(env.proxy.adminPort!, "hanzonode_proxy_events_total", { backend: "hanzod", fate: "dropped" })).toBeGreaterThan(0);
+    expect(await metricValue(env.proxy.adminPort!, "hanzonode_proxy_events_total", { backend: "hanzod", fate: "delivered" })).toBe(0);
     const seqs = sequenced.map((e) => e.seq as number);
     expect(seqs[0]).toBe(1);
     seqs.forEach((s, i) => expect(s).toBe(i + 1));
@@ -113,31 +92,19 @@ describe("routing with legacy owning auth", () => {
 });
 
 describe("the shadow budget", () => {
-  let hanzod: TestHanzod;
-  let proxy: RunningProxy;
   const sink = new CollectingSink();
   const RATE = 3;
   const CALLS = 40;
-  const file = checklistFile(["version: 1", "methods:", "  system-presence: shadow", `shadow: { noiseSampleRate: 0, maxPerSecond: ${RATE} }`].join("\n"));
-
-  beforeAll(async () => {
-    hanzod = await startTestHanzod();
-    proxy = await startProxy({ listenPort: 0, adminPort: 0, legacyUrl: legacy.url, hanzodUrl: hanzod.url, hanzodToken: HANZOD_TOKEN, checklistPath: file.path, shadowSink: sink, logLevel: "silent" });
-  });
-  afterAll(async () => {
-    await proxy.close();
-    await hanzod.close();
-    file.dispose();
-  });
+  const env = useProxyBesideHanzod(legacy.url, ["version: 1", "methods:", "  system-presence: shadow", `shadow: { noiseSampleRate: 0, maxPerSecond: ${RATE} }`], { shadowSink: sink });
 
   it("a burst beyond maxPerSecond is answered by legacy in full, and only the budget is copied to hanzod", async () => {
-    const c = await connectClient(proxy.url, { token: legacy.token });
+    const c = await connectClient(env.proxy.url, { token: legacy.token });
     try {
       const started = performance.now();
       const answers = await Promise.all(Array.from({ length: CALLS }, () => c.call("system-presence")));
       const seconds = (performance.now() - started) / 1000;
       expect(answers.every((a) => a.ok && Array.isArray(a.payload))).toBe(true);
-      const shadowTotal = (result: string): Promise<number> => metricValue(proxy.adminPort!, "hanzonode_proxy_shadow_total", { result });
+      const shadowTotal = (result: string): Promise<number> => metricValue(env.proxy.adminPort!, "hanzonode_proxy_shadow_total", { result });
       // Every call is accounted for: copied (then compared or failed) or over the budget.
       await expect.poll(async () => (await shadowTotal("submitted")) + (await shadowTotal("failed")) + (await shadowTotal("over-budget")), { timeout: 15_000 }).toBe(CALLS);
       const copies = sink.observations.filter((o) => o.method === "system-presence");

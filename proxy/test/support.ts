@@ -8,6 +8,8 @@ import { startTestHanzod as startHanzodForTest } from "../../hanzod/test/helpers
 import { freePort } from "../../scripts/legacy/index.js";
 import { REPO_ROOT } from "../../protocol/index.js";
 import type { ShadowEventObservation, ShadowObservation, ShadowSink } from "../../parity/shadow-sink.js";
+import { afterAll, beforeAll } from "vitest";
+import { startProxy, type ProxyOptions, type RunningProxy } from "../index.js";
 
 export const HANZOD_TOKEN = "proxy-test-hanzod-token";
 /** Every hanzod answer to these methods carries the marker, so a test can tell who answered. */
@@ -117,4 +119,30 @@ export async function metricValue(adminPort: number, name: string, labels: Recor
     if (want.every((w) => line.includes(w))) total += Number(line.slice(line.lastIndexOf(" ") + 1));
   }
   return total;
+}
+
+export interface ProxyBesideHanzod {
+  proxy: RunningProxy;
+  hanzod: TestHanzod;
+  /** The checklist the proxy watches: `file.write(...)` flips routes live. */
+  file: ReturnType<typeof checklistFile>;
+}
+
+/**
+ * The common fixture of a describe block: an in-process hanzod and a proxy in front of `legacyUrl` routing
+ * by `checklistLines`, started in beforeAll and stopped in afterAll. Read the fields inside tests only.
+ */
+export function useProxyBesideHanzod(legacyUrl: string, checklistLines: string[], over: Partial<ProxyOptions> = {}): ProxyBesideHanzod {
+  const file = checklistFile(checklistLines.join("\n"));
+  const running = { file } as ProxyBesideHanzod;
+  beforeAll(async () => {
+    running.hanzod = await startTestHanzod();
+    running.proxy = await startProxy({ listenPort: 0, adminPort: 0, legacyUrl, hanzodUrl: running.hanzod.url, hanzodToken: HANZOD_TOKEN, checklistPath: file.path, logLevel: "silent", ...over });
+  });
+  afterAll(async () => {
+    await running.proxy?.close();
+    await running.hanzod?.close();
+    file.dispose();
+  });
+  return running;
 }
