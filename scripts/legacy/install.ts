@@ -43,6 +43,18 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, l
   });
 }
 
+/**
+ * The install scripts of openclaw@2026.9.1's dependency tree (`npm install-scripts ls`), allowed as a plain
+ * `npm install openclaw` runs them today, so the legacy gateway is installed the way its users install it.
+ */
+const LEGACY_INSTALL_SCRIPTS: Record<string, boolean> = {
+  openclaw: true,
+  koffi: true,
+  protobufjs: true,
+  "tree-sitter-bash": true,
+  "@google/genai": true,
+};
+
 function npmInstallArgs(packages: readonly string[]): string[] {
   return ["install", "--no-audit", "--no-fund", "--no-save", "--loglevel=error", ...packages];
 }
@@ -58,7 +70,9 @@ async function ensureNode24(log: ProgressLog): Promise<{ nodeBin: string; nodeBi
     log(`installing Node ${PINNED_NODE24} (npm package node@${PINNED_NODE24}) into ${dir}`);
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, "package.json"), JSON.stringify({ name: "hanzonode-node24", private: true }));
+    // npm 11.16+ reviews install scripts through allowScripts and npm 12 skips unlisted ones: node's
+    // preinstall is what fetches the platform binary.
+    await writeFile(join(dir, "package.json"), JSON.stringify({ name: "hanzonode-node24", private: true, allowScripts: { node: true } }));
     await run("npm", npmInstallArgs([`node@${PINNED_NODE24}`]), dir, process.env, log);
     await writeFile(marker, new Date().toISOString());
   });
@@ -85,7 +99,7 @@ export async function ensureLegacyInstalled(version: string = DEFAULT_LEGACY_VER
     log(`installing openclaw@${version} with Node ${PINNED_NODE24} into ${dir} (first use; about a minute)`);
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, "package.json"), JSON.stringify({ name: "hanzonode-legacy", private: true }));
+    await writeFile(join(dir, "package.json"), JSON.stringify({ name: "hanzonode-legacy", private: true, allowScripts: LEGACY_INSTALL_SCRIPTS }));
     const env = { ...process.env, PATH: `${nodeBinDir}${delimiter}${process.env.PATH ?? ""}` };
     await run("npm", npmInstallArgs([`openclaw@${version}`, ...CLIENT_PACKAGES]), dir, env, log);
     const pkg = JSON.parse(await readFile(join(install.openclawPackageDir, "package.json"), "utf8")) as { version: string };
