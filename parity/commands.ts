@@ -33,10 +33,17 @@ async function guarded(fn: () => Promise<number>): Promise<void> {
 function scopeFrom(argv: Record<string, unknown>): PromotionScope {
   const method = typeof argv.method === "string" ? argv.method : undefined;
   const phase = argv.phase === undefined ? undefined : String(argv.phase);
-  if (method && phase) throw new Error("name a METHOD or --phase, not both");
+  const owner = argv.owner === undefined ? undefined : String(argv.owner);
+  if ([method, phase, owner].filter((x) => x !== undefined).length > 1) throw new Error("name one of METHOD, --phase N or --owner auth|nodes");
   if (method) return { method };
   if (phase) return { phase: phaseName(phase) };
-  throw new Error("name a METHOD or --phase N");
+  if (owner === "auth" || owner === "nodes") return { owner };
+  if (owner !== undefined) throw new Error(`--owner takes auth or nodes, not ${owner}`);
+  throw new Error("name a METHOD, --phase N or --owner auth|nodes");
+}
+
+function missingTo(): never {
+  throw new Error("say where to: --to shadow | canary:N | hanzod");
 }
 
 function printOutcome(o: PromoteOutcome): void {
@@ -135,6 +142,7 @@ function routeChangeOptions(y: Argv): Argv {
   return storeOptions(y)
     .positional("method", { type: "string", describe: "The method to move" })
     .option("phase", { type: "string", describe: "Move a whole phase (1..4 or later) instead of one method" })
+    .option("owner", { type: "string", describe: "Move whole connections instead: auth (every connect, tick/presence/health) or nodes (node-role connections); new connections only" })
     .option("checklist", { type: "string", describe: "The checklist to edit (default parity/checklist.yaml)" })
     .option("why", { type: "string", describe: "Reason, written to the audit log" })
     .option("who", { type: "string", describe: "Who is changing it (default user@host), written to the audit log" })
@@ -143,10 +151,10 @@ function routeChangeOptions(y: Argv): Argv {
 
 const promoteCmd: CliCommand = {
   command: "promote [method]",
-  describe: "Move a method (or phase) toward hanzod if its gate holds: --to shadow | canary:N | hanzod",
+  describe: "Move a method (or phase) toward hanzod if its gate holds: --to shadow | canary:N | hanzod; or --owner auth|nodes",
   builder: (y) =>
     routeChangeOptions(y)
-      .option("to", { type: "string", demandOption: true, describe: "shadow, canary:N or hanzod" })
+      .option("to", { type: "string", describe: "shadow, canary:N or hanzod (an --owner goes to hanzod)" })
       .option("force", { type: "boolean", describe: "Apply even when the gate does not pass (audited)" })
       .option("since", { type: "string", describe: "Only count evidence newer than this (24h, 7d, ISO date)" }),
   handler: (argv) =>
@@ -156,7 +164,7 @@ const promoteCmd: CliCommand = {
         storePath: storePathFrom(argv),
         stateDir: stateDirFrom(argv),
         scope: scopeFrom(argv),
-        to: String(argv.to),
+        to: typeof argv.to === "string" ? argv.to : argv.owner !== undefined ? "hanzod" : missingTo(),
         force: argv.force === true,
         why: typeof argv.why === "string" ? argv.why : undefined,
         who: typeof argv.who === "string" ? argv.who : undefined,
@@ -170,7 +178,7 @@ const promoteCmd: CliCommand = {
 
 const rollbackCmd: CliCommand = {
   command: "rollback [method]",
-  describe: "Move a method (or phase) back to legacy (or --to shadow); always allowed, audited",
+  describe: "Move a method (or phase, or --owner auth|nodes) back to legacy (or --to shadow); always allowed, audited",
   builder: (y) => routeChangeOptions(y).option("to", { type: "string", default: "legacy", describe: "legacy (default) or shadow" }),
   handler: (argv) =>
     guarded(async () => {

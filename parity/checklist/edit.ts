@@ -4,10 +4,10 @@
  * and append the change to the audit log.
  */
 import { readFile, rename, writeFile } from "node:fs/promises";
-import { isMap, parseDocument } from "yaml";
+import { isMap, parseDocument, type Document } from "yaml";
 import { appendAudit } from "./audit.js";
 import { parseChecklist } from "./load.js";
-import { phaseNames, type Route, type RouteEntry } from "./schema.js";
+import { phaseNames, type Backend, type OwnerKey, type Route, type RouteEntry } from "./schema.js";
 
 export interface EditActor {
   who: string;
@@ -31,18 +31,26 @@ export interface EditResult {
  * (fallback, compare rules); an object replaces the entry.
  */
 export async function setRoute(file: string, target: string, route: Route | RouteEntry, actor: EditActor): Promise<EditResult> {
+  const path: string[] = target === "default" ? ["default"] : (phaseNames as readonly string[]).includes(target) ? ["phases", target] : ["methods", target];
+  return editAt(file, path, actor, (doc) => {
+    if (typeof route === "string" && isMap(doc.getIn(path, true))) doc.setIn([...path, "route"], route);
+    else doc.setIn(path, route);
+  });
+}
+
+/** Which backend owns connect/auth (`authOwner`) or node-role connections (`nodeOwner`). */
+export async function setOwner(file: string, key: OwnerKey, backend: Backend, actor: EditActor): Promise<EditResult> {
+  return editAt(file, [key], actor, (doc) => doc.setIn([key], backend));
+}
+
+/** One change at `path`: comments and layout kept, refused (nothing written) when the result would not load. */
+async function editAt(file: string, path: string[], actor: EditActor, change: (doc: Document) => void): Promise<EditResult> {
   const text = await readFile(file, "utf8");
   const doc = parseDocument(text);
-  const path: string[] = target === "default" ? ["default"] : (phaseNames as readonly string[]).includes(target) ? ["phases", target] : ["methods", target];
-  const existing = doc.getIn(path, true);
-  const old: unknown = doc.getIn(path) === undefined ? undefined : (doc.getIn(path) as { toJSON?: () => unknown })?.toJSON?.() ?? doc.getIn(path);
-  if (typeof route === "string" && isMap(existing)) doc.setIn([...path, "route"], route);
-  else doc.setIn(path, route);
+  const old = plainValue(doc.getIn(path));
+  change(doc);
   const next = doc.toString();
-  const newValue: unknown = (() => {
-    const v = doc.getIn(path) as { toJSON?: () => unknown } | unknown;
-    return typeof v === "object" && v !== null && "toJSON" in v && typeof v.toJSON === "function" ? (v.toJSON as () => unknown)() : v;
-  })();
+  const newValue = plainValue(doc.getIn(path));
   const result: EditResult = { target: path.join("."), old, new: newValue, changed: next !== text };
   if (!result.changed) return result;
   parseChecklist(next, file); // throws ChecklistError with the line: nothing is written
@@ -60,4 +68,9 @@ export async function setRoute(file: string, target: string, route: Route | Rout
     forced: actor.forced === true,
   });
   return result;
+}
+
+/** A YAML node as plain data (scalars come back as they are). */
+function plainValue(v: unknown): unknown {
+  return typeof v === "object" && v !== null && "toJSON" in v && typeof v.toJSON === "function" ? (v.toJSON as () => unknown)() : v;
 }

@@ -95,3 +95,6 @@ export type GateOverride = z.infer<typeof gateOverrideSchema>;
 export type Checklist = z.infer<typeof checklistSchema>;
 export type ChecklistInput = z.input<typeof checklistSchema>;
 export type PhaseName = (typeof phaseNames)[number];
+export type Backend = (typeof BACKENDS)[number];
+/** The checklist keys naming a backend that owns whole connections. */
+export type OwnerKey = "authOwner" | "nodeOwner";

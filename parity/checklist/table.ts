@@ -5,9 +5,8 @@
  */
 import picomatch from "picomatch";
 import { CONTRACT_METHOD_NAMES, isSideEffecting, methodPolicy } from "../../protocol/index.js";
-import type { Checklist, ChecklistEntry, CompareRules, GateOverride, PhaseName, Route } from "./schema.js";
+import type { Backend, Checklist, ChecklistEntry, CompareRules, GateOverride, PhaseName, Route } from "./schema.js";
 
-export type Backend = "legacy" | "hanzod";
 export type RouteKind = "legacy" | "hanzod" | "shadow" | "canary";
 
 export interface RouteDecision {

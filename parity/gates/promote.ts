@@ -5,16 +5,19 @@
 import { hostname, userInfo } from "node:os";
 import { existsSync } from "node:fs";
 import { methodsInPhase } from "../../protocol/index.js";
-import { loadChecklist, routeSchema, setRoute, type EditResult, type PhaseName, type RoutingTable } from "../checklist/index.js";
+import { loadChecklist, routeSchema, setOwner, setRoute, type EditResult, type PhaseName, type RoutingTable } from "../checklist/index.js";
 import { NoiseModel } from "../noise/model.js";
 import { analyzeGroups } from "../report/analyze.js";
 import { methodLatencies } from "../report/latency.js";
 import { DiffStore } from "../store/diff-store.js";
 import { evaluateGate, targetNeedsEvidence } from "./evaluate.js";
 import { gateFor, routeOf } from "./from-checklist.js";
+import { evaluateOwnerGate, OWNER_KEYS, type Owner } from "./owner-gate.js";
 import type { GateResult, Verdict } from "./types.js";
+import type { EditActor } from "../checklist/index.js";
 
-export type PromotionScope = { method: string } | { phase: PhaseName };
+/** A method, a phase's entry, or an owner of whole connections (auth: every connect; nodes: node-role sockets). */
+export type PromotionScope = { method: string } | { phase: PhaseName } | { owner: Owner };
 
 export interface PromoteOptions {
   checklistPath: string;
@@ -52,7 +55,7 @@ function checkRoute(to: string): void {
 }
 
 /** Methods a change of this scope would move: the method, or the phase's methods that the phase entry decides. */
-export function methodsMoved(table: RoutingTable, scope: PromotionScope): string[] {
+export function methodsMoved(table: RoutingTable, scope: { method: string } | { phase: PhaseName }): string[] {
   if ("method" in scope) return [scope.method];
   return methodsInPhase(scope.phase).filter((m) => table.decide(m).source === `phases.${scope.phase}` || table.decide(m).source === "default");
 }
@@ -81,16 +84,43 @@ function overall(gates: readonly GateResult[]): Verdict {
 }
 
 function scopeTarget(scope: PromotionScope): string {
-  return "method" in scope ? scope.method : scope.phase;
+  return "method" in scope ? scope.method : "phase" in scope ? scope.phase : OWNER_KEYS[scope.owner];
+}
+
+/** The latest contract replay of `connect` against hanzod: the recorded handshakes, replayed. */
+function connectReplay(storePath: string): ReturnType<DiffStore["latestReplay"]>[number] | undefined {
+  if (!existsSync(storePath)) return undefined;
+  const store = DiffStore.open(storePath, { mustExist: true });
+  try {
+    return store.latestReplay().find((r) => r.target === "hanzod" && r.method === "connect");
+  } finally {
+    store.close();
+  }
+}
+
+async function promoteOwner(o: PromoteOptions & { scope: { owner: Owner } }): Promise<PromoteOutcome> {
+  if (o.to !== "hanzod") throw new Error(`an owner moves whole connections to a backend: --to hanzod, not ${o.to}`);
+  const table = await loadChecklist(o.checklistPath);
+  const key = OWNER_KEYS[o.scope.owner];
+  const gates = [evaluateOwnerGate(o.scope.owner, gateFor(table, "connect"), o.scope.owner === "auth" ? connectReplay(o.storePath) : undefined)];
+  return applyIfGateHolds(o, gates, (actor) => setOwner(o.checklistPath, key, "hanzod", actor), table[key]);
 }
 
 export async function promote(o: PromoteOptions): Promise<PromoteOutcome> {
+  if ("owner" in o.scope) return promoteOwner({ ...o, scope: o.scope });
   checkRoute(o.to);
   if (o.to === "legacy") throw new Error("promote moves traffic toward hanzod; to go back to legacy use `hanzonode parity rollback`");
   const table = await loadChecklist(o.checklistPath);
   const methods = methodsMoved(table, o.scope);
   if (methods.length === 0) throw new Error(`no method of ${scopeTarget(o.scope)} is routed by its phase entry; promote methods one by one`);
   const gates = gatherGates(table, o.storePath, methods, o.to, o.since ?? 0);
+  const before = "method" in o.scope ? routeOf(table, o.scope.method) : undefined;
+  const target = scopeTarget(o.scope);
+  return applyIfGateHolds(o, gates, (actor) => setRoute(o.checklistPath, target, o.to, actor), before);
+}
+
+/** The common tail of every promotion: refuse unless the gate passes (or --force, audited), then edit. */
+async function applyIfGateHolds(o: PromoteOptions, gates: GateResult[], edit: (actor: EditActor) => Promise<EditResult>, before: string | undefined): Promise<PromoteOutcome> {
   const verdict = overall(gates);
   if (verdict !== "pass" && !o.force) {
     return { applied: false, forced: false, verdict, gates, message: `refused: the gate for ${scopeTarget(o.scope)} -> ${o.to} is ${verdict} (use --force to override; it is audited)` };
@@ -100,15 +130,14 @@ export async function promote(o: PromoteOptions): Promise<PromoteOutcome> {
   const why = [forced ? `FORCED past gate (${verdict}: ${failing.slice(0, 5).join("; ")}${failing.length > 5 ? "; ..." : ""})` : `gate passed (${gates.length} method(s))`, o.why]
     .filter(Boolean)
     .join(": ");
-  const before = "method" in o.scope ? routeOf(table, o.scope.method) : undefined;
-  const edit = await setRoute(o.checklistPath, scopeTarget(o.scope), o.to, { who: o.who ?? defaultActor(), why, stateDir: o.stateDir, forced });
+  const result = await edit({ who: o.who ?? defaultActor(), why, stateDir: o.stateDir, forced });
   return {
-    applied: edit.changed,
+    applied: result.changed,
     forced,
     verdict,
     gates,
-    edit,
-    message: edit.changed ? `${scopeTarget(o.scope)}: ${before ?? JSON.stringify(edit.old)} -> ${o.to}${forced ? " (forced)" : ""}` : `${scopeTarget(o.scope)} already routes to ${o.to}`,
+    edit: result,
+    message: result.changed ? `${scopeTarget(o.scope)}: ${before ?? JSON.stringify(result.old)} -> ${o.to}${forced ? " (forced)" : ""}` : `${scopeTarget(o.scope)} ${"owner" in o.scope ? "is" : "already routes to"} ${o.to}${"owner" in o.scope ? " already" : ""}`,
   };
 }
 
@@ -125,6 +154,12 @@ export interface RollbackOptions {
 /** Always allowed: moving traffic back toward legacy needs no evidence. */
 export async function rollback(o: RollbackOptions): Promise<{ edit: EditResult; message: string }> {
   const to = o.to ?? "legacy";
+  if ("owner" in o.scope) {
+    if (to !== "legacy") throw new Error(`an owner goes back to legacy, not ${to}`);
+    const key = OWNER_KEYS[o.scope.owner];
+    const edit = await setOwner(o.checklistPath, key, "legacy", { who: o.who ?? defaultActor(), why: o.why ?? "rollback", stateDir: o.stateDir });
+    return { edit, message: edit.changed ? `${key}: ${JSON.stringify(edit.old)} -> legacy (new connections)` : `${key} is already legacy` };
+  }
   checkRoute(to);
   if (to !== "legacy" && to !== "shadow") throw new Error(`rollback goes back to legacy or shadow, not ${to}; use promote to move toward hanzod`);
   const edit = await setRoute(o.checklistPath, scopeTarget(o.scope), to, { who: o.who ?? defaultActor(), why: o.why ?? "rollback", stateDir: o.stateDir });

@@ -17,7 +17,8 @@ export const DEFAULT_GATE: GateConfig = {
 
 export type Verdict = "pass" | "fail" | "inconclusive";
 
-export type GateCheckName = "shadow-calls" | "match-rate" | "p99-ratio" | "contract-replay";
+/** `implemented`: owner promotions only (every method the connections bring along is served by hanzod). */
+export type GateCheckName = "shadow-calls" | "match-rate" | "p99-ratio" | "contract-replay" | "implemented";
 
 export interface GateCheck {
   check: GateCheckName;

@@ -1,0 +1,40 @@
+/**
+ * The gate for moving a whole kind of connection to hanzod. An owner is not a method: what moves is
+ * every connection of that kind, with the methods and events it brings along. The auth owner answers
+ * every `connect` and emits tick, presence and health; the node owner receives node-role connections
+ * and everything they call. hanzod must serve all of that, and for auth the recorded handshakes must
+ * replay green against it.
+ */
+import { CONTRACT_METHOD_NAMES, isNodeRoleMethod } from "../../protocol/index.js";
+import { HANZOD_METHODS } from "../../hanzod/methods/registry.js";
+import type { OwnerKey } from "../checklist/index.js";
+import { replayCheck } from "./evaluate.js";
+import type { GateCheck, GateConfig, GateResult, Verdict } from "./types.js";
+import type { ReplayStatusRow } from "../store/types.js";
+
+export type Owner = "auth" | "nodes";
+
+export const OWNER_KEYS: Record<Owner, OwnerKey> = { auth: "authOwner", nodes: "nodeOwner" };
+
+/** The methods a new owner must implement: the event families the auth owner emits, or the node role's calls. */
+export function methodsBroughtAlong(owner: Owner): string[] {
+  return owner === "auth" ? ["health", "system-presence"] : CONTRACT_METHOD_NAMES.filter(isNodeRoleMethod);
+}
+
+function implementedCheck(owner: Owner, implemented: ReadonlySet<string>): GateCheck {
+  const needed = methodsBroughtAlong(owner);
+  const missing = needed.filter((m) => !implemented.has(m));
+  const detail =
+    missing.length === 0
+      ? `hanzod implements all ${needed.length}: ${needed.join(", ")}`
+      : `hanzod does not implement ${missing.length} of ${needed.length}: ${missing.slice(0, 6).join(", ")}${missing.length > 6 ? ", ..." : ""}`;
+  return { check: "implemented", verdict: missing.length === 0 ? "pass" : "fail", value: missing.length, threshold: 0, detail };
+}
+
+/** `connectReplay`: the latest contract replay of `connect` against hanzod (auth only). */
+export function evaluateOwnerGate(owner: Owner, config: GateConfig, connectReplay: ReplayStatusRow | undefined, implemented: ReadonlySet<string> = new Set(HANZOD_METHODS)): GateResult {
+  const checks = [implementedCheck(owner, implemented)];
+  if (owner === "auth") checks.push(replayCheck(config, connectReplay));
+  const verdict: Verdict = checks.some((c) => c.verdict === "fail") ? "fail" : checks.some((c) => c.verdict === "inconclusive") ? "inconclusive" : "pass";
+  return { method: OWNER_KEYS[owner], target: "hanzod", verdict, checks };
+}
