@@ -1,10 +1,14 @@
-/** The admin port: `/metrics` (Prometheus text) and `/healthz` (liveness plus upstream health). */
+/**
+ * The admin port: `/metrics` (Prometheus text), `/healthz` (liveness: 200 while the proxy runs, with
+ * upstream status in the body) and `/readyz` (503 while the backend that owns connects is unreachable).
+ * They are split so an orchestrator restarts a stuck proxy, not a healthy one whose upstream is down.
+ */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ProxyMetrics } from "./metrics.js";
 
 export interface AdminHealth {
-  ok: boolean;
+  ready: boolean;
   [k: string]: unknown;
 }
 
@@ -24,14 +28,15 @@ export async function startAdminServer(host: string, port: number, metrics: Prox
       );
       return;
     }
-    if (path === "/healthz") {
+    if (path === "/healthz" || path === "/readyz") {
       const h = health();
-      res.writeHead(h.ok ? 200 : 503, { "content-type": "application/json" });
-      res.end(JSON.stringify(h));
+      const status = path === "/readyz" && !h.ready ? 503 : 200;
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify({ ok: true, ...h }));
       return;
     }
     res.writeHead(404, { "content-type": "text/plain" });
-    res.end("not found: try /metrics or /healthz\n");
+    res.end("not found: try /metrics, /healthz or /readyz\n");
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

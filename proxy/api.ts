@@ -34,6 +34,8 @@ export interface ProxyOptions {
   hanzodIsolatedUrl?: string;
   /** How long the circuit to hanzod stays open before a half-open probe (default 2000 ms). */
   breakerOpenMs?: number;
+  /** How often each backend's /readyz is probed for upstream_up and the admin /readyz (default 5000 ms). */
+  upstreamProbeIntervalMs?: number;
   /** How long a shadow copy or noise probe may wait for its answer (default 15000 ms). */
   shadowTimeoutMs?: number;
   /**

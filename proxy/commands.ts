@@ -167,7 +167,7 @@ const upCommand: CliCommand = {
         [
           "",
           `clients connect to:  ${proxy.url}   (instead of ${legacyUrl})`,
-          `metrics:             ${proxy.metricsUrl}   (health: http://127.0.0.1:${proxy.adminPort}/healthz)`,
+          `metrics:             ${proxy.metricsUrl}   (readiness: http://127.0.0.1:${proxy.adminPort}/readyz)`,
           `hanzod:              ${hanzod.url}`,
           `checklist:           ${checklistArg(argv) ?? "(none: everything goes to legacy)"}`,
           `parity report:       npx hanzonode parity report --state-dir ${stateDir}`,

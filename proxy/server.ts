@@ -21,6 +21,7 @@ import { ShadowBudget } from "./shadow-budget.js";
 import { ShadowQueue } from "./shadow-queue.js";
 import { openClientLeg } from "./upgrade.js";
 import { openLegPair } from "./upgrade-pair.js";
+import { UpstreamHealth } from "./upstream-health.js";
 import { HandshakePair, type PairOwners } from "./handshake-pair.js";
 import type { Backend, ConnectionMeta, ConnectionTap } from "./tap.js";
 import { allLegacyTable, loadChecklistSync, watchChecklist, type ChecklistWatcher, type RoutingTable } from "../parity/checklist/index.js";
@@ -51,13 +52,19 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     });
   }
 
-  metrics.upstreamUp.set({ backend: "legacy" }, 1);
+  // upstream_up: legacy is up when it answers; hanzod when it answers and its circuit is closed.
+  const showUp = (): void => {
+    metrics.upstreamUp.set({ backend: "legacy" }, upstreams.isUp("legacy") ? 1 : 0);
+    if (opts.hanzodUrl !== undefined) metrics.upstreamUp.set({ backend: "hanzod" }, upstreams.isUp("hanzod") && breaker.current === "closed" ? 1 : 0);
+  };
+  const upstreams = new UpstreamHealth({ legacy: httpOrigin(opts.legacyUrl), hanzod: opts.hanzodUrl === undefined ? undefined : httpOrigin(opts.hanzodUrl) }, log, showUp, opts.upstreamProbeIntervalMs);
   const breaker = new CircuitBreaker(1, opts.breakerOpenMs ?? 2000, (s) => {
     metrics.breakerState.set({ backend: "hanzod" }, BREAKER_STATE[s]);
-    metrics.upstreamUp.set({ backend: "hanzod" }, s === "closed" ? 1 : 0);
+    showUp();
     log.warn({ backend: "hanzod", state: s }, "circuit breaker");
   });
-  if (opts.hanzodUrl !== undefined) metrics.upstreamUp.set({ backend: "hanzod" }, 1);
+  upstreams.start();
+  showUp();
 
 
   const ctx: ProxyContext = {
@@ -134,7 +141,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       return;
     }
     const authUrl = authBackend === "hanzod" ? opts.hanzodUrl! : opts.legacyUrl;
-    const leg = await openClientLeg(authUrl, req, socket, upstreamOpts);
+    const leg = await openClientLeg(authUrl, authBackend, req, socket, upstreamOpts, upstreams);
     if (leg === undefined) return;
     if (leg.upstream.protocol) selectedProtocol.set(req, leg.upstream.protocol);
     wss.handleUpgrade(req, socket, head, (client) => {
@@ -147,7 +154,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
 
   /** Auth and nodes on different backends: both legs wait for the client's connect (handshake-pair.ts). */
   const upgradePair = async (req: IncomingMessage, socket: Duplex, head: Buffer, owners: PairOwners, hanzodUrl: string): Promise<void> => {
-    const pair = await openLegPair(req, socket, { legacyUrl: opts.legacyUrl, hanzodUrl, hanzodToken: opts.hanzodToken, authOwner: owners.auth }, upstreamOpts);
+    const pair = await openLegPair(req, socket, { legacyUrl: opts.legacyUrl, hanzodUrl, hanzodToken: opts.hanzodToken, authOwner: owners.auth, reporter: upstreams }, upstreamOpts);
     if (pair === undefined) return;
     if (pair.legacy.upstream.protocol) selectedProtocol.set(req, pair.legacy.upstream.protocol);
     wss.handleUpgrade(req, socket, head, (client) => {
@@ -188,9 +195,10 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const admin =
     opts.adminPort !== undefined
       ? await startAdminServer(host, opts.adminPort, metrics, () => ({
-          ok: true,
-          connections: sessions.size,
-          upstreams: { legacy: opts.legacyUrl, hanzod: opts.hanzodUrl ?? null },
+          // Ready when the backend that owns every connect answers; nothing can connect without it.
+          ready: upstreams.isUp(table.authOwner === "hanzod" && opts.hanzodUrl !== undefined ? "hanzod" : "legacy"),
+          connections: sessions.size + pairs.size,
+          upstreams: upstreams.snapshot(),
           hanzodCircuit: opts.hanzodUrl !== undefined ? breaker.current : null,
           shadowQueueDepth: ctx.shadowQueue.depth,
           checklist: opts.checklistPath ?? null,
@@ -203,6 +211,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const close = (): Promise<void> => {
     closing ??= (async () => {
       clearInterval(keepalive);
+      upstreams.stop();
       watcher?.close();
       for (const s of [...sessions]) s.shutdown(1001, "proxy shutting down");
       for (const p of [...pairs]) p.shutdown(1001, "proxy shutting down");

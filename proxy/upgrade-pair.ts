@@ -10,7 +10,8 @@ import type { Duplex } from "node:stream";
 import type WebSocket from "ws";
 import { CHALLENGE_NONCE_HEADER, CHALLENGE_PROOF_HEADER, challengeProof, decodeFrame } from "../protocol/index.js";
 import type { Backend } from "./tap.js";
-import { openUpstreamLeg, refuseUpgrade, type OpenedLeg, type UpstreamSocketOptions } from "./upgrade.js";
+import { openUpstreamLeg, refuseUpgrade, reportOutcome, type OpenedLeg, type UpstreamSocketOptions } from "./upgrade.js";
+import type { UpstreamReporter } from "./upstream-health.js";
 
 export interface OpenedPair {
   legacy: OpenedLeg;
@@ -27,6 +28,7 @@ export interface PairTargets {
   hanzodToken: string | undefined;
   /** Whose refusal the client gets when hanzod refuses: only the auth owner's matters to every client. */
   authOwner: Backend;
+  reporter: UpstreamReporter;
 }
 
 /** The `connect.challenge` nonce in a frame, if that is what the frame is. */
@@ -44,18 +46,20 @@ export function challengeNonceOf(data: Buffer, isBinary: boolean): string | unde
  */
 export async function openLegPair(req: IncomingMessage, clientSocket: Duplex, targets: PairTargets, opts: UpstreamSocketOptions): Promise<OpenedPair | undefined> {
   const legacy = await openUpstreamLeg(targets.legacyUrl, req, clientSocket, opts);
+  reportOutcome(targets.reporter, "legacy", legacy);
   if (legacy.kind !== "open") {
-    if (legacy.kind !== "client-gone") refuseUpgrade(clientSocket, legacy);
+    if (legacy.kind !== "client-gone") refuseUpgrade(clientSocket, legacy, "legacy");
     return undefined;
   }
   const nonce = await firstChallengeNonce(legacy.leg, opts.handshakeTimeoutMs);
   const assert: Record<string, string> =
     nonce !== undefined && targets.hanzodToken ? { [CHALLENGE_NONCE_HEADER]: nonce, [CHALLENGE_PROOF_HEADER]: challengeProof(targets.hanzodToken, nonce) } : {};
   const hanzod = await openUpstreamLeg(targets.hanzodUrl, req, clientSocket, opts, assert);
+  reportOutcome(targets.reporter, "hanzod", hanzod);
   if (hanzod.kind === "open") return { legacy: legacy.leg, hanzod: hanzod.leg, nonce };
   if (hanzod.kind === "client-gone" || targets.authOwner === "hanzod") {
     legacy.leg.upstream.terminate();
-    if (hanzod.kind !== "client-gone") refuseUpgrade(clientSocket, hanzod);
+    if (hanzod.kind !== "client-gone") refuseUpgrade(clientSocket, hanzod, "hanzod");
     return undefined;
   }
   if (hanzod.kind === "refused") hanzod.res.destroy();

@@ -7,6 +7,8 @@ import type { Duplex } from "node:stream";
 import WebSocket from "ws";
 import { authLegHeaders, offeredProtocols } from "./forwarded.js";
 import { maskOptions } from "./send-batch.js";
+import type { Backend } from "./tap.js";
+import type { UpstreamReporter } from "./upstream-health.js";
 
 export interface OpenedLeg {
   upstream: WebSocket;
@@ -21,7 +23,7 @@ export interface OpenedLeg {
 export type UpstreamOutcome =
   | { kind: "open"; leg: OpenedLeg }
   | { kind: "refused"; res: IncomingMessage }
-  | { kind: "failed" }
+  | { kind: "failed"; error: string }
   | { kind: "client-gone" };
 
 export interface UpstreamSocketOptions {
@@ -45,17 +47,26 @@ export function upstreamUrl(base: string, requestUrl: string | undefined): strin
  * Resolves when the backend accepted the upgrade; on refusal it writes the backend's answer to the
  * client socket, destroys it and resolves undefined.
  */
-export async function openClientLeg(baseUrl: string, req: IncomingMessage, clientSocket: Duplex, opts: UpstreamSocketOptions): Promise<OpenedLeg | undefined> {
+export async function openClientLeg(baseUrl: string, backend: Backend, req: IncomingMessage, clientSocket: Duplex, opts: UpstreamSocketOptions, reporter: UpstreamReporter): Promise<OpenedLeg | undefined> {
   const outcome = await openUpstreamLeg(baseUrl, req, clientSocket, opts);
+  reportOutcome(reporter, backend, outcome);
   if (outcome.kind === "open") return outcome.leg;
-  if (outcome.kind !== "client-gone") refuseUpgrade(clientSocket, outcome);
+  if (outcome.kind !== "client-gone") refuseUpgrade(clientSocket, outcome, backend);
   return undefined;
 }
 
-/** Answers the client's upgrade as the backend did: its refusal verbatim, or 502 when it was unreachable. */
-export function refuseUpgrade(clientSocket: Duplex, outcome: { kind: "refused"; res: IncomingMessage } | { kind: "failed" }): void {
+/** A backend that answered (even with a refusal) is reachable; one that could not be connected is not. */
+export function reportOutcome(reporter: UpstreamReporter, backend: Backend, outcome: UpstreamOutcome): void {
+  if (outcome.kind === "failed") reporter.unreachable(backend, outcome.error);
+  else if (outcome.kind !== "client-gone") reporter.reachable(backend);
+}
+
+/** Answers the client's upgrade as the backend did: its refusal verbatim, or 502 (saying which) when it was unreachable. */
+export function refuseUpgrade(clientSocket: Duplex, outcome: { kind: "refused"; res: IncomingMessage } | { kind: "failed" }, backend: Backend): void {
   if (outcome.kind === "failed") {
-    if (clientSocket.writable) clientSocket.end("HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    // The same words as the HTTP relay's 502, so every client-facing failure reads alike.
+    const body = `bad gateway: ${backend} gateway unreachable\n`;
+    if (clientSocket.writable) clientSocket.end(`HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     clientSocket.destroy();
     return;
   }
@@ -112,8 +123,8 @@ export function openUpstreamLeg(baseUrl: string, req: IncomingMessage, clientSoc
       if (settled) return;
       settle({ kind: "refused", res });
     });
-    upstream.once("error", () => {
-      if (!settled) settle({ kind: "failed" });
+    upstream.once("error", (err: Error) => {
+      if (!settled) settle({ kind: "failed", error: err.message });
     });
     upstream.once("open", () => {
       if (settled) {
