@@ -38,8 +38,11 @@ function checklistLines(extra: string[] = []): string[] {
     '  system-presence: { route: shadow, compare: { ignore: ["/*/instanceId"] } }',
     ...extra,
     "shadow: { queueSize: 1000, noiseSampleRate: 1 }",
-    // The gate's numbers are scaled down so the test reaches them; the gate logic is the real one.
-    `gates: { minShadowCalls: ${MIN_CALLS}, minMatchRate: 0.999, maxP99Ratio: 5, requireContractReplay: false }`,
+    // The gate's numbers are scaled down so the test reaches them; the gate logic is the real one. The p99
+    // ratio is left wide open: here hanzod shares the test's own process and two cores, so its tail latency
+    // is scheduling luck (a run on Node 22 once saw more than 5x). gates.test.ts checks that rule on fixed
+    // data, and latency belongs to the benchmarks.
+    `gates: { minShadowCalls: ${MIN_CALLS}, minMatchRate: 0.999, maxP99Ratio: 1000, requireContractReplay: false }`,
   ];
 }
 
@@ -202,7 +205,7 @@ describe("shadow parity end to end (legacy + hanzod + proxy + real clients)", ()
   it("promote succeeds once the gate holds, is audited, and rollback is always allowed", async () => {
     const presence = row(await jsonReport(), "system-presence");
     expect(presence.matchRate).toBe(1);
-    expect(presence.gate?.verdict).toBe("pass");
+    expect(presence.gate?.verdict, JSON.stringify(presence.gate?.checks)).toBe("pass");
 
     const promoted = await runHanzonode(["parity", "promote", "system-presence", "--to", "hanzod", "--why", "parity test", "--store", storePath, "--state-dir", dir.path, "--checklist", checklist]);
     expect(promoted.code, promoted.stderr + promoted.stdout).toBe(0);
