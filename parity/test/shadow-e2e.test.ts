@@ -178,14 +178,15 @@ describe("shadow parity end to end (legacy + hanzod + proxy + real clients)", ()
     expect(rules.volatile).toEqual([]);
     expect(rules.ignore ?? []).toEqual([]);
     const health = row(report, "health");
-    for (const path of ["/ts", "/durationMs"]) {
-      expect(health.topPaths.map((p) => p.path)).not.toContain(path);
-      const noise = health.noisePaths.find((p) => p.path === path);
-      expect(noise, `${path} learned as noise`).toBeDefined();
-      expect(noise!.count).toBeGreaterThan(0);
-      // Learned means legacy itself disagreed often enough; how often depends on clock luck, not on us.
-      expect(noise!.noiseRate).toBeGreaterThanOrEqual(DEFAULT_NOISE_THRESHOLDS.minNoiseRate);
-    }
+    // ts: a probe is answered after the original, so over MIN_CALLS pairs legacy's clock surely moved.
+    expect(health.topPaths.map((p) => p.path)).not.toContain("/ts");
+    const tsNoise = health.noisePaths.find((p) => p.path === "/ts");
+    expect(tsNoise, "/ts learned as noise").toBeDefined();
+    expect(tsNoise!.count).toBeGreaterThan(0);
+    expect(tsNoise!.noiseRate).toBeGreaterThanOrEqual(DEFAULT_NOISE_THRESHOLDS.minNoiseRate);
+    // durationMs varies only when legacy's probe happens to take another millisecond; when it did, it is
+    // noise and never a mismatch.
+    if (health.noisePaths.some((p) => p.path === "/durationMs")) expect(health.topPaths.map((p) => p.path)).not.toContain("/durationMs");
     const presence = row(report, "system-presence");
     expect(presence.noisePaths.map((p) => p.path)).toContain("/*/ts");
     expect(row(report, "system.info").noisePaths.map((p) => p.path)).toContain("/uptimeMs");
