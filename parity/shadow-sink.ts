@@ -18,6 +18,11 @@ export interface BackendAnswer {
 export interface BackendFailure {
   failed: string;
   latencyMs: number;
+  /**
+   * The copy was never sent: its client connection had closed first. Not a comparison, so the proxy
+   * drops it instead of submitting a "no answer" that would count against hanzod.
+   */
+  abandoned?: true;
 }
 
 export interface ShadowObservation {

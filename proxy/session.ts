@@ -291,7 +291,11 @@ export class ClientSession {
   // ---- backends -> client --------------------------------------------------------------------------
 
   private fromLeg(key: LegKey, data: Buffer, isBinary: boolean): void {
-    if (this.phase === "closed") return;
+    if (this.phase === "closed") {
+      // A draining leg (see end()) still delivers the answers to copies already sent.
+      if (!isBinary) this.onDrainingAnswer(key, data);
+      return;
+    }
     if (isBinary) {
       if (key === this.authKey) this.sendToClient(data, true, backendOf(key));
       return;
@@ -396,6 +400,13 @@ export class ClientSession {
     if (p.shadow !== "none" && p.data !== undefined) queueShadow(this.ctx, this.internal, this.id, id, p, data, parsed, latencyMs);
   }
 
+  private onDrainingAnswer(key: LegKey, data: Buffer): void {
+    const sniffed = sniffResponse(data);
+    const frame = sniffed === undefined ? decodeOrUndefined(data) : undefined;
+    const id = sniffed?.id ?? (frame?.type === "res" ? frame.id : undefined);
+    if (id !== undefined && id.startsWith(INTERNAL_ID_PREFIX)) this.internal.onResponse(key, data, id, frame);
+  }
+
   // ---- the client socket ---------------------------------------------------------------------------
 
   private sendToClient(data: Buffer | string, isBinary: boolean, backend: Backend | undefined): void {
@@ -421,16 +432,22 @@ export class ClientSession {
     if (this.phase === "closed") return;
     this.phase = "closed";
     this.tap?.close(code, reason, by, Date.now());
+    const draining = new Set<LegKey>();
     for (const leg of this.legs.values()) {
       if (leg.key === this.authKey) {
         leg.closedByProxy = true;
         if (by !== "upstream") mirrorClose(leg.ws, code, reason);
+      } else if (this.internal.busy(leg.key)) {
+        // Copies already sent get their answers first: a client that connects, calls and leaves at
+        // once (the CLI) would otherwise turn each of its copies into a false "no answer".
+        draining.add(leg.key);
+        void this.internal.idle(leg.key).then(() => leg.close(1000, "client gone"));
       } else {
         leg.close(1000, "client gone");
       }
     }
     if (by === "upstream") mirrorClose(this.client, code, reason);
-    for (const key of ["legacy", "hanzod", "isolated"] as const) this.internal.fail(key, "connection closed");
+    for (const key of ["legacy", "hanzod", "isolated"] as const) if (!draining.has(key)) this.internal.fail(key, "client connection closed", true);
     this.pending.clear();
     this.deadlines.clear();
     this.onEnd(this);

@@ -34,6 +34,8 @@ function decodeOrUndefined(data: Buffer): Frame | undefined {
 
 export class InternalRequests {
   private readonly waiting = new Map<string, Waiter>();
+  /** Callers of idle(), per leg, woken when that leg has nothing in flight. */
+  private readonly idleWaiters = new Map<LegKey, Array<() => void>>();
   private next = 0;
 
   constructor(
@@ -50,21 +52,21 @@ export class InternalRequests {
   send(key: LegKey, request: RequestFrame): Promise<BackendAnswer | BackendFailure> {
     const started = performance.now();
     const failure = (why: string): BackendFailure => ({ failed: why, latencyMs: performance.now() - started });
-    if (this.legs.isClosed()) return Promise.resolve(failure("client connection closed"));
+    if (this.legs.isClosed()) return Promise.resolve({ ...failure("client connection closed before the copy was sent"), abandoned: true });
     if (key !== "legacy" && !this.legs.hanzodAvailable()) return Promise.resolve(failure("hanzod is not reachable"));
     const leg = this.legs.legFor(key);
     if (leg === undefined) return Promise.resolve(failure(`no ${key} leg`));
     const id = `${INTERNAL_ID_PREFIX}${++this.next}`;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.waiting.delete(id);
+        this.settle(id, key);
         resolve(failure(`no answer within ${this.ctx.internalTimeoutMs} ms`));
       }, this.ctx.internalTimeoutMs);
       timer.unref();
       this.waiting.set(id, { leg: key, sentAt: started, resolve, timer });
       if (!leg.send(encodeFrame({ ...request, id }), false)) {
         clearTimeout(timer);
-        this.waiting.delete(id);
+        this.settle(id, key);
         resolve(failure(`${key} leg refused the copy`));
       }
     });
@@ -77,7 +79,7 @@ export class InternalRequests {
     const frame = parsed ?? decodeOrUndefined(data);
     if (frame?.type !== "res") return;
     if ((frame.payload as { status?: unknown } | undefined)?.status === "accepted") return;
-    this.waiting.delete(id);
+    this.settle(id, key);
     clearTimeout(waiter.timer);
     const answer: BackendAnswer = { ok: frame.ok, latencyMs: performance.now() - waiter.sentAt };
     if (frame.payload !== undefined) answer.payload = frame.payload;
@@ -85,14 +87,38 @@ export class InternalRequests {
     waiter.resolve(answer);
   }
 
-  /** Every request still waiting on `key` resolves as failed. */
-  fail(key: LegKey, why: string): void {
+  /** Every request still waiting on `key` resolves as failed (`abandoned`: not to be compared at all). */
+  fail(key: LegKey, why: string, abandoned = false): void {
     for (const [id, w] of this.waiting) {
       if (w.leg !== key) continue;
-      this.waiting.delete(id);
+      this.settle(id, key);
       clearTimeout(w.timer);
-      w.resolve({ failed: why, latencyMs: performance.now() - w.sentAt });
+      w.resolve({ failed: why, latencyMs: performance.now() - w.sentAt, ...(abandoned ? { abandoned: true as const } : {}) });
     }
+  }
+
+  /** True while a request of ours on `key` still waits for its answer. */
+  busy(key: LegKey): boolean {
+    for (const w of this.waiting.values()) if (w.leg === key) return true;
+    return false;
+  }
+
+  /** Resolves once nothing of ours is in flight on `key` (each request is bounded by its own timeout). */
+  idle(key: LegKey): Promise<void> {
+    if (!this.busy(key)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const list = this.idleWaiters.get(key) ?? [];
+      list.push(resolve);
+      this.idleWaiters.set(key, list);
+    });
+  }
+
+  private settle(id: string, key: LegKey): void {
+    this.waiting.delete(id);
+    const list = this.idleWaiters.get(key);
+    if (list === undefined || this.busy(key)) return;
+    this.idleWaiters.delete(key);
+    for (const wake of list) wake();
   }
 }
 

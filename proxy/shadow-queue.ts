@@ -54,6 +54,10 @@ export class ShadowQueue {
         .catch((err: unknown): BackendFailure => ({ failed: err instanceof Error ? err.message : String(err), latencyMs: Date.now() - started }))
         .then((actual) => {
           const failed = "failed" in actual;
+          if (failed && actual.abandoned === true) {
+            this.metrics.shadow.inc({ result: "abandoned" });
+            return;
+          }
           this.metrics.shadow.inc({ result: failed ? "failed" : "submitted" });
           const sink = this.sink();
           if (sink === undefined) return;

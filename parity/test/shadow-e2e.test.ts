@@ -4,9 +4,9 @@
  * report, the noise learning and the gates are then exercised through the `hanzonode parity` CLI.
  */
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProxy, type RunningProxy } from "../../proxy/index.js";
-import { ensureLegacyInstalled, runOpenclawCli } from "../../scripts/legacy/index.js";
+import { runOpenclawCli, startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { loadChecklistSync, readAudit } from "../checklist/index.js";
 import { DEFAULT_RULES, rulesFor, type RuleSet } from "../compare/index.js";
 import type { ParityReport } from "../report/model.js";
@@ -18,7 +18,6 @@ import { runHanzonode } from "./support/cli.js";
 import { HANZOD_TOKEN, startTestHanzod, tempDir, waitFor, writeChecklist, type TempDir, type TestHanzod } from "./support/env.js";
 import { connectRawClient, type RawClient } from "./support/raw-client.js";
 
-const legacy = inject("legacy");
 
 // No timestamp/duration detectors and no ignore rules for clocks: those differences must vanish through
 // noise learning alone. Runtime metrics stay shape-only (they never repeat, not even legacy vs legacy).
@@ -47,6 +46,9 @@ function checklistLines(extra: string[] = []): string[] {
 }
 
 describe("shadow parity end to end (legacy + hanzod + proxy + real clients)", () => {
+  // A legacy gateway of its own: system-presence lists every client connected to the gateway, and other
+  // test files (a node host, device clients) connect to the shared one at times no test controls.
+  let legacy: LegacyGateway;
   let dir: TempDir;
   let hanzod: TestHanzod;
   let proxy: RunningProxy;
@@ -57,6 +59,7 @@ describe("shadow parity end to end (legacy + hanzod + proxy + real clients)", ()
   let storePath: string;
 
   beforeAll(async () => {
+    legacy = await startLegacyGateway();
     dir = tempDir("parity-e2e-");
     checklist = dir.file("checklist.yaml");
     storePath = dir.file("parity.sqlite");
@@ -95,6 +98,7 @@ describe("shadow parity end to end (legacy + hanzod + proxy + real clients)", ()
     await sink?.close();
     store?.close();
     await hanzod?.close();
+    await legacy?.stop();
     dir?.dispose();
   });
 
@@ -140,8 +144,7 @@ describe("shadow parity end to end (legacy + hanzod + proxy + real clients)", ()
 
   it("the report shows the shadowed rows with real numbers; the injected field is a mismatch, clocks are noise", async () => {
     // The openclaw CLI is a real client too; its call is shadowed like any other.
-    const install = await ensureLegacyInstalled();
-    const cli = await runOpenclawCli(install, ["gateway", "call", "status", "--url", proxy.url, "--token", legacy.token, "--json"]);
+    const cli = await runOpenclawCli(legacy.install, ["gateway", "call", "status", "--url", proxy.url, "--token", legacy.token, "--json"]);
     expect(cli.code, cli.stderr).toBe(0);
     for (let i = 0; i < MIN_CALLS; i++) await shadowRound();
     await waitFor(() => storedCalls("system-presence") >= MIN_CALLS + 1 && storedCalls("health", "noise-probe") >= MIN_CALLS, 60_000, "stored comparisons and noise probes");

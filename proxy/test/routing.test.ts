@@ -37,6 +37,26 @@ describe("routing with legacy owning auth", () => {
     await c.close();
   });
 
+  it("a client that leaves right after its answer (as the CLI does) still gets its shadow copy compared", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      // A fresh connection each time: its hanzod leg is opened only for the copy, after the answer.
+      const c = await connectClient(env.proxy.url, { token: legacy.token });
+      const s = await c.call("status");
+      expect(s.ok).toBe(true);
+      ids.push(s.id);
+      await c.close();
+    }
+    const observations = await waitFor(() => {
+      const found = ids.map((id) => sink.observations.find((o) => o.kind === "shadow" && o.requestId === id));
+      return found.every((o) => o !== undefined) ? found : undefined;
+    }, 20_000, "a comparison for every status call");
+    for (const o of observations) {
+      expect("failed" in o!.actual, JSON.stringify(o!.actual)).toBe(false);
+      expect((o!.actual as { payload: { answeredBy?: string } }).payload.answeredBy).toBe("hanzod");
+    }
+  });
+
   it("refuses a checklist that shadows a side-effecting method, naming the line", async () => {
     const bad = checklistFile("version: 1\nmethods:\n  config.set: shadow\n");
     try {
