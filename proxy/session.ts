@@ -178,7 +178,7 @@ export class ClientSession {
     }
     const leg = this.legFor(key);
     if (leg === undefined) {
-      this.answerUnavailable(id, method, data);
+      this.unsendable(id, method, data, key, fallback);
       return;
     }
     const keep = shadow !== "none" || (fallback && key !== "legacy");
@@ -188,14 +188,28 @@ export class ClientSession {
     const upstreamId = this.late.aliasIfOwed(id, key);
     if (upstreamId !== undefined) p.upstreamId = upstreamId;
     this.pending.set(id, p);
-    this.tap?.frame("c2s", data, false, backendOf(key), Date.now());
     if (!leg.send(upstreamId === undefined ? data : withId(data, upstreamId), false)) {
       if (upstreamId !== undefined) this.late.settleAlias(upstreamId);
       this.pending.delete(id);
-      this.answerUnavailable(id, method, undefined);
+      this.unsendable(id, method, data, key, fallback);
       return;
     }
+    // After the send, so a request that ends up on another leg is recorded once; no answer can come first.
+    this.tap?.frame("c2s", data, false, backendOf(key), Date.now());
     if (deadline !== 0) this.deadlines.arm(deadline);
+  }
+
+  /**
+   * The leg would not take the request: hanzod's socket is going away before the proxy has seen it close
+   * (its breaker still allows it). A `fallback: legacy` read goes to legacy, as it would a moment later.
+   */
+  private unsendable(id: string, method: string, data: Buffer, key: LegKey, fallback: boolean): void {
+    if (key !== "legacy" && fallback && !isSideEffecting(method)) {
+      this.ctx.metrics.countRequest(methodLabel(method), "legacy", "fallback");
+      this.send(id, method, data, "legacy", "none", false, 0);
+      return;
+    }
+    this.answerUnavailable(id, method, data, key === "legacy" ? "the legacy gateway is not reachable" : undefined);
   }
 
   private answerUnavailable(id: string, method: string, data: Buffer | undefined, why = "hanzod is not reachable", outcome: Outcome = "unavailable"): void {
