@@ -42,6 +42,12 @@ export function decodeFrame(data: string | Buffer | ArrayBuffer | Buffer[]): Dec
   }
 }
 
+/** The frame, or undefined when the data is not one (for callers that only act on well-formed frames). */
+export function decodeFrameOrUndefined(data: string | Buffer): Frame | undefined {
+  const d = decodeFrame(data);
+  return d.ok ? d.frame : undefined;
+}
+
 export function encodeFrame(frame: Frame): string {
   return JSON.stringify(frame);
 }

@@ -25,8 +25,9 @@ export class ProxyMetrics {
     labelNames: ["result"] as const,
     registers: [this.registry],
   });
-  /** Bumped once per shadowed call beyond the budget: a cached child, not a label lookup per call. */
+  /** Bumped per shadowed call not copied (beyond the budget, a side effect): cached children, no label lookup per call. */
   readonly shadowOverBudget = this.shadow.labels({ result: "over-budget" });
+  readonly shadowSkipped = this.shadow.labels({ result: "skipped" });
   readonly shadowCompared = new Counter({
     name: "hanzonode_proxy_shadow_compared_total",
     help: "Shadow comparisons reported by the parity sink: match, mismatch, no-answer",

@@ -4,7 +4,7 @@
  * A shadowed call beyond the per-method shadow budget is routed to legacy without a copy.
  */
 import { hasIdempotencyKey, isSideEffecting } from "../protocol/index.js";
-import type { RouteDecision } from "../parity/checklist/index.js";
+import type { RouteDecision, RoutingTable } from "../parity/checklist/index.js";
 import type { ProxyContext } from "./context.js";
 import type { LegKey } from "./leg.js";
 import type { ShadowMode } from "./pending.js";
@@ -17,8 +17,11 @@ export interface Pick {
   shadow: ShadowMode;
 }
 
-/** `params` decodes the request lazily: most requests are routed on the sniffed method alone. */
-export function pickLeg(ctx: ProxyContext, decision: RouteDecision, method: string, data: Buffer, params: () => unknown, bucket: number): Pick {
+/**
+ * `params` decodes the request lazily: most requests are routed on the sniffed method alone. `table` is
+ * the one the request was decided on: a request reads a single table from start to end.
+ */
+export function pickLeg(ctx: ProxyContext, table: RoutingTable, decision: RouteDecision, method: string, data: Buffer, params: () => unknown, bucket: number): Pick {
   switch (decision.kind) {
     case "legacy":
       return { leg: "legacy", shadow: "none" };
@@ -32,13 +35,13 @@ export function pickLeg(ctx: ProxyContext, decision: RouteDecision, method: stri
       return { leg: backend, shadow: "none" };
     }
     case "shadow": {
-      // Never copy a side effect to hanzod's real state: runtime idempotency keys count too.
-      const sideEffect = isSideEffecting(method) || (mayHaveIdempotencyKey(data) && hasIdempotencyKey(params()));
-      if (!decision.isolated && sideEffect) {
-        ctx.metrics.shadow.inc({ result: "skipped" });
+      // Never copy a side effect to hanzod's real state: runtime idempotency keys count too. (An isolated
+      // copy runs against throwaway state, so it needs no check and its params are never decoded for one.)
+      if (!decision.isolated && (isSideEffecting(method) || (mayHaveIdempotencyKey(data) && hasIdempotencyKey(params())))) {
+        ctx.metrics.shadowSkipped.inc();
         return { leg: "legacy", shadow: "none" };
       }
-      if (!ctx.shadowBudget.take(method, ctx.table().shadowMaxPerSecond)) {
+      if (!ctx.shadowBudget.take(method, table.shadowMaxPerSecond)) {
         ctx.metrics.shadowOverBudget.inc();
         return { leg: "legacy", shadow: "none" };
       }

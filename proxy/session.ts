@@ -5,7 +5,7 @@
  * both legs merge into one seq.
  */
 import type WebSocket from "ws";
-import { decodeFrame, encodeFrame, errorResponse, Errors, isSideEffecting, type Frame, type RequestFrame } from "../protocol/index.js";
+import { decodeFrame, decodeFrameOrUndefined, encodeFrame, errorResponse, Errors, isSideEffecting, type Frame, type RequestFrame } from "../protocol/index.js";
 import type { Backend, ConnectionMeta, ConnectionTap } from "./tap.js";
 import type { ProxyContext } from "./context.js";
 import { mirrorClose } from "./close-mirror.js";
@@ -143,18 +143,13 @@ export class ClientSession {
     } else {
       const decision = table.decide(method);
       fallback = decision.fallback;
-      const picked = pickLeg(this.ctx, decision, method, data, params, this.profile.bucket);
+      const picked = pickLeg(this.ctx, table, decision, method, data, params, this.profile.bucket);
       leg = picked.leg;
       shadow = picked.shadow;
     }
     if (leg !== "legacy" && !this.hanzodAvailable()) {
-      if (fallback) {
-        leg = "legacy";
-        this.ctx.metrics.countRequest(methodLabel(method), "legacy", "fallback");
-      } else {
-        this.answerUnavailable(id, method, data);
-        return;
-      }
+      this.unsendable(id, method, data, leg, fallback);
+      return;
     }
     this.events.noteRequest(method, backendOf(leg));
     this.send(id, method, data, leg, shadow, fallback, leg === "legacy" ? 0 : deadlineFor(this.ctx.hanzodDeadlineMs, data, params));
@@ -200,12 +195,14 @@ export class ClientSession {
   }
 
   /**
-   * The leg would not take the request: hanzod's socket is going away before the proxy has seen it close
-   * (its breaker still allows it). A `fallback: legacy` read goes to legacy, as it would a moment later.
+   * The request cannot go to `key`: hanzod is down or its circuit open, or its leg would not take the
+   * frame (its socket going away before the proxy saw the close). It was never sent, so a `fallback:
+   * legacy` entry sends it to legacy; anything else gets the legacy-shaped retryable UNAVAILABLE.
    */
   private unsendable(id: string, method: string, data: Buffer, key: LegKey, fallback: boolean): void {
-    if (key !== "legacy" && fallback && !isSideEffecting(method)) {
+    if (key !== "legacy" && fallback) {
       this.ctx.metrics.countRequest(methodLabel(method), "legacy", "fallback");
+      this.events.noteRequest(method, "legacy");
       this.send(id, method, data, "legacy", "none", false, 0);
       return;
     }
@@ -379,7 +376,7 @@ export class ClientSession {
   private onAliasedResponse(key: LegKey, data: Buffer, alias: string, ok: boolean, parsed: Frame | undefined): void {
     const id = this.late.clientIdOf(alias);
     const p = id === undefined ? undefined : this.pending.get(id);
-    const frame = parsed ?? decodeOrUndefined(data);
+    const frame = parsed ?? decodeFrameOrUndefined(data);
     if (id === undefined || p === undefined || p.upstreamId !== alias || p.leg !== key || frame?.type !== "res") {
       this.ctx.metrics.countRequest(methodLabel(p?.method ?? "(late)"), backendOf(key), "late");
       return;
@@ -391,7 +388,7 @@ export class ClientSession {
   private onAnswer(key: LegKey, data: Buffer, id: string, p: Pending, ok: boolean, parsed: Frame | undefined): void {
     if (p.deadline !== 0) this.ctx.hanzodBreaker.success();
     if (mayBeInterim(data)) {
-      const frame = parsed ?? (decodeFrame(data) as { ok: true; frame: Frame }).frame;
+      const frame = parsed ?? decodeFrameOrUndefined(data);
       const payload = frame?.type === "res" ? (frame.payload as { status?: unknown } | undefined) : undefined;
       if (payload?.status === "accepted") {
         // hanzod is alive and working on it: the final answer may legitimately take long.
@@ -416,7 +413,7 @@ export class ClientSession {
 
   private onDrainingAnswer(key: LegKey, data: Buffer): void {
     const sniffed = sniffResponse(data);
-    const frame = sniffed === undefined ? decodeOrUndefined(data) : undefined;
+    const frame = sniffed === undefined ? decodeFrameOrUndefined(data) : undefined;
     const id = sniffed?.id ?? (frame?.type === "res" ? frame.id : undefined);
     if (id !== undefined && id.startsWith(INTERNAL_ID_PREFIX)) this.internal.onResponse(key, data, id, frame);
   }
@@ -479,10 +476,6 @@ export class ClientSession {
   }
 }
 
-function decodeOrUndefined(data: Buffer): Frame | undefined {
-  const d = decodeFrame(data);
-  return d.ok ? d.frame : undefined;
-}
 
 /** The same request under another id (rare: only a reused id still owed by its leg is re-encoded). */
 function withId(data: Buffer, id: string): Buffer | string {

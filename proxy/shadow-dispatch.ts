@@ -3,7 +3,7 @@
  * queued after the client has its answer, and the internal request/answer bookkeeping they ride on.
  * Their ids carry a prefix so their answers are never forwarded to the client.
  */
-import { decodeFrame, encodeFrame, isSideEffecting, type Frame, type RequestFrame } from "../protocol/index.js";
+import { decodeFrame, decodeFrameOrUndefined, encodeFrame, isSideEffecting, type Frame, type RequestFrame } from "../protocol/index.js";
 import type { BackendAnswer, BackendFailure } from "../parity/shadow-sink.js";
 import type { ProxyContext } from "./context.js";
 import type { Leg, LegKey } from "./leg.js";
@@ -27,10 +27,6 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
-function decodeOrUndefined(data: Buffer): Frame | undefined {
-  const d = decodeFrame(data);
-  return d.ok ? d.frame : undefined;
-}
 
 export class InternalRequests {
   private readonly waiting = new Map<string, Waiter>();
@@ -76,7 +72,7 @@ export class InternalRequests {
   onResponse(key: LegKey, data: Buffer, id: string, parsed: Frame | undefined): void {
     const waiter = this.waiting.get(id);
     if (waiter === undefined || waiter.leg !== key) return;
-    const frame = parsed ?? decodeOrUndefined(data);
+    const frame = parsed ?? decodeFrameOrUndefined(data);
     if (frame?.type !== "res") return;
     if ((frame.payload as { status?: unknown } | undefined)?.status === "accepted") return;
     this.settle(id, key);
@@ -127,7 +123,7 @@ export class InternalRequests {
  * again) for the parity sink to compare against the answer the client got.
  */
 export function queueShadow(ctx: ProxyContext, internal: InternalRequests, connectionId: string, id: string, p: Pending, answer: Buffer, parsed: Frame | undefined, latencyMs: number): void {
-  const res = parsed ?? decodeOrUndefined(answer);
+  const res = parsed ?? decodeFrameOrUndefined(answer);
   const req = decodeFrame(p.data!);
   if (res?.type !== "res" || !req.ok || req.frame.type !== "req") return;
   const expected: BackendAnswer = { ok: res.ok, latencyMs };
