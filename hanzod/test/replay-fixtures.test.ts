@@ -6,24 +6,32 @@
  * exactly those differences, so a new difference fails and so does an entry that stopped happening.
  */
 import { readdirSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../protocol/index.js";
 import { DEFAULT_RULES } from "../../parity/compare/index.js";
 import { replayFixtures } from "../../recorder/replay.js";
 import { checkKnownDifferences, loadKnownDifferences } from "../../recorder/known-differences.js";
 import { useTestHanzod } from "./helpers.js";
+import { copyAsRecordedElsewhere } from "../../test/other-machine.js";
 
 const SUITE = join(REPO_ROOT, "fixtures", "recorded");
 
 const hz = useTestHanzod();
 
+/** The phase-1 flows hanzod serves: the handshake, health, status, system-presence and every error case. */
+function suiteFiles(): string[] {
+  return readdirSync(SUITE)
+    .filter((f) => /^(handshake|health|status|system-presence|error)\./.test(f))
+    .sort()
+    .map((f) => join(SUITE, f));
+}
+
 describe("recorded fixtures replayed against hanzod", () => {
   it("are green under the default rules, apart from the listed known differences", async () => {
-    const files = readdirSync(SUITE)
-      .filter((f) => /^(handshake|health|status|system-presence|error)\./.test(f))
-      .sort()
-      .map((f) => join(SUITE, f));
+    const files = suiteFiles();
     expect(files.length).toBeGreaterThanOrEqual(10);
     const report = await replayFixtures({ target: hz.url, token: hz.token, files, rules: DEFAULT_RULES });
     const known = loadKnownDifferences("hanzod");
@@ -36,5 +44,19 @@ describe("recorded fixtures replayed against hanzod", () => {
     expect(notGreen).toEqual([]);
     expect(report.passed).toBe(files.length - withKnown.size);
     expect(JSON.stringify(report)).not.toContain(hz.token);
+  }, 120_000);
+
+  it("give a copy recorded on another machine the same verdicts", async () => {
+    const files = suiteFiles();
+    const dir = await mkdtemp(join(tmpdir(), "hanzod-elsewhere-"));
+    try {
+      const elsewhere = await copyAsRecordedElsewhere(files, dir);
+      expect(elsewhere.rewritten).toBeGreaterThan(0);
+      const verdicts = async (list: string[]) =>
+        (await replayFixtures({ target: hz.url, token: hz.token, files: list, rules: DEFAULT_RULES })).results.map((r) => ({ fixture: basename(r.fixture), ok: r.ok, differences: r.differences }));
+      expect(await verdicts(elsewhere.files)).toEqual(await verdicts(files));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });

@@ -41,6 +41,25 @@ const HEALTH: NormalizationRules = {
   ],
 };
 
+/**
+ * One presence row (the gateway's own `self` row and each client's). A row carries facts about the
+ * machine it describes: host name, primary address, OS and kernel release, device family, CPU
+ * architecture, and a one-line summary composed of them. They are facts of the deployment, not of
+ * behaviour: a recording made on one machine replays on any other, and a shadowed pair on one host
+ * agrees anyway. So they keep their type and presence, never their value. What the row says about
+ * the connection (mode, reason, roles, scopes, version) stays compared.
+ */
+const PRESENCE_ROW: NormalizationRules = {
+  shapeOnly: [
+    "/host", // os.hostname() of the machine
+    "/ip", // its primary LAN address (the host name when it has none)
+    "/platform", // OS and kernel release ("linux 6.18.44-..."), or the client's OS
+    "/deviceFamily", // "Linux", "Mac", "Windows"
+    "/modelIdentifier", // CPU architecture, or the Mac's hardware model
+    "/text", // "Gateway: <host> (<ip>) · app <version> · mode <mode> · reason <reason>": each part has its own field
+  ],
+};
+
 export const DEFAULT_RULES: RuleSet = {
   global: {
     volatile: ["timestamp", "duration", "uuid", "connId", "version", "nonce", "tempPath", "digest"],
@@ -64,6 +83,7 @@ export const DEFAULT_RULES: RuleSet = {
       shapeOnly: ["/jobs/*/schedule/anchorMs"],
     },
     health: HEALTH,
+    "system-presence": under("/*", PRESENCE_ROW),
     status: {
       typeOnly: [
         // Per-agent rows (heartbeat schedule, session store per agent): the runtime's own agents.
@@ -71,7 +91,7 @@ export const DEFAULT_RULES: RuleSet = {
         "/sessions/byAgent",
       ],
     },
-    connect: mergeRules(under("/snapshot/health", HEALTH), {
+    connect: mergeRules(mergeRules(under("/snapshot/health", HEALTH), under("/snapshot/presence/*", PRESENCE_ROW)), {
       typeOnly: [
         // Discovery lists: what this runtime and release implements. They change with every legacy
         // release (2026.9.6 adds methods, events and capabilities) and, during the migration, list
@@ -107,5 +127,6 @@ export const DEFAULT_RULES: RuleSet = {
   },
   events: {
     health: HEALTH,
+    presence: under("/presence/*", PRESENCE_ROW),
   },
 };

@@ -11,12 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { mkdtemp, rm, writeFile, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { WebSocketServer } from "ws";
 import { REPO_ROOT } from "../../protocol/index.js";
 import { expandFixturePaths } from "../commands.js";
 import { readFixture } from "../fixture-format.js";
 import { replayFixtures } from "../replay.js";
+import { copyAsRecordedElsewhere } from "../../test/other-machine.js";
 
 const SUITE = join(REPO_ROOT, "fixtures", "recorded");
 let work: string;
@@ -62,6 +63,17 @@ describe("replay against the real legacy gateway", () => {
     expect(report.passed).toBe(files.length);
     expect(report.drift).toEqual({});
     expect(JSON.stringify(report)).not.toContain(legacy.token);
+  }, 120_000);
+
+  it("gives a copy recorded on another machine the same verdicts (host facts are the deployment's, not behaviour)", async () => {
+    const files = expandFixturePaths([SUITE]);
+    const elsewhere = await copyAsRecordedElsewhere(files, join(work, "elsewhere"));
+    expect(elsewhere.rewritten).toBeGreaterThan(files.length);
+    const verdicts = async (list: string[]) =>
+      (await replayFixtures({ target: legacy.url, token: legacy.token, files: list })).results.map((r) => ({ fixture: basename(r.fixture), ok: r.ok, differences: r.differences }));
+    const here = await verdicts(files);
+    expect(await verdicts(elsewhere.files)).toEqual(here);
+    expect(here.every((v) => v.ok)).toBe(true);
   }, 120_000);
 
   it("fails on a wrong error code, naming the frame and the code", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compareAnswers, compareFrames, DEFAULT_RULES, mergeRules, mergeRuleSets, normalize, rulesFor, GlobMatcher, type NormalizationRules } from "../index.js";
+import { rewriteMachineFacts } from "../../../test/other-machine.js";
 
 describe("path globs", () => {
   const m = new GlobMatcher([
@@ -191,6 +192,30 @@ describe("the default rules", () => {
     expect(kinds(compareAnswers(res(a), res({ ...b, ok: false }), DEFAULT_RULES, { method: "health" }))).toEqual(["value /ok"]);
     const { channels: _c, ...noChannels } = b;
     expect(kinds(compareAnswers(res(a), res(noChannels), DEFAULT_RULES, { method: "health" }))).toEqual(["missing /channels"]);
+  });
+
+  it("compare a presence row's machine facts by type and presence, wherever the row appears", () => {
+    const here = { host: "vm", ip: "192.0.2.2", version: "2026.9.1", platform: "linux 6.18.44-fc-v669", deviceFamily: "Linux", modelIdentifier: "x64", mode: "gateway", reason: "self", text: "Gateway: vm (192.0.2.2) · app 2026.9.1 · mode gateway · reason self" };
+    const elsewhere = structuredClone(here);
+    expect(rewriteMachineFacts(elsewhere)).toBe(6);
+    const places = [
+      (row: object) => [hello({ snapshot: { presence: [row] } }), { method: "connect" }] as const,
+      (row: object) => [res([row]), { method: "system-presence" }] as const,
+      (row: object) => [{ type: "event", event: "presence", payload: { presence: [row] } }, {}] as const,
+    ];
+    for (const at of places) {
+      const [expected, opts] = at(here);
+      const [same] = at(elsewhere);
+      expect(compareAnswers(expected, same, DEFAULT_RULES, opts)).toEqual([]);
+      // What the row says about the connection stays strict, and so do the facts' presence and type.
+      const [otherMode] = at({ ...elsewhere, mode: "cli" });
+      expect(kinds(compareAnswers(expected, otherMode, DEFAULT_RULES, opts))).toEqual([expect.stringMatching(/^value .*\/mode$/)]);
+      const { host: _h, ...hostless } = elsewhere;
+      const [noHost] = at(hostless);
+      expect(kinds(compareAnswers(expected, noHost, DEFAULT_RULES, opts))).toEqual([expect.stringMatching(/^missing .*\/host$/)]);
+      const [numericIp] = at({ ...elsewhere, ip: 3221225986 });
+      expect(kinds(compareAnswers(expected, numericIp, DEFAULT_RULES, opts))).toEqual([expect.stringMatching(/\/ip$/)]);
+    }
   });
 });
 
