@@ -1,9 +1,9 @@
 /** `hanzonode`: the migration toolkit. Each part registers its own subcommands. */
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { recorderCommands } from "../recorder/commands.js";
-import { proxyCommands } from "../proxy/commands.js";
-import { parityCommands } from "../parity/commands.js";
+import { recorderCommands } from "./commands/recorder.js";
+import { proxyCommands } from "./commands/proxy.js";
+import { parityCommands } from "./commands/parity.js";
 import type { CliCommand } from "./command.js";
 
 const all: CliCommand[] = [...recorderCommands, ...proxyCommands, ...parityCommands];

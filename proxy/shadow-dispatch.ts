@@ -8,7 +8,7 @@ import type { BackendAnswer, BackendFailure } from "../parity/shadow-sink.js";
 import type { ProxyContext } from "./context.js";
 import type { Leg, LegKey } from "./leg.js";
 import type { Pending } from "./pending.js";
-import { redactSecrets } from "./redact.js";
+import { redactSecrets } from "../protocol/redact.js";
 
 /** Ids of the proxy's own requests on a leg; never forwarded to the client. */
 export const INTERNAL_ID_PREFIX = "hanzonode-proxy:";

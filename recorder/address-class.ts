@@ -1,6 +1,6 @@
 /** Classifies a client address without keeping it: fixtures record the class, never the address. */
 import { isIP } from "node:net";
-import type { AddressClass } from "./fixture-format.js";
+import type { AddressClass } from "../protocol/fixture-format.js";
 
 export function addressClass(address: string | undefined): AddressClass {
   if (!address) return "unknown";

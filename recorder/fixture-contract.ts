@@ -5,7 +5,7 @@
  */
 import { validateParams } from "../protocol/index.js";
 import { contractDifferences } from "../parity/compare/index.js";
-import type { Fixture } from "./fixture-format.js";
+import type { Fixture } from "../protocol/fixture-format.js";
 
 export interface FixtureContractIssue {
   fixture: string;

@@ -11,8 +11,8 @@ import type { IncomingHttpHeaders } from "node:http";
 import { decodeFrame } from "../protocol/index.js";
 import type { ConnectionMeta, ConnectionTap, FrameTap } from "../proxy/tap.js";
 import { addressClass } from "./address-class.js";
-import { FIXTURE_FORMAT, FIXTURE_VERSION, type FixtureClose, type FixtureFrame, type FixtureHeader } from "./fixture-format.js";
-import { GATEWAY_TOKEN_LABEL, GATEWAY_TOKEN_PLACEHOLDER, Redactor } from "./redact.js";
+import { FIXTURE_FORMAT, FIXTURE_VERSION, type FixtureClose, type FixtureFrame, type FixtureHeader } from "../protocol/fixture-format.js";
+import { GATEWAY_TOKEN_LABEL, GATEWAY_TOKEN_PLACEHOLDER, Redactor } from "../protocol/redact.js";
 
 /** Upgrade headers worth keeping: they change how the gateway treats a connection. Others are noise or secrets. */
 export const RECORDED_HEADERS = [

@@ -15,11 +15,11 @@
 import { basename } from "node:path";
 import { createDeviceIdentity, signDeviceBlock, type DeviceIdentity } from "../protocol/index.js";
 import { compareAnswers, contractDifferences, DEFAULT_RULES, type Difference, type RuleSet } from "../parity/compare/index.js";
-import { frameWireData, readFixture, type Fixture, type FixtureFrame } from "./fixture-format.js";
+import { frameWireData, readFixture, type Fixture, type FixtureFrame } from "../protocol/fixture-format.js";
 import { ReplaySession, type Received } from "./replay-session.js";
 import { MASK, ReplaySecrets, maskSecrets } from "./secrets-in-replay.js";
 import { DeviationIndex, loadDeviations, type Deviation } from "./deviations.js";
-import { isPlaceholder } from "./redact.js";
+import { isPlaceholder } from "../protocol/redact.js";
 
 export interface ReplayOptions {
   /** ws://host:port of the target runtime. */

@@ -4,7 +4,7 @@
  * and substituted into later client frames. Before comparing, secrets on both sides are masked, so a
  * replay report never prints a live secret and a fresh device token does not read as a difference.
  */
-import { PLACEHOLDER_PATTERN, isPlaceholder, isSecretKey } from "./redact.js";
+import { PLACEHOLDER_PATTERN, isPlaceholder, isSecretKey } from "../protocol/redact.js";
 
 export const MASK = "<secret>";
 

@@ -6,11 +6,11 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "../protocol/index.js";
-import { expandFixturePaths } from "../recorder/commands.js";
-import { readFixture } from "../recorder/fixture-format.js";
+import { expandFixturePaths } from "../recorder/fixture-files.js";
+import { readFixture } from "../protocol/fixture-format.js";
 import { fixtureContractIssues } from "../recorder/fixture-contract.js";
 import { DeviationIndex, loadDeviations } from "../recorder/deviations.js";
-import { isPlaceholder, isSecretKey } from "../recorder/redact.js";
+import { isPlaceholder, isSecretKey } from "../protocol/redact.js";
 
 const files = expandFixturePaths([join(REPO_ROOT, "fixtures", "recorded")]);
 

@@ -4,7 +4,7 @@
  * where consecutive ones differ, that is noise, counted exactly as the live noise probes count it.
  */
 import { compareFrames, rulesFor, type RuleSet } from "../compare/index.js";
-import { readFixture, type Fixture } from "../../recorder/fixture-format.js";
+import { readFixture, type Fixture } from "../../protocol/fixture-format.js";
 import type { NoisePathRow, NoiseProbeCountRow } from "../store/types.js";
 import { NOISE_KINDS, signatureEntries } from "./signature.js";
 

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../protocol/index.js";
-import { readFixture } from "../../recorder/fixture-format.js";
+import { readFixture } from "../../protocol/fixture-format.js";
 import { HANZOD_METHODS } from "../../hanzod/methods/registry.js";
 
 export const DEFAULT_FIXTURES_DIR = join(REPO_ROOT, "fixtures", "recorded");

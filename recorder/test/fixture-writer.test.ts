@@ -4,7 +4,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FixtureWriter } from "../fixture-writer.js";
-import { frameWireData, parseFixture } from "../fixture-format.js";
+import { frameWireData, parseFixture } from "../../protocol/fixture-format.js";
 
 const TOKEN = "recording-token-9d8c7b6a";
 let dir: string;

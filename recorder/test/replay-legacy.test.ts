@@ -14,8 +14,8 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { WebSocketServer } from "ws";
 import { REPO_ROOT } from "../../protocol/index.js";
-import { expandFixturePaths } from "../commands.js";
-import { readFixture } from "../fixture-format.js";
+import { expandFixturePaths } from "../fixture-files.js";
+import { readFixture } from "../../protocol/fixture-format.js";
 import { replayFixtures } from "../replay.js";
 import { copyAsRecordedElsewhere } from "../../test/other-machine.js";
 

@@ -12,8 +12,8 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { REPO_ROOT, CONTRACT_VERSION, connectRaw } from "../../protocol/index.js";
 import type { HelloOk } from "../../protocol/generated/contract-types.js";
-import { readFixture } from "../../recorder/fixture-format.js";
-import { expandFixturePaths } from "../../recorder/commands.js";
+import { readFixture } from "../../protocol/fixture-format.js";
+import { expandFixturePaths } from "../../recorder/fixture-files.js";
 import { replayFixtures, type ContractFinding } from "../../recorder/replay.js";
 import { startLegacyGateway } from "../legacy/index.js";
 

@@ -3,16 +3,16 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Argv } from "yargs";
-import type { CliCommand } from "../cli/command.js";
-import { startProxy } from "./index.js";
-import type { RunningProxy } from "./api.js";
-import { createLogger } from "./log.js";
-import { HANZOD_DEADLINE_MS } from "./limits.js";
-import { FixtureWriter } from "../recorder/fixture-writer.js";
-import { createShadowSink } from "../parity/shadow/sink.js";
-import { ruleSetFromTable } from "../parity/shadow/checklist-rules.js";
-import { defaultStorePath } from "../parity/store/diff-store.js";
-import type { ShadowSink } from "../parity/shadow-sink.js";
+import type { CliCommand } from "../command.js";
+import { startProxy } from "../../proxy/index.js";
+import type { RunningProxy } from "../../proxy/api.js";
+import { createLogger } from "../../proxy/log.js";
+import { HANZOD_DEADLINE_MS } from "../../proxy/limits.js";
+import { FixtureWriter } from "../../recorder/fixture-writer.js";
+import { createShadowSink } from "../../parity/shadow/sink.js";
+import { ruleSetFromTable } from "../../parity/shadow/checklist-rules.js";
+import { defaultStorePath } from "../../parity/store/diff-store.js";
+import type { ShadowSink } from "../../parity/shadow-sink.js";
 
 const DEFAULT_STATE_DIR = ".hanzonode";
 const DEFAULT_CHECKLIST = "parity/checklist.yaml";
@@ -117,8 +117,8 @@ const upCommand: CliCommand = {
       .option("state-dir", { type: "string", default: DEFAULT_STATE_DIR, describe: "hanzod state, diff store, audit log" })
       .option("hanzod-deadline-ms", { type: "number", default: HANZOD_DEADLINE_MS, describe: "how long a hanzod-routed request may go unanswered before fallback/UNAVAILABLE (0 = no deadline)" }),
   handler: async (argv) => {
-    const { startHanzod } = await import("../hanzod/index.js");
-    const { startLegacyGateway } = await import("../scripts/legacy/index.js");
+    const { startHanzod } = await import("../../hanzod/index.js");
+    const { startLegacyGateway } = await import("../../scripts/legacy/index.js");
     const stateDir = resolve(String(argv.stateDir));
     mkdirSync(stateDir, { recursive: true });
     const parts: Stoppable[] = [];

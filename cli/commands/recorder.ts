@@ -1,26 +1,15 @@
 /** `hanzonode` subcommands contributed by recorder/: `record` (proxy + FixtureWriter) and `replay`. */
-import { readdirSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
-import type { CliCommand } from "../cli/command.js";
-import { startProxy } from "../proxy/index.js";
-import { FixtureWriter } from "./fixture-writer.js";
-import { replayFixtures } from "./replay.js";
-import { storeReplayRun, TARGET_KINDS, type TargetKind } from "./replay-store.js";
-import { storePathFrom } from "../parity/cli-options.js";
-import { formatDrift, formatResultLine, formatSummary } from "./report-format.js";
+import { resolve } from "node:path";
+import type { CliCommand } from "../command.js";
+import { startProxy } from "../../proxy/index.js";
+import { FixtureWriter } from "../../recorder/fixture-writer.js";
+import { expandFixturePaths } from "../../recorder/fixture-files.js";
+import { replayFixtures } from "../../recorder/replay.js";
+import { storeReplayRun, TARGET_KINDS, type TargetKind } from "../../recorder/replay-store.js";
+import { storePathFrom } from "../options.js";
+import { formatDrift, formatResultLine, formatSummary } from "../../recorder/report-format.js";
 
 /** Files and folders (their *.jsonl, sorted) as a flat file list. */
-export function expandFixturePaths(paths: string[]): string[] {
-  const out: string[] = [];
-  for (const p of paths) {
-    const abs = resolve(p);
-    if (statSync(abs).isDirectory()) {
-      for (const f of readdirSync(abs).filter((n) => n.endsWith(".jsonl")).sort()) out.push(join(abs, f));
-    } else out.push(abs);
-  }
-  return out;
-}
-
 const record: CliCommand = {
   command: "record",
   describe: "Relay clients to a legacy gateway and record every connection as a JSONL fixture",

@@ -1,7 +1,7 @@
 /** Option parsing shared by the `hanzonode parity ...` commands. */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { defaultStorePath } from "./store/diff-store.js";
+import { defaultStorePath } from "../parity/store/diff-store.js";
 
 export const DEFAULT_STATE_DIR = ".hanzonode";
 export const DEFAULT_CHECKLIST = "parity/checklist.yaml";

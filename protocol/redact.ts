@@ -156,3 +156,15 @@ function kindOf(key: string): string {
   const clean = key.replace(/[^A-Za-z0-9_.-]/g, "");
   return clean.length ? clean : "secret";
 }
+
+/** A copy with every string under a secret-named key replaced (params handed to the shadow sink, logs). */
+export function redactSecrets(value: unknown, key?: string): unknown {
+  if (key !== undefined && typeof value === "string" && isSecretKey(key)) return "[redacted]";
+  if (Array.isArray(value)) return value.map((v) => redactSecrets(v));
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = redactSecrets(v, k);
+    return out;
+  }
+  return value;
+}

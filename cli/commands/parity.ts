@@ -1,17 +1,17 @@
 /** `hanzonode parity ...`: report, learn, promote, rollback. Logic lives in report/, noise/, gates/. */
 import type { Argv } from "yargs";
-import type { CliCommand } from "../cli/command.js";
-import { DEFAULT_RULES } from "./compare/index.js";
-import { ChecklistError } from "./checklist/index.js";
-import { checklistPathFrom, parseSince, phaseName, stateDirFrom, storePathFrom } from "./cli-options.js";
-import { promote, rollback, type PromoteOutcome, type PromotionScope } from "./gates/promote.js";
-import { NoiseModel } from "./noise/model.js";
-import { DEFAULT_NOISE_THRESHOLDS } from "./noise/thresholds.js";
-import { learnFromFixtures } from "./noise/offline.js";
-import { suggestedRulesYaml } from "./noise/suggest.js";
-import { fixtureFiles } from "./report/coverage-sources.js";
-import { runReport } from "./report/run.js";
-import { DiffStore } from "./store/diff-store.js";
+import type { CliCommand } from "../command.js";
+import { DEFAULT_RULES } from "../../parity/compare/index.js";
+import { ChecklistError } from "../../parity/checklist/index.js";
+import { checklistPathFrom, parseSince, phaseName, stateDirFrom, storePathFrom } from "../options.js";
+import { promote, rollback, type PromoteOutcome, type PromotionScope } from "../../parity/gates/promote.js";
+import { NoiseModel } from "../../parity/noise/model.js";
+import { DEFAULT_NOISE_THRESHOLDS } from "../../parity/noise/thresholds.js";
+import { learnFromFixtures } from "../../parity/noise/offline.js";
+import { suggestedRulesYaml } from "../../parity/noise/suggest.js";
+import { fixtureFiles } from "../../parity/report/coverage-sources.js";
+import { runReport } from "../../parity/report/run.js";
+import { DiffStore } from "../../parity/store/diff-store.js";
 
 function storeOptions(y: Argv): Argv {
   return y
