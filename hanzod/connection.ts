@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { WebSocket, RawData } from "ws";
 import type { Logger } from "pino";
-import { CloseCodes, CloseReasons, Errors, errorResponse, truncateCloseReason, type ErrorShape } from "../protocol/index.js";
+import { CloseCodes, CloseReasons, Errors, errorResponse, truncateCloseReason, wsDataToText, type ErrorShape } from "../protocol/index.js";
 import { DEFAULTS } from "./options.js";
 import type { Runtime } from "./runtime.js";
 import type { MethodHandler, CallerInfo } from "./methods/types.js";
@@ -139,7 +139,7 @@ export class Connection implements EventRecipient {
 
   private onMessage(data: RawData): void {
     if (this.closed) return;
-    const text = Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.isBuffer(data) ? data.toString("utf8") : Buffer.from(data).toString("utf8");
+    const text = wsDataToText(data);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);

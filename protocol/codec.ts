@@ -15,8 +15,15 @@ function fail(kind: DecodeFailure["kind"], message: string): DecodeResult {
   return { ok: false, failure: { kind, message } };
 }
 
+/** What `ws` hands a message listener (string, Buffer, fragments or ArrayBuffer), as UTF-8 text. */
+export function wsDataToText(data: string | Buffer | ArrayBuffer | Buffer[]): string {
+  if (typeof data === "string") return data;
+  if (Buffer.isBuffer(data)) return data.toString("utf8");
+  return (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString("utf8");
+}
+
 export function decodeFrame(data: string | Buffer | ArrayBuffer | Buffer[]): DecodeResult {
-  const text = typeof data === "string" ? data : Buffer.isBuffer(data) ? data.toString("utf8") : Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data).toString("utf8");
+  const text = wsDataToText(data);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -17,3 +17,11 @@ export function isResponse(frame: Frame): frame is ResponseFrame {
 export function isEvent(frame: Frame): frame is EventFrame {
   return frame.type === "event";
 }
+
+/**
+ * An interim answer (`agent`, two-phase approval requests): `ok` with `payload.status: "accepted"`,
+ * meaning the work goes on and the final `res` follows on the same id. The one place this rule lives.
+ */
+export function isInterimAnswer(frame: { readonly type?: unknown; readonly ok?: unknown; readonly payload?: unknown }): boolean {
+  return frame.type === "res" && frame.ok === true && (frame.payload as { status?: unknown } | null | undefined)?.status === "accepted";
+}

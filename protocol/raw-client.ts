@@ -6,7 +6,7 @@
  */
 import WebSocket from "ws";
 import { decodeFrame } from "./codec.js";
-import type { EventFrame, Frame, ResponseFrame } from "./frames.js";
+import { isInterimAnswer, type EventFrame, type Frame, type ResponseFrame } from "./frames.js";
 import { PROTOCOL_VERSION } from "./contract.js";
 
 export interface Challenge {
@@ -138,7 +138,7 @@ export class RawGatewaySocket {
     const id = opts.id ?? `${++nextId}:raw`;
     this.send({ type: "req", id, method, ...(params === undefined ? {} : { params }) });
     return this.next(
-      (f): f is ResponseFrame => f.type === "res" && f.id === id && !(f.ok && (f.payload as { status?: unknown } | undefined)?.status === "accepted"),
+      (f): f is ResponseFrame => f.type === "res" && f.id === id && !isInterimAnswer(f),
       opts.timeoutMs,
       `the answer to ${method} (${id})`,
     );

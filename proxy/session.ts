@@ -5,7 +5,7 @@
  * both legs merge into one seq.
  */
 import type WebSocket from "ws";
-import { decodeFrame, decodeFrameOrUndefined, encodeFrame, errorResponse, Errors, isSideEffecting, type Frame, type RequestFrame } from "../protocol/index.js";
+import { decodeFrame, decodeFrameOrUndefined, encodeFrame, isInterimAnswer, errorResponse, Errors, isSideEffecting, type Frame, type RequestFrame } from "../protocol/index.js";
 import type { Backend, ConnectionMeta, ConnectionTap } from "./tap.js";
 import type { ProxyContext } from "./context.js";
 import { mirrorClose } from "./close-mirror.js";
@@ -389,8 +389,7 @@ export class ClientSession {
     if (p.deadline !== 0) this.ctx.hanzodBreaker.success();
     if (mayBeInterim(data)) {
       const frame = parsed ?? decodeFrameOrUndefined(data);
-      const payload = frame?.type === "res" ? (frame.payload as { status?: unknown } | undefined) : undefined;
-      if (payload?.status === "accepted") {
+      if (frame !== undefined && isInterimAnswer(frame)) {
         // hanzod is alive and working on it: the final answer may legitimately take long.
         p.deadline = 0;
         this.sendToClient(data, false, backendOf(key));

@@ -3,7 +3,7 @@
  * queued after the client has its answer, and the internal request/answer bookkeeping they ride on.
  * Their ids carry a prefix so their answers are never forwarded to the client.
  */
-import { decodeFrame, decodeFrameOrUndefined, encodeFrame, isSideEffecting, type Frame, type RequestFrame } from "../protocol/index.js";
+import { decodeFrame, decodeFrameOrUndefined, encodeFrame, isInterimAnswer, isSideEffecting, type Frame, type RequestFrame } from "../protocol/index.js";
 import type { BackendAnswer, BackendFailure } from "../parity/shadow-sink.js";
 import type { ProxyContext } from "./context.js";
 import type { Leg, LegKey } from "./leg.js";
@@ -74,7 +74,7 @@ export class InternalRequests {
     if (waiter === undefined || waiter.leg !== key) return;
     const frame = parsed ?? decodeFrameOrUndefined(data);
     if (frame?.type !== "res") return;
-    if ((frame.payload as { status?: unknown } | undefined)?.status === "accepted") return;
+    if (isInterimAnswer(frame)) return;
     this.settle(id, key);
     clearTimeout(waiter.timer);
     const answer: BackendAnswer = { ok: frame.ok, latencyMs: performance.now() - waiter.sentAt };

@@ -7,6 +7,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "../protocol/index.js";
 import { GlobMatcher } from "../parity/compare/glob.js";
+import { pointerSegments } from "../protocol/json-pointer.js";
 
 export interface Deviation {
   /** Contract definition whose rule is broken, e.g. "HelloOk". */
@@ -49,7 +50,7 @@ export class DeviationIndex {
       if (d.definition !== issue.definition) continue;
       if (d.match && !(issue.note ?? "").includes(d.match)) continue;
       let states = m.root;
-      const segs = issue.path === "/" || issue.path === "" ? [] : issue.path.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+      const segs = pointerSegments(issue.path);
       for (const s of segs) states = m.step(states, s);
       if (m.tagsOf(states) & 1) return d;
     }

@@ -4,7 +4,7 @@
  * every wait ends on a match, on the socket closing, or on a deadline.
  */
 import WebSocket from "ws";
-import { decodeFrame } from "../protocol/index.js";
+import { decodeFrame, wsDataToText } from "../protocol/index.js";
 
 export interface Received {
   /** Position in arrival order (1-based). */
@@ -40,7 +40,7 @@ export class ReplaySession {
       const ws = new WebSocket(url, { headers, handshakeTimeout: timeoutMs, perMessageDeflate: false });
       this.ws = ws;
       ws.on("message", (data, isBinary) => {
-        const raw = Buffer.isBuffer(data) ? data.toString("utf8") : Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data).toString("utf8");
+        const raw = wsDataToText(data);
         const d = isBinary ? undefined : decodeFrame(raw);
         this.inbox.push({ n: this.inbox.length + 1, at: Date.now(), frame: d?.ok ? (d.frame as unknown as Record<string, unknown>) : undefined, raw, consumed: false });
         this.notify();

@@ -4,6 +4,7 @@
  * node per rule, and no path string is built unless a difference is reported.
  */
 import type { PathGlob } from "./types.js";
+import { escapePointerSegment, pointerSegments } from "../../protocol/json-pointer.js";
 
 const ANY_ONE = "*";
 const ANY_DEPTH = "**";
@@ -25,15 +26,10 @@ const STRIDE = 256;
 export function parsePointerGlob(glob: PathGlob): string[] {
   if (glob === "" || glob === "/") return [];
   if (!glob.startsWith("/")) throw new Error(`path glob must be a JSON pointer starting with "/": ${glob}`);
-  return glob
-    .slice(1)
-    .split("/")
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+  return pointerSegments(glob);
 }
 
-export function escapePointerSegment(key: string): string {
-  return key.includes("~") || key.includes("/") ? key.replace(/~/g, "~0").replace(/\//g, "~1") : key;
-}
+export { escapePointerSegment };
 
 export class GlobMatcher {
   private readonly globs: Compiled[];

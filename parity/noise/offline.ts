@@ -4,6 +4,7 @@
  * where consecutive ones differ, that is noise, counted exactly as the live noise probes count it.
  */
 import { compareFrames, rulesFor, type RuleSet } from "../compare/index.js";
+import { isInterimAnswer } from "../../protocol/frames.js";
 import { readFixture, type Fixture } from "../../protocol/fixture-format.js";
 import type { NoisePathRow, NoiseProbeCountRow } from "../store/types.js";
 import { NOISE_KINDS, signatureEntries } from "./signature.js";
@@ -46,8 +47,7 @@ function collectAnswers(fixtures: readonly Fixture[]): Map<string, { method: str
       } else if (f.dir === "s2c" && frame.type === "res" && typeof frame.id === "string") {
         const req = pending.get(frame.id);
         if (!req) continue;
-        const payload = frame.payload as { status?: unknown } | undefined;
-        if (frame.ok === true && payload?.status === "accepted") continue; // interim answer; the final one follows
+        if (isInterimAnswer(frame)) continue; // the final answer follows
         pending.delete(frame.id);
         let g = groups.get(req.key);
         if (!g) groups.set(req.key, (g = { method: req.method, answers: [] }));

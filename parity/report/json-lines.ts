@@ -2,14 +2,14 @@
  * Pretty-prints JSON as lines that know their JSON pointer, so the HTML side-by-side view can mark
  * exactly the lines where the two answers differ.
  */
+import { escapePointerSegment } from "../../protocol/json-pointer.js";
+
 export interface JsonLine {
   text: string;
   pointer: string;
 }
 
-function esc(segment: string): string {
-  return segment.replace(/~/g, "~0").replace(/\//g, "~1");
-}
+const esc = escapePointerSegment;
 
 export function jsonLines(value: unknown, maxLines = 400): JsonLine[] {
   const out: JsonLine[] = [];
