@@ -73,9 +73,3 @@ const IDEMPOTENCY = Buffer.from('"idempotencyKey"');
 export function mayHaveIdempotencyKey(buf: Buffer): boolean {
   return buf.indexOf(IDEMPOTENCY) >= 0;
 }
-
-/** First byte of a text frame, to tell events (`{"type":"event"`) from the rest without decoding. */
-const EVENT_PREFIX = Buffer.from('{"type":"event"');
-export function looksLikeEvent(buf: Buffer): boolean {
-  return startsWithAt(buf, 0, EVENT_PREFIX);
-}
