@@ -5,11 +5,11 @@
  * (`restartMode: "in-process"`, the default) or `onRestartExit` (`"exit"`: the CLI exits 0 for its
  * supervisor to start it again).
  */
-import { createLogger } from "./logger.js";
-import { createRuntime } from "./runtime.js";
-import { listen, type RunningServer } from "./server.js";
+import { createLogger } from "./core/logger.js";
+import { createRuntime } from "./core/runtime.js";
+import { listen, type RunningServer } from "./core/server.js";
 import { testInjectFromEnv } from "./test-inject.js";
-import { RESTART_EXPECTED_MS, RESTART_REASON } from "./lifecycle/restart.js";
+import { RESTART_EXPECTED_MS, RESTART_REASON } from "./core/lifecycle/restart.js";
 import type { HanzodOptions } from "./options.js";
 
 export type { HanzodOptions, HanzodAuthOptions, AuthMode, TrustedProxyAuthOptions, TestInject } from "./options.js";

@@ -1,10 +1,10 @@
 /** The methods hanzod implements; `features.methods` in hello-ok lists exactly these. */
-import type { MethodHandler } from "./types.js";
-import { health } from "./health.js";
-import { status } from "./status.js";
-import { systemInfo, systemPresence } from "./system.js";
-import { logsTail } from "./logs.js";
-import { restartPreflight, restartRequest, suspendPrepare, suspendResume, suspendStatus } from "./lifecycle.js";
+import type { MethodHandler } from "../core/method.js";
+import { health } from "../domains/health/health.js";
+import { status } from "../domains/health/status.js";
+import { systemInfo, systemPresence } from "../domains/system/system.js";
+import { logsTail } from "../domains/logs/logs-tail.js";
+import { restartPreflight, restartRequest, suspendPrepare, suspendResume, suspendStatus } from "../domains/gateway/lifecycle.js";
 
 /** The argument is kept for callers of the earlier signature; active work now lives on the runtime. */
 export function createMethodTable(_activeRequests?: () => number): ReadonlyMap<string, MethodHandler> {

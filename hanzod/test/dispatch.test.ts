@@ -1,8 +1,8 @@
 /** Scope gating of `dynamic` methods: fail closed for a handler without a scope resolver. */
 import { describe, expect, inject, it } from "vitest";
 import { Errors } from "../../protocol/index.js";
-import { authorize } from "../dispatch.js";
-import type { MethodHandler } from "../methods/types.js";
+import { authorize } from "../core/dispatch.js";
+import type { MethodHandler } from "../core/method.js";
 import { connectFrame, isRes, openRaw, startTestHanzod } from "./helpers.js";
 
 const legacy = inject("legacy");

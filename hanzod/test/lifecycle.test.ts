@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { validateResult } from "../../protocol/index.js";
-import { ActiveWork } from "../lifecycle/active-work.js";
-import { SUSPEND_LEASE_TTL_MS, SuspensionCoordinator, type SuspensionPhase } from "../lifecycle/suspension.js";
+import { ActiveWork } from "../core/lifecycle/active-work.js";
+import { SUSPEND_LEASE_TTL_MS, SuspensionCoordinator, type SuspensionPhase } from "../core/lifecycle/suspension.js";
 import { connectFrame, isRes, openRaw, startTestHanzod, type Frame, type RawSession } from "./helpers.js";
 
 afterEach(() => {

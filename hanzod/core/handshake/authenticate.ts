@@ -17,7 +17,7 @@ import {
   type ErrorShape,
   type PairingReason,
   type RecommendedNextStep,
-} from "../../protocol/index.js";
+} from "../../../protocol/index.js";
 import type { Runtime } from "../runtime.js";
 import { authorizeShared, secretsEqual, type AuthMethod, type SharedAuthResult } from "../auth/shared-secret.js";
 import { verifyDeviceProof } from "../auth/device-proof.js";

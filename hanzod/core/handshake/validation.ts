@@ -3,7 +3,7 @@
  * `at <path>: <message>` joined by "; ", additional properties named, only the first missing property
  * per object (the legacy's validator stops an object's `required` check at the first miss).
  */
-import { Errors, validateDefinition, type ContractIssue, type ErrorShape } from "../../protocol/index.js";
+import { Errors, validateDefinition, type ContractIssue, type ErrorShape } from "../../../protocol/index.js";
 
 function formatIssue(issue: ContractIssue): string {
   const path = issue.path === "/" ? "" : issue.path;

@@ -1,8 +1,8 @@
 /** `logs.tail`: a bounded window of hanzod's own log file with the legacy's cursor semantics. */
 import { open, stat } from "node:fs/promises";
-import { Errors } from "../../protocol/index.js";
-import { MethodError, type MethodHandler } from "./types.js";
-import { logFilePath } from "../logger.js";
+import { Errors } from "../../../protocol/index.js";
+import { MethodError, type MethodHandler } from "../../core/method.js";
+import { logFilePath } from "../../core/logger.js";
 
 const DEFAULT_LIMIT = 500;
 const DEFAULT_MAX_BYTES = 250_000;

@@ -4,7 +4,7 @@
  * would fail here. Only a trusted-proxy address holding hanzod's own token can assert one.
  */
 import type { IncomingMessage } from "node:http";
-import { CHALLENGE_NONCE_HEADER, CHALLENGE_PROOF_HEADER, challengeProof } from "../../protocol/index.js";
+import { CHALLENGE_NONCE_HEADER, CHALLENGE_PROOF_HEADER, challengeProof } from "../../../protocol/index.js";
 import { secretsEqual } from "./shared-secret.js";
 import { normalizeIp, type ProxyMatcher } from "./net.js";
 

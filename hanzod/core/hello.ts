@@ -1,9 +1,9 @@
 /** The `hello-ok` payload: every field HelloOk requires, with hanzod's own truth. */
-import { ADMIN_SCOPE, scopeSatisfies } from "../protocol/index.js";
-import { DEFAULTS } from "./options.js";
+import { ADMIN_SCOPE, scopeSatisfies } from "../../protocol/index.js";
+import { DEFAULTS } from "../options.js";
 import type { Runtime } from "./runtime.js";
 import type { AcceptedSession } from "./handshake/authenticate.js";
-import { HANZOD_BUILD_ID } from "./version.js";
+import { HANZOD_BUILD_ID } from "../version.js";
 
 /** Events hanzod can emit; advertised in features.events. */
 export const HANZOD_EVENTS = ["connect.challenge", "presence", "tick", "shutdown", "health", "gateway.suspension", "device.pair.requested", "device.pair.resolved"] as const;

@@ -1,8 +1,8 @@
 /** The gateway-level credential check for each auth mode (legacy dist: auth.ts authorizeGatewayConnect). */
 import { timingSafeEqual, createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import type { AuthFailureReason } from "../../protocol/index.js";
-import type { HanzodAuthOptions } from "../options.js";
+import type { AuthFailureReason } from "../../../protocol/index.js";
+import type { HanzodAuthOptions } from "../../options.js";
 import { AuthRateLimiter } from "./rate-limiter.js";
 import { headerValue, isLoopbackAddress, type ProxyMatcher } from "./net.js";
 

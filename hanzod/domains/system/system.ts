@@ -2,7 +2,7 @@
 import { arch, cpus, freemem, hostname, loadavg, platform, release, totalmem, type } from "node:os";
 import { statfsSync } from "node:fs";
 import { randomUUID } from "node:crypto";
-import type { MethodHandler } from "./types.js";
+import type { MethodHandler } from "../../core/method.js";
 
 export const systemPresence: MethodHandler = ({ runtime }) => runtime.presence.list();
 

@@ -4,8 +4,8 @@
  * failing one names the same reason.
  */
 import { createPublicKey, verify, type KeyObject } from "node:crypto";
-import { deviceAuthPayload, deviceIdFromRawKey, type DeviceAuthFailure, type DeviceSignedFields } from "../../protocol/index.js";
-import { DEFAULTS } from "../options.js";
+import { deviceAuthPayload, deviceIdFromRawKey, type DeviceAuthFailure, type DeviceSignedFields } from "../../../protocol/index.js";
+import { DEFAULTS } from "../../options.js";
 
 export interface DeviceClaim {
   id: string;

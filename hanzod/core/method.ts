@@ -1,6 +1,6 @@
 /** The handler contract: return the result payload, or throw a MethodError carrying a catalog shape. */
 import type { ErrorShape } from "../../protocol/index.js";
-import type { Runtime } from "../runtime.js";
+import type { Runtime } from "./runtime.js";
 
 export interface CallerInfo {
   connId: string;

@@ -1,14 +1,14 @@
 /** Everything process-wide a connection or handler needs, built once per `startHanzod`. */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import { DEFAULTS, type HanzodOptions, type TestInject } from "./options.js";
+import { DEFAULTS, type HanzodOptions, type TestInject } from "../options.js";
 import { AuthRateLimiter } from "./auth/rate-limiter.js";
 import { ProxyMatcher } from "./auth/net.js";
 import { Broadcaster } from "./broadcaster.js";
 import { PresenceRegistry } from "./presence.js";
 import { HealthMonitor } from "./health.js";
-import { HanzodStore } from "./store.js";
-import { HANZOD_VERSION } from "./version.js";
+import { HanzodStore } from "./device-store.js";
+import { HANZOD_VERSION } from "../version.js";
 import { ActiveWork } from "./lifecycle/active-work.js";
 import { SuspensionCoordinator } from "./lifecycle/suspension.js";
 import { RestartCoordinator } from "./lifecycle/restart.js";

@@ -5,12 +5,12 @@
  * admission fence (restart / suspension: UNAVAILABLE except for the suspend control methods); then
  * params. Admitted requests are counted as root work (`ws:<method>`) while they run.
  */
-import { ADMIN_SCOPE, Errors, errorResponse, isNodeRoleMethod, methodPolicy, scopeSatisfies, validateDefinition, validateParams, type ErrorShape } from "../protocol/index.js";
+import { ADMIN_SCOPE, Errors, errorResponse, isNodeRoleMethod, methodPolicy, scopeSatisfies, validateDefinition, validateParams, type ErrorShape } from "../../protocol/index.js";
 import { formatIssues as formatIssuesFor } from "./handshake/validation.js";
 import type { Runtime } from "./runtime.js";
-import { MethodError, type CallerInfo, type MethodHandler } from "./methods/types.js";
-import { isTargetedNonSafeRestart } from "./methods/lifecycle.js";
-import { applyInject } from "./test-inject.js";
+import { MethodError, type CallerInfo, type MethodHandler } from "./method.js";
+import { isTargetedNonSafeRestart } from "../domains/gateway/lifecycle.js";
+import { applyInject } from "../test-inject.js";
 
 export interface RequestFrameLike {
   type: "req";

@@ -5,7 +5,7 @@
  * loses `dropIfSlow` events (its seq still advances, so the client sees the gap) and is closed with
  * 1008 "slow consumer" for any other event.
  */
-import { CloseCodes, CloseReasons, scopeSatisfies } from "../protocol/index.js";
+import { CloseCodes, CloseReasons, scopeSatisfies } from "../../protocol/index.js";
 
 export interface EventRecipient {
   readonly role: string;

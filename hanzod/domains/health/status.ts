@@ -2,7 +2,7 @@
  * `status` in the legacy shape. hanzod runs no agents, channels, tasks or sessions yet, so those
  * sections are present and empty; process memory and event loop are hanzod's own.
  */
-import type { MethodHandler } from "./types.js";
+import type { MethodHandler } from "../../core/method.js";
 
 const ZERO_TASKS = {
   total: 0,

@@ -4,11 +4,11 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { WebSocketServer } from "ws";
-import { CloseCodes, CloseReasons } from "../protocol/index.js";
-import { DEFAULTS } from "./options.js";
+import { CloseCodes, CloseReasons } from "../../protocol/index.js";
+import { DEFAULTS } from "../options.js";
 import type { Runtime } from "./runtime.js";
 import { Connection, type ConnectionHost } from "./connection.js";
-import { createMethodTable } from "./methods/index.js";
+import { createMethodTable } from "../methods/index.js";
 
 export interface RunningServer {
   port: number;

@@ -13,7 +13,7 @@
 import { createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { openSqlite, type SqliteDatabase as Database } from "../protocol/index.js";
+import { openSqlite, type SqliteDatabase as Database } from "../../protocol/index.js";
 
 
 export interface PairedDevice {

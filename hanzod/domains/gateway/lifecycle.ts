@@ -3,10 +3,10 @@
  * `gateway.restart.request` and `gateway.suspend.prepare|status|resume`. Param checks, messages and
  * result shapes are the legacy's (dist server-methods/restart.ts, suspend.ts, restart-request.ts).
  */
-import { Errors, validateParams } from "../../protocol/index.js";
-import { normalizeRestartReason } from "../lifecycle/restart.js";
-import type { TerminalPolicy } from "../lifecycle/suspension.js";
-import { MethodError, type MethodHandler } from "./types.js";
+import { Errors, validateParams } from "../../../protocol/index.js";
+import { normalizeRestartReason } from "../../core/lifecycle/restart.js";
+import type { TerminalPolicy } from "../../core/lifecycle/suspension.js";
+import { MethodError, type MethodHandler } from "../../core/method.js";
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
