@@ -7,7 +7,11 @@
 import type { Duplex } from "node:stream";
 import type WebSocket from "ws";
 
-/** ws keeps its socket in a private field; it has been `_socket` for all of ws 8. */
+/**
+ * ws keeps its socket in a private field; it has been `_socket` for all of ws 8 (pinned in
+ * package.json). proxy/test/send-batch.test.ts asserts the shape, so a ws upgrade that moves it fails
+ * there instead of silently losing the batching.
+ */
 function socketOf(ws: WebSocket): Duplex | undefined {
   return (ws as unknown as { _socket?: Duplex | null })._socket ?? undefined;
 }

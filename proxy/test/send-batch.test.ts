@@ -1,7 +1,7 @@
 /** Batched writes and loopback masking on real ws sockets: order kept, nothing lost before a terminate. */
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
-import type { AddressInfo } from "node:net";
+import { Socket, type AddressInfo } from "node:net";
 import { flushCorked, maskOptions, sendBatched } from "../send-batch.js";
 import { mirrorClose } from "../close-mirror.js";
 import { waitFor } from "./ws-client.js";
@@ -32,6 +32,18 @@ async function pair(): Promise<{ client: WebSocket; peer: WebSocket; atPeer: str
 }
 
 describe("sendBatched / maskOptions", () => {
+  it("relies on ws 8 keeping each side's net.Socket at `_socket`: a send corks it for the rest of the tick", async () => {
+    const { client, peer } = await pair();
+    for (const ws of [client, peer]) {
+      const socket = (ws as unknown as { _socket?: unknown })._socket;
+      expect(socket).toBeInstanceOf(Socket);
+      sendBatched(ws, "x", { binary: false });
+      expect((socket as Socket).writableCorked).toBe(1);
+      await new Promise((r) => process.nextTick(r));
+      expect((socket as Socket).writableCorked).toBe(0);
+    }
+  });
+
   it("zero-masks only loopback upstreams", () => {
     expect(maskOptions("ws://127.0.0.1:1").generateMask).toBeTypeOf("function");
     expect(maskOptions("ws://localhost:1").generateMask).toBeTypeOf("function");
