@@ -8,11 +8,11 @@
 import { createLogger } from "./core/logger.js";
 import { createRuntime } from "./core/runtime.js";
 import { listen, type RunningServer } from "./core/server.js";
-import { testInjectFromEnv } from "./test-inject.js";
 import { RESTART_EXPECTED_MS, RESTART_REASON } from "./core/lifecycle/restart.js";
 import type { HanzodOptions } from "./options.js";
 
-export type { HanzodOptions, HanzodAuthOptions, AuthMode, TrustedProxyAuthOptions, TestInject } from "./options.js";
+export type { HanzodOptions, HanzodAuthOptions, AuthMode, TrustedProxyAuthOptions } from "./options.js";
+export type { PipelineHook, Call } from "./core/pipeline.js";
 export { loadLegacyConfig, type LegacyGatewayConfig } from "./config-file.js";
 
 export interface HanzodHandle {
@@ -48,12 +48,11 @@ function validate(opts: HanzodOptions): void {
 export async function startHanzod(opts: StartHanzodOptions): Promise<HanzodHandle> {
   validate(opts);
   const log = createLogger(opts.logger, opts.stateDir, opts.logToStderr === true);
-  const inject = opts.testInject ?? testInjectFromEnv(process.env);
   let closing = false;
   let bootWaiters: (() => void)[] = [];
 
   const boot = async (port: number): Promise<{ server: RunningServer; runtime: ReturnType<typeof createRuntime> }> => {
-    const runtime = createRuntime({ ...opts, port }, log, inject, { performRestart: (reason) => replace(reason) });
+    const runtime = createRuntime({ ...opts, port }, log, { performRestart: (reason) => replace(reason) });
     const server = await listen(runtime);
     return { server, runtime };
   };

@@ -1,5 +1,6 @@
 /** What `startHanzod` and the CLI accept, and the resolved runtime settings derived from it. */
 import type { Logger } from "pino";
+import type { PipelineHook } from "./core/pipeline.js";
 
 export type AuthMode = "token" | "password" | "none" | "trusted-proxy";
 
@@ -18,8 +19,6 @@ export interface HanzodAuthOptions {
   trustedProxy?: TrustedProxyAuthOptions;
 }
 
-/** `{ method: { "/json/pointer": value } }`: test-only overrides applied to a method's result payload. */
-export type TestInject = Record<string, Record<string, unknown>>;
 
 export interface HanzodOptions {
   host?: string;
@@ -33,7 +32,11 @@ export interface HanzodOptions {
   configPath?: string;
   /** A pino logger, or false for silence. Default: pino at `HANZOD_LOG_LEVEL` (info) to stderr. */
   logger?: Logger | false;
-  testInject?: TestInject;
+  /**
+   * Extra dispatch hooks, run after the built-in stage of the same name (core/pipeline.ts). Production
+   * passes none; tests use them (e.g. test/support/inject-hook.ts alters a method's result).
+   */
+  hooks?: readonly PipelineHook[];
   tickIntervalMs?: number;
   handshakeTimeoutMs?: number;
   healthRefreshIntervalMs?: number;

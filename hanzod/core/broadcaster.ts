@@ -6,35 +6,27 @@
  * 1008 "slow consumer" for any other event.
  */
 import { CloseCodes, CloseReasons, scopeSatisfies } from "../../protocol/index.js";
+import { EVENT_TABLE, type EventTable } from "./events.js";
 
 export interface EventRecipient {
   readonly role: string;
   readonly scopes: readonly string[];
   seq: number;
+  /** Topics subscribed to, for "subscribers" events. */
+  readonly topics?: ReadonlySet<string> | undefined;
   bufferedAmount(): number;
   sendRaw(text: string): void;
   close(code: number, reason: string): void;
 }
 
-/** null: any authenticated role; a scope: operators holding it (legacy EVENT_SCOPE_GUARDS). */
-const EVENT_GUARDS: Readonly<Record<string, string | null>> = {
-  tick: null,
-  health: null,
-  heartbeat: null,
-  shutdown: null,
-  "gateway.suspension": null,
-  "update.available": null,
-  presence: "operator.read",
-  "device.pair.requested": "operator.pairing",
-  "device.pair.resolved": "operator.pairing",
-  "device.pair.changed": "operator.pairing",
-};
+/** Whether this recipient may see this event: declared, not one-connection-only, and its guard satisfied. */
+export function eventAllowed(event: string, r: Pick<EventRecipient, "role" | "scopes">, table: EventTable = EVENT_TABLE): boolean {
+  const decl = table.get(event);
+  return decl !== undefined && decl.audience !== "connection" && guardAllows(decl.guard, r);
+}
 
-export function eventAllowed(event: string, r: Pick<EventRecipient, "role" | "scopes">): boolean {
-  if (!Object.prototype.hasOwnProperty.call(EVENT_GUARDS, event)) return false;
-  const guard = EVENT_GUARDS[event];
-  if (guard === null || guard === undefined) return true;
-  return r.role === "operator" && scopeSatisfies(r.scopes, guard);
+function guardAllows(guard: string | null, r: Pick<EventRecipient, "role" | "scopes">): boolean {
+  return guard === null || (r.role === "operator" && scopeSatisfies(r.scopes, guard));
 }
 
 export interface StateVersion {
@@ -47,7 +39,10 @@ export class Broadcaster {
   /** Process-wide, reset on restart; bumped per presence broadcast / health refresh. */
   readonly stateVersion: StateVersion = { presence: 1, health: 1 };
 
-  constructor(private readonly maxBufferedBytes: number) {}
+  constructor(
+    private readonly maxBufferedBytes: number,
+    private readonly events: EventTable = EVENT_TABLE,
+  ) {}
 
   add(r: EventRecipient): void {
     this.recipients.add(r);
@@ -65,13 +60,17 @@ export class Broadcaster {
    * Serialises the payload once; only the seq suffix differs per recipient, so the frame text is the
    * shared prefix plus `"seq":N}`.
    */
-  broadcast(event: string, payload: unknown, opts: { dropIfSlow?: boolean; withStateVersion?: boolean } = {}): void {
+  broadcast(event: string, payload: unknown, opts: { dropIfSlow?: boolean; withStateVersion?: boolean; topic?: string } = {}): void {
     if (this.recipients.size === 0) return;
+    const decl = this.events.get(event);
+    if (decl === undefined || decl.audience === "connection") return;
+    const topic = decl.audience === "subscribers" ? (opts.topic ?? event) : undefined;
     let prefix = `{"type":"event","event":${JSON.stringify(event)}`;
     if (payload !== undefined) prefix += `,"payload":${JSON.stringify(payload)}`;
     const suffix = opts.withStateVersion ? `,"stateVersion":${JSON.stringify(this.stateVersion)}}` : "}";
     for (const r of this.recipients) {
-      if (!eventAllowed(event, r)) continue;
+      if (!guardAllows(decl.guard, r)) continue;
+      if (topic !== undefined && !r.topics?.has(topic)) continue;
       r.seq += 1;
       if (r.bufferedAmount() > this.maxBufferedBytes) {
         if (opts.dropIfSlow) continue;

@@ -13,13 +13,13 @@ import type { Logger } from "pino";
 import { CloseCodes, CloseReasons, Errors, errorResponse, truncateCloseReason, wsDataToText, type ErrorShape } from "../../protocol/index.js";
 import { DEFAULTS } from "../options.js";
 import type { Runtime } from "./runtime.js";
-import type { MethodHandler, CallerInfo } from "./method.js";
+import type { CallerInfo } from "./method.js";
 import type { EventRecipient } from "./broadcaster.js";
 import { classifyFirstFrame, type ConnectParamsShape } from "./handshake/validation.js";
 import { authenticateConnect, type AcceptedSession, type PeerInfo } from "./handshake/authenticate.js";
 import { clientIpFromForwardedFor, hasForwardedHeaders, headerValue, isLocalishHost, isLoopbackAddress, normalizeIp } from "./auth/net.js";
 import { buildHello } from "./hello.js";
-import { invalidFrameError, isPlainRequestFrame, runRequest } from "./dispatch.js";
+import { invalidFrameError, isPlainRequestFrame, type CallOrigin, type Pipeline } from "./pipeline.js";
 import { isEphemeralClient } from "./presence.js";
 import { startKeepalive } from "./keepalive.js";
 import { raiseReceiverMaxPayload } from "./receiver-limit.js";
@@ -32,8 +32,7 @@ const UNAUTHORIZED_CLOSE_AFTER = 10;
 
 export interface ConnectionHost {
   runtime: Runtime;
-  methods: ReadonlyMap<string, MethodHandler>;
-  methodNames: readonly string[];
+  pipeline: Pipeline;
   onClosed(c: Connection): void;
 }
 
@@ -57,7 +56,7 @@ function peerInfo(rt: Runtime, req: IncomingMessage, nonce: string): PeerInfo {
   };
 }
 
-export class Connection implements EventRecipient {
+export class Connection implements EventRecipient, CallOrigin {
   readonly connId = randomUUID();
   private readonly nonce: string;
   private readonly peer: PeerInfo;
@@ -72,6 +71,10 @@ export class Connection implements EventRecipient {
   private presenceKey: string | undefined;
   private readonly handshakeTimer: NodeJS.Timeout;
   private stopKeepalive: (() => void) | undefined;
+  /** Created on first use: most connections never run a handler that looks at it. */
+  private aborter: AbortController | undefined;
+  /** Topics this connection subscribed to ("subscribers" events); created on first subscribe. */
+  topics: Set<string> | undefined;
   seq = 0;
 
   constructor(
@@ -103,6 +106,17 @@ export class Connection implements EventRecipient {
 
   get scopes(): readonly string[] {
     return this.session?.scopes ?? [];
+  }
+
+  get signal(): AbortSignal {
+    this.aborter ??= new AbortController();
+    if (this.closed && !this.aborter.signal.aborted) this.aborter.abort();
+    return this.aborter.signal;
+  }
+
+  subscribe(topic: string): () => void {
+    (this.topics ??= new Set()).add(topic);
+    return () => void this.topics?.delete(topic);
   }
 
   bufferedAmount(): number {
@@ -208,7 +222,7 @@ export class Connection implements EventRecipient {
       this.closed = true;
       this.ws.terminate();
     });
-    const hello = buildHello(rt, this.connId, this.host.methodNames, s);
+    const hello = buildHello(rt, this.connId, s);
     this.sendRaw(JSON.stringify({ type: "res", id, ok: true, payload: hello }));
     rt.broadcaster.add(this);
     // The legacy refreshes health after every connect; the new connection sees it as its first event.
@@ -244,22 +258,22 @@ export class Connection implements EventRecipient {
       this.sendRaw(JSON.stringify(errorResponse(id, error)));
       return;
     }
-    const result = await runRequest(this.host.runtime, this.host.methods, parsed, caller);
-    this.sendRaw(result.text);
-    if (result.error?.message.startsWith("unauthorized role:")) {
+    const error = await this.host.pipeline.run(parsed, caller, this);
+    if (error?.message.startsWith("unauthorized role:")) {
       this.unauthorizedCount++;
       if (this.unauthorizedCount > UNAUTHORIZED_CLOSE_AFTER) {
         this.log?.warn({ count: this.unauthorizedCount, method: parsed.method }, "repeated unauthorized calls");
         queueMicrotask(() => this.close(CloseCodes.POLICY_VIOLATION, CloseReasons.repeatedUnauthorized));
       }
     } else this.unauthorizedCount = 0;
-    this.log?.debug({ id: parsed.id, method: parsed.method, ok: !result.error, code: result.error?.code }, "res");
+    this.log?.debug({ id: parsed.id, method: parsed.method, ok: !error, code: error?.code }, "res");
   }
 
   private onClose(): void {
     this.closed = true;
     clearTimeout(this.handshakeTimer);
     this.stopKeepalive?.();
+    this.aborter?.abort();
     const rt = this.host.runtime;
     rt.broadcaster.remove(this);
     if (this.presenceKey) {

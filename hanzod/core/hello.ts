@@ -4,11 +4,9 @@ import { DEFAULTS } from "../options.js";
 import type { Runtime } from "./runtime.js";
 import type { AcceptedSession } from "./handshake/authenticate.js";
 import { HANZOD_BUILD_ID } from "../version.js";
+import { HANZOD_EVENTS, HANZOD_METHODS } from "../registry.js";
 
-/** Events hanzod can emit; advertised in features.events. */
-export const HANZOD_EVENTS = ["connect.challenge", "presence", "tick", "shutdown", "health", "gateway.suspension", "device.pair.requested", "device.pair.resolved"] as const;
-
-export function buildHello(rt: Runtime, connId: string, methods: readonly string[], s: AcceptedSession): Record<string, unknown> {
+export function buildHello(rt: Runtime, connId: string, s: AcceptedSession): Record<string, unknown> {
   const snapshot: Record<string, unknown> = {
     suspension: { phase: rt.suspension.phase },
     presence: rt.presence.list(),
@@ -33,7 +31,7 @@ export function buildHello(rt: Runtime, connId: string, methods: readonly string
     type: "hello-ok",
     protocol: 4,
     server: { version: rt.version, buildId: HANZOD_BUILD_ID, bootId: rt.bootId, connId },
-    features: { methods, events: HANZOD_EVENTS, capabilities: [] },
+    features: { methods: HANZOD_METHODS, events: HANZOD_EVENTS, capabilities: [] },
     snapshot,
     auth,
     policy: {

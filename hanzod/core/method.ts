@@ -1,6 +1,11 @@
-/** The handler contract: return the result payload, or throw a MethodError carrying a catalog shape. */
+/**
+ * How a domain declares itself and its methods: once, like a fastify plugin with route options. The
+ * dispatch pipeline (pipeline.ts) reads these declarations; hello-ok's discovery lists and the static
+ * registry (domains/manifest.generated.ts) are derived from them, so a method name is written once.
+ */
 import type { ErrorShape } from "../../protocol/index.js";
-import type { Runtime } from "./runtime.js";
+import type { CoreServices } from "./runtime.js";
+import type { SuspensionPhase } from "./lifecycle/suspension.js";
 
 export interface CallerInfo {
   connId: string;
@@ -8,25 +13,102 @@ export interface CallerInfo {
   scopes: readonly string[];
 }
 
-export interface MethodContext {
-  runtime: Runtime;
-  params: Record<string, unknown>;
-  caller: CallerInfo;
-}
-
-export interface MethodHandler {
-  (ctx: MethodContext): unknown;
-  /**
-   * For `dynamic`-scope methods: the operator scope these params require (the legacy computes it per
-   * call). A dynamic method whose handler lacks this is refused to non-admins (fail closed).
-   */
-  resolveScope?: (params: Record<string, unknown>) => string;
-  /** The handler checks its params itself and answers with the legacy's own (detail-free) message. */
-  validatesOwnParams?: boolean;
-}
-
+/** A handler's refusal: the catalog shape (protocol/errors.ts) goes to the client as is. */
 export class MethodError extends Error {
   constructor(readonly shape: ErrorShape) {
     super(shape.message);
   }
+}
+
+/**
+ * How params are checked before the handler runs:
+ * - "contract": the frozen schema; a failure lists the issues (the legacy's usual validator message);
+ * - "contract-terse": the frozen schema; a failure is the legacy's detail-free "invalid <method> params";
+ * - "handler": the handler checks them itself (the legacy answers its own messages there);
+ * - a function: a custom check; its ErrorShape answers the request.
+ */
+export type ParamsCheck = "contract" | "contract-terse" | "handler" | ((params: Record<string, unknown>) => ErrorShape | undefined);
+
+/** What the admission fence knows while a restart or suspension holds admission closed. */
+export interface AdmissionGate {
+  restarting: boolean;
+  phase: SuspensionPhase;
+  /** Admitted root work in flight (requests, connects). */
+  activeWork: number;
+}
+
+/**
+ * "root" (default): admitted only while admission is open, counted as root work while it runs;
+ * "control": always admitted, never counted (the suspension's own controls);
+ * a function: passes the closed fence (uncounted) when it returns true for these params.
+ */
+export type Admission = "root" | "control" | ((params: Record<string, unknown>, gate: AdmissionGate) => boolean);
+
+export interface EmitOptions {
+  /** Slow consumers lose this event (their seq still advances) instead of being closed. */
+  dropIfSlow?: boolean;
+  withStateVersion?: boolean;
+  /** For "subscribers" events: only connections subscribed to this topic (default: the event's name). */
+  topic?: string;
+}
+
+export interface Reply {
+  /**
+   * An interim answer on the request's id (the legacy's `status: "accepted"`); the handler's return
+   * value follows as the final answer on the same id.
+   */
+  accepted(payload: Record<string, unknown>): void;
+}
+
+export interface HandlerContext<S = unknown> {
+  caller: CallerInfo;
+  params: Record<string, unknown>;
+  /** Aborts when the client's connection closes before the answer. */
+  readonly signal: AbortSignal;
+  reply: Reply;
+  /** Broadcast one of the events this method declares in `emits`. */
+  emit(event: string, payload: unknown, opts?: EmitOptions): void;
+  /** Subscribe the calling connection to a topic (e.g. a session's changes); returns the unsubscribe. */
+  subscribe(topic: string): () => void;
+  /** What core offers every domain (health, presence, lifecycle, settings). */
+  core: CoreServices;
+  /** This domain's own state, built by its `setup` on first use. */
+  state: S;
+}
+
+export interface MethodDeclaration<S = unknown> {
+  /** A contract method; its scope comes from the method table (protocol/methods.ts). */
+  name: string;
+  params?: ParamsCheck;
+  /** Only for `dynamic`-scope methods: the operator scope these params need. Without it non-admins are refused. */
+  scope?: (params: Record<string, unknown>) => string;
+  admission?: Admission;
+  /** Events this method may emit; `emit` refuses any other. */
+  emits?: readonly string[];
+  handler(ctx: HandlerContext<S>): unknown;
+}
+
+/**
+ * An event hanzod can send. `guard`: null = any authenticated role; a scope = operators holding it
+ * (the legacy's EVENT_SCOPE_GUARDS). `audience`: "all" recipients the guard lets through, "subscribers"
+ * of a topic only, or "connection" (sent to one socket directly, never broadcast).
+ */
+export interface EventDeclaration {
+  name: string;
+  guard: string | null;
+  audience?: "all" | "subscribers" | "connection";
+}
+
+export interface DomainDeclaration<S = unknown> {
+  name: string;
+  /** Runs on the domain's first call: the stores it owns, visible only inside it. */
+  setup?(core: CoreServices): S;
+  teardown?(state: S): void | Promise<void>;
+  methods: readonly MethodDeclaration<S>[];
+  events?: readonly EventDeclaration[];
+}
+
+/** Identity, for inference: `state` in every handler is typed by `setup`'s return. */
+export function defineDomain<S = undefined>(domain: DomainDeclaration<S>): DomainDeclaration<S> {
+  return domain;
 }

@@ -1,7 +1,7 @@
 /** Everything process-wide a connection or handler needs, built once per `startHanzod`. */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import { DEFAULTS, type HanzodOptions, type TestInject } from "../options.js";
+import { DEFAULTS, type HanzodOptions } from "../options.js";
 import { AuthRateLimiter } from "./auth/rate-limiter.js";
 import { ProxyMatcher } from "./auth/net.js";
 import { Broadcaster } from "./broadcaster.js";
@@ -26,7 +26,6 @@ export interface Runtime {
   readonly presence: PresenceRegistry;
   readonly health: HealthMonitor;
   readonly store: HanzodStore;
-  readonly testInject: TestInject | undefined;
   readonly tickIntervalMs: number;
   readonly keepalive: KeepaliveSettings;
   /** Admitted root work (requests, connects) by origin; what preflight/suspension report. */
@@ -39,6 +38,15 @@ export interface Runtime {
   broadcastPresence(): void;
 }
 
+/**
+ * What core offers every domain. Connection plumbing (auth limiter, proxy matcher, keepalive, the
+ * broadcaster itself: domains emit through their handler's `emit`) stays out of reach.
+ */
+export type CoreServices = Pick<
+  Runtime,
+  "opts" | "version" | "bootId" | "startedAt" | "log" | "presence" | "health" | "work" | "suspension" | "restart" | "port" | "refreshHealth" | "broadcastPresence"
+>;
+
 const HEALTH_BROADCAST_MIN_GAP_MS = 1_000;
 /** How long a restart waits for in-flight requests before it proceeds anyway. */
 const RESTART_DRAIN_TIMEOUT_MS = 30_000;
@@ -48,7 +56,7 @@ export interface RuntimeHooks {
   performRestart(reason: string): Promise<void>;
 }
 
-export function createRuntime(opts: HanzodOptions, log: Logger | undefined, testInject: TestInject | undefined, hooks: RuntimeHooks): Runtime {
+export function createRuntime(opts: HanzodOptions, log: Logger | undefined, hooks: RuntimeHooks): Runtime {
   const broadcaster = new Broadcaster(opts.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes);
   const work = new ActiveWork();
   const restart = new RestartCoordinator(work, (reason) => hooks.performRestart(reason), RESTART_DRAIN_TIMEOUT_MS);
@@ -77,7 +85,6 @@ export function createRuntime(opts: HanzodOptions, log: Logger | undefined, test
     presence,
     health,
     store,
-    testInject,
     tickIntervalMs: opts.tickIntervalMs ?? DEFAULTS.tickIntervalMs,
     keepalive: { intervalMs: opts.keepaliveIntervalMs ?? DEFAULTS.keepaliveIntervalMs, pongTimeoutMs: opts.keepalivePongTimeoutMs ?? DEFAULTS.keepalivePongTimeoutMs },
     work,

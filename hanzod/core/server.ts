@@ -8,7 +8,8 @@ import { CloseCodes, CloseReasons } from "../../protocol/index.js";
 import { DEFAULTS } from "../options.js";
 import type { Runtime } from "./runtime.js";
 import { Connection, type ConnectionHost } from "./connection.js";
-import { createMethodTable } from "../methods/index.js";
+import { DomainRegistry } from "./domains.js";
+import { Pipeline } from "./pipeline.js";
 
 export interface RunningServer {
   port: number;
@@ -24,8 +25,8 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 
 export async function listen(rt: Runtime): Promise<RunningServer> {
   const connections = new Set<Connection>();
-  const methods = createMethodTable();
-  const host: ConnectionHost = { runtime: rt, methods, methodNames: [...methods.keys()], onClosed: (c) => connections.delete(c) };
+  const domains = new DomainRegistry(rt);
+  const host: ConnectionHost = { runtime: rt, pipeline: new Pipeline(rt, domains, rt.opts.hooks), onClosed: (c) => connections.delete(c) };
 
   const http: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -72,6 +73,7 @@ export async function listen(rt: Runtime): Promise<RunningServer> {
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       rt.health.stop();
+      await domains.close();
       rt.store.close();
       rt.log?.info({ reason }, "hanzod stopped");
       rt.log?.flush();

@@ -1,24 +1,23 @@
 /** Scope gating of `dynamic` methods: fail closed for a handler without a scope resolver. */
 import { describe, expect, inject, it } from "vitest";
 import { Errors } from "../../protocol/index.js";
-import { authorize } from "../core/dispatch.js";
-import type { MethodHandler } from "../core/method.js";
+import { authorize } from "../core/pipeline.js";
+import type { MethodDeclaration } from "../core/method.js";
 import { connectFrame, isRes, openRaw, startTestHanzod } from "./helpers.js";
 
 const legacy = inject("legacy");
 const op = (scopes: string[]) => ({ connId: "c", role: "operator", scopes });
 
 describe("dynamic-scope methods", () => {
-  it("a handler without resolveScope is refused to non-admins with the legacy's missing-scope error", () => {
-    const handler: MethodHandler = () => ({ ok: true });
+  it("a declaration without scope() is refused to non-admins with the legacy's missing-scope error", () => {
+    const handler: MethodDeclaration = { name: "agent", handler: () => ({ ok: true }) };
     expect(authorize("agent", op(["operator.write"]), {}, handler)).toEqual(Errors.missingScope("operator.admin"));
     expect(authorize("sessions.patch", op(["operator.read", "operator.write", "operator.approvals"]), {}, handler)).toEqual(Errors.missingScope("operator.admin"));
     expect(authorize("agent", op(["operator.admin"]), {}, handler)).toBeUndefined();
   });
 
-  it("a handler with resolveScope is gated on what it resolves for these params", () => {
-    const handler: MethodHandler = () => ({ ok: true });
-    handler.resolveScope = (p) => (p.message === "/reset" ? "operator.admin" : "operator.write");
+  it("a declaration with scope() is gated on what it resolves for these params", () => {
+    const handler: MethodDeclaration = { name: "agent", scope: (p) => (p.message === "/reset" ? "operator.admin" : "operator.write"), handler: () => ({ ok: true }) };
     expect(authorize("agent", op(["operator.write"]), { message: "hi" }, handler)).toBeUndefined();
     expect(authorize("agent", op(["operator.write"]), { message: "/reset" }, handler)).toEqual(Errors.missingScope("operator.admin"));
     expect(authorize("agent", op(["operator.read"]), { message: "hi" }, handler)).toEqual(Errors.missingScope("operator.write"));

@@ -1,6 +1,7 @@
 /** Event delivery: per-connection seq, process-wide stateVersion, scope guards, tick, shutdown + 1012, test inject. */
 import { describe, expect, it } from "vitest";
 import { connectFrame, isRes, openRaw, startTestHanzod } from "./helpers.js";
+import { injectHook } from "./inject-hook.js";
 
 const cli = { id: "cli", version: "1", platform: "linux", mode: "cli" };
 
@@ -45,8 +46,8 @@ describe("events", () => {
     expect(await s.closed).toEqual({ code: 1012, reason: "service restart" });
   });
 
-  it("applies testInject overrides to that method's result only", async () => {
-    const hz = await startTestHanzod({ testInject: { status: { "/extraField": "injected", "/tasks/total": 42 } } });
+  it("a test-registered send hook alters that method's result only", async () => {
+    const hz = await startTestHanzod({ hooks: [injectHook({ status: { "/extraField": "injected", "/tasks/total": 42 } })] });
     try {
       const s = await openRaw(hz.url);
       s.send(connectFrame({ client: cli, scopes: ["operator.read"], auth: { token: hz.token } }));

@@ -6,7 +6,7 @@
  * replay green against it.
  */
 import { CONTRACT_METHOD_NAMES, isNodeRoleMethod } from "../../protocol/index.js";
-import { HANZOD_METHODS } from "../../hanzod/methods/registry.js";
+import { HANZOD_METHODS } from "../../hanzod/registry.js";
 import type { OwnerKey } from "../checklist/index.js";
 import { replayCheck } from "./evaluate.js";
 import type { GateCheck, GateConfig, GateResult, Verdict } from "./types.js";

@@ -1,13 +1,13 @@
 /**
  * Where the coverage columns come from: recorded fixtures (the recorder's format), and the methods
- * hanzod implements (hanzod/methods/registry.ts). Missing fixtures make the recorded column empty,
+ * hanzod implements (hanzod/registry.ts). Missing fixtures make the recorded column empty,
  * never wrong.
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../protocol/index.js";
 import { readFixture } from "../../protocol/fixture-format.js";
-import { HANZOD_METHODS } from "../../hanzod/methods/registry.js";
+import { HANZOD_METHODS } from "../../hanzod/registry.js";
 
 export const DEFAULT_FIXTURES_DIR = join(REPO_ROOT, "fixtures", "recorded");
 

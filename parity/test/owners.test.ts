@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { CONTRACT_METHOD_NAMES, REPO_ROOT, connectRaw, isNodeRoleMethod } from "../../protocol/index.js";
-import { HANZOD_METHODS } from "../../hanzod/methods/registry.js";
+import { HANZOD_METHODS } from "../../hanzod/registry.js";
 import { readAudit } from "../checklist/index.js";
 import { startProxy, type RunningProxy } from "../../proxy/index.js";
 import { runHanzonode } from "./support/cli.js";

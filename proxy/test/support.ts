@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "node:net";
 import { startTestHanzod as startHanzodForTest } from "../../hanzod/test/helpers.js";
+import { injectHook } from "../../hanzod/test/inject-hook.js";
 import { freePort } from "../../scripts/legacy/index.js";
 import { REPO_ROOT } from "../../protocol/index.js";
 import type { ShadowEventObservation, ShadowObservation, ShadowSink } from "../../parity/shadow-sink.js";
@@ -22,7 +23,7 @@ export interface TestHanzod {
 
 /** hanzod's own test helper, with the proxy tests' token, loopback trusted as a proxy and the answer marker. */
 export async function startTestHanzod(extra: { tickIntervalMs?: number } = {}): Promise<TestHanzod> {
-  const h = await startHanzodForTest({ auth: { mode: "token", token: HANZOD_TOKEN }, trustedProxies: ["127.0.0.1", "::1"], testInject: MARK, ...extra });
+  const h = await startHanzodForTest({ auth: { mode: "token", token: HANZOD_TOKEN }, trustedProxies: ["127.0.0.1", "::1"], hooks: [injectHook(MARK)], ...extra });
   return { url: h.url, close: h.stop };
 }
 
@@ -40,11 +41,11 @@ export interface SpawnedHanzod {
 export async function spawnHanzod(): Promise<SpawnedHanzod> {
   const port = await freePort();
   const stateDir = mkdtempSync(join(tmpdir(), "proxy-hanzod-proc-"));
-  const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "hanzod", "cli.ts"), "--port", String(port), "--host", "127.0.0.1", "--auth", "token", "--token", HANZOD_TOKEN, "--trusted-proxy", "127.0.0.1", "--state-dir", stateDir], {
+  const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "hanzod", "test", "hooked-child.ts"), "--port", String(port), "--token", HANZOD_TOKEN, "--trusted-proxy", "127.0.0.1", "--state-dir", stateDir], {
     cwd: REPO_ROOT,
     detached: true,
     stdio: "ignore",
-    env: { ...process.env, HANZOD_TEST_SWITCHES: "1", HANZOD_TEST_INJECT: JSON.stringify(MARK), HANZOD_LOG_LEVEL: "silent" },
+    env: { ...process.env, HANZOD_TEST_RESULT_OVERRIDES: JSON.stringify(MARK) },
   });
   const deadline = Date.now() + 60_000;
   while (!(await canConnect(port))) {

@@ -3,10 +3,11 @@
  * `gateway.restart.request` and `gateway.suspend.prepare|status|resume`. Param checks, messages and
  * result shapes are the legacy's (dist server-methods/restart.ts, suspend.ts, restart-request.ts).
  */
-import { Errors, validateParams } from "../../../protocol/index.js";
+import { Errors } from "../../../protocol/index.js";
 import { normalizeRestartReason } from "../../core/lifecycle/restart.js";
 import type { TerminalPolicy } from "../../core/lifecycle/suspension.js";
-import { MethodError, type MethodHandler } from "../../core/method.js";
+import { MethodError } from "../../core/method.js";
+import type { CoreServices } from "../../core/runtime.js";
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -46,39 +47,34 @@ export function isTargetedNonSafeRestart(params: unknown): boolean {
   return target !== undefined && target !== null && restartIntentValid(params.restartIntent);
 }
 
-export const restartPreflight: MethodHandler = ({ runtime }) => runtime.restart.preflight("ws:gateway.restart.preflight");
+export function restartPreflight(core: CoreServices): unknown {
+  return core.restart.preflight("ws:gateway.restart.preflight");
+}
 
-export const restartRequest: MethodHandler = ({ runtime, params }) => {
+export function restartRequest(core: CoreServices, params: Record<string, unknown>): unknown {
   if (!isRecord(params)) throw new MethodError(Errors.invalidParamsFor("gateway.restart.request"));
   const reason = normalizeRestartReason(params.reason);
   const skipDeferral = params.skipDeferral === true;
   const callerOrigin = "ws:gateway.restart.request";
   const target = parseRestartTarget(params.target);
   if (target === null) throw new MethodError(Errors.invalidTargetedRestart());
-  if (target === undefined) return runtime.restart.request({ ...(reason ? { reason } : {}), skipDeferral, callerOrigin });
+  if (target === undefined) return core.restart.request({ ...(reason ? { reason } : {}), skipDeferral, callerOrigin });
   if (params.safe !== undefined && typeof params.safe !== "boolean") throw new MethodError(Errors.invalidSafeTargetedRestartMode());
   if (params.safe === true) {
     if (params.restartIntent !== undefined) throw new MethodError(Errors.safeTargetedRestartWithIntent());
-    return runtime.restart.request({ ...(reason ? { reason } : {}), skipDeferral, callerOrigin });
+    return core.restart.request({ ...(reason ? { reason } : {}), skipDeferral, callerOrigin });
   }
   if (!restartIntentValid(params.restartIntent)) throw new MethodError(Errors.invalidTargetedRestartIntent());
   // hanzod's "active lock" identity: this process, this boot, this port.
-  if (target.pid !== process.pid || target.ownerId !== runtime.bootId || target.port !== runtime.port) throw new MethodError(Errors.restartTargetNotOwner());
+  if (target.pid !== process.pid || target.ownerId !== core.bootId || target.port !== core.port) throw new MethodError(Errors.restartTargetNotOwner());
   // A targeted restart crosses a prepared lease; the restart retires it.
-  runtime.suspension.retireForRestart();
-  const result = runtime.restart.request({ ...(reason ? { reason } : {}), skipDeferral: true, callerOrigin });
+  core.suspension.retireForRestart();
+  const result = core.restart.request({ ...(reason ? { reason } : {}), skipDeferral: true, callerOrigin });
   return { ok: true, status: result.status === "coalesced" ? "coalesced" : "scheduled", pid: process.pid };
-};
-restartRequest.validatesOwnParams = true;
-
-function checkParams(method: string, params: unknown): void {
-  const check = validateParams(method, params);
-  if (check && !check.valid) throw new MethodError(Errors.invalidParamsFor(method));
 }
 
-export const suspendPrepare: MethodHandler = ({ runtime, params }) => {
-  checkParams("gateway.suspend.prepare", params);
-  const result = runtime.suspension.prepare({
+export function suspendPrepare(core: CoreServices, params: Record<string, unknown>): unknown {
+  const result = core.suspension.prepare({
     requestId: String(params.requestId).trim(),
     terminalPolicy: (params.terminalPolicy as TerminalPolicy | undefined) ?? "preserve",
     drain: params.drain === true,
@@ -86,21 +82,16 @@ export const suspendPrepare: MethodHandler = ({ runtime, params }) => {
   });
   if (result.status === "conflict") throw new MethodError(Errors.suspensionConflict("prepare", result.expiresAtMs, Date.now()));
   return result;
-};
-suspendPrepare.validatesOwnParams = true;
+}
 
-export const suspendStatus: MethodHandler = ({ runtime, params }) => {
-  checkParams("gateway.suspend.status", params);
-  const result = runtime.suspension.status(String(params.suspensionId).trim());
+export function suspendStatus(core: CoreServices, params: Record<string, unknown>): unknown {
+  const result = core.suspension.status(String(params.suspensionId).trim());
   if (result.status === "conflict") throw new MethodError(Errors.suspensionConflict("status", result.expiresAtMs, Date.now()));
   return result;
-};
-suspendStatus.validatesOwnParams = true;
+}
 
-export const suspendResume: MethodHandler = ({ runtime, params }) => {
-  checkParams("gateway.suspend.resume", params);
-  const result = runtime.suspension.resume(String(params.suspensionId).trim());
+export function suspendResume(core: CoreServices, params: Record<string, unknown>): unknown {
+  const result = core.suspension.resume(String(params.suspensionId).trim());
   if (!result.ok) throw new MethodError(Errors.suspensionIdMismatch());
   return result;
-};
-suspendResume.validatesOwnParams = true;
+}

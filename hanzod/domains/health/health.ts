@@ -1,8 +1,8 @@
 /** `health`: the current snapshot at once; a refresh (new health version + `health` event) follows. */
-import type { MethodHandler } from "../../core/method.js";
+import type { CoreServices } from "../../core/runtime.js";
 
-export const health: MethodHandler = ({ runtime }) => {
-  const snap = runtime.health.current();
-  runtime.refreshHealth();
+export function health(core: CoreServices): unknown {
+  const snap = core.health.current();
+  core.refreshHealth();
   return snap;
-};
+}

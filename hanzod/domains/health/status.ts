@@ -2,7 +2,7 @@
  * `status` in the legacy shape. hanzod runs no agents, channels, tasks or sessions yet, so those
  * sections are present and empty; process memory and event loop are hanzod's own.
  */
-import type { MethodHandler } from "../../core/method.js";
+import type { CoreServices } from "../../core/runtime.js";
 
 const ZERO_TASKS = {
   total: 0,
@@ -19,10 +19,10 @@ const ZERO_AUDIT = {
   byCode: { stale_queued: 0, stale_running: 0, lost: 0, delivery_failed: 0, missing_cleanup: 0, inconsistent_timestamps: 0 },
 };
 
-export const status: MethodHandler = ({ runtime }) => {
+export function status(core: CoreServices): Record<string, unknown> {
   const mem = process.memoryUsage();
   return {
-    runtimeVersion: runtime.version,
+    runtimeVersion: core.version,
     hostDesktop: { enabled: false, state: "disabled", port: 5900 },
     heartbeat: { defaultAgentId: "main", agents: [] },
     channelSummary: [],
@@ -32,7 +32,7 @@ export const status: MethodHandler = ({ runtime }) => {
     tasks: ZERO_TASKS,
     taskAudit: ZERO_AUDIT,
     sessions: { paths: [], count: 0, defaults: { model: null, contextTokens: null }, recent: [], byAgent: [] },
-    eventLoop: runtime.health.current().eventLoop,
+    eventLoop: core.health.current().eventLoop,
     processMemory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, heapTotalBytes: mem.heapTotal },
   };
-};
+}

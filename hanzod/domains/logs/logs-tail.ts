@@ -1,7 +1,7 @@
 /** `logs.tail`: a bounded window of hanzod's own log file with the legacy's cursor semantics. */
 import { open, stat } from "node:fs/promises";
 import { Errors } from "../../../protocol/index.js";
-import { MethodError, type MethodHandler } from "../../core/method.js";
+import { MethodError } from "../../core/method.js";
 import { logFilePath } from "../../core/logger.js";
 
 const DEFAULT_LIMIT = 500;
@@ -80,10 +80,10 @@ export async function readLogSlice(file: string, cursorIn: number | undefined, l
   }
 }
 
-export const logsTail: MethodHandler = async ({ runtime, params }) => {
+export async function logsTail(stateDir: string, params: Record<string, unknown>): Promise<LogSlice> {
   try {
     return await readLogSlice(
-      logFilePath(runtime.opts.stateDir),
+      logFilePath(stateDir),
       typeof params.cursor === "number" ? params.cursor : undefined,
       typeof params.limit === "number" ? params.limit : DEFAULT_LIMIT,
       typeof params.maxBytes === "number" ? params.maxBytes : DEFAULT_MAX_BYTES,
@@ -91,4 +91,4 @@ export const logsTail: MethodHandler = async ({ runtime, params }) => {
   } catch (err) {
     throw new MethodError(Errors.logReadFailed(String(err)));
   }
-};
+}

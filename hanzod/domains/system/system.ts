@@ -2,9 +2,11 @@
 import { arch, cpus, freemem, hostname, loadavg, platform, release, totalmem, type } from "node:os";
 import { statfsSync } from "node:fs";
 import { randomUUID } from "node:crypto";
-import type { MethodHandler } from "../../core/method.js";
+import type { CoreServices } from "../../core/runtime.js";
 
-export const systemPresence: MethodHandler = ({ runtime }) => runtime.presence.list();
+export function systemPresence(core: CoreServices): unknown {
+  return core.presence.list();
+}
 
 const processInstanceId = randomUUID();
 
@@ -16,7 +18,7 @@ function osLabel(): string {
   return `${type()} ${release()}`;
 }
 
-export const systemInfo: MethodHandler = ({ runtime }) => {
+export function systemInfo(core: CoreServices): Record<string, unknown> {
   const cpuList = cpus();
   const info: Record<string, unknown> = {
     machineName: hostname(),
@@ -25,7 +27,7 @@ export const systemInfo: MethodHandler = ({ runtime }) => {
     release: release(),
     arch: arch(),
     osLabel: osLabel(),
-    port: runtime.port,
+    port: core.port,
     nodeVersion: process.version,
     pid: process.pid,
     processInstanceId,
@@ -37,12 +39,12 @@ export const systemInfo: MethodHandler = ({ runtime }) => {
     memoryFreeBytes: freemem(),
   };
   try {
-    const fs = statfsSync(runtime.opts.stateDir);
+    const fs = statfsSync(core.opts.stateDir);
     info.diskTotalBytes = fs.blocks * fs.bsize;
     info.diskAvailableBytes = fs.bavail * fs.bsize;
-    info.diskPath = runtime.opts.stateDir;
+    info.diskPath = core.opts.stateDir;
   } catch {
     /* the state dir may not exist yet; the legacy omits disk fields then too */
   }
   return info;
-};
+}

@@ -2,7 +2,7 @@
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { TestInject } from "../../../hanzod/index.js";
+import { injectHook, type ResultOverrides } from "../../../hanzod/test/inject-hook.js";
 import { startTestHanzod as startHanzodForTest } from "../../../hanzod/test/helpers.js";
 
 export const HANZOD_TOKEN = "parity-test-hanzod-token";
@@ -12,9 +12,9 @@ export interface TestHanzod {
   close(): Promise<void>;
 }
 
-/** A real hanzod (hanzod's own test helper); `testInject` is hanzod's test-only switch that alters a method's result. */
-export async function startTestHanzod(testInject?: TestInject): Promise<TestHanzod> {
-  const h = await startHanzodForTest({ auth: { mode: "token", token: HANZOD_TOKEN }, trustedProxies: ["127.0.0.1", "::1"], ...(testInject ? { testInject } : {}) });
+/** A real hanzod (hanzod's own test helper); `overrides` alter a method's result through a test-only dispatch hook. */
+export async function startTestHanzod(overrides?: ResultOverrides): Promise<TestHanzod> {
+  const h = await startHanzodForTest({ auth: { mode: "token", token: HANZOD_TOKEN }, trustedProxies: ["127.0.0.1", "::1"], ...(overrides ? { hooks: [injectHook(overrides)] } : {}) });
   return { url: h.url, close: h.stop };
 }
 

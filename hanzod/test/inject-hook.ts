@@ -1,15 +1,22 @@
 /**
- * TEST-ONLY result overrides so the parity suite can prove it notices a difference:
- * `HANZOD_TEST_INJECT='{"status":{"/extraField":"injected"}}'`, honoured only with HANZOD_TEST_SWITCHES=1
- * (or passed as `testInject` to startHanzod). Each key is a JSON pointer into that method's result.
+ * A test-only dispatch hook that alters results, so the parity suite can prove it notices a difference:
+ * `injectHook({ status: { "/extraField": "injected" } })` sets those JSON-pointer paths in that method's
+ * result payload (other methods untouched). Production code never registers it: tests pass it to
+ * startHanzod as `hooks`, and spawned test children get it through test/hooked-child.ts.
  */
-import type { TestInject } from "./options.js";
+import type { Call, PipelineHook } from "../core/pipeline.js";
 
-export function testInjectFromEnv(env: NodeJS.ProcessEnv): TestInject | undefined {
-  if (env.HANZOD_TEST_SWITCHES !== "1" || !env.HANZOD_TEST_INJECT) return undefined;
-  const parsed = JSON.parse(env.HANZOD_TEST_INJECT) as unknown;
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("HANZOD_TEST_INJECT must be a JSON object {method: {pointer: value}}");
-  return parsed as TestInject;
+/** `{ method: { "/json/pointer": value } }`: overrides applied to a method's result payload. */
+export type ResultOverrides = Record<string, Record<string, unknown>>;
+
+export function injectHook(overrides: ResultOverrides): PipelineHook {
+  return {
+    stage: "send",
+    run: (call: Call, payload: unknown) => {
+      const o = overrides[call.method];
+      return o ? applyInject(payload, o) : payload;
+    },
+  };
 }
 
 function unescape(token: string): string {

@@ -1,0 +1,217 @@
+/**
+ * One authenticated request as an ordered pipeline of hooks: authorize -> admit -> validate -> handle
+ * -> send. Order and texts are the legacy's: `health` bypasses role/scope; wrong role -> "unauthorized
+ * role"; then scope (admin passes everything, unknown methods need admin); then "unknown method"; then
+ * the admission fence (restart / suspension: UNAVAILABLE except what a declaration lets through); then
+ * params. Admitted requests are counted as root work (`ws:<method>`) while they run.
+ *
+ * Extra hooks (`HanzodOptions.hooks`) run after the built-in stage of the same name; production
+ * registers none, tests register what they need (e.g. altering a result), so no test branch lives here.
+ */
+import { ADMIN_SCOPE, Errors, errorResponse, isNodeRoleMethod, methodPolicy, scopeSatisfies, validateDefinition, validateParams, type ErrorShape } from "../../protocol/index.js";
+import { formatIssues as formatIssuesFor } from "./handshake/validation.js";
+import type { Runtime, CoreServices } from "./runtime.js";
+import type { DomainRegistry, ResolvedMethod } from "./domains.js";
+import { MethodError, type CallerInfo, type HandlerContext, type MethodDeclaration, type ParamsCheck } from "./method.js";
+
+export interface RequestFrameLike {
+  type: "req";
+  id: string;
+  method: string;
+  params?: unknown;
+}
+
+const FRAME_KEYS = new Set(["type", "id", "method", "params", "traceparent", "expectedProfileId"]);
+
+/** Cheap structural check for the common case; the contract validator only runs to explain a failure. */
+export function isPlainRequestFrame(v: unknown): v is RequestFrameLike {
+  if (typeof v !== "object" || v === null) return false;
+  const f = v as Record<string, unknown>;
+  if (f.type !== "req" || typeof f.id !== "string" || f.id.length === 0 || typeof f.method !== "string" || f.method.length === 0) return false;
+  for (const k in f) if (!FRAME_KEYS.has(k)) return false;
+  if (f.traceparent !== undefined && (typeof f.traceparent !== "string" || f.traceparent.length > 128)) return false;
+  return true;
+}
+
+export function invalidFrameError(v: unknown): { id: string; error: ErrorShape } {
+  const outcome = validateDefinition("RequestFrame", v);
+  const id = typeof v === "object" && v !== null && typeof (v as { id?: unknown }).id === "string" ? (v as { id: string }).id : "invalid";
+  return { id, error: Errors.invalidRequestFrame(formatIssuesFor(outcome.issues)) };
+}
+
+/** What the pipeline sees of a request once its method is known. */
+export interface Call {
+  readonly id: string;
+  readonly method: string;
+  readonly params: Record<string, unknown>;
+  readonly caller: CallerInfo;
+  /** undefined: hanzod does not implement the method. */
+  readonly decl: MethodDeclaration | undefined;
+}
+
+export type PipelineHook =
+  | { stage: "authorize" | "admit" | "validate"; run(call: Call): ErrorShape | undefined }
+  /** May replace the final payload. */
+  | { stage: "send"; run(call: Call, payload: unknown): unknown };
+
+/** The connection a call came in on. */
+export interface CallOrigin {
+  sendRaw(text: string): void;
+  /** Aborts when this connection closes. */
+  readonly signal: AbortSignal;
+  subscribe(topic: string): () => void;
+}
+
+/**
+ * Role and scope. `dynamic` methods compute their scope from params in the legacy: with a declaration,
+ * its `scope(params)` decides; a declaration without one is refused to non-admins (fail closed, so a
+ * future method cannot slip through on a fixed scope). Without a declaration, the least privilege any of
+ * them needs (write) gates the lookup that then answers "unknown method", as the legacy's order does.
+ */
+export function authorize(method: string, caller: CallerInfo, params?: Record<string, unknown>, decl?: Pick<MethodDeclaration, "scope">): ErrorShape | undefined {
+  if (method === "health") return undefined;
+  const nodeMethod = isNodeRoleMethod(method);
+  if (nodeMethod ? caller.role !== "node" : caller.role !== "operator") return Errors.unauthorizedRole(caller.role);
+  if (caller.role === "node") return undefined;
+  if (caller.scopes.includes(ADMIN_SCOPE)) return undefined;
+  const policy = methodPolicy(method);
+  let required: string;
+  if (policy === undefined) required = ADMIN_SCOPE;
+  else if (policy.scope !== "dynamic") required = policy.scope;
+  else if (!decl) required = "operator.write";
+  else required = decl.scope ? decl.scope(params ?? {}) : ADMIN_SCOPE;
+  if (required === "node") return Errors.unauthorizedRole(caller.role);
+  return scopeSatisfies(caller.scopes, required) ? undefined : Errors.missingScope(required);
+}
+
+/** undefined: admitted as root work; "control": runs without being counted; else the refusal. */
+function admit(rt: Runtime, call: Call, decl: MethodDeclaration): ErrorShape | "control" | undefined {
+  const restarting = rt.restart.isPending;
+  const phase = rt.suspension.phase;
+  if (!restarting && phase === "accepting") return undefined;
+  const rule = decl.admission ?? "root";
+  if (rule === "control") return "control";
+  if (typeof rule === "function" && rule(call.params, { restarting, phase, activeWork: rt.work.count })) return "control";
+  return Errors.gatewayWorkUnavailable(call.method, restarting ? "restart" : "suspension", phase);
+}
+
+function validate(method: string, params: Record<string, unknown>, rule: ParamsCheck): ErrorShape | undefined {
+  if (rule === "handler") return undefined;
+  if (typeof rule === "function") return rule(params);
+  const check = validateParams(method, params);
+  if (!check || check.valid) return undefined;
+  return rule === "contract-terse" ? Errors.invalidParamsFor(method) : Errors.invalidMethodParams(method, formatIssuesFor(check.issues));
+}
+
+/** The handler's view of one call: one object per call, its parts made on first access. */
+class CallContext implements HandlerContext {
+  constructor(
+    private readonly call: Call,
+    private readonly resolved: ResolvedMethod,
+    private readonly origin: CallOrigin,
+    readonly core: CoreServices,
+    private readonly rt: Runtime,
+  ) {}
+
+  get caller(): CallerInfo {
+    return this.call.caller;
+  }
+
+  get params(): Record<string, unknown> {
+    return this.call.params;
+  }
+
+  get signal(): AbortSignal {
+    return this.origin.signal;
+  }
+
+  get state(): unknown {
+    return this.resolved.domain.state();
+  }
+
+  // Handlers destructure their context, so these hand out bound functions, made only when asked for.
+  get reply(): HandlerContext["reply"] {
+    return { accepted: (payload) => this.origin.sendRaw(JSON.stringify({ type: "res", id: this.call.id, ok: true, payload })) };
+  }
+
+  get emit(): HandlerContext["emit"] {
+    return (event, payload, opts) => {
+      if (!this.resolved.decl.emits?.includes(event)) throw new Error(`hanzod: ${this.call.method} emits ${event} but does not declare it`);
+      this.rt.broadcaster.broadcast(event, payload, opts);
+    };
+  }
+
+  get subscribe(): HandlerContext["subscribe"] {
+    return (topic) => this.origin.subscribe(topic);
+  }
+}
+
+export class Pipeline {
+  private readonly before: Record<"authorize" | "admit" | "validate", ((call: Call) => ErrorShape | undefined)[]> = { authorize: [], admit: [], validate: [] };
+  private readonly onSend: ((call: Call, payload: unknown) => unknown)[] = [];
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly domains: DomainRegistry,
+    hooks: readonly PipelineHook[] = [],
+  ) {
+    for (const h of hooks) {
+      if (h.stage === "send") this.onSend.push(h.run);
+      else this.before[h.stage].push(h.run);
+    }
+  }
+
+  /** Answers the request on `origin`; returns the error it answered with, if any. */
+  async run(req: RequestFrameLike, caller: CallerInfo, origin: CallOrigin): Promise<ErrorShape | undefined> {
+    const params = (req.params ?? {}) as Record<string, unknown>;
+    let found: ResolvedMethod | undefined;
+    try {
+      // Synchronous once the domain is loaded: no extra turn of the event loop on the hot path.
+      const r = this.domains.resolve(req.method);
+      found = r instanceof Promise ? await r : r;
+    } catch (err) {
+      return this.fail(origin, req.id, Errors.handlerFailed(String(err)));
+    }
+    const call: Call = { id: req.id, method: req.method, params, caller, decl: found?.decl };
+    // authorize
+    const denied = authorize(req.method, caller, params, found?.decl) ?? this.extra("authorize", call);
+    if (denied) return this.fail(origin, req.id, denied);
+    if (!found) return this.fail(origin, req.id, Errors.unknownMethod(req.method));
+    // admit
+    const admitted = admit(this.rt, call, found.decl);
+    if (admitted !== undefined && admitted !== "control") return this.fail(origin, req.id, admitted);
+    const refused = this.extra("admit", call);
+    if (refused) return this.fail(origin, req.id, refused);
+    const workOrigin = admitted === undefined ? `ws:${req.method}` : undefined;
+    if (workOrigin) this.rt.work.begin(workOrigin);
+    try {
+      // validate
+      const invalid = validate(req.method, params, found.decl.params ?? "contract") ?? this.extra("validate", call);
+      if (invalid) return this.fail(origin, req.id, invalid);
+      // handle
+      let payload = await found.decl.handler(new CallContext(call, found, origin, this.rt, this.rt));
+      // send
+      for (const h of this.onSend) payload = h(call, payload);
+      origin.sendRaw(JSON.stringify({ type: "res", id: req.id, ok: true, payload }));
+      return undefined;
+    } catch (err) {
+      return this.fail(origin, req.id, err instanceof MethodError ? err.shape : Errors.handlerFailed(String(err)));
+    } finally {
+      if (workOrigin) this.rt.work.end(workOrigin);
+    }
+  }
+
+  private extra(stage: "authorize" | "admit" | "validate", call: Call): ErrorShape | undefined {
+    const hooks = this.before[stage];
+    for (let i = 0; i < hooks.length; i++) {
+      const r = (hooks[i] as (call: Call) => ErrorShape | undefined)(call);
+      if (r) return r;
+    }
+    return undefined;
+  }
+
+  private fail(origin: CallOrigin, id: string, error: ErrorShape): ErrorShape {
+    origin.sendRaw(JSON.stringify(errorResponse(id, error)));
+    return error;
+  }
+}

@@ -1,0 +1,12 @@
+/** The health domain: `health` (snapshot now, refresh + `health` event after) and `status`. */
+import { defineDomain } from "../../core/method.js";
+import { health } from "./health.js";
+import { status } from "./status.js";
+
+export default defineDomain({
+  name: "health",
+  methods: [
+    { name: "health", handler: ({ core }) => health(core) },
+    { name: "status", handler: ({ core }) => status(core) },
+  ],
+});
