@@ -9,7 +9,7 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { startHanzod } from "./index.js";
+import { LegacyStateError, startHanzod } from "./index.js";
 import { bindToHost, loadLegacyConfig } from "./config-file.js";
 import type { AuthMode, HanzodAuthOptions } from "./options.js";
 
@@ -69,6 +69,8 @@ try {
   process.once("SIGINT", () => stop("SIGINT"));
   process.on("SIGUSR1", () => handle.restart("SIGUSR1"));
 } catch (err) {
-  process.stderr.write(`hanzod: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(message.startsWith("hanzod:") ? `${message}\n` : `hanzod: ${message}\n`);
+  // 78 (EX_CONFIG) for a state dir hanzod must not open, as the legacy exits on a newer schema: a supervisor does not retry it.
+  process.exit(err instanceof LegacyStateError ? 78 : 1);
 }

@@ -10,10 +10,12 @@ import { createRuntime } from "./core/runtime.js";
 import { listen, type RunningServer } from "./core/server.js";
 import { RESTART_EXPECTED_MS, RESTART_REASON } from "./core/lifecycle/restart.js";
 import type { HanzodOptions } from "./options.js";
+import { isLegacyStateDir, openLegacyState } from "./state/legacy-state.js";
 
 export type { HanzodOptions, HanzodAuthOptions, AuthMode, TrustedProxyAuthOptions } from "./options.js";
 export type { PipelineHook, Call } from "./core/pipeline.js";
 export { loadLegacyConfig, type LegacyGatewayConfig } from "./config-file.js";
+export { LegacyStateError, type LegacyState } from "./state/legacy-state.js";
 
 export interface HanzodHandle {
   url: string;
@@ -47,12 +49,14 @@ function validate(opts: HanzodOptions): void {
 
 export async function startHanzod(opts: StartHanzodOptions): Promise<HanzodHandle> {
   validate(opts);
+  // A legacy state dir is checked before anything listens: an unsupported or corrupt database refuses the start.
+  const legacy = isLegacyStateDir(opts.stateDir) ? openLegacyState(opts.stateDir) : undefined;
   const log = createLogger(opts.logger, opts.stateDir, opts.logToStderr === true);
   let closing = false;
   let bootWaiters: (() => void)[] = [];
 
   const boot = async (port: number): Promise<{ server: RunningServer; runtime: ReturnType<typeof createRuntime> }> => {
-    const runtime = createRuntime({ ...opts, port }, log, { performRestart: (reason) => replace(reason) });
+    const runtime = createRuntime({ ...opts, port }, log, legacy, { performRestart: (reason) => replace(reason) });
     const server = await listen(runtime);
     return { server, runtime };
   };
@@ -83,6 +87,7 @@ export async function startHanzod(opts: StartHanzodOptions): Promise<HanzodHandl
   const host = opts.host ?? "127.0.0.1";
   const urlHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
   log?.info({ port, host, authMode: opts.auth.mode }, "hanzod listening");
+  if (legacy) log?.info({ stateDir: legacy.stateDir, stateSchema: legacy.state.userVersion, releases: legacy.state.releases, agents: legacy.agents.map((a) => a.agentId ?? a.file) }, "on the legacy's state");
   return {
     url: `ws://${urlHost}:${port}`,
     httpUrl: `http://${urlHost}:${port}`,

@@ -13,6 +13,7 @@ import { ActiveWork } from "./lifecycle/active-work.js";
 import { SuspensionCoordinator } from "./lifecycle/suspension.js";
 import { RestartCoordinator } from "./lifecycle/restart.js";
 import type { KeepaliveSettings } from "./keepalive.js";
+import type { LegacyState } from "../state/legacy-state.js";
 
 export interface Runtime {
   readonly opts: HanzodOptions;
@@ -32,6 +33,8 @@ export interface Runtime {
   readonly work: ActiveWork;
   readonly suspension: SuspensionCoordinator;
   readonly restart: RestartCoordinator;
+  /** The legacy's state dir when --state-dir is one (checked at start), else undefined. */
+  readonly legacy: LegacyState | undefined;
   port: number;
   /** Refresh health, bump its version and broadcast (throttled so a busy health caller cannot flood every socket). */
   refreshHealth(): void;
@@ -44,7 +47,7 @@ export interface Runtime {
  */
 export type CoreServices = Pick<
   Runtime,
-  "opts" | "version" | "bootId" | "startedAt" | "log" | "presence" | "health" | "work" | "suspension" | "restart" | "port" | "refreshHealth" | "broadcastPresence"
+  "opts" | "version" | "bootId" | "startedAt" | "log" | "presence" | "health" | "work" | "suspension" | "restart" | "legacy" | "port" | "refreshHealth" | "broadcastPresence"
 >;
 
 const HEALTH_BROADCAST_MIN_GAP_MS = 1_000;
@@ -56,7 +59,7 @@ export interface RuntimeHooks {
   performRestart(reason: string): Promise<void>;
 }
 
-export function createRuntime(opts: HanzodOptions, log: Logger | undefined, hooks: RuntimeHooks): Runtime {
+export function createRuntime(opts: HanzodOptions, log: Logger | undefined, legacy: LegacyState | undefined, hooks: RuntimeHooks): Runtime {
   const broadcaster = new Broadcaster(opts.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes);
   const work = new ActiveWork();
   const restart = new RestartCoordinator(work, (reason) => hooks.performRestart(reason), RESTART_DRAIN_TIMEOUT_MS);
@@ -90,6 +93,7 @@ export function createRuntime(opts: HanzodOptions, log: Logger | undefined, hook
     work,
     suspension,
     restart,
+    legacy,
     port: opts.port,
     refreshHealth() {
       if (pendingHealth) return;

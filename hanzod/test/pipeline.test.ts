@@ -35,7 +35,7 @@ class FakeOrigin implements CallOrigin {
 const operator = (scopes: string[]) => ({ connId: "c1", role: "operator", scopes });
 
 function setUp(domains: Record<string, DomainDeclaration>, hooks: PipelineHook[] = []) {
-  const rt = createRuntime({ port: 0, auth: { mode: "none" }, stateDir: "/nonexistent-hanzod-test" }, undefined, { performRestart: async () => {} });
+  const rt = createRuntime({ port: 0, auth: { mode: "none" }, stateDir: "/nonexistent-hanzod-test" }, undefined, undefined, { performRestart: async () => {} });
   const loads: string[] = [];
   const ofMethod: Record<string, string> = {};
   const loaders: Record<string, () => Promise<{ default: DomainDeclaration }>> = {};
