@@ -4,7 +4,7 @@
  * do not grow with the number of domains. A domain's `setup` (its stores) runs on its first handled
  * call, not on an authorization check; `close` runs the teardowns of those that were set up.
  */
-import { DOMAIN_LOADERS, DOMAIN_OF_METHOD } from "../domains/manifest.generated.js";
+import { DOMAIN_LOADERS, DOMAIN_OF_METHOD, EAGER_DOMAINS } from "../domains/manifest.generated.js";
 import type { DomainDeclaration, MethodDeclaration } from "./method.js";
 import type { CoreServices } from "./runtime.js";
 
@@ -69,6 +69,11 @@ export class DomainRegistry {
     const r = { decl, domain };
     this.resolved.set(method, r);
     return r;
+  }
+
+  /** Loads the eager domains (before listening), so their first call pays no module load. */
+  async preload(names: readonly string[] = EAGER_DOMAINS): Promise<void> {
+    await Promise.all(names.map((n) => this.load(n)));
   }
 
   /** Names of the domains loaded so far (tests, diagnostics). */

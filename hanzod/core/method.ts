@@ -101,6 +101,11 @@ export interface EventDeclaration {
 
 export interface DomainDeclaration<S = unknown> {
   name: string;
+  /**
+   * Loaded before hanzod listens instead of on first call: for the few small domains every deployment
+   * calls at once (health), so their first answer pays no module load. Everything else loads lazily.
+   */
+  eager?: boolean;
   /** Runs on the domain's first call: the stores it owns, visible only inside it. */
   setup?(core: CoreServices): S;
   teardown?(state: S): void | Promise<void>;

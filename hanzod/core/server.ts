@@ -26,6 +26,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 export async function listen(rt: Runtime): Promise<RunningServer> {
   const connections = new Set<Connection>();
   const domains = new DomainRegistry(rt);
+  await domains.preload();
   const host: ConnectionHost = { runtime: rt, pipeline: new Pipeline(rt, domains, rt.opts.hooks), onClosed: (c) => connections.delete(c) };
 
   const http: Server = createServer((req: IncomingMessage, res: ServerResponse) => {

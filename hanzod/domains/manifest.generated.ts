@@ -20,6 +20,9 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
 export const DOMAIN_EVENTS: readonly EventDeclaration[] = Object.freeze([
 ]);
 
+/** Domains loaded before hanzod listens (declared `eager`); the others load on their first call. */
+export const EAGER_DOMAINS: readonly string[] = Object.freeze(["gateway", "health"]);
+
 /** Loads a domain's declarations, the first time a call needs it. */
 export const DOMAIN_LOADERS: Readonly<Record<string, () => Promise<{ default: DomainDeclaration }>>> = Object.freeze({
   "gateway": () => import("./gateway/index.js"),

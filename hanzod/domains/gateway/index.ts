@@ -8,6 +8,7 @@ import { isTargetedNonSafeRestart, restartPreflight, restartRequest, suspendPrep
 
 export default defineDomain({
   name: "gateway",
+  eager: true,
   methods: [
     { name: "gateway.restart.preflight", handler: ({ core }) => restartPreflight(core) },
     {

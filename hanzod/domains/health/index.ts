@@ -5,6 +5,7 @@ import { status } from "./status.js";
 
 export default defineDomain({
   name: "health",
+  eager: true,
   methods: [
     { name: "health", handler: ({ core }) => health(core) },
     { name: "status", handler: ({ core }) => status(core) },
