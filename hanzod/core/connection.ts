@@ -215,7 +215,7 @@ export class Connection implements EventRecipient, CallOrigin {
     clearTimeout(this.handshakeTimer);
     if (!raiseReceiverMaxPayload(this.ws, DEFAULTS.maxPayload) && !receiverShapeWarned) {
       receiverShapeWarned = true;
-      rt.log?.error("ws receiver has no writable _maxPayload: frames after hello stay capped at 64 KiB (ws upgraded? see hanzod/receiver-limit.ts)");
+      rt.log?.error("ws receiver has no writable _maxPayload: frames after hello stay capped at 64 KiB (ws upgraded? see hanzod/core/receiver-limit.ts)");
     }
     this.stopKeepalive = startKeepalive(this.ws, rt.keepalive, () => {
       this.log?.warn("keepalive: no pong, terminating");
