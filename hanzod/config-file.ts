@@ -2,7 +2,7 @@
  * Reads the legacy gateway's own openclaw.json (JSON with comments and trailing commas, as the legacy
  * accepts) and maps the `gateway.*` settings hanzod honours: port, bind, auth, trustedProxies.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import type { AuthMode, HanzodAuthOptions } from "./options.js";
 
@@ -78,6 +78,13 @@ export function bindToHost(bind: string | undefined, customBindHost?: string): s
     default:
       throw new Error(`gateway.bind ${bind} is not supported by hanzod (use loopback, lan, auto or custom)`);
   }
+}
+
+/** The config file as an object: {} when it does not exist (the legacy's defaults then apply). */
+export function readLegacyConfigObject(path: string): Record<string, unknown> {
+  if (!existsSync(path)) return {};
+  const parsed = JSON.parse(relaxJson(readFileSync(path, "utf8"))) as unknown;
+  return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
 }
 
 export function loadLegacyConfig(path: string): LegacyGatewayConfig {

@@ -4,6 +4,7 @@
  * health version and broadcasts a `health` event, as the legacy does.
  */
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from "node:perf_hooks";
+import type { AgentInventory } from "../state/agents.js";
 
 export interface HealthSnapshot {
   ok: boolean;
@@ -17,8 +18,8 @@ export interface HealthSnapshot {
   channelLabels: Record<string, string>;
   heartbeatSeconds: number;
   defaultAgentId: string;
-  agents: unknown[];
-  sessions: { path: string; count: number; recent: unknown[] };
+  agents: AgentInventory["agents"];
+  sessions: AgentInventory["sessions"];
 }
 
 const DEGRADED_P99_MS = 500;
@@ -36,7 +37,7 @@ export class HealthMonitor {
   private degradedSince: number | null = null;
   private snapshot: HealthSnapshot;
 
-  constructor(private readonly statePath: string) {
+  constructor(private readonly inventory: () => AgentInventory) {
     this.histogram.enable();
     this.snapshot = this.measure();
   }
@@ -66,6 +67,7 @@ export class HealthMonitor {
     this.lastElu = performance.eventLoopUtilization();
     this.lastCpu = process.cpuUsage();
     const degraded = p99 > DEGRADED_P99_MS;
+    const agents = this.inventory();
     if (degraded && this.degradedSince === null) this.degradedSince = Date.now();
     if (!degraded) this.degradedSince = null;
     return {
@@ -87,10 +89,10 @@ export class HealthMonitor {
       channels: {},
       channelOrder: [],
       channelLabels: {},
-      heartbeatSeconds: 0,
-      defaultAgentId: "main",
-      agents: [],
-      sessions: { path: this.statePath, count: 0, recent: [] },
+      heartbeatSeconds: agents.heartbeatSeconds,
+      defaultAgentId: agents.defaultAgentId,
+      agents: agents.agents,
+      sessions: agents.sessions,
     };
   }
 }

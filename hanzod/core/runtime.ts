@@ -13,7 +13,8 @@ import { ActiveWork } from "./lifecycle/active-work.js";
 import { SuspensionCoordinator } from "./lifecycle/suspension.js";
 import { RestartCoordinator } from "./lifecycle/restart.js";
 import type { KeepaliveSettings } from "./keepalive.js";
-import type { LegacyState } from "../state/legacy-state.js";
+import { legacyStateLayout, type LegacyState } from "../state/legacy-state.js";
+import { AgentInventoryReader } from "../state/agents.js";
 
 export interface Runtime {
   readonly opts: HanzodOptions;
@@ -35,6 +36,8 @@ export interface Runtime {
   readonly restart: RestartCoordinator;
   /** The legacy's state dir when --state-dir is one (checked at start), else undefined. */
   readonly legacy: LegacyState | undefined;
+  /** The agents the state's config declares, with their session databases (health, status). */
+  readonly agents: AgentInventoryReader;
   port: number;
   /** Refresh health, bump its version and broadcast (throttled so a busy health caller cannot flood every socket). */
   refreshHealth(): void;
@@ -47,7 +50,7 @@ export interface Runtime {
  */
 export type CoreServices = Pick<
   Runtime,
-  "opts" | "version" | "bootId" | "startedAt" | "log" | "presence" | "health" | "work" | "suspension" | "restart" | "legacy" | "port" | "refreshHealth" | "broadcastPresence"
+  "opts" | "version" | "bootId" | "startedAt" | "log" | "presence" | "health" | "work" | "suspension" | "restart" | "legacy" | "agents" | "port" | "refreshHealth" | "broadcastPresence"
 >;
 
 const HEALTH_BROADCAST_MIN_GAP_MS = 1_000;
@@ -73,7 +76,8 @@ export function createRuntime(opts: HanzodOptions, log: Logger | undefined, lega
   );
   const presence = new PresenceRegistry(HANZOD_VERSION);
   const store = new HanzodStore(opts.stateDir, DEFAULTS.pairingRequestTtlMs);
-  const health = new HealthMonitor(store.path);
+  const agents = new AgentInventoryReader(opts.stateDir, opts.configPath ?? legacyStateLayout(opts.stateDir).configPath);
+  const health = new HealthMonitor(() => agents.read());
   let lastHealthBroadcast = 0;
   let pendingHealth: NodeJS.Timeout | undefined;
   const runtime: Runtime = {
@@ -94,6 +98,7 @@ export function createRuntime(opts: HanzodOptions, log: Logger | undefined, lega
     suspension,
     restart,
     legacy,
+    agents,
     port: opts.port,
     refreshHealth() {
       if (pendingHealth) return;

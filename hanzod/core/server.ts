@@ -75,6 +75,7 @@ export async function listen(rt: Runtime): Promise<RunningServer> {
       await new Promise<void>((resolve) => http.close(() => resolve()));
       rt.health.stop();
       await domains.close();
+      rt.agents.close();
       rt.store.close();
       rt.log?.info({ reason }, "hanzod stopped");
       rt.log?.flush();

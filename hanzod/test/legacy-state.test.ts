@@ -77,6 +77,34 @@ describe("hanzod on the legacy's state dir", () => {
     expect(createConfigRevisionProjector(Buffer.alloc(32, 7)).projectRawHash(hashConfigRaw(readFileSync(layout.configPath, "utf8")))).not.toBe(view.configGet.hash);
   });
 
+  it("reports the legacy's agents from the legacy's own state: health and status agent rows equal the legacy's", async () => {
+    const hz = await startHanzod({ port: 0, auth: { mode: "token", token: "t" }, stateDir: view.stateDir, logger: false });
+    try {
+      const ask = async (url: string, token: string, scopes: string[]) => {
+        const s = await openRaw(url);
+        s.send(connectFrame({ client: { id: "cli", version: "1", platform: "linux", mode: "cli" }, scopes, auth: { token } }));
+        await s.next(isRes("c1"));
+        s.send({ type: "req", id: "h", method: "health", params: {} });
+        s.send({ type: "req", id: "s", method: "status", params: {} });
+        const health = ((await s.next(isRes("h"))) as unknown as { payload: Record<string, unknown> }).payload;
+        const status = ((await s.next(isRes("s"))) as unknown as { payload: { heartbeat: unknown; sessions: { byAgent: { recent: { age?: number }[] }[] } } }).payload;
+        s.close();
+        // `age` is now minus updatedAt: a clock reading, not state.
+        const dropAge = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (k, x: unknown) => (k === "age" ? undefined : x)));
+        return dropAge({ defaultAgentId: health.defaultAgentId, heartbeatSeconds: health.heartbeatSeconds, agents: health.agents, sessions: health.sessions, heartbeat: status.heartbeat, byAgent: status.sessions.byAgent });
+      };
+      // A reader sees redacted session store paths in status, an admin sees them: both as the legacy.
+      for (const scopes of [["operator.read"], ["operator.admin"]]) {
+        const [fromLegacy, fromHanzod] = [await ask(legacy.url, legacy.token, scopes), await ask(hz.url, "t", scopes)];
+        expect(fromHanzod, scopes[0]).toEqual(fromLegacy);
+      }
+      const fromLegacy = await ask(legacy.url, legacy.token, ["operator.read"]);
+      expect((fromLegacy as { agents: { agentId: string }[] }).agents.map((a) => a.agentId)).toContain("main");
+    } finally {
+      await hz.close();
+    }
+  });
+
   it("refuses to start on a newer state schema, naming the file and the versions, and leaves the file unchanged", async () => {
     const dir = await copyStateDir(view.stateDir);
     dirs.push(dir);

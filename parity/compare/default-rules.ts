@@ -28,16 +28,14 @@ function under(prefix: PathGlob, rules: NormalizationRules): NormalizationRules 
 /** The `health` payload: the method's result, the `health` event and hello-ok's `snapshot.health`. */
 const HEALTH: NormalizationRules = {
   typeOnly: [
-    // Agent and plugin inventories are each runtime's own truth (which agents are configured, which
-    // plugins this build loads); a legacy patch release alone changes the plugin list (DRIFT-2026.9.6).
-    "/agents",
+    // The plugin inventory is each build's own truth (which plugins it loads); a legacy patch release
+    // alone changes the list (DRIFT-2026.9.6). Agents are compared: hanzod reads them from the same state.
     "/plugins/loaded",
   ],
   shapeOnly: [
-    // The default agent's heartbeat interval: derived from the agents a runtime has (0 without one).
-    "/heartbeatSeconds",
-    // Where the session store lives: a deployment fact (state dir layout), not behaviour.
+    // Where the session stores live: a deployment fact (state dir layout), not behaviour.
     "/sessions/path",
+    "/agents/*/sessions/path",
   ],
 };
 
@@ -85,10 +83,9 @@ export const DEFAULT_RULES: RuleSet = {
     health: HEALTH,
     "system-presence": under("/*", PRESENCE_ROW),
     status: {
-      typeOnly: [
-        // Per-agent rows (heartbeat schedule, session store per agent): the runtime's own agents.
-        "/heartbeat/agents",
-        "/sessions/byAgent",
+      shapeOnly: [
+        // Where each agent's session store lives: a deployment fact (state dir layout), not behaviour.
+        "/sessions/byAgent/*/path",
       ],
     },
     connect: mergeRules(mergeRules(under("/snapshot/health", HEALTH), under("/snapshot/presence/*", PRESENCE_ROW)), {

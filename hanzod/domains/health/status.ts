@@ -2,6 +2,7 @@
  * `status` in the legacy shape. hanzod runs no agents, channels, tasks or sessions yet, so those
  * sections are present and empty; process memory and event loop are hanzod's own.
  */
+import { existsSync } from "node:fs";
 import type { CoreServices } from "../../core/runtime.js";
 
 const ZERO_TASKS = {
@@ -19,19 +20,29 @@ const ZERO_AUDIT = {
   byCode: { stale_queued: 0, stale_running: 0, lost: 0, delivery_failed: 0, missing_cleanup: 0, inconsistent_timestamps: 0 },
 };
 
-export function status(core: CoreServices): Record<string, unknown> {
+/** `admin`: the caller holds operator.admin; the legacy shows session store paths only to admins. */
+export function status(core: CoreServices, admin: boolean): Record<string, unknown> {
   const mem = process.memoryUsage();
+  const inv = core.agents.read();
+  const existing = inv.agents.filter((a) => existsSync(a.sessions.path));
   return {
     runtimeVersion: core.version,
     hostDesktop: { enabled: false, state: "disabled", port: 5900 },
-    heartbeat: { defaultAgentId: "main", agents: [] },
+    // No channel routes in hanzod yet, so every heartbeat waits for one (as the legacy without channels).
+    heartbeat: { defaultAgentId: inv.defaultAgentId, agents: inv.agents.map((a) => ({ agentId: a.agentId, enabled: a.heartbeat.enabled, every: a.heartbeat.every, everyMs: a.heartbeat.everyMs, waitingForRoute: true })) },
     channelSummary: [],
     queuedSystemEvents: [],
     degradedSecretOwners: [],
     degradedPlugins: [],
     tasks: ZERO_TASKS,
     taskAudit: ZERO_AUDIT,
-    sessions: { paths: [], count: 0, defaults: { model: null, contextTokens: null }, recent: [], byAgent: [] },
+    sessions: {
+      paths: admin ? existing.map((a) => a.sessions.path) : [],
+      count: inv.agents.reduce((n, a) => n + a.sessions.count, 0),
+      defaults: { model: null, contextTokens: null },
+      recent: [],
+      byAgent: inv.agents.map((a) => ({ agentId: a.agentId, path: admin ? a.sessions.path : "[redacted]", count: a.sessions.count, recent: a.sessions.recent })),
+    },
     eventLoop: core.health.current().eventLoop,
     processMemory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, heapTotalBytes: mem.heapTotal },
   };
