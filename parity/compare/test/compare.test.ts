@@ -182,16 +182,39 @@ describe("the default rules", () => {
   });
 
   it("apply the health inventory rules to the method, the event and hello-ok's snapshot alike", () => {
-    const health = (agents: unknown[], plugins: string[]) => ({ ok: true, agents, plugins: { loaded: plugins }, heartbeatSeconds: agents.length ? 1800 : 0, channels: {} });
-    const a = health([{ agentId: "main" }], ["openai", "ollama"]);
-    const b = health([], []);
+    const store = (home: string) => `${home}/.openclaw/agents/main/agent/openclaw-agent.sqlite`;
+    const health = (agents: string[], plugins: string[], home: string) => ({
+      ok: true,
+      agents: agents.map((agentId) => ({ agentId, isDefault: agentId === "main", sessions: { path: store(home), count: 0, recent: [] } })),
+      plugins: { loaded: plugins },
+      heartbeatSeconds: agents.length ? 1800 : 0,
+      channels: {},
+      sessions: { path: store(home), count: 0, recent: [] },
+    });
+    // The plugin list is each build's own and store paths are deployment facts: the same agents on two hosts agree.
+    const a = health(["main"], ["openai", "ollama"], "/home/alice");
+    const b = health(["main"], [], "/srv/gateway");
     expect(compareAnswers(res(a), res(b), DEFAULT_RULES, { method: "health" })).toEqual([]);
     expect(compareAnswers({ type: "event", event: "health", payload: a }, { type: "event", event: "health", payload: b }, DEFAULT_RULES)).toEqual([]);
     expect(compareAnswers(hello({ snapshot: { health: a } }), hello({ snapshot: { health: b } }), DEFAULT_RULES, { method: "connect" })).toEqual([]);
+    // Agents are compared: a runtime that lists none where the other lists main differs, and so does its heartbeat.
+    const none = health([], [], "/srv/gateway");
+    expect(kinds(compareAnswers(res(a), res(none), DEFAULT_RULES, { method: "health" }))).toEqual(expect.arrayContaining([expect.stringMatching(/\/agents/), "value /heartbeatSeconds"]));
+    expect(compareAnswers(hello({ snapshot: { health: a } }), hello({ snapshot: { health: none } }), DEFAULT_RULES, { method: "connect" })).not.toEqual([]);
     // still strict about the keys themselves
     expect(kinds(compareAnswers(res(a), res({ ...b, ok: false }), DEFAULT_RULES, { method: "health" }))).toEqual(["value /ok"]);
     const { channels: _c, ...noChannels } = b;
     expect(kinds(compareAnswers(res(a), res(noChannels), DEFAULT_RULES, { method: "health" }))).toEqual(["missing /channels"]);
+  });
+
+  it("compare status agent rows, with only each agent's store path a deployment fact", () => {
+    const status = (agents: string[], home: string) => ({
+      heartbeat: { defaultAgentId: "main", agents: agents.map((agentId) => ({ agentId, enabled: true, every: "30m", everyMs: 1_800_000, waitingForRoute: true })) },
+      sessions: { paths: [], count: 0, recent: [], byAgent: agents.map((agentId) => ({ agentId, path: `${home}/.openclaw/agents/${agentId}/agent/openclaw-agent.sqlite`, count: 0, recent: [] })) },
+    });
+    expect(compareAnswers(res(status(["main"], "/home/alice")), res(status(["main"], "/srv/gateway")), DEFAULT_RULES, { method: "status" })).toEqual([]);
+    const diff = kinds(compareAnswers(res(status(["main"], "/home/alice")), res(status([], "/home/alice")), DEFAULT_RULES, { method: "status" }));
+    expect(diff).toEqual(expect.arrayContaining([expect.stringMatching(/\/heartbeat\/agents/), expect.stringMatching(/\/sessions\/byAgent/)]));
   });
 
   it("compare a presence row's machine facts by type and presence, wherever the row appears", () => {
