@@ -104,8 +104,8 @@ describe("hanzod as up's supervised child: stopped and killed under traffic", ()
         `legacy-routed status: before the stop n=${before.length} median ${median(beforeMs)} ms worst ${Math.max(...beforeMs)} ms; ` +
           `during the ${STOP_MS} ms stop n=${during.length} median ${median(duringMs)} ms worst ${Math.max(...duringMs)} ms`,
       );
-      // During the stop the status loop kept going (a stalled proxy would have managed one or two calls).
-      expect(during.length).toBeGreaterThan(STOP_MS / 20 / 4);
+      // During the stop the status loop kept going (a proxy stalled with hanzod would have managed one or two calls).
+      expect(during.length).toBeGreaterThan(10);
       // Not a 5 s stall, and not even the deadline: the worst legacy-routed call stays far below both ...
       expect(Math.max(...duringMs)).toBeLessThan(DEADLINE_MS / 2);
       // ... and the typical call is what it was before (noise: twice the median plus scheduling slack).
@@ -160,8 +160,9 @@ describe("hanzod as up's supervised child: stopped and killed under traffic", ()
       expect(newPid).not.toBe(parts.hanzodPid);
       expect(alive(parts.hanzodPid)).toBe(false);
       expect(alive(newPid)).toBe(true);
-      // "Within a few seconds" on a loaded 2-core machine: the restart backoff starts at 250 ms.
-      expect(backMs).toBeLessThan(15_000);
+      // The restart backoff starts at 250 ms; the rest is hanzod's own start under tsx, which on a loaded
+      // 2-core machine can take several seconds: the bound is generous, the figure is printed above.
+      expect(backMs).toBeLessThan(20_000);
       const all = [...status.samples, ...health.samples];
       expect(all.filter((s) => !s.f.ok).map((s) => s.f.error)).toEqual([]);
       expect(health.samples.some((s) => s.at > killedAt && s.at < killedAt + backMs && !fromHanzod(s))).toBe(true);
