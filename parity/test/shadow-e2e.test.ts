@@ -68,6 +68,11 @@ describe("shadow parity end to end (legacy + hanzod + proxy + real clients)", ()
     writeChecklist(checklist, checklistLines());
     // hanzod's test-only switch adds a field to every status answer.
     hanzod = await spawnHanzodProcess({ token: HANZOD_TOKEN, trustedProxies: ["127.0.0.1", "::1"], testInject: { status: { "/extraField": "injected" } } });
+    // A fresh process loads each method's modules on its first call; the gate compares steady-state tails,
+    // so the shadowed methods are called once directly before any copy is timed.
+    const warm = await connectRawClient(hanzod.url, HANZOD_TOKEN);
+    for (const method of ["health", "status", "system.info", "system-presence"]) await warm.call(method, {});
+    await warm.close();
     store = DiffStore.open(storePath);
     let table = loadChecklistSync(checklist);
     sink = new ParityShadowSink({
