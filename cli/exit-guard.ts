@@ -107,13 +107,16 @@ export class ExitGuard {
 
   /** Stops every registered part and removes the folders, without exiting (a failed start-up). */
   async stopAll(): Promise<void> {
-    for (const p of this.parts.splice(0).reverse()) {
+    // A part leaves the list only once it has stopped: if the end is forced meanwhile, the exit handler
+    // still finds it (and any part registered after the stop began) and kills it.
+    for (let p = this.parts.at(-1); p !== undefined; p = this.parts.at(-1)) {
       try {
         await p.stop();
       } catch (err) {
         this.say(`stopping ${p.name} failed: ${err instanceof Error ? err.message : String(err)}`);
         p.killNow?.();
       }
+      this.parts.splice(this.parts.lastIndexOf(p), 1);
     }
     this.removeDirs();
   }
