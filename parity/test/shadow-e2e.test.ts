@@ -47,7 +47,8 @@ function checklistLines(extra: string[] = []): string[] {
   ];
 }
 
-describe("shadow parity end to end (legacy + hanzod + proxy + real clients)", () => {
+// Real clients (the openclaw CLI takes seconds to start) against three processes: slow on a busy 2-core machine.
+describe("shadow parity end to end (legacy + hanzod + proxy + real clients)", { timeout: 180_000 }, () => {
   // A legacy gateway of its own: system-presence lists every client connected to the gateway, and other
   // test files (a node host, device clients) connect to the shared one at times no test controls.
   let legacy: LegacyGateway;

@@ -50,7 +50,7 @@ function callLoop(c: TestClient, method: string, gapMs: number): { samples: Samp
 const fromHanzod = (s: Sample): boolean => maybePayload(s.f)?.answeredBy === "hanzod";
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
-describe("hanzod as up's supervised child: stopped and killed under traffic", () => {
+describe("hanzod as up's supervised child: stopped and killed under traffic", { timeout: 180_000 }, () => {
   let up: UpProcess;
   let parts: UpParts;
   let dir: string;

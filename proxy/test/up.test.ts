@@ -25,6 +25,10 @@ async function expectAllGone(parts: UpParts, listen: number, admin: number): Pro
   for (const port of [listen, admin, portOf(parts.hanzodUrl), portOf(parts.isolatedUrl)]) expect(await listening(port)).toBe(false);
 }
 
+// up starts itself and two hanzod children under tsx: on a busy 2-core machine (the whole suite running) that
+// alone can take most of vitest's default 60 s.
+const UP_TEST_MS = 180_000;
+
 describe("hanzonode up", () => {
   let running: UpProcess | undefined;
   const dirs: string[] = [];
@@ -83,7 +87,7 @@ describe("hanzonode up", () => {
     running.child.kill("SIGINT");
     expect((await running.exited).code).toBe(0);
     await expectAllGone(parts, listen, admin);
-  });
+  }, UP_TEST_MS);
 
   /** One way up can end, applied to a running up in front of the shared legacy; what it started must go. */
   async function endsCleanly(end: (up: UpProcess) => void | Promise<void>, expectedCode: number, opts: Parameters<typeof startUp>[1] = {}): Promise<void> {
@@ -98,9 +102,9 @@ describe("hanzonode up", () => {
     await expectAllGone(parts, listen, admin);
   }
 
-  it("SIGTERM stops every child and removes the throwaway state", () => endsCleanly((up) => void up.child.kill("SIGTERM"), 0));
+  it("SIGTERM stops every child and removes the throwaway state", () => endsCleanly((up) => void up.child.kill("SIGTERM"), 0), UP_TEST_MS);
 
-  it("SIGHUP (the terminal closed) stops every child and removes the throwaway state", () => endsCleanly((up) => void up.child.kill("SIGHUP"), 0));
+  it("SIGHUP (the terminal closed) stops every child and removes the throwaway state", () => endsCleanly((up) => void up.child.kill("SIGHUP"), 0), UP_TEST_MS);
 
   it("a closed stdout (`up | head`): the next line up writes fails with EPIPE, and up stops every child", () =>
     endsCleanly(async (up) => {
@@ -110,10 +114,10 @@ describe("hanzonode up", () => {
       const pid = Number(/\nhanzod:\s+\S+\s+\(pid (\d+),/.exec(up.stdout())![1]);
       process.kill(pid, "SIGKILL");
       expect(before).toBeGreaterThan(0);
-    }, 0));
+    }, 0), UP_TEST_MS);
 
   it("an uncaught error stops every child, removes the throwaway state and exits 1", () =>
-    endsCleanly((up) => void up.child.kill("SIGUSR2"), 1, { nodeArgs: ["--import", join(REPO_ROOT, "proxy", "test", "fixtures", "throw-on-sigusr2.mjs")] }));
+    endsCleanly((up) => void up.child.kill("SIGUSR2"), 1, { nodeArgs: ["--import", join(REPO_ROOT, "proxy", "test", "fixtures", "throw-on-sigusr2.mjs")] }), UP_TEST_MS);
 
   it("without --legacy: starts the pinned legacy gateway itself, keeps its token in a private file; `up | tee` then Ctrl-C stops it and removes its home", async () => {
     const stateDir = tempDir();
