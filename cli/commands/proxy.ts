@@ -1,7 +1,6 @@
-/** `hanzonode proxy` (the routing proxy) and `hanzonode up` (hanzod + proxy in front of a legacy gateway). */
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+/** `hanzonode proxy`: the routing proxy in front of a legacy gateway and a hanzod given by URL (`hanzonode up` wires both: cli/up.ts). */
+import { existsSync, mkdirSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Argv } from "yargs";
 import type { CliCommand } from "../command.js";
 import { startProxy } from "../../proxy/index.js";
@@ -14,21 +13,22 @@ import { ruleSetFromTable } from "../../parity/shadow/checklist-rules.js";
 import { defaultStorePath } from "../../parity/store/diff-store.js";
 import type { ShadowSink } from "../../parity/shadow-sink.js";
 
-const DEFAULT_STATE_DIR = ".hanzonode";
-const DEFAULT_CHECKLIST = "parity/checklist.yaml";
+export const DEFAULT_STATE_DIR = ".hanzonode";
+export const DEFAULT_CHECKLIST = "parity/checklist.yaml";
 
 interface Stoppable {
   name: string;
   stop(): Promise<void>;
 }
 
-/** Stops everything in reverse start order on Ctrl-C / SIGTERM, once. */
+/** Stops everything in reverse start order on Ctrl-C / SIGTERM / SIGHUP or when stdout goes away (EPIPE), once. */
 function stopOnSignal(parts: Stoppable[]): void {
   let stopping = false;
+  let stdoutClosed = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    process.stdout.write("\nstopping...\n");
+    if (!stdoutClosed) process.stdout.write("\nstopping...\n");
     for (const p of [...parts].reverse()) {
       await p.stop().catch((err: unknown) => process.stderr.write(`stopping ${p.name} failed: ${String(err)}\n`));
     }
@@ -36,15 +36,20 @@ function stopOnSignal(parts: Stoppable[]): void {
   };
   process.once("SIGINT", () => void stop());
   process.once("SIGTERM", () => void stop());
+  process.once("SIGHUP", () => void stop());
+  process.stdout.on("error", () => {
+    stdoutClosed = true;
+    void stop();
+  });
 }
 
-function checklistArg(argv: Record<string, unknown>): string | undefined {
+export function checklistArg(argv: Record<string, unknown>): string | undefined {
   if (typeof argv.checklist === "string") return resolve(argv.checklist);
   return existsSync(DEFAULT_CHECKLIST) ? resolve(DEFAULT_CHECKLIST) : undefined;
 }
 
 /** The parity sink (comparator + SQLite diff store) wired to the proxy's live table and metrics. */
-function paritySink(stateDir: string, proxyRef: () => RunningProxy | undefined): ShadowSink {
+export function paritySink(stateDir: string, proxyRef: () => RunningProxy | undefined): ShadowSink {
   mkdirSync(stateDir, { recursive: true });
   const log = createLogger();
   return createShadowSink({
@@ -104,82 +109,4 @@ const proxyCommand: CliCommand = {
   },
 };
 
-const upCommand: CliCommand = {
-  command: "up",
-  describe: "Start hanzod and the proxy, wired together, in front of a legacy gateway (started locally if none is given)",
-  builder: (y: Argv) =>
-    y
-      .option("legacy", { type: "string", default: process.env.LEGACY_URL, describe: "legacy gateway ws:// URL (or LEGACY_URL); none = start a pinned local one" })
-      .option("token", { type: "string", describe: "the legacy gateway's shared token (or OPENCLAW_GATEWAY_TOKEN)" })
-      .option("listen", { type: "number", default: 18790, describe: "port clients connect to" })
-      .option("admin-port", { type: "number", default: 9464, describe: "port for /metrics and /healthz" })
-      .option("checklist", { type: "string", describe: `parity checklist (default ${DEFAULT_CHECKLIST} when present)` })
-      .option("state-dir", { type: "string", default: DEFAULT_STATE_DIR, describe: "hanzod state, diff store, audit log" })
-      .option("hanzod-deadline-ms", { type: "number", default: HANZOD_DEADLINE_MS, describe: "how long a hanzod-routed request may go unanswered before fallback/UNAVAILABLE (0 = no deadline)" }),
-  handler: async (argv) => {
-    const { startHanzod } = await import("../../hanzod/index.js");
-    const { startLegacyGateway } = await import("../../scripts/legacy/index.js");
-    const stateDir = resolve(String(argv.stateDir));
-    mkdirSync(stateDir, { recursive: true });
-    const parts: Stoppable[] = [];
-    stopOnSignal(parts);
-    try {
-      let legacyUrl = argv.legacy as string | undefined;
-      let legacyToken = (argv.token as string | undefined) ?? process.env.OPENCLAW_GATEWAY_TOKEN;
-      if (legacyUrl === undefined) {
-        process.stdout.write("no --legacy given: starting a pinned local legacy gateway (takes ~10-30 s)...\n");
-        const gw = await startLegacyGateway({ log: (l) => process.stderr.write(`${l}\n`) });
-        parts.push({ name: `legacy gateway (pid ${gw.pid})`, stop: () => gw.stop() });
-        legacyUrl = gw.url;
-        legacyToken = gw.token;
-        // Clients need the token to connect; a file readable by this user only keeps it out of logs.
-        const tokenFile = join(stateDir, "legacy-token");
-        writeFileSync(tokenFile, `${gw.token}\n`, { mode: 0o600 });
-        process.stdout.write(`legacy gateway: ${gw.url} (pid ${gw.pid}; clients authenticate with the token in ${tokenFile})\n`);
-      }
-      // The proxy's credential on its hanzod leg; clients that hanzod authenticates itself use the legacy token.
-      const hanzodToken = legacyToken ?? randomBytes(24).toString("base64url");
-      const trustedProxies = ["127.0.0.1", "::1"];
-      const hanzod = await startHanzod({ port: 0, auth: { mode: "token", token: hanzodToken }, stateDir: join(stateDir, "hanzod"), trustedProxies });
-      parts.push({ name: "hanzod", stop: () => hanzod.close() });
-      // `shadow: isolated` copies run against a throwaway hanzod, never the real state.
-      const isolatedDir = join(stateDir, "hanzod-isolated");
-      const isolated = await startHanzod({ port: 0, auth: { mode: "token", token: hanzodToken }, stateDir: isolatedDir, trustedProxies, logger: false });
-      parts.push({ name: "isolated hanzod", stop: () => isolated.close() });
-      let proxy: RunningProxy | undefined;
-      const sink = paritySink(stateDir, () => proxy);
-      proxy = await startProxy({
-        listenPort: argv.listen as number,
-        legacyUrl,
-        hanzodUrl: hanzod.url,
-        hanzodIsolatedUrl: isolated.url,
-        hanzodToken,
-        legacyToken,
-        checklistPath: checklistArg(argv),
-        adminPort: argv.adminPort as number,
-        stateDir,
-        shadowSink: sink,
-        hanzodDeadlineMs: argv.hanzodDeadlineMs as number,
-      });
-      const running = proxy;
-      parts.push({ name: "proxy", stop: () => running.close() });
-      process.stdout.write(
-        [
-          "",
-          `clients connect to:  ${proxy.url}   (instead of ${legacyUrl})`,
-          `metrics:             ${proxy.metricsUrl}   (readiness: http://127.0.0.1:${proxy.adminPort}/readyz)`,
-          `hanzod:              ${hanzod.url}`,
-          `checklist:           ${checklistArg(argv) ?? "(none: everything goes to legacy)"}`,
-          `parity report:       npx hanzonode parity report --state-dir ${stateDir}`,
-          "Ctrl-C stops everything.",
-          "",
-        ].join("\n"),
-      );
-    } catch (err) {
-      for (const p of [...parts].reverse()) await p.stop().catch(() => undefined);
-      throw err;
-    }
-  },
-};
-
-export const proxyCommands: CliCommand[] = [proxyCommand, upCommand];
+export const proxyCommands: CliCommand[] = [proxyCommand];

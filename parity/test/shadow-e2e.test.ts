@@ -15,7 +15,8 @@ import { ruleSetFromTable } from "../shadow/checklist-rules.js";
 import { ParityShadowSink } from "../shadow/sink.js";
 import { DiffStore } from "../store/diff-store.js";
 import { runHanzonode } from "./support/cli.js";
-import { HANZOD_TOKEN, startTestHanzod, tempDir, waitFor, writeChecklist, type TempDir, type TestHanzod } from "./support/env.js";
+import { HANZOD_TOKEN, tempDir, waitFor, writeChecklist, type TempDir } from "./support/env.js";
+import { spawnHanzodProcess, type HanzodProcess } from "../../test/hanzod-process.js";
 import { connectRawClient, type RawClient } from "./support/raw-client.js";
 
 
@@ -24,6 +25,7 @@ import { connectRawClient, type RawClient } from "./support/raw-client.js";
 const BASE_RULES: RuleSet = { global: { volatile: [], shapeOnly: DEFAULT_RULES.global.shapeOnly ?? [] }, methods: {}, events: {} };
 
 const MIN_CALLS = 20;
+const P99_RATIO = 5;
 
 function checklistLines(extra: string[] = []): string[] {
   return [
@@ -37,20 +39,21 @@ function checklistLines(extra: string[] = []): string[] {
     '  system-presence: { route: shadow, compare: { ignore: ["/*/instanceId"] } }',
     ...extra,
     "shadow: { queueSize: 1000, noiseSampleRate: 1 }",
-    // The gate's numbers are scaled down so the test reaches them; the gate logic is the real one. The p99
-    // ratio is left wide open: here hanzod shares the test's own process and two cores, so its tail latency
-    // is scheduling luck (a run on Node 22 once saw more than 5x). gates.test.ts checks that rule on fixed
-    // data, and latency belongs to the benchmarks.
-    `gates: { minShadowCalls: ${MIN_CALLS}, minMatchRate: 0.999, maxP99Ratio: 1000, requireContractReplay: false }`,
+    // The gate's numbers are scaled down so the test reaches them; the gate logic is the real one. hanzod runs
+    // in a process of its own (as under `hanzonode up`), so its tail latency is its own, not the test's event
+    // loop's; on 20 samples p99 is the worst call, hence a looser ratio than production's 1.2x (gates.test.ts
+    // checks that rule on fixed data; latency figures belong to the benchmarks).
+    `gates: { minShadowCalls: ${MIN_CALLS}, minMatchRate: 0.999, maxP99Ratio: ${P99_RATIO}, requireContractReplay: false }`,
   ];
 }
 
-describe("shadow parity end to end (legacy + hanzod + proxy + real clients)", () => {
+// Real clients (the openclaw CLI takes seconds to start) against three processes: slow on a busy 2-core machine.
+describe("shadow parity end to end (legacy + hanzod + proxy + real clients)", { timeout: 180_000 }, () => {
   // A legacy gateway of its own: system-presence lists every client connected to the gateway, and other
   // test files (a node host, device clients) connect to the shared one at times no test controls.
   let legacy: LegacyGateway;
   let dir: TempDir;
-  let hanzod: TestHanzod;
+  let hanzod: HanzodProcess;
   let proxy: RunningProxy;
   let store: DiffStore;
   let sink: ParityShadowSink;
@@ -65,7 +68,12 @@ describe("shadow parity end to end (legacy + hanzod + proxy + real clients)", ()
     storePath = dir.file("parity.sqlite");
     writeChecklist(checklist, checklistLines());
     // hanzod's test-only switch adds a field to every status answer.
-    hanzod = await startTestHanzod({ status: { "/extraField": "injected" } });
+    hanzod = await spawnHanzodProcess({ token: HANZOD_TOKEN, trustedProxies: ["127.0.0.1", "::1"], testInject: { status: { "/extraField": "injected" } } });
+    // A fresh process loads each method's modules on its first call; the gate compares steady-state tails,
+    // so the shadowed methods are called once directly before any copy is timed.
+    const warm = await connectRawClient(hanzod.url, HANZOD_TOKEN);
+    for (const method of ["health", "status", "system.info", "system-presence"]) await warm.call(method, {});
+    await warm.close();
     store = DiffStore.open(storePath);
     let table = loadChecklistSync(checklist);
     sink = new ParityShadowSink({

@@ -2,11 +2,10 @@
  * `hanzonode up`, the README's main job, as a user runs it: the real CLI entry in its own process, in front of
  * the shared legacy gateway and, without --legacy, in front of a pinned legacy gateway it starts itself.
  * What it prints is what the user follows: where clients connect, the metrics URL, the report command.
- * Ctrl-C (SIGINT) must stop every part it started.
+ * However up ends (SIGINT, SIGTERM, SIGHUP, its stdout closing, an uncaught error), every process it
+ * started must be gone and every throwaway folder it made removed.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, inject, it } from "vitest";
@@ -14,87 +13,21 @@ import { REPO_ROOT, connectRaw } from "../../protocol/index.js";
 import { freePort } from "../../scripts/legacy/index.js";
 import { runHanzonode } from "../../parity/test/support/cli.js";
 import { metricValue } from "./support.js";
+import { alive, listening, portOf, startUp, stopUp, upReady, type UpParts, type UpProcess } from "./up-process.js";
 
 const legacy = inject("legacy");
 
-interface UpProcess {
-  child: ChildProcess;
-  stdout(): string;
-  /** Resolves with the first stdout match (the process prints its addresses once everything listens). */
-  printed(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
-  exited: Promise<number | null>;
+/** Everything `parts` names has gone: both hanzod PIDs, their ports, the proxy's ports, the throwaway dir. */
+async function expectAllGone(parts: UpParts, listen: number, admin: number): Promise<void> {
+  await expect.poll(() => alive(parts.hanzodPid), { timeout: 5000 }).toBe(false);
+  await expect.poll(() => alive(parts.isolatedPid), { timeout: 5000 }).toBe(false);
+  expect(existsSync(parts.isolatedDir)).toBe(false);
+  for (const port of [listen, admin, portOf(parts.hanzodUrl), portOf(parts.isolatedUrl)]) expect(await listening(port)).toBe(false);
 }
 
-function startUp(args: string[]): UpProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "cli", "hanzonode.ts"), "up", ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, NODE_NO_WARNINGS: "1", HANZONODE_LOG_LEVEL: "warn" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  const waiters = new Set<() => void>();
-  child.stdout!.on("data", (d: Buffer) => {
-    out += d.toString();
-    for (const w of waiters) w();
-  });
-  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return {
-    child,
-    stdout: () => out,
-    exited,
-    printed: (pattern, timeoutMs = 120_000) =>
-      new Promise((resolve, reject) => {
-        const check = (): void => {
-          const m = pattern.exec(out);
-          if (m === null) return;
-          finish();
-          resolve(m);
-        };
-        const timer = setTimeout(() => {
-          finish();
-          reject(new Error(`up did not print ${String(pattern)} within ${timeoutMs} ms\nstdout:\n${out}\nstderr:\n${err}`));
-        }, timeoutMs);
-        const finish = (): void => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        void exited.then(() => {
-          if (!waiters.has(check)) return;
-          finish();
-          reject(new Error(`up exited before printing ${String(pattern)}\nstdout:\n${out}\nstderr:\n${err}`));
-        });
-        waiters.add(check);
-        check();
-      }),
-  };
-}
-
-function portOf(url: string): number {
-  return Number(new URL(url).port);
-}
-
-/** True when something accepts TCP connections on the loopback port. */
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: "127.0.0.1", port });
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+// up starts itself and two hanzod children under tsx: on a busy 2-core machine (the whole suite running) that
+// alone can take most of vitest's default 60 s.
+const UP_TEST_MS = 180_000;
 
 describe("hanzonode up", () => {
   let running: UpProcess | undefined;
@@ -106,12 +39,7 @@ describe("hanzonode up", () => {
   };
 
   afterEach(async () => {
-    // A failed test must not leave the CLI (and what it started) behind.
-    if (running !== undefined && running.child.exitCode === null) {
-      running.child.kill("SIGINT");
-      await Promise.race([running.exited, new Promise((r) => setTimeout(r, 20_000))]);
-      if (running.child.exitCode === null) running.child.kill("SIGKILL");
-    }
+    await stopUp(running);
     running = undefined;
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
@@ -123,16 +51,18 @@ describe("hanzonode up", () => {
     const [listen, admin] = [await freePort(), await freePort()];
     running = startUp(["--legacy", legacy.url, "--token", legacy.token, "--listen", String(listen), "--admin-port", String(admin), "--state-dir", stateDir, "--checklist", checklist]);
 
-    const clientUrl = (await running.printed(/clients connect to:\s+(ws:\/\/\S+)/))[1]!;
-    const metricsUrl = (await running.printed(/metrics:\s+(http:\/\/\S+)/))[1]!;
-    const hanzodUrl = (await running.printed(/hanzod:\s+(ws:\/\/\S+)/))[1]!;
+    const parts = await upReady(running);
     const reportCommand = (await running.printed(/parity report:\s+(npx hanzonode parity report .*)/))[1]!;
-    expect(clientUrl).toBe(`ws://127.0.0.1:${listen}`);
-    expect(new URL(metricsUrl).port).toBe(String(admin));
+    expect(parts.clientUrl).toBe(`ws://127.0.0.1:${listen}`);
+    expect(parts.adminPort).toBe(admin);
+    // hanzod runs in processes of its own, not in up's.
+    expect(parts.hanzodPid).not.toBe(running.child.pid);
+    expect(parts.isolatedPid).not.toBe(running.child.pid);
+    expect(alive(parts.hanzodPid) && alive(parts.isolatedPid)).toBe(true);
     // Given --legacy, up starts no gateway and writes no token file.
     expect(running.stdout()).not.toMatch(/starting a pinned local legacy gateway/);
 
-    const { socket, hello } = await connectRaw(clientUrl, { token: legacy.token, scopes: ["operator.read"] });
+    const { socket, hello } = await connectRaw(parts.clientUrl, { token: legacy.token, scopes: ["operator.read"] });
     try {
       expect(hello.ok).toBe(true);
       expect((await socket.request("health")).ok).toBe(true);
@@ -151,28 +81,60 @@ describe("hanzonode up", () => {
     expect(report.code, report.stderr).toBe(0);
     const rows = (JSON.parse(report.stdout) as { phases: Array<{ methods: Array<{ method: string; shadowCalls: number }> }> }).phases.flatMap((p) => p.methods);
     expect(rows.find((r) => r.method === "status")?.shadowCalls).toBe(1);
+    // hanzod's logs come through up's stderr, tagged with their origin.
+    expect(running.stderr()).toMatch(/\[hanzod\] hanzod listening on ws:\/\//);
 
     running.child.kill("SIGINT");
-    expect(await running.exited).toBe(0);
-    expect(await listening(listen)).toBe(false);
-    expect(await listening(admin)).toBe(false);
-    expect(await listening(portOf(hanzodUrl))).toBe(false);
-  });
+    expect((await running.exited).code).toBe(0);
+    await expectAllGone(parts, listen, admin);
+  }, UP_TEST_MS);
 
-  it("without --legacy: starts the pinned legacy gateway itself, keeps its token in a private file, stops it on Ctrl-C", async () => {
+  /** One way up can end, applied to a running up in front of the shared legacy; what it started must go. */
+  async function endsCleanly(end: (up: UpProcess) => void | Promise<void>, expectedCode: number, opts: Parameters<typeof startUp>[1] = {}): Promise<void> {
+    const stateDir = tempDir();
+    const [listen, admin] = [await freePort(), await freePort()];
+    running = startUp(["--legacy", legacy.url, "--token", legacy.token, "--listen", String(listen), "--admin-port", String(admin), "--state-dir", stateDir], opts);
+    const parts = await upReady(running);
+    expect(alive(parts.hanzodPid) && alive(parts.isolatedPid) && existsSync(parts.isolatedDir)).toBe(true);
+    await end(running);
+    const { code } = await running.exited;
+    expect(code, running.stderr().slice(-2000)).toBe(expectedCode);
+    await expectAllGone(parts, listen, admin);
+  }
+
+  it("SIGTERM stops every child and removes the throwaway state", () => endsCleanly((up) => void up.child.kill("SIGTERM"), 0), UP_TEST_MS);
+
+  it("SIGHUP (the terminal closed) stops every child and removes the throwaway state", () => endsCleanly((up) => void up.child.kill("SIGHUP"), 0), UP_TEST_MS);
+
+  it("a closed stdout (`up | head`): the next line up writes fails with EPIPE, and up stops every child", () =>
+    endsCleanly(async (up) => {
+      const before = up.stdout().length;
+      up.child.stdout!.destroy();
+      // Something up reports on stdout: the hanzod child dying (it would restart it) is written there.
+      const pid = Number(/\nhanzod:\s+\S+\s+\(pid (\d+),/.exec(up.stdout())![1]);
+      process.kill(pid, "SIGKILL");
+      expect(before).toBeGreaterThan(0);
+    }, 0), UP_TEST_MS);
+
+  it("an uncaught error stops every child, removes the throwaway state and exits 1", () =>
+    endsCleanly((up) => void up.child.kill("SIGUSR2"), 1, { nodeArgs: ["--import", join(REPO_ROOT, "proxy", "test", "fixtures", "throw-on-sigusr2.mjs")] }), UP_TEST_MS);
+
+  it("without --legacy: starts the pinned legacy gateway itself, keeps its token in a private file; `up | tee` then Ctrl-C stops it and removes its home", async () => {
     const stateDir = tempDir();
     const [listen, admin] = [await freePort(), await freePort()];
     running = startUp(["--listen", String(listen), "--admin-port", String(admin), "--state-dir", stateDir]);
 
-    const started = await running.printed(/legacy gateway: (ws:\/\/\S+) \(pid (\d+); clients authenticate with the token in (\S+)\)/);
+    const started = await running.printed(/legacy gateway: (ws:\/\/\S+) \(pid (\d+); clients authenticate with the token in (\S+); throwaway home (\S+)\)/);
     const legacyPid = Number(started[2]);
     const tokenFile = started[3]!;
-    await running.printed(/clients connect to:\s+ws:\/\//);
+    const legacyHome = started[4]!;
+    const parts = await upReady(running);
     expect(tokenFile).toBe(join(stateDir, "legacy-token"));
     expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
     const token = readFileSync(tokenFile, "utf8").trim();
     // The token reaches the user through the file only, never through what up prints.
     expect(running.stdout()).not.toContain(token);
+    expect(existsSync(legacyHome)).toBe(true);
 
     const { socket, hello } = await connectRaw(`ws://127.0.0.1:${listen}`, { token, scopes: ["operator.read"] });
     try {
@@ -182,10 +144,14 @@ describe("hanzonode up", () => {
       await socket.close();
     }
 
+    // `up | tee up.log` and Ctrl-C: tee is gone (stdout's reader closed), then up gets SIGINT and its
+    // "stopping" line meets EPIPE. The legacy gateway must stop anyway and its home must go.
+    running.child.stdout!.destroy();
     running.child.kill("SIGINT");
-    expect(await running.exited).toBe(0);
-    expect(alive(legacyPid)).toBe(false);
-    expect(await listening(listen)).toBe(false);
+    expect((await running.exited).code).toBe(0);
+    await expect.poll(() => alive(legacyPid), { timeout: 5000 }).toBe(false);
+    expect(existsSync(legacyHome)).toBe(false);
     expect(await listening(portOf(started[1]!))).toBe(false);
-  });
+    await expectAllGone(parts, listen, admin);
+  }, 240_000); // the pinned legacy alone takes 10-60 s to get ready on a busy 2-core machine
 });

@@ -22,6 +22,8 @@ export interface LegacyGatewayOptions {
   env?: Record<string, string>;
   readyTimeoutMs?: number;
   log?: ProgressLog;
+  /** Called as soon as the gateway process exists (before it is ready), so an owner can clean up after it whatever happens. */
+  onSpawned?: (spawned: { pid: number; homeDir: string }) => void;
 }
 
 export interface LegacyGateway {
@@ -116,6 +118,7 @@ export async function startLegacyGateway(opts: LegacyGatewayOptions = {}): Promi
   child.stderr.pipe(logStream);
   const pid = child.pid;
   if (pid === undefined) throw new Error("could not spawn the legacy gateway");
+  opts.onSpawned?.({ pid, homeDir });
 
   let stopped = false;
   const stop = async (): Promise<void> => {
