@@ -43,6 +43,8 @@ export const Errors = {
     errorShape("FORBIDDEN", `missing scope: ${scope}`, { code: "MISSING_SCOPE", missingScope: scope, requiredScopes: [scope] }),
   unauthorizedRole: (role: string) => errorShape("INVALID_REQUEST", `unauthorized role: ${role}`),
   firstRequestNotConnect: () => errorShape("INVALID_REQUEST", "invalid handshake: first request must be connect"),
+  /** A second `connect` on an authenticated socket (the legacy's connect handler after hello). */
+  connectAfterHello: () => errorShape("INVALID_REQUEST", "connect is only valid as the first request"),
   invalidConnectParams: (reason: string) => errorShape("INVALID_REQUEST", `invalid connect params: ${reason}`),
   invalidRole: () => errorShape("INVALID_REQUEST", "invalid role"),
   protocolMismatch: (clientMinProtocol: number, clientMaxProtocol: number) =>

@@ -14,6 +14,8 @@ export interface ContractIssue {
   /** ajv keyword: additionalProperties, type, required, enum, ... */
   keyword: string;
   message: string;
+  /** The property an `additionalProperties` or `required` issue names (client input: may be huge). */
+  property?: string;
 }
 
 export interface ValidationOutcome {
@@ -53,13 +55,16 @@ function validatorFor(definition: string): ValidateFunction | null {
 function toIssues(definition: string, errors: ErrorObject[] | null | undefined): ContractIssue[] {
   if (!errors) return [];
   return errors.map((e) => {
-    const extra = e.keyword === "additionalProperties" ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})` : "";
-    return {
+    const params = e.params as { additionalProperty?: unknown; missingProperty?: unknown };
+    const property = e.keyword === "additionalProperties" ? params.additionalProperty : e.keyword === "required" ? params.missingProperty : undefined;
+    const issue: ContractIssue = {
       definition: innermostDefinition(e.schemaPath) ?? definition,
       path: e.instancePath || "/",
       keyword: e.keyword,
-      message: `${e.message ?? e.keyword}${extra}`,
+      message: `${e.message ?? e.keyword}${e.keyword === "additionalProperties" ? ` (${String(property)})` : ""}`,
     };
+    if (typeof property === "string") issue.property = property;
+    return issue;
   });
 }
 

@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { WebSocket, RawData } from "ws";
 import type { Logger } from "pino";
-import { CloseCodes, CloseReasons, Errors, errorResponse, truncateCloseReason, wsDataToText, type ErrorShape } from "../../protocol/index.js";
+import { clipForLog, CloseCodes, CloseReasons, Errors, errorResponse, truncateCloseReason, wsDataToText, type ErrorShape } from "../../protocol/index.js";
 import { DEFAULTS } from "../options.js";
 import type { Runtime } from "./runtime.js";
 import type { CallerInfo } from "./method.js";
@@ -26,6 +26,15 @@ import { raiseReceiverMaxPayload } from "./receiver-limit.js";
 import { assertedChallengeNonce } from "./auth/asserted-nonce.js";
 
 let receiverShapeWarned = false;
+
+/**
+ * Frames held while a connect is being decided. The legacy holds none: a frame it reads before hello is
+ * a handshake frame, and anything but a connect is answered "first request must be connect" and closed
+ * 1008; only its loading queue holds up to 16. hanzod holds that many (each already capped at 64 KiB
+ * by the receiver), so a client that pipelines a call behind its connect is answered after hello, and
+ * the 17th is refused as the legacy refuses a pre-hello request.
+ */
+export const MAX_EARLY_FRAMES = 16;
 
 /** More than this many consecutive wrong-role answers closes the socket (legacy UnauthorizedFloodGuard). */
 const UNAUTHORIZED_CLOSE_AFTER = 10;
@@ -146,7 +155,7 @@ export class Connection implements EventRecipient, CallOrigin {
 
   private rejectHandshake(id: string, error: ErrorShape, code: number, reason: string, deferClose: boolean): void {
     this.sendRaw(JSON.stringify(errorResponse(id, error)));
-    this.log?.info({ code: error.code, detail: (error.details as { code?: string } | undefined)?.code, message: error.message }, "connect rejected");
+    this.log?.info({ code: error.code, detail: (error.details as { code?: string } | undefined)?.code, message: clipForLog(error.message, 2048) }, "connect rejected");
     if (deferClose) queueMicrotask(() => this.close(code, truncateCloseReason(reason)));
     else this.close(code, truncateCloseReason(reason));
   }
@@ -167,7 +176,9 @@ export class Connection implements EventRecipient, CallOrigin {
       return;
     }
     if (this.connecting) {
-      (this.early ??= []).push(parsed);
+      const early = (this.early ??= []);
+      if (early.length < MAX_EARLY_FRAMES) early.push(parsed);
+      else this.refuseEarly(parsed);
       return;
     }
     const verdict = classifyFirstFrame(parsed);
@@ -177,6 +188,13 @@ export class Connection implements EventRecipient, CallOrigin {
     if (fenced) return this.rejectHandshake(verdict.id, fenced.error, CloseCodes.TRY_AGAIN_LATER, fenced.reason, true);
     this.connecting = true;
     void this.onConnect(verdict.id, verdict.params);
+  }
+
+  /** A pre-hello frame beyond the early buffer, answered as the legacy answers a non-connect before hello. */
+  private refuseEarly(parsed: unknown): void {
+    this.early = undefined;
+    if (isPlainRequestFrame(parsed)) return this.rejectHandshake(parsed.id, Errors.firstRequestNotConnect(), CloseCodes.POLICY_VIOLATION, Errors.firstRequestNotConnect().message, false);
+    this.close(CloseCodes.POLICY_VIOLATION, CloseReasons.invalidRequestFrame);
   }
 
   /** The legacy admits operator connects during a suspension (controllers must reach their lease), nothing during a restart. */
@@ -262,11 +280,11 @@ export class Connection implements EventRecipient, CallOrigin {
     if (error?.message.startsWith("unauthorized role:")) {
       this.unauthorizedCount++;
       if (this.unauthorizedCount > UNAUTHORIZED_CLOSE_AFTER) {
-        this.log?.warn({ count: this.unauthorizedCount, method: parsed.method }, "repeated unauthorized calls");
+        this.log?.warn({ count: this.unauthorizedCount, method: clipForLog(parsed.method) }, "repeated unauthorized calls");
         queueMicrotask(() => this.close(CloseCodes.POLICY_VIOLATION, CloseReasons.repeatedUnauthorized));
       }
     } else this.unauthorizedCount = 0;
-    this.log?.debug({ id: parsed.id, method: parsed.method, ok: !error, code: error?.code }, "res");
+    this.log?.debug({ id: clipForLog(parsed.id), method: clipForLog(parsed.method), ok: !error, code: error?.code }, "res");
   }
 
   private onClose(): void {
