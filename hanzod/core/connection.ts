@@ -1,7 +1,7 @@
 /**
  * One WebSocket from upgrade to close: challenge -> first frame must be a valid `connect` -> auth and
  * pairing -> hello-ok -> requests. Pre-auth frames are capped at 64 KiB by the ws receiver (1009, as the
- * legacy); after hello the cap is raised to the advertised maxPayload (receiver-limit.ts) and the
+ * legacy); after hello the cap is raised to the advertised maxPayload (protocol/ws-receiver-limit.ts) and the
  * ping/pong keepalive starts. While a restart or suspension holds admission closed, connects that are
  * fenced (every connect during a restart, node connects during a suspension) get the legacy's
  * UNAVAILABLE and close 1013.
@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { WebSocket, RawData } from "ws";
 import type { Logger } from "pino";
-import { clipForLog, CloseCodes, CloseReasons, Errors, errorResponse, truncateCloseReason, wsDataToText, type ErrorShape } from "../../protocol/index.js";
+import { clipForLog, CloseCodes, CloseReasons, Errors, errorResponse, raiseReceiverMaxPayload, truncateCloseReason, wsDataToText, type ErrorShape } from "../../protocol/index.js";
 import { DEFAULTS } from "../options.js";
 import type { Runtime } from "./runtime.js";
 import type { CallerInfo } from "./method.js";
@@ -22,7 +22,6 @@ import { buildHello } from "./hello.js";
 import { invalidFrameError, isPlainRequestFrame, type CallOrigin, type Pipeline } from "./pipeline.js";
 import { isEphemeralClient } from "./presence.js";
 import { startKeepalive } from "./keepalive.js";
-import { raiseReceiverMaxPayload } from "./receiver-limit.js";
 import { assertedChallengeNonce } from "./auth/asserted-nonce.js";
 
 let receiverShapeWarned = false;
@@ -233,7 +232,7 @@ export class Connection implements EventRecipient, CallOrigin {
     clearTimeout(this.handshakeTimer);
     if (!raiseReceiverMaxPayload(this.ws, DEFAULTS.maxPayload) && !receiverShapeWarned) {
       receiverShapeWarned = true;
-      rt.log?.error("ws receiver has no writable _maxPayload: frames after hello stay capped at 64 KiB (ws upgraded? see hanzod/core/receiver-limit.ts)");
+      rt.log?.error("ws receiver has no writable _maxPayload: frames after hello stay capped at 64 KiB (ws upgraded? see protocol/ws-receiver-limit.ts)");
     }
     this.stopKeepalive = startKeepalive(this.ws, rt.keepalive, () => {
       this.log?.warn("keepalive: no pong, terminating");
