@@ -79,6 +79,8 @@ export const Errors = {
   invalidRequestFrame: (detail: string) => errorShape("INVALID_REQUEST", `invalid request frame: ${detail}`),
   invalidMethodParams: (method: string, detail: string) => errorShape("INVALID_REQUEST", `invalid ${method} params: ${detail}`),
   logReadFailed: (err: string) => errorShape("UNAVAILABLE", `log read failed: ${err}`),
+  /** More operator requests waiting to start than the legacy's request-start queue holds. */
+  requestStartCapacity: () => errorShape("UNAVAILABLE", "gateway request start capacity exceeded", undefined, { retryable: true }),
   /** Sent for a request whose handler threw; the legacy wraps unexpected handler failures as UNAVAILABLE. */
   handlerFailed: (message: string) => errorShape("UNAVAILABLE", message),
   /** What the proxy answers when the backend that owns a method is down and no fallback applies. */

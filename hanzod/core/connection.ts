@@ -23,6 +23,7 @@ import { invalidFrameError, isPlainRequestFrame, type CallOrigin, type Pipeline 
 import { isEphemeralClient } from "./presence.js";
 import { startKeepalive } from "./keepalive.js";
 import { assertedChallengeNonce } from "./auth/asserted-nonce.js";
+import { requestStarts } from "./request-starts.js";
 
 let receiverShapeWarned = false;
 
@@ -171,7 +172,9 @@ export class Connection implements EventRecipient, CallOrigin {
       return;
     }
     if (this.session && this.caller) {
-      void this.onRequest(parsed, this.caller);
+      const caller = this.caller;
+      if (caller.role !== "operator") void this.onRequest(parsed, caller);
+      else if (!requestStarts.admit(text.length, () => void this.onRequest(parsed, caller))) this.refuseStart(parsed);
       return;
     }
     if (this.connecting) {
@@ -187,6 +190,12 @@ export class Connection implements EventRecipient, CallOrigin {
     if (fenced) return this.rejectHandshake(verdict.id, fenced.error, CloseCodes.TRY_AGAIN_LATER, fenced.reason, true);
     this.connecting = true;
     void this.onConnect(verdict.id, verdict.params);
+  }
+
+  /** An operator request beyond the request-start queue: the legacy's retryable UNAVAILABLE. */
+  private refuseStart(parsed: unknown): void {
+    const id = typeof parsed === "object" && parsed !== null && typeof (parsed as { id?: unknown }).id === "string" ? (parsed as { id: string }).id : "invalid";
+    this.sendRaw(JSON.stringify(errorResponse(id, Errors.requestStartCapacity())));
   }
 
   /** A pre-hello frame beyond the early buffer, answered as the legacy answers a non-connect before hello. */

@@ -46,6 +46,15 @@ export function formatIssues(issues: readonly ContractIssue[]): string {
   return text;
 }
 
+/**
+ * Compiles, at start, the validators a hostile first frame reaches: compiling RequestFrame's contract
+ * subtree takes about a second, which would otherwise stall every connection on the first bad frame.
+ */
+export function warmHandshakeValidators(): void {
+  validateDefinition("RequestFrame", null);
+  validateDefinition("ConnectParams", null);
+}
+
 export type FirstFrameVerdict =
   | { kind: "connect"; id: string; params: ConnectParamsShape }
   | { kind: "not-request" }
