@@ -93,6 +93,8 @@ export const upCommand: CliCommand = {
     try {
       let legacyUrl = argv.legacy as string | undefined;
       let legacyToken = (argv.token as string | undefined) ?? process.env.OPENCLAW_GATEWAY_TOKEN;
+      // The started legacy's config: its gateway.trustedProxies become the proxy's default.
+      let legacyConfigPath: string | undefined;
       if (legacyUrl === undefined) {
         say("no --legacy given: starting a pinned local legacy gateway (takes ~10-30 s)...");
         const { startLegacyGateway } = await import("../scripts/legacy/index.js");
@@ -114,6 +116,7 @@ export const upCommand: CliCommand = {
         stopLegacy = () => gw.stop();
         legacyUrl = gw.url;
         legacyToken = gw.token;
+        legacyConfigPath = gw.configPath;
         // Clients need the token to connect; a file readable by this user only keeps it out of logs.
         const tokenFile = join(stateDir, "legacy-token");
         writeFileSync(tokenFile, `${gw.token}\n`, { mode: 0o600 });
@@ -133,6 +136,7 @@ export const upCommand: CliCommand = {
       proxy = await startProxy({
         listenPort: argv.listen as number,
         legacyUrl,
+        legacyConfigPath,
         hanzodUrl: hanzod.url,
         hanzodIsolatedUrl: isolated.url,
         hanzodToken,

@@ -43,6 +43,8 @@ export const Errors = {
     errorShape("FORBIDDEN", `missing scope: ${scope}`, { code: "MISSING_SCOPE", missingScope: scope, requiredScopes: [scope] }),
   unauthorizedRole: (role: string) => errorShape("INVALID_REQUEST", `unauthorized role: ${role}`),
   firstRequestNotConnect: () => errorShape("INVALID_REQUEST", "invalid handshake: first request must be connect"),
+  /** A second `connect` on an authenticated socket (the legacy's connect handler after hello). */
+  connectAfterHello: () => errorShape("INVALID_REQUEST", "connect is only valid as the first request"),
   invalidConnectParams: (reason: string) => errorShape("INVALID_REQUEST", `invalid connect params: ${reason}`),
   invalidRole: () => errorShape("INVALID_REQUEST", "invalid role"),
   protocolMismatch: (clientMinProtocol: number, clientMaxProtocol: number) =>
@@ -77,6 +79,8 @@ export const Errors = {
   invalidRequestFrame: (detail: string) => errorShape("INVALID_REQUEST", `invalid request frame: ${detail}`),
   invalidMethodParams: (method: string, detail: string) => errorShape("INVALID_REQUEST", `invalid ${method} params: ${detail}`),
   logReadFailed: (err: string) => errorShape("UNAVAILABLE", `log read failed: ${err}`),
+  /** More operator requests waiting to start than the legacy's request-start queue holds. */
+  requestStartCapacity: () => errorShape("UNAVAILABLE", "gateway request start capacity exceeded", undefined, { retryable: true }),
   /** Sent for a request whose handler threw; the legacy wraps unexpected handler failures as UNAVAILABLE. */
   handlerFailed: (message: string) => errorShape("UNAVAILABLE", message),
   /** What the proxy answers when the backend that owns a method is down and no fallback applies. */

@@ -10,3 +10,6 @@ export * from "./device-auth.js";
 export * from "./raw-client.js";
 export * from "./sqlite.js";
 export * from "./challenge-assertion.js";
+export * from "./clip.js";
+export * from "./ws-receiver-limit.js";
+export * from "./trusted-proxies.js";

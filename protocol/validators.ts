@@ -14,6 +14,8 @@ export interface ContractIssue {
   /** ajv keyword: additionalProperties, type, required, enum, ... */
   keyword: string;
   message: string;
+  /** The property an `additionalProperties` or `required` issue names (client input: may be huge). */
+  property?: string;
 }
 
 export interface ValidationOutcome {
@@ -21,45 +23,85 @@ export interface ValidationOutcome {
   issues: ContractIssue[];
 }
 
-let ajv: Ajv | undefined;
+/**
+ * Two engines over the same contract: `first` stops at the first error (every value is checked with it,
+ * so a valid value or a huge invalid one costs one early-exit pass); `all` lists every error, and runs
+ * only to explain a value small enough that listing its errors is cheap (see isSmall). A frame with
+ * 40,000 unknown keys is refused with its first error instead of stalling the process to list them.
+ */
+interface Engine {
+  ajv: Ajv | undefined;
+  allErrors: boolean;
+  compiled: Map<string, ValidateFunction | null>;
+}
+const engines = {
+  first: { ajv: undefined, allErrors: false, compiled: new Map() } as Engine,
+  all: { ajv: undefined, allErrors: true, compiled: new Map() } as Engine,
+};
 let schemaId = "";
-const compiled = new Map<string, ValidateFunction | null>();
 
-function engine(): Ajv {
-  if (!ajv) {
+function engine(e: Engine): Ajv {
+  if (!e.ajv) {
     const schema = loadContractSchema();
     schemaId = schema.$id;
     // strict:false because the contract carries vendor keywords (x-openclaw-since) and a discriminator.
-    ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, discriminator: false });
-    ajv.addSchema(schema);
+    e.ajv = new Ajv({ strict: false, allErrors: e.allErrors, validateFormats: false, discriminator: false });
+    e.ajv.addSchema(schema);
   }
-  return ajv;
+  return e.ajv;
 }
 
 export function hasDefinition(name: string): boolean {
   return Object.prototype.hasOwnProperty.call(loadContractSchema().definitions, name);
 }
 
-function validatorFor(definition: string): ValidateFunction | null {
-  let fn = compiled.get(definition);
+function validatorFor(definition: string, e: Engine = engines.all): ValidateFunction | null {
+  let fn = e.compiled.get(definition);
   if (fn === undefined) {
-    const a = engine();
+    const a = engine(e);
     fn = hasDefinition(definition) ? (a.getSchema(`${schemaId}#/definitions/${definition}`) ?? null) : null;
-    compiled.set(definition, fn);
+    e.compiled.set(definition, fn);
   }
   return fn;
+}
+
+/** Values with more nodes than this are explained by their first error only. */
+export const MAX_EXPLAINED_NODES = 2_000;
+
+/** True when `value` has at most MAX_EXPLAINED_NODES objects, arrays and leaves (walk stops at the limit). */
+function isSmall(value: unknown): boolean {
+  let budget = MAX_EXPLAINED_NODES;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (--budget < 0) return false;
+    if (typeof v !== "object" || v === null) continue;
+    if (Array.isArray(v)) {
+      if (v.length > budget) return false;
+      for (const item of v) stack.push(item);
+    } else {
+      for (const k in v) {
+        if (stack.length > budget) return false;
+        stack.push((v as Record<string, unknown>)[k]);
+      }
+    }
+  }
+  return true;
 }
 
 function toIssues(definition: string, errors: ErrorObject[] | null | undefined): ContractIssue[] {
   if (!errors) return [];
   return errors.map((e) => {
-    const extra = e.keyword === "additionalProperties" ? ` (${String((e.params as { additionalProperty?: string }).additionalProperty)})` : "";
-    return {
+    const params = e.params as { additionalProperty?: unknown; missingProperty?: unknown };
+    const property = e.keyword === "additionalProperties" ? params.additionalProperty : e.keyword === "required" ? params.missingProperty : undefined;
+    const issue: ContractIssue = {
       definition: innermostDefinition(e.schemaPath) ?? definition,
       path: e.instancePath || "/",
       keyword: e.keyword,
-      message: `${e.message ?? e.keyword}${extra}`,
+      message: `${e.message ?? e.keyword}${e.keyword === "additionalProperties" ? ` (${String(property)})` : ""}`,
     };
+    if (typeof property === "string") issue.property = property;
+    return issue;
   });
 }
 
@@ -70,10 +112,12 @@ function innermostDefinition(schemaPath: string): string | undefined {
 
 /** Validate any value against a named contract definition. Unknown definitions are an issue, not a pass. */
 export function validateDefinition(definition: string, value: unknown): ValidationOutcome {
-  const fn = validatorFor(definition);
-  if (!fn) return { valid: false, issues: [{ definition, path: "/", keyword: "definition", message: `contract has no definition ${definition}` }] };
-  const valid = fn(value) as boolean;
-  return { valid, issues: valid ? [] : toIssues(definition, fn.errors) };
+  const first = validatorFor(definition, engines.first);
+  if (!first) return { valid: false, issues: [{ definition, path: "/", keyword: "definition", message: `contract has no definition ${definition}` }] };
+  if (first(value) as boolean) return { valid: true, issues: [] };
+  const all = isSmall(value) ? validatorFor(definition, engines.all) : null;
+  if (all === null || (all(value) as boolean)) return { valid: false, issues: toIssues(definition, first.errors) };
+  return { valid: false, issues: toIssues(definition, all.errors) };
 }
 
 const FRAME_DEFINITION = { req: "RequestFrame", res: "ResponseFrame", event: "EventFrame" } as const;

@@ -11,8 +11,12 @@ export interface ProxyOptions {
   listenHost?: string;
   /** 0 = an ephemeral port (read it back from RunningProxy.port). */
   listenPort: number;
-  /** ws://host:port of the legacy gateway; its HTTP surface is the same origin. */
-  legacyUrl: string;
+  /**
+   * ws://host:port of the legacy gateway; its HTTP surface is the same origin. Optional once hanzod
+   * takes everything (auth, nodes, every route): then plain HTTP goes to hanzod, and a request still
+   * routed to legacy gets the retryable UNAVAILABLE "the legacy gateway is not reachable".
+   */
+  legacyUrl?: string;
   hanzodUrl?: string;
   /** Shared secret the proxy presents on its own legs to hanzod. */
   hanzodToken?: string;
@@ -45,6 +49,16 @@ export interface ProxyOptions {
    * gets that on top; an interim "accepted" answer ends the deadline.
    */
   hanzodDeadlineMs?: number;
+  /** A client whose unread answers exceed this is closed 1008 "slow consumer" (default: the legacy's 50 MiB). */
+  maxBufferedBytes?: number;
+  /**
+   * Addresses (IPs or CIDRs) whose `X-Forwarded-For` the proxy believes. Default: the legacy's own
+   * `gateway.trustedProxies`, read from `legacyConfigPath` when given. A client from anywhere else gets
+   * the header replaced with the address the proxy sees.
+   */
+  trustedProxies?: string[];
+  /** The legacy's openclaw.json, for defaults the proxy takes from it (gateway.trustedProxies). */
+  legacyConfigPath?: string;
 }
 
 export interface RunningProxy {

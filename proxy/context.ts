@@ -20,7 +20,7 @@ export interface ProxyContext {
   stickiness: IdempotencyStickiness;
   /** Guards hanzod (and the isolated hanzod); legacy is the fallback and has no breaker. */
   hanzodBreaker: CircuitBreaker;
-  legacyUrl: string;
+  legacyUrl: string | undefined;
   hanzodUrl: string | undefined;
   hanzodIsolatedUrl: string | undefined;
   hanzodToken: string | undefined;

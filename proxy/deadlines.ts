@@ -3,6 +3,7 @@
  * deadline (no timer per request), and the memory of ids the proxy already answered itself so a late
  * hanzod answer never reaches the client.
  */
+import { createHash } from "node:crypto";
 import { mayHaveTimeoutMs } from "./sniff.js";
 import type { LegKey } from "./leg.js";
 import type { Pending } from "./pending.js";
@@ -68,50 +69,59 @@ export function expiredRequests(pending: Map<string, Pending>, now: number): { e
 }
 
 /**
- * Answers still owed by hanzod for requests whose deadline passed: id -> leg, oldest forgotten first.
- * A client may reuse such an id while the late answer is still on its way; that request travels under
- * an alias of the proxy's own, so the late answer to the old request can never pass for the new one.
+ * Upstream ids whose answer a leg still owes but nobody waits for any more (a client request past its
+ * deadline, a proxy copy past its timeout), oldest forgotten first, and the aliases that stand in for
+ * client ids while such an answer is on its way. A client may reuse an owed id (or one the proxy has in
+ * flight itself); that request travels under an alias, so an answer can never pass for another's.
+ * Ids are the client's own and may be megabytes long: long ones are kept as a digest.
  */
 export class LateAnswers {
-  private readonly owed = new Map<string, { leg: LegKey; method: string }>();
-  /** alias -> the client's id, while the aliased request is pending. */
-  private readonly aliases = new Map<string, string>();
+  private readonly owed = new Map<string, { leg: LegKey; label: string }>();
+  /** alias -> the client's id and the leg it went to, while the aliased request is pending. */
+  private readonly aliases = new Map<string, { clientId: string; leg: LegKey }>();
   private nextAlias = 0;
 
-  remember(id: string, key: LegKey, method: string): void {
+  /** `label`: the metric label of the request's method (already bounded, see methodLabel). */
+  remember(id: string, key: LegKey, label: string): void {
     if (this.owed.size >= MAX_LATE_IDS) {
       const oldest = this.owed.keys().next().value;
       if (oldest !== undefined) this.owed.delete(oldest);
     }
-    this.owed.set(id, { leg: key, method });
+    this.owed.set(boundedKey(id), { leg: key, label });
   }
 
   /** True when `id` is an answer the proxy already gave up on from this leg. */
   isLate(id: string, key: LegKey): boolean {
-    return this.owed.size > 0 && this.owed.get(id)?.leg === key;
+    return this.owed.size > 0 && this.owed.get(boundedKey(id))?.leg === key;
   }
 
-  /** The method of the request whose answer is owed under `id` (for metrics). */
-  methodOf(id: string): string | undefined {
-    return this.owed.get(id)?.method;
+  /** The metric label of the request whose answer is owed under `id`. */
+  labelOf(id: string): string | undefined {
+    return this.owed.size > 0 ? this.owed.get(boundedKey(id))?.label : undefined;
   }
 
   /** The late answer arrived (and was dropped): the id is free again. */
   forget(id: string): void {
-    this.owed.delete(id);
+    this.owed.delete(boundedKey(id));
   }
 
-  /** An upstream id for a request reusing `id` on a leg that still owes an answer to it, else undefined. */
-  aliasIfOwed(id: string, key: LegKey): string | undefined {
-    if (!this.isLate(id, key)) return undefined;
-    const alias = `${REUSED_ID_PREFIX}${++this.nextAlias}`;
-    this.aliases.set(alias, id);
+  /** A fresh alias for the client's `id` on leg `key`; `taken` says which ids are in flight there already. */
+  alias(id: string, key: LegKey, taken: (candidate: string) => boolean): string {
+    let alias: string;
+    do alias = `${REUSED_ID_PREFIX}${++this.nextAlias}`;
+    while (this.aliases.has(alias) || taken(alias));
+    this.aliases.set(alias, { clientId: id, leg: key });
     return alias;
+  }
+
+  /** True when `id` is an alias in flight on leg `key`. */
+  isAlias(id: string, key: LegKey): boolean {
+    return this.aliases.size > 0 && this.aliases.get(id)?.leg === key;
   }
 
   /** The client's id behind an alias; undefined once the aliased request is settled. */
   clientIdOf(alias: string): string | undefined {
-    return this.aliases.get(alias);
+    return this.aliases.get(alias)?.clientId;
   }
 
   settleAlias(alias: string): void {
@@ -119,5 +129,12 @@ export class LateAnswers {
   }
 }
 
-/** Ids the proxy gives requests that reuse an id a leg still owes an answer to. */
+/** Ids the proxy gives requests that reuse an id a leg still owes an answer to (readability only: routing is by table). */
 export const REUSED_ID_PREFIX = "hanzonode-reused:";
+
+const MAX_KEPT_ID_CHARS = 128;
+
+/** Short ids as they are; a long one as its length and SHA-256, so a remembered id costs bounded memory. */
+function boundedKey(id: string): string {
+  return id.length <= MAX_KEPT_ID_CHARS ? id : `\u0000${id.length}:${createHash("sha256").update(id).digest("base64")}`;
+}

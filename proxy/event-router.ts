@@ -12,6 +12,10 @@ import { AUTH_OWNED_EVENTS, familyOf, representativeMethod } from "./routing.js"
 import { EventSequencer } from "./sequencer.js";
 import type { Backend } from "./tap.js";
 
+/** Method families remembered per connection, and the longest family name kept (real ones are short). */
+const MAX_FAMILIES = 256;
+const MAX_FAMILY_CHARS = 64;
+
 /** Where a delivered event goes: the session's client send path. */
 export type EventOut = (data: Buffer | string, backend: Backend) => void;
 
@@ -30,7 +34,15 @@ export class EventRouter {
 
   /** A request of `method` went to `backend`: that family's events now come from there. */
   noteRequest(method: string, backend: Backend): void {
-    this.familyOwner.set(familyOf(method), backend);
+    const family = familyOf(method);
+    // Client input: a connection cannot make this map hold more than a few short names.
+    if (family.length > MAX_FAMILY_CHARS || (this.familyOwner.size >= MAX_FAMILIES && !this.familyOwner.has(family))) return;
+    this.familyOwner.set(family, backend);
+  }
+
+  /** How many families this connection remembers (bounded by MAX_FAMILIES). */
+  get familiesKept(): number {
+    return this.familyOwner.size;
   }
 
   /** A new upstream socket numbers from 1 again. */

@@ -5,7 +5,9 @@
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { isIP } from "node:net";
-import { HANZONODE_HEADER_PREFIX } from "../protocol/index.js";
+import { FORWARDED_HEADERS, HANZONODE_HEADER_PREFIX, type ProxyMatcher } from "../protocol/index.js";
+
+const FORWARDED: ReadonlySet<string> = new Set(FORWARDED_HEADERS);
 
 /** Per-hop headers: each leg negotiates its own handshake (and never permessage-deflate). */
 const HOP_HEADERS = new Set([
@@ -39,21 +41,38 @@ export function plainAddress(address: string | undefined): string {
 }
 
 /**
- * Headers for the leg to the auth owner. A remote client gets `X-Forwarded-For` overwritten with its
- * real address (so it never looks local); a loopback client gets its headers untouched, because any
- * forwarded header switches off the legacy gateway's local treatment that a direct local client gets.
+ * Where the backends may believe a client is. A client connecting from one of the proxy's trusted
+ * proxies (its own `trustedProxies`, by default the legacy's `gateway.trustedProxies`) keeps the
+ * forwarded headers that proxy set. Any other client's forwarded headers are dropped, whatever it
+ * sends: a remote one gets `X-Forwarded-For` set to the address the proxy sees; a loopback one gets
+ * none, because any forwarded header switches off the local treatment a direct local client gets.
  */
-export function authLegHeaders(clientHeaders: IncomingHttpHeaders, clientAddress: string | undefined): OutgoingHttpHeaders {
+export function forwardedFor(clientAddress: string | undefined, trusted: ProxyMatcher): { keepClient: boolean; xForwardedFor: string | undefined } {
+  if (trusted.matches(plainAddress(clientAddress))) return { keepClient: true, xForwardedFor: undefined };
+  return { keepClient: false, xForwardedFor: isLoopbackAddress(clientAddress) ? undefined : plainAddress(clientAddress) };
+}
+
+/** Headers for the leg to the auth owner: the client's own, minus per-hop and proxy-asserted ones, forwarding as above. */
+export function authLegHeaders(clientHeaders: IncomingHttpHeaders, clientAddress: string | undefined, trusted: ProxyMatcher): OutgoingHttpHeaders {
+  const fwd = forwardedFor(clientAddress, trusted);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(clientHeaders)) {
     if (value === undefined || HOP_HEADERS.has(name) || name.startsWith(HANZONODE_HEADER_PREFIX)) continue; // only the proxy may assert these (the challenge nonce)
+    if (!fwd.keepClient && FORWARDED.has(name)) continue;
     out[name] = value;
   }
-  if (!isLoopbackAddress(clientAddress)) out["x-forwarded-for"] = plainAddress(clientAddress);
+  if (fwd.xForwardedFor !== undefined) out["x-forwarded-for"] = fwd.xForwardedFor;
   return out;
 }
 
 /** The subprotocols the client offered, to offer the same upstream. */
+/** The same rule on a relayed plain HTTP request (http-proxy-3 copies the client's headers first). */
+export function applyForwarding(out: { removeHeader(name: string): void; setHeader(name: string, value: string): void }, clientAddress: string | undefined, trusted: ProxyMatcher): void {
+  const fwd = forwardedFor(clientAddress, trusted);
+  if (!fwd.keepClient) for (const name of FORWARDED_HEADERS) out.removeHeader(name);
+  if (fwd.xForwardedFor !== undefined) out.setHeader("x-forwarded-for", fwd.xForwardedFor);
+}
+
 export function offeredProtocols(clientHeaders: IncomingHttpHeaders): string[] {
   const raw = clientHeaders["sec-websocket-protocol"];
   if (raw === undefined) return [];

@@ -1,17 +1,17 @@
 /** Every non-WebSocket request goes to the legacy gateway: status, headers and streamed bodies unchanged. */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createProxyServer } from "http-proxy-3";
-import { isLoopbackAddress, plainAddress } from "./forwarded.js";
+import type { ProxyMatcher } from "../protocol/index.js";
+import { applyForwarding } from "./forwarded.js";
 import type { Logger } from "./log.js";
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-export function createHttpRelay(legacyHttpUrl: string, log: Logger): { handle: HttpHandler; close(): void } {
+export function createHttpRelay(legacyHttpUrl: string, log: Logger, trusted: ProxyMatcher): { handle: HttpHandler; close(): void } {
   const relay = createProxyServer({ target: legacyHttpUrl, ws: false, xfwd: false, changeOrigin: false });
   relay.on("proxyReq", (proxyReq, req) => {
-    // Same locality rule as the WebSocket leg: remote clients must never look local to the legacy.
-    const addr = req.socket.remoteAddress;
-    if (!isLoopbackAddress(addr)) proxyReq.setHeader("x-forwarded-for", plainAddress(addr));
+    // Same rule as the WebSocket leg: forwarded headers only from a trusted proxy, never looking local.
+    applyForwarding(proxyReq, req.socket.remoteAddress, trusted);
   });
   relay.on("error", (err, _req, res) => {
     log.warn({ err: err.message }, "http relay to legacy failed");

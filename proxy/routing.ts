@@ -22,7 +22,9 @@ export class IdempotencyStickiness {
     private readonly ttlMs = 5 * 60_000,
   ) {}
 
-  pick(key: string, choose: () => Backend, now = Date.now()): Backend {
+  pick(idempotencyKey: string, choose: () => Backend, now = Date.now()): Backend {
+    // Keys are client input: a long one is kept as its digest, so the map is bounded in bytes too.
+    const key = idempotencyKey.length <= 128 ? idempotencyKey : `\u0000${createHash("sha256").update(idempotencyKey).digest("base64")}`;
     const hit = this.seen.get(key);
     if (hit !== undefined && now - hit.at < this.ttlMs) return hit.backend;
     const backend = choose();

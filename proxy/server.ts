@@ -12,7 +12,7 @@ import { CircuitBreaker } from "./breaker.js";
 import type { ProxyContext } from "./context.js";
 import { plainAddress } from "./forwarded.js";
 import { createHttpRelay, httpOrigin } from "./http-relay.js";
-import { HANDSHAKE_TIMEOUT_MS, HANZOD_DEADLINE_MS, KEEPALIVE_INTERVAL_MS, MAX_BUFFERED_BYTES, MAX_PAYLOAD_BYTES } from "./limits.js";
+import { HANDSHAKE_TIMEOUT_MS, HANZOD_DEADLINE_MS, KEEPALIVE_INTERVAL_MS, MAX_BUFFERED_BYTES, MAX_PREAUTH_PAYLOAD_BYTES } from "./limits.js";
 import { createLogger } from "./log.js";
 import { ProxyMetrics } from "./metrics.js";
 import { IdempotencyStickiness } from "./routing.js";
@@ -26,16 +26,26 @@ import { HandshakePair, type PairOwners } from "./handshake-pair.js";
 import type { Backend, ConnectionMeta, ConnectionTap } from "./tap.js";
 import { allLegacyTable, loadChecklistSync, watchChecklist, type ChecklistWatcher, type RoutingTable } from "../parity/checklist/index.js";
 import { readFileSync } from "node:fs";
+import { ProxyMatcher } from "../protocol/index.js";
 
 const BREAKER_STATE = { closed: 0, "half-open": 1, open: 2 } as const;
 
+/** The proxy's trusted proxies by default: the legacy's own `gateway.trustedProxies`, when its config is known. */
+async function legacyTrustedProxies(configPath: string | undefined): Promise<string[]> {
+  if (configPath === undefined) return [];
+  const { loadLegacyConfig } = await import("../hanzod/index.js");
+  return loadLegacyConfig(configPath).trustedProxies ?? [];
+}
+
 export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
+  if (opts.legacyUrl === undefined && opts.hanzodUrl === undefined) throw new Error("the proxy needs a legacy gateway URL, a hanzod URL, or both");
   const host = opts.listenHost ?? "127.0.0.1";
   const log = opts.logger ?? createLogger(opts.logLevel);
   const metrics = new ProxyMetrics();
 
   // The checklist: refused at start when invalid (the caller sees the line); on reload the old stays.
   let table: RoutingTable = opts.checklistPath !== undefined ? loadChecklistSync(opts.checklistPath) : allLegacyTable();
+  if (opts.legacyUrl === undefined && opts.checklistPath === undefined) throw new Error("without a legacy gateway the proxy needs a checklist that routes to hanzod");
   let watcher: ChecklistWatcher | undefined;
   if (opts.checklistPath !== undefined) {
     const file = opts.checklistPath;
@@ -54,10 +64,10 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
 
   // upstream_up: legacy is up when it answers; hanzod when it answers and its circuit is closed.
   const showUp = (): void => {
-    metrics.upstreamUp.set({ backend: "legacy" }, upstreams.isUp("legacy") ? 1 : 0);
+    if (opts.legacyUrl !== undefined) metrics.upstreamUp.set({ backend: "legacy" }, upstreams.isUp("legacy") ? 1 : 0);
     if (opts.hanzodUrl !== undefined) metrics.upstreamUp.set({ backend: "hanzod" }, upstreams.isUp("hanzod") && breaker.current === "closed" ? 1 : 0);
   };
-  const upstreams = new UpstreamHealth({ legacy: httpOrigin(opts.legacyUrl), hanzod: opts.hanzodUrl === undefined ? undefined : httpOrigin(opts.hanzodUrl) }, log, showUp, opts.upstreamProbeIntervalMs);
+  const upstreams = new UpstreamHealth({ legacy: opts.legacyUrl === undefined ? undefined : httpOrigin(opts.legacyUrl), hanzod: opts.hanzodUrl === undefined ? undefined : httpOrigin(opts.hanzodUrl) }, log, showUp, opts.upstreamProbeIntervalMs);
   const breaker = new CircuitBreaker(1, opts.breakerOpenMs ?? 2000, (s) => {
     metrics.breakerState.set({ backend: "hanzod" }, BREAKER_STATE[s]);
     showUp();
@@ -66,6 +76,9 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   upstreams.start();
   showUp();
 
+
+  /** Which backend really takes an owner's connections: the configured one, else the one there is. */
+  const ownerBackend = (owner: Backend): Backend => (owner === "hanzod" && opts.hanzodUrl !== undefined) || opts.legacyUrl === undefined ? "hanzod" : "legacy";
 
   const ctx: ProxyContext = {
     table: () => table,
@@ -81,20 +94,23 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     hanzodIsolatedUrl: opts.hanzodIsolatedUrl,
     hanzodToken: opts.hanzodToken,
     legacyToken: opts.legacyToken,
-    maxBufferedBytes: MAX_BUFFERED_BYTES,
+    maxBufferedBytes: opts.maxBufferedBytes ?? MAX_BUFFERED_BYTES,
     internalTimeoutMs: opts.shadowTimeoutMs ?? 15_000,
     hanzodDeadlineMs: opts.hanzodDeadlineMs ?? HANZOD_DEADLINE_MS,
     random: Math.random,
   };
 
-  const http = createHttpRelay(httpOrigin(opts.legacyUrl), log);
+  const trustedProxies = new ProxyMatcher(opts.trustedProxies ?? (await legacyTrustedProxies(opts.legacyConfigPath)));
+  // Plain HTTP (the Control UI, probes) is the legacy's; without a legacy, hanzod's (its /healthz, /readyz).
+  const http = createHttpRelay(httpOrigin((opts.legacyUrl ?? opts.hanzodUrl)!), log, trustedProxies);
   const sessions = new Set<ClientSession>();
   const selectedProtocol = new WeakMap<IncomingMessage, string>();
   const wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
     clientTracking: false,
-    maxPayload: MAX_PAYLOAD_BYTES,
+    // As the legacy and hanzod: 64 KiB until hello (raised per session after it, see session.ts).
+    maxPayload: MAX_PREAUTH_PAYLOAD_BYTES,
     // Invalid UTF-8 goes to the backend, which closes with its own 1007, as it would directly.
     skipUTF8Validation: true,
     // Agree to exactly what the backend agreed to, so the client sees the backend's choice.
@@ -111,7 +127,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
 
   const pairs = new Set<HandshakePair>();
   const countOpen = (): void => metrics.openConnections.set(sessions.size + pairs.size);
-  const upstreamOpts = { handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS, maxPayload: 0 };
+  const upstreamOpts = { handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS, maxPayload: 0, trustedProxies };
 
   const connectionMeta = (req: IncomingMessage): ConnectionMeta => ({
     connectionId: `c${++nextConnection}`,
@@ -134,13 +150,13 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     socket.on("error", () => undefined);
     // The owners are fixed per connection at upgrade time: the challenge the client signs comes from them.
-    const authBackend: Backend = table.authOwner === "hanzod" && opts.hanzodUrl !== undefined ? "hanzod" : "legacy";
-    const nodeBackend: Backend = table.nodeOwner === "hanzod" && opts.hanzodUrl !== undefined ? "hanzod" : "legacy";
-    if (authBackend !== nodeBackend && opts.hanzodUrl !== undefined) {
-      await upgradePair(req, socket, head, { auth: authBackend, node: nodeBackend }, opts.hanzodUrl);
+    const authBackend = ownerBackend(table.authOwner);
+    const nodeBackend = ownerBackend(table.nodeOwner);
+    if (authBackend !== nodeBackend && opts.hanzodUrl !== undefined && opts.legacyUrl !== undefined) {
+      await upgradePair(req, socket, head, { auth: authBackend, node: nodeBackend }, opts.legacyUrl, opts.hanzodUrl);
       return;
     }
-    const authUrl = authBackend === "hanzod" ? opts.hanzodUrl! : opts.legacyUrl;
+    const authUrl = (authBackend === "hanzod" ? opts.hanzodUrl : opts.legacyUrl)!;
     const leg = await openClientLeg(authUrl, authBackend, req, socket, upstreamOpts, upstreams);
     if (leg === undefined) return;
     if (leg.upstream.protocol) selectedProtocol.set(req, leg.upstream.protocol);
@@ -153,8 +169,8 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   };
 
   /** Auth and nodes on different backends: both legs wait for the client's connect (handshake-pair.ts). */
-  const upgradePair = async (req: IncomingMessage, socket: Duplex, head: Buffer, owners: PairOwners, hanzodUrl: string): Promise<void> => {
-    const pair = await openLegPair(req, socket, { legacyUrl: opts.legacyUrl, hanzodUrl, hanzodToken: opts.hanzodToken, authOwner: owners.auth, reporter: upstreams }, upstreamOpts);
+  const upgradePair = async (req: IncomingMessage, socket: Duplex, head: Buffer, owners: PairOwners, legacyUrl: string, hanzodUrl: string): Promise<void> => {
+    const pair = await openLegPair(req, socket, { legacyUrl, hanzodUrl, hanzodToken: opts.hanzodToken, authOwner: owners.auth, reporter: upstreams }, upstreamOpts);
     if (pair === undefined) return;
     if (pair.legacy.upstream.protocol) selectedProtocol.set(req, pair.legacy.upstream.protocol);
     wss.handleUpgrade(req, socket, head, (client) => {
@@ -195,8 +211,9 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const admin =
     opts.adminPort !== undefined
       ? await startAdminServer(host, opts.adminPort, metrics, () => ({
-          // Ready when the backend that owns every connect answers; nothing can connect without it.
-          ready: upstreams.isUp(table.authOwner === "hanzod" && opts.hanzodUrl !== undefined ? "hanzod" : "legacy"),
+          // Ready when the backends that take connects answer: the auth owner's (every operator) and the
+          // node owner's (every node host, and every upgrade while both sockets are opened up front).
+          ready: upstreams.isUp(ownerBackend(table.authOwner)) && upstreams.isUp(ownerBackend(table.nodeOwner)),
           connections: sessions.size + pairs.size,
           upstreams: upstreams.snapshot(),
           hanzodCircuit: opts.hanzodUrl !== undefined ? breaker.current : null,

@@ -5,7 +5,8 @@
  * both legs merge into one seq.
  */
 import type WebSocket from "ws";
-import { decodeFrame, decodeFrameOrUndefined, encodeFrame, isInterimAnswer, errorResponse, Errors, isSideEffecting, type Frame, type RequestFrame } from "../protocol/index.js";
+import { decodeFrame, decodeFrameOrUndefined, encodeFrame, isInterimAnswer, errorResponse, Errors, isSideEffecting, raiseReceiverMaxPayload, type Frame, type RequestFrame } from "../protocol/index.js";
+import { MAX_PAYLOAD_BYTES } from "./limits.js";
 import type { Backend, ConnectionMeta, ConnectionTap } from "./tap.js";
 import type { ProxyContext } from "./context.js";
 import { mirrorClose } from "./close-mirror.js";
@@ -14,11 +15,11 @@ import { mayBeInterim, sniffRequest, sniffResponse } from "./sniff.js";
 import { sendBatched } from "./send-batch.js";
 import type { Outcome } from "./metrics.js";
 import { backendOf, MAX_PENDING, methodLabel, type Pending, type ShadowMode } from "./pending.js";
-import { DeadlineTimer, deadlineFor, expiredRequests, LateAnswers, REUSED_ID_PREFIX } from "./deadlines.js";
+import { DeadlineTimer, deadlineFor, expiredRequests, LateAnswers } from "./deadlines.js";
 import { identityFromHello, readConnect, updateProfile, type ConnectInfo, type Identity, type RoutingProfile } from "./identity.js";
 import { brokeredUrl, openBrokeredLeg } from "./brokered-leg.js";
 import { EventRouter } from "./event-router.js";
-import { INTERNAL_ID_PREFIX, InternalRequests, queueShadow } from "./shadow-dispatch.js";
+import { InternalRequests, queueShadow } from "./shadow-dispatch.js";
 import { pickLeg } from "./route-pick.js";
 
 export type { Identity } from "./identity.js";
@@ -55,6 +56,8 @@ export class ClientSession {
       isClosed: () => this.phase === "closed",
       hanzodAvailable: () => this.hanzodAvailable(),
       legFor: (key) => this.legFor(key),
+      idTaken: (key, id) => this.clientHolds(key, id),
+      owed: (key, id) => this.late.remember(id, key, "(proxy)"),
     });
     this.deadlines = new DeadlineTimer(() => this.sweepDeadlines());
     this.legs.set(this.authKey, Leg.adopt(this.authKey, authSocket, this.legEvents));
@@ -180,7 +183,7 @@ export class ClientSession {
     const sentAt = performance.now();
     const deadline = deadlineMs > 0 ? sentAt + deadlineMs : 0;
     const p: Pending = { leg: key, method, sentAt, shadow, fallback, data: keep ? data : undefined, deadline };
-    const upstreamId = this.late.aliasIfOwed(id, key);
+    const upstreamId = this.upstreamIdFor(id, key);
     if (upstreamId !== undefined) p.upstreamId = upstreamId;
     this.pending.set(id, p);
     if (!leg.send(upstreamId === undefined ? data : withId(data, upstreamId), false)) {
@@ -192,6 +195,22 @@ export class ClientSession {
     // After the send, so a request that ends up on another leg is recorded once; no answer can come first.
     this.tap?.frame("c2s", data, false, backendOf(key), Date.now());
     if (deadline !== 0) this.deadlines.arm(deadline);
+  }
+
+  /**
+   * Ids are the client's to choose. One it sends under its own id unless that id is busy upstream on
+   * this leg: an answer still owed there, a request of the proxy's own, or an alias in flight. Then it
+   * travels under a fresh alias, so every answer on a leg belongs to exactly one request.
+   */
+  private upstreamIdFor(id: string, key: LegKey): string | undefined {
+    if (!this.late.isLate(id, key) && !this.internal.has(key, id) && !this.late.isAlias(id, key)) return undefined;
+    return this.late.alias(id, key, (candidate) => this.clientHolds(key, candidate) || this.internal.has(key, candidate));
+  }
+
+  /** True when `id` on leg `key` is a client request in flight under its own id, or an answer still owed. */
+  private clientHolds(key: LegKey, id: string): boolean {
+    const p = this.pending.get(id);
+    return (p !== undefined && p.leg === key && p.upstreamId === undefined) || this.late.isLate(id, key);
   }
 
   /**
@@ -225,7 +244,8 @@ export class ClientSession {
       for (const [id, p] of expired) {
         this.pending.delete(id);
         if (p.upstreamId !== undefined) this.late.settleAlias(p.upstreamId);
-        else this.late.remember(id, p.leg, p.method);
+        // Whatever id it travelled under, that leg still owes the answer: remember it, so it is dropped.
+        this.late.remember(p.upstreamId ?? id, p.leg, methodLabel(p.method));
         this.ctx.metrics.countRequest(methodLabel(p.method), backendOf(p.leg), "timeout");
         this.failOver(id, p, `hanzod did not answer within ${Math.round(p.deadline - p.sentAt)} ms`, "timeout");
       }
@@ -237,12 +257,15 @@ export class ClientSession {
   private failOver(id: string, p: Pending, why: string, outcome: Outcome): void {
     const legacy = p.fallback && p.data !== undefined && !isSideEffecting(p.method) ? this.legFor("legacy") : undefined;
     if (legacy !== undefined && p.data !== undefined) {
-      // Legacy gets the client's own bytes and id: an alias only ever stands in on the leg that owed it.
+      // Legacy gets the client's own bytes and id, unless that id is busy on the legacy leg (then an alias).
       const moved: Pending = { ...p, leg: "legacy", deadline: 0 };
       delete moved.upstreamId;
+      const alias = this.upstreamIdFor(id, "legacy");
+      if (alias !== undefined) moved.upstreamId = alias;
       this.pending.set(id, moved);
       this.ctx.metrics.countRequest(methodLabel(p.method), "legacy", "fallback");
-      if (legacy.send(p.data, false)) return;
+      if (legacy.send(alias === undefined ? p.data : withId(p.data, alias), false)) return;
+      if (alias !== undefined) this.late.settleAlias(alias);
       this.pending.delete(id);
     }
     // A timeout was counted by the caller; the client still gets the retryable answer.
@@ -345,14 +368,16 @@ export class ClientSession {
     this.identity = identity;
     updateProfile(identity, this.profile);
     this.phase = "ready";
+    if (!raiseReceiverMaxPayload(this.client, MAX_PAYLOAD_BYTES)) this.ctx.log.error("ws receiver has no writable _maxPayload: client frames after hello stay capped at 64 KiB");
   }
 
   private onResponse(key: LegKey, data: Buffer, id: string, ok: boolean, parsed: Frame | undefined): void {
-    if (id.startsWith(INTERNAL_ID_PREFIX)) {
+    // By table, not by spelling: ids in flight on one leg never belong to two owners (upstreamIdFor).
+    if (this.internal.has(key, id)) {
       this.internal.onResponse(key, data, id, parsed);
       return;
     }
-    if (id.startsWith(REUSED_ID_PREFIX)) {
+    if (this.late.isAlias(id, key)) {
       this.onAliasedResponse(key, data, id, ok, parsed);
       return;
     }
@@ -363,7 +388,7 @@ export class ClientSession {
       const late = this.late.isLate(id, key);
       if (p === undefined && key === this.authKey && !late) this.sendToClient(data, false, backendOf(key));
       else if (late) {
-        this.ctx.metrics.countRequest(methodLabel(this.late.methodOf(id) ?? "(late)"), backendOf(key), "late");
+        this.ctx.metrics.countRequest(this.late.labelOf(id) ?? "(late)", backendOf(key), "late");
         // Only a final answer settles the debt; after an interim one the final is still to come.
         if (!mayBeInterim(data)) this.late.forget(id);
       }
@@ -406,7 +431,8 @@ export class ClientSession {
     m.countRequest(methodLabel(p.method), backend, outcome);
     m.observeLatency(backend, latencyMs / 1000);
     this.sendToClient(data, false, backend);
-    this.ctx.sink?.recordLatency(p.method, backend, latencyMs, ok);
+    // Per-method latency bins: an unknown (client-invented) name shares one bin, as in the metrics.
+    this.ctx.sink?.recordLatency(methodLabel(p.method), backend, latencyMs, ok);
     if (p.shadow !== "none" && p.data !== undefined) queueShadow(this.ctx, this.internal, this.id, id, p, data, parsed, latencyMs);
   }
 
@@ -414,7 +440,7 @@ export class ClientSession {
     const sniffed = sniffResponse(data);
     const frame = sniffed === undefined ? decodeFrameOrUndefined(data) : undefined;
     const id = sniffed?.id ?? (frame?.type === "res" ? frame.id : undefined);
-    if (id !== undefined && id.startsWith(INTERNAL_ID_PREFIX)) this.internal.onResponse(key, data, id, frame);
+    if (id !== undefined && this.internal.has(key, id)) this.internal.onResponse(key, data, id, frame);
   }
 
   // ---- the client socket ---------------------------------------------------------------------------
@@ -423,9 +449,11 @@ export class ClientSession {
     const client = this.client;
     if (client.readyState !== client.OPEN) return;
     this.tap?.frame("s2c", data, isBinary, backend, Date.now());
-    // Mirror the legacy slow-consumer policy instead of buffering without bound.
+    // The legacy's slow-consumer policy: past the bound, close 1008 and drop the socket at once. A
+    // graceful close would keep everything buffered (and the socket) until the client read it all.
     if (client.bufferedAmount > this.ctx.maxBufferedBytes) {
       this.shutdown(1008, "slow consumer");
+      client.terminate();
       return;
     }
     sendBatched(client, data, isBinary ? BINARY : TEXT);

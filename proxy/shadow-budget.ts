@@ -25,11 +25,13 @@ export class ShadowBudget {
   take(method: string, ratePerSecond: number): boolean {
     if (ratePerSecond <= 0) return true;
     const now = this.now();
-    let b = this.buckets.get(method);
+    // A name longer than any real method shares one bucket: the map stays small in bytes as well.
+    const key = method.length <= 256 ? method : "(long)";
+    let b = this.buckets.get(key);
     if (b === undefined) {
       if (this.buckets.size >= MAX_BUCKETS) this.buckets.clear();
       b = { tokens: ratePerSecond, at: now };
-      this.buckets.set(method, b);
+      this.buckets.set(key, b);
     } else {
       b.tokens = Math.min(ratePerSecond, b.tokens + ((now - b.at) / 1000) * ratePerSecond);
       b.at = now;

@@ -1,7 +1,9 @@
 /**
  * The proxy's own requests on a session's legs, off the client path: shadow copies and noise probes
  * queued after the client has its answer, and the internal request/answer bookkeeping they ride on.
- * Their ids carry a prefix so their answers are never forwarded to the client.
+ * Their answers are told from the client's by table, not by spelling: an id is the proxy's while it is
+ * in this table for that leg, and the session never lets a client id and one of ours be in flight on
+ * the same leg at once (each side skips or aliases ids the other holds). The prefix is for humans.
  */
 import { decodeFrame, decodeFrameOrUndefined, encodeFrame, isInterimAnswer, isSideEffecting, type Frame, type RequestFrame } from "../protocol/index.js";
 import type { BackendAnswer, BackendFailure } from "../parity/shadow-sink.js";
@@ -10,7 +12,7 @@ import type { Leg, LegKey } from "./leg.js";
 import type { Pending } from "./pending.js";
 import { redactSecrets } from "../protocol/redact.js";
 
-/** Ids of the proxy's own requests on a leg; never forwarded to the client. */
+/** How the proxy's own request ids read in a backend's logs. */
 export const INTERNAL_ID_PREFIX = "hanzonode-proxy:";
 
 /** What internal requests need from their session. */
@@ -18,6 +20,10 @@ export interface InternalLegs {
   isClosed(): boolean;
   hanzodAvailable(): boolean;
   legFor(key: LegKey): Leg | undefined;
+  /** True when a client request (or an answer still owed) holds `id` on leg `key`: ours must differ. */
+  idTaken(key: LegKey, id: string): boolean;
+  /** A request of ours timed out: its answer is still owed on `key`, and must not reach the client. */
+  owed(key: LegKey, id: string): void;
 }
 
 interface Waiter {
@@ -39,9 +45,21 @@ export class InternalRequests {
     private readonly legs: InternalLegs,
   ) {}
 
-  /** The id for a brokered leg's connect; one counter with the requests so ids never repeat. */
+  /** The id for a brokered leg's connect (answered inside the leg, before any client frame goes on it). */
   connectId(): string {
     return `${INTERNAL_ID_PREFIX}connect:${++this.next}`;
+  }
+
+  /** True while `id` is a request of ours in flight on leg `key`. */
+  has(key: LegKey, id: string): boolean {
+    return this.waiting.size > 0 && this.waiting.get(id)?.leg === key;
+  }
+
+  private freshId(key: LegKey): string {
+    let id: string;
+    do id = `${INTERNAL_ID_PREFIX}${++this.next}`;
+    while (this.waiting.has(id) || this.legs.idTaken(key, id));
+    return id;
   }
 
   /** Sends a request of the proxy's own on a leg and resolves with its final answer (or a failure). */
@@ -52,10 +70,11 @@ export class InternalRequests {
     if (key !== "legacy" && !this.legs.hanzodAvailable()) return Promise.resolve(failure("hanzod is not reachable"));
     const leg = this.legs.legFor(key);
     if (leg === undefined) return Promise.resolve(failure(`no ${key} leg`));
-    const id = `${INTERNAL_ID_PREFIX}${++this.next}`;
+    const id = this.freshId(key);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.settle(id, key);
+        this.legs.owed(key, id);
         resolve(failure(`no answer within ${this.ctx.internalTimeoutMs} ms`));
       }, this.ctx.internalTimeoutMs);
       timer.unref();

@@ -5,6 +5,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import WebSocket from "ws";
+import type { ProxyMatcher } from "../protocol/index.js";
 import { authLegHeaders, offeredProtocols } from "./forwarded.js";
 import { maskOptions } from "./send-batch.js";
 import type { Backend } from "./tap.js";
@@ -30,6 +31,8 @@ export interface UpstreamSocketOptions {
   handshakeTimeoutMs: number;
   /** Largest frame accepted from the backend: the backend enforces its own limits on what it sends. */
   maxPayload: number;
+  /** Peers whose forwarded headers are passed on (see forwarded.ts). */
+  trustedProxies: ProxyMatcher;
 }
 
 /** Joins the backend base URL with the client's request path (query included). */
@@ -87,7 +90,7 @@ export function openUpstreamLeg(baseUrl: string, req: IncomingMessage, clientSoc
   if (clientSocket.destroyed) return Promise.resolve({ kind: "client-gone" });
   return new Promise((resolve) => {
     const upstream = new WebSocket(upstreamUrl(baseUrl, req.url), offeredProtocols(req.headers), {
-      headers: { ...(authLegHeaders(req.headers, req.socket.remoteAddress) as Record<string, string>), ...extraHeaders },
+      headers: { ...(authLegHeaders(req.headers, req.socket.remoteAddress, opts.trustedProxies) as Record<string, string>), ...extraHeaders },
       perMessageDeflate: false,
       handshakeTimeout: opts.handshakeTimeoutMs,
       maxPayload: opts.maxPayload,

@@ -67,7 +67,9 @@ const proxyCommand: CliCommand = {
     y
       .option("listen", { type: "number", default: 18790, describe: "port clients connect to" })
       .option("host", { type: "string", default: "127.0.0.1", describe: "listen address" })
-      .option("legacy", { type: "string", default: process.env.LEGACY_URL, describe: "legacy gateway ws:// URL (or LEGACY_URL)" })
+      .option("legacy", { type: "string", default: process.env.LEGACY_URL, describe: "legacy gateway ws:// URL (or LEGACY_URL); not needed once the checklist routes everything to hanzod" })
+      .option("legacy-config", { type: "string", describe: "the legacy's openclaw.json: its gateway.trustedProxies become the proxy's default" })
+      .option("trusted-proxy", { type: "array", string: true, describe: "IP/CIDR whose X-Forwarded-For the proxy passes on (repeatable; default: the legacy's gateway.trustedProxies)" })
       .option("hanzod", { type: "string", describe: "hanzod ws:// URL" })
       .option("hanzod-token", { type: "string", describe: "token the proxy presents to hanzod (or HANZOD_PROXY_TOKEN)" })
       .option("legacy-token", { type: "string", describe: "legacy shared token, needed only when hanzod owns auth (or OPENCLAW_GATEWAY_TOKEN)" })
@@ -76,7 +78,10 @@ const proxyCommand: CliCommand = {
       .option("record", { type: "string", describe: "also record every connection as fixtures into DIR (the recorder's format)" })
       .option("state-dir", { type: "string", default: DEFAULT_STATE_DIR, describe: "diff store and audit log" })
       .option("hanzod-deadline-ms", { type: "number", default: HANZOD_DEADLINE_MS, describe: "how long a hanzod-routed request may go unanswered before fallback/UNAVAILABLE (0 = no deadline)" })
-      .demandOption("legacy", "give --legacy ws://host:port or set LEGACY_URL")
+      .check((argv) => {
+        if (argv.legacy === undefined && argv.hanzod === undefined) throw new Error("give --legacy ws://host:port (or LEGACY_URL), --hanzod, or both");
+        return true;
+      })
       .example("$0 proxy --listen 18790 --legacy ws://127.0.0.1:18789 --hanzod ws://127.0.0.1:18800 --checklist parity/checklist.yaml --admin-port 9464", ""),
   handler: async (argv) => {
     const stateDir = resolve(String(argv.stateDir));
@@ -91,8 +96,10 @@ const proxyCommand: CliCommand = {
     proxy = await startProxy({
       listenHost: argv.host as string,
       listenPort: argv.listen as number,
-      legacyUrl: argv.legacy as string,
+      legacyUrl: argv.legacy as string | undefined,
       hanzodUrl,
+      trustedProxies: argv.trustedProxy as string[] | undefined,
+      legacyConfigPath: argv.legacyConfig as string | undefined,
       hanzodToken: (argv.hanzodToken as string | undefined) ?? process.env.HANZOD_PROXY_TOKEN,
       legacyToken,
       checklistPath: checklistArg(argv),

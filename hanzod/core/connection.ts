@@ -1,7 +1,7 @@
 /**
  * One WebSocket from upgrade to close: challenge -> first frame must be a valid `connect` -> auth and
  * pairing -> hello-ok -> requests. Pre-auth frames are capped at 64 KiB by the ws receiver (1009, as the
- * legacy); after hello the cap is raised to the advertised maxPayload (receiver-limit.ts) and the
+ * legacy); after hello the cap is raised to the advertised maxPayload (protocol/ws-receiver-limit.ts) and the
  * ping/pong keepalive starts. While a restart or suspension holds admission closed, connects that are
  * fenced (every connect during a restart, node connects during a suspension) get the legacy's
  * UNAVAILABLE and close 1013.
@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { WebSocket, RawData } from "ws";
 import type { Logger } from "pino";
-import { CloseCodes, CloseReasons, Errors, errorResponse, truncateCloseReason, wsDataToText, type ErrorShape } from "../../protocol/index.js";
+import { clipForLog, CloseCodes, CloseReasons, Errors, errorResponse, raiseReceiverMaxPayload, truncateCloseReason, wsDataToText, type ErrorShape } from "../../protocol/index.js";
 import { DEFAULTS } from "../options.js";
 import type { Runtime } from "./runtime.js";
 import type { CallerInfo } from "./method.js";
@@ -22,10 +22,19 @@ import { buildHello } from "./hello.js";
 import { invalidFrameError, isPlainRequestFrame, type CallOrigin, type Pipeline } from "./pipeline.js";
 import { isEphemeralClient } from "./presence.js";
 import { startKeepalive } from "./keepalive.js";
-import { raiseReceiverMaxPayload } from "./receiver-limit.js";
 import { assertedChallengeNonce } from "./auth/asserted-nonce.js";
+import { requestStarts } from "./request-starts.js";
 
 let receiverShapeWarned = false;
+
+/**
+ * Frames held while a connect is being decided. The legacy holds none: a frame it reads before hello is
+ * a handshake frame, and anything but a connect is answered "first request must be connect" and closed
+ * 1008; only its loading queue holds up to 16. hanzod holds that many (each already capped at 64 KiB
+ * by the receiver), so a client that pipelines a call behind its connect is answered after hello, and
+ * the 17th is refused as the legacy refuses a pre-hello request.
+ */
+export const MAX_EARLY_FRAMES = 16;
 
 /** More than this many consecutive wrong-role answers closes the socket (legacy UnauthorizedFloodGuard). */
 const UNAUTHORIZED_CLOSE_AFTER = 10;
@@ -146,7 +155,7 @@ export class Connection implements EventRecipient, CallOrigin {
 
   private rejectHandshake(id: string, error: ErrorShape, code: number, reason: string, deferClose: boolean): void {
     this.sendRaw(JSON.stringify(errorResponse(id, error)));
-    this.log?.info({ code: error.code, detail: (error.details as { code?: string } | undefined)?.code, message: error.message }, "connect rejected");
+    this.log?.info({ code: error.code, detail: (error.details as { code?: string } | undefined)?.code, message: clipForLog(error.message, 2048) }, "connect rejected");
     if (deferClose) queueMicrotask(() => this.close(code, truncateCloseReason(reason)));
     else this.close(code, truncateCloseReason(reason));
   }
@@ -163,11 +172,15 @@ export class Connection implements EventRecipient, CallOrigin {
       return;
     }
     if (this.session && this.caller) {
-      void this.onRequest(parsed, this.caller);
+      const caller = this.caller;
+      if (caller.role !== "operator") void this.onRequest(parsed, caller);
+      else if (!requestStarts.admit(text.length, () => void this.onRequest(parsed, caller))) this.refuseStart(parsed);
       return;
     }
     if (this.connecting) {
-      (this.early ??= []).push(parsed);
+      const early = (this.early ??= []);
+      if (early.length < MAX_EARLY_FRAMES) early.push(parsed);
+      else this.refuseEarly(parsed);
       return;
     }
     const verdict = classifyFirstFrame(parsed);
@@ -177,6 +190,19 @@ export class Connection implements EventRecipient, CallOrigin {
     if (fenced) return this.rejectHandshake(verdict.id, fenced.error, CloseCodes.TRY_AGAIN_LATER, fenced.reason, true);
     this.connecting = true;
     void this.onConnect(verdict.id, verdict.params);
+  }
+
+  /** An operator request beyond the request-start queue: the legacy's retryable UNAVAILABLE. */
+  private refuseStart(parsed: unknown): void {
+    const id = typeof parsed === "object" && parsed !== null && typeof (parsed as { id?: unknown }).id === "string" ? (parsed as { id: string }).id : "invalid";
+    this.sendRaw(JSON.stringify(errorResponse(id, Errors.requestStartCapacity())));
+  }
+
+  /** A pre-hello frame beyond the early buffer, answered as the legacy answers a non-connect before hello. */
+  private refuseEarly(parsed: unknown): void {
+    this.early = undefined;
+    if (isPlainRequestFrame(parsed)) return this.rejectHandshake(parsed.id, Errors.firstRequestNotConnect(), CloseCodes.POLICY_VIOLATION, Errors.firstRequestNotConnect().message, false);
+    this.close(CloseCodes.POLICY_VIOLATION, CloseReasons.invalidRequestFrame);
   }
 
   /** The legacy admits operator connects during a suspension (controllers must reach their lease), nothing during a restart. */
@@ -215,7 +241,7 @@ export class Connection implements EventRecipient, CallOrigin {
     clearTimeout(this.handshakeTimer);
     if (!raiseReceiverMaxPayload(this.ws, DEFAULTS.maxPayload) && !receiverShapeWarned) {
       receiverShapeWarned = true;
-      rt.log?.error("ws receiver has no writable _maxPayload: frames after hello stay capped at 64 KiB (ws upgraded? see hanzod/core/receiver-limit.ts)");
+      rt.log?.error("ws receiver has no writable _maxPayload: frames after hello stay capped at 64 KiB (ws upgraded? see protocol/ws-receiver-limit.ts)");
     }
     this.stopKeepalive = startKeepalive(this.ws, rt.keepalive, () => {
       this.log?.warn("keepalive: no pong, terminating");
@@ -262,11 +288,11 @@ export class Connection implements EventRecipient, CallOrigin {
     if (error?.message.startsWith("unauthorized role:")) {
       this.unauthorizedCount++;
       if (this.unauthorizedCount > UNAUTHORIZED_CLOSE_AFTER) {
-        this.log?.warn({ count: this.unauthorizedCount, method: parsed.method }, "repeated unauthorized calls");
+        this.log?.warn({ count: this.unauthorizedCount, method: clipForLog(parsed.method) }, "repeated unauthorized calls");
         queueMicrotask(() => this.close(CloseCodes.POLICY_VIOLATION, CloseReasons.repeatedUnauthorized));
       }
     } else this.unauthorizedCount = 0;
-    this.log?.debug({ id: parsed.id, method: parsed.method, ok: !error, code: error?.code }, "res");
+    this.log?.debug({ id: clipForLog(parsed.id), method: clipForLog(parsed.method), ok: !error, code: error?.code }, "res");
   }
 
   private onClose(): void {

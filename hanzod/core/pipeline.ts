@@ -176,7 +176,7 @@ export class Pipeline {
     // authorize
     const denied = authorize(req.method, caller, params, found?.decl) ?? this.extra("authorize", call);
     if (denied) return this.fail(origin, req.id, denied);
-    if (!found) return this.fail(origin, req.id, Errors.unknownMethod(req.method));
+    if (!found) return this.fail(origin, req.id, req.method === "connect" ? Errors.connectAfterHello() : Errors.unknownMethod(req.method));
     // admit
     const admitted = admit(this.rt, call, found.decl);
     if (admitted !== undefined && admitted !== "control") return this.fail(origin, req.id, admitted);

@@ -6,7 +6,7 @@
 import { once } from "node:events";
 import { describe, expect, inject, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
-import { raiseReceiverMaxPayload, receiverMaxPayload } from "../core/receiver-limit.js";
+import { raiseReceiverMaxPayload, receiverMaxPayload } from "../../protocol/index.js";
 import { connectFrame, isRes, openRaw, useTestHanzod } from "./helpers.js";
 
 const legacy = inject("legacy");

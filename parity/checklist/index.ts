@@ -1,7 +1,7 @@
 /** The parity checklist: schema, loader, compiled routing table, watcher, edits and audit log. */
 export * from "./schema.js";
 export { ChecklistError, type ChecklistIssue } from "./errors.js";
-export { RoutingTable, isGlob, type RouteDecision, type RouteKind } from "./table.js";
+export { RoutingTable, isGlob, MEMO_MAX_CHARS, MEMO_MAX_ENTRIES, MEMO_MAX_NAME_CHARS, type RouteDecision, type RouteKind } from "./table.js";
 export { parseChecklist, loadChecklist, loadChecklistSync, allLegacyTable } from "./load.js";
 export { watchChecklist, type ChecklistWatcher, type WatchHandlers } from "./watch.js";
 export { setRoute, setOwner, type EditActor, type EditResult } from "./edit.js";

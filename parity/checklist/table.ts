@@ -7,6 +7,11 @@ import picomatch from "picomatch";
 import { CONTRACT_METHOD_NAMES, isSideEffecting, methodPolicy } from "../../protocol/index.js";
 import type { Backend, Checklist, ChecklistEntry, CompareRules, GateOverride, PhaseName, Route } from "./schema.js";
 
+/** The routing memo's bounds: entries, characters in all, and the longest name worth keeping. */
+export const MEMO_MAX_ENTRIES = 10_000;
+export const MEMO_MAX_CHARS = 512 * 1024;
+export const MEMO_MAX_NAME_CHARS = 256;
+
 export type RouteKind = "legacy" | "hanzod" | "shadow" | "canary";
 
 export interface RouteDecision {
@@ -67,6 +72,7 @@ export class RoutingTable {
   private readonly phases = new Map<PhaseName, RouteDecision>();
   private readonly fallbackDecision: RouteDecision;
   private readonly memo = new Map<string, RouteDecision>();
+  private memoChars = 0;
 
   constructor(readonly checklist: Readonly<Checklist>) {
     this.authOwner = checklist.authOwner;
@@ -95,9 +101,18 @@ export class RoutingTable {
     const hit = this.memo.get(method);
     if (hit !== undefined) return hit;
     const d = this.resolve(method);
-    // Unknown names are client input: bound the memo so a hostile client cannot grow it.
-    if (this.memo.size < 10_000) this.memo.set(method, d);
+    // Names are client input: the memo is bounded by count and by characters kept, and a name longer
+    // than any real method is resolved each time instead (it is rare, and resolving is linear).
+    if (method.length <= MEMO_MAX_NAME_CHARS && this.memo.size < MEMO_MAX_ENTRIES && this.memoChars + method.length <= MEMO_MAX_CHARS) {
+      this.memo.set(method, d);
+      this.memoChars += method.length;
+    }
     return d;
+  }
+
+  /** Characters of method names the memo holds (bounded by MEMO_MAX_CHARS). */
+  get memoFootprint(): { entries: number; chars: number } {
+    return { entries: this.memo.size, chars: this.memoChars };
   }
 
   private resolve(method: string): RouteDecision {
@@ -128,6 +143,7 @@ export class RoutingTable {
       }
     }
     this.memo.clear();
+    this.memoChars = 0;
     return bad;
   }
 }

@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
 import { startProxy, type ConnectionMeta, type FrameTap, type RunningProxy } from "../index.js";
 import { authLegHeaders } from "../forwarded.js";
+import { ProxyMatcher } from "../../protocol/index.js";
 import { RawGatewaySocket, type CloseInfo } from "../../protocol/raw-client.js";
 import { connectClient, payloadOf, waitFor, type Frame } from "./ws-client.js";
 
@@ -126,11 +127,12 @@ describe("upgrade headers", () => {
   });
 
   it("a remote client's leg gets X-Forwarded-For overwritten with its real address", () => {
-    const h = authLegHeaders({ host: "gw", "x-forwarded-for": "127.0.0.1", origin: "o", "sec-websocket-key": "k" }, "::ffff:10.1.2.3");
+    const none = new ProxyMatcher([]);
+    const h = authLegHeaders({ host: "gw", "x-forwarded-for": "127.0.0.1", origin: "o", "sec-websocket-key": "k" }, "::ffff:10.1.2.3", none);
     expect(h["x-forwarded-for"]).toBe("10.1.2.3");
     expect(h.origin).toBe("o");
     expect(h["sec-websocket-key"]).toBeUndefined();
-    expect(authLegHeaders({ host: "gw" }, "::1")["x-forwarded-for"]).toBeUndefined();
+    expect(authLegHeaders({ host: "gw" }, "::1", none)["x-forwarded-for"]).toBeUndefined();
   });
 });
 

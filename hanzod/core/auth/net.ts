@@ -1,6 +1,7 @@
 /** Address helpers: loopback, trusted-proxy CIDR matching and where the client really is. */
-import { BlockList, isIP } from "node:net";
+import { isIP } from "node:net";
 import type { IncomingMessage } from "node:http";
+import { FORWARDED_HEADERS, type ProxyMatcher } from "../../../protocol/index.js";
 
 export function normalizeIp(addr: string | undefined): string | undefined {
   if (!addr) return undefined;
@@ -21,38 +22,8 @@ export function isLocalishHost(hostHeader: string | undefined): boolean {
   return host === "localhost" || host.endsWith(".localhost") || isLoopbackAddress(host);
 }
 
-/** A matcher over `gateway.trustedProxies`: plain IPs and CIDRs, v4 and v6. */
-export class ProxyMatcher {
-  private readonly list = new BlockList();
-  readonly size: number;
-
-  constructor(entries: readonly string[]) {
-    let n = 0;
-    for (const raw of entries) {
-      const entry = raw.trim();
-      if (!entry) continue;
-      const [addr, bits] = entry.split("/");
-      const ip = normalizeIp(addr);
-      const family = ip ? isIP(ip) : 0;
-      if (!ip || family === 0) throw new Error(`trustedProxies: not an IP or CIDR: ${entry}`);
-      const type = family === 6 ? "ipv6" : "ipv4";
-      if (bits === undefined) this.list.addAddress(ip, type);
-      else this.list.addSubnet(ip, Number(bits), type);
-      n++;
-    }
-    this.size = n;
-  }
-
-  matches(addr: string | undefined): boolean {
-    const ip = normalizeIp(addr);
-    if (!ip || this.size === 0) return false;
-    const family = isIP(ip);
-    if (family === 0) return false;
-    return this.list.check(ip, family === 6 ? "ipv6" : "ipv4");
-  }
-}
-
-const FORWARDED_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-user", "x-real-ip"];
+/** The matcher and the header list live in protocol/ (the proxy applies the same rule). */
+export { ProxyMatcher } from "../../../protocol/index.js";
 
 /** Any forwarded header disqualifies loopback locality (legacy trusted-proxy-auth.md). */
 export function hasForwardedHeaders(req: IncomingMessage): boolean {

@@ -5,29 +5,54 @@
  */
 import { Errors, validateDefinition, type ContractIssue, type ErrorShape } from "../../../protocol/index.js";
 
-function formatIssue(issue: ContractIssue): string {
-  const path = issue.path === "/" ? "" : issue.path;
-  if (issue.keyword === "additionalProperties") {
-    const prop = /\(([^)]*)\)$/.exec(issue.message)?.[1];
-    if (prop) return `${path ? `at ${path}` : "at root"}: unexpected property '${prop}'`;
-  }
-  const message = issue.message.replace(/ \([^)]*\)$/, "");
-  return `${path ? `at ${path}: ` : ""}${message}`;
+/**
+ * Client input echoed back (property names, paths) is cut to this many characters each, and the whole
+ * text to MAX_ISSUES_TEXT: a frame with 40,000 unknown keys or a 1 MB key gets a short answer (and a
+ * short log line) instead of its own size back. Below these the text is the legacy's, word for word.
+ */
+export const MAX_ECHO_CHARS = 64;
+export const MAX_ISSUES_TEXT = 1024;
+
+function echo(text: string): string {
+  return text.length <= MAX_ECHO_CHARS ? text : `${text.slice(0, MAX_ECHO_CHARS)}…`;
 }
 
+function formatIssue(issue: ContractIssue): string {
+  const path = issue.path === "/" ? "" : echo(issue.path);
+  if (issue.keyword === "additionalProperties" && issue.property) return `${path ? `at ${path}` : "at root"}: unexpected property '${echo(issue.property)}'`;
+  if (issue.keyword === "additionalProperties") return `${path ? `at ${path}: ` : ""}must NOT have additional properties`;
+  return `${path ? `at ${path}: ` : ""}${issue.message}`;
+}
+
+/** Linear in the number of issues (a Set de-duplicates), and bounded in output whatever the input. */
 export function formatIssues(issues: readonly ContractIssue[]): string {
   if (issues.length === 0) return "unknown validation error";
   const requiredSeen = new Set<string>();
-  const parts: string[] = [];
-  for (const issue of issues) {
+  const seen = new Set<string>();
+  let text = "";
+  for (let i = 0; i < issues.length; i++) {
+    const issue = issues[i]!;
     if (issue.keyword === "required") {
       if (requiredSeen.has(issue.path)) continue;
       requiredSeen.add(issue.path);
     }
     const part = formatIssue(issue);
-    if (!parts.includes(part)) parts.push(part);
+    if (seen.has(part)) continue;
+    seen.add(part);
+    const next = text.length === 0 ? part : `${text}; ${part}`;
+    if (next.length > MAX_ISSUES_TEXT) return `${text}; … (${issues.length - i} more)`;
+    text = next;
   }
-  return parts.join("; ");
+  return text;
+}
+
+/**
+ * Compiles, at start, the validators a hostile first frame reaches: compiling RequestFrame's contract
+ * subtree takes about a second, which would otherwise stall every connection on the first bad frame.
+ */
+export function warmHandshakeValidators(): void {
+  validateDefinition("RequestFrame", null);
+  validateDefinition("ConnectParams", null);
 }
 
 export type FirstFrameVerdict =

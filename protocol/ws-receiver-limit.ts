@@ -1,9 +1,10 @@
 /**
- * The per-socket receive limit: 64 KiB before hello (the WebSocketServer's `maxPayload`, enforced by
- * ws from the frame header, before the payload is buffered), the advertised 25 MiB after it. ws has no
+ * The per-socket receive limit, for hanzod and the proxy alike: 64 KiB before hello (the
+ * WebSocketServer's `maxPayload`, enforced by ws from the frame header, before the payload is
+ * buffered), the advertised 25 MiB after it. ws has no
  * public per-socket setter, so this raises the receiver's `_maxPayload` exactly as the legacy gateway
  * does. The alternative (server maxPayload 25 MiB plus an app-level 64 KiB check) would let every
- * unauthenticated socket make hanzod buffer 25 MiB before the check runs. The shape is checked here and
+ * unauthenticated socket make the server buffer 25 MiB before the check runs. The shape is checked here and
  * pinned by hanzod/test/payload-limits.test.ts, so a ws upgrade that changes it fails loudly.
  */
 import type { WebSocket } from "ws";

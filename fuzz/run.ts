@@ -1,0 +1,170 @@
+/**
+ * One fuzz run: hanzod alone and the proxy (in front of its own hanzod), each in its own process with
+ * the watchdog; hostile clients against both, then the routing check through the proxy, then a normal
+ * client against both; RSS at idle, at peak and after a cool-down. Loopback only; every process it
+ * starts it stops by PID.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import WebSocket from "ws";
+import { ATTACKS } from "./attacks.js";
+import { startTarget, type TargetProcess } from "./processes.js";
+import { routingCheck, type RoutingResult } from "./routing.js";
+
+export interface FuzzOptions {
+  /** Hostile frames to send to each target (the run stops at this or at `seconds`). */
+  frames: number;
+  seconds: number;
+  /** Hostile clients at once, per target. */
+  concurrency: number;
+  routingConnections: number;
+  routingRequests: number;
+  /** How long after the run RSS is measured again. */
+  cooldownMs: number;
+  seed: number;
+}
+
+export interface ProcessSummary {
+  name: string;
+  pid: number;
+  crashed: boolean;
+  idleRssMb: number;
+  peakRssMb: number;
+  afterRssMb: number;
+  maxStallMs: number;
+  p99StallMs: number;
+}
+
+export interface FuzzSummary {
+  options: FuzzOptions;
+  framesSent: Record<string, number>;
+  attacks: Record<string, number>;
+  routing: RoutingResult;
+  /** Normal clients after the run: connect + health, per target. */
+  liveness: Record<string, { ok: boolean; ms: number }>;
+  processes: ProcessSummary[];
+  durationMs: number;
+}
+
+const TOKEN = `fuzz-${Date.now().toString(36)}`;
+const MB = 1024 * 1024;
+
+/** mulberry32: a small seeded PRNG, so a run can be replayed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** connect + health, as a normal client; false when either fails within 10 s. */
+async function normalClient(url: string): Promise<{ ok: boolean; ms: number }> {
+  const started = performance.now();
+  const ok = await new Promise<boolean>((resolve) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    const end = (v: boolean): void => {
+      clearTimeout(timer);
+      ws.terminate();
+      resolve(v);
+    };
+    const timer = setTimeout(() => end(false), 10_000);
+    ws.on("error", () => end(false));
+    ws.on("message", (data) => {
+      const f = JSON.parse(data.toString()) as { type: string; event?: string; id?: string; ok?: boolean };
+      if (f.event === "connect.challenge") ws.send(JSON.stringify({ type: "req", id: "c", method: "connect", params: { minProtocol: 4, maxProtocol: 4, client: { id: "cli", version: "fuzz", platform: "linux", mode: "cli" }, role: "operator", scopes: ["operator.read"], auth: { token: TOKEN } } }));
+      else if (f.type === "res" && f.id === "c") f.ok ? ws.send(JSON.stringify({ type: "req", id: "h", method: "health" })) : end(false);
+      else if (f.type === "res" && f.id === "h") end(f.ok === true);
+    });
+  });
+  return { ok, ms: Math.round(performance.now() - started) };
+}
+
+async function hostile(target: TargetProcess, opts: FuzzOptions, random: () => number, counts: Record<string, number>): Promise<number> {
+  let frames = 0;
+  let i = Math.floor(random() * ATTACKS.length);
+  const until = Date.now() + opts.seconds * 1000;
+  const ctx = { url: target.url, token: TOKEN, random };
+  await Promise.all(
+    Array.from({ length: opts.concurrency }, async () => {
+      while (frames < opts.frames && Date.now() < until && target.crashed === undefined) {
+        const attack = ATTACKS[i++ % ATTACKS.length]!;
+        counts[attack.name] = (counts[attack.name] ?? 0) + 1;
+        frames += await attack.run(ctx).catch(() => 1);
+      }
+    }),
+  );
+  return frames;
+}
+
+function summarize(p: TargetProcess, idleRss: number, afterRss: number, activeFrom: number, activeTo: number): ProcessSummary {
+  const active = p.reports.filter((r) => r.at >= activeFrom && r.at <= activeTo + 500);
+  return {
+    name: p.name,
+    pid: p.pid,
+    crashed: p.crashed !== undefined,
+    idleRssMb: idleRss / MB,
+    peakRssMb: Math.max(idleRss, ...active.map((r) => r.rssBytes)) / MB,
+    afterRssMb: afterRss / MB,
+    maxStallMs: Math.max(0, ...active.map((r) => r.maxStallMs)),
+    p99StallMs: Math.max(0, ...active.map((r) => r.p99StallMs)),
+  };
+}
+
+export async function runFuzz(opts: FuzzOptions, progress: (line: string) => void = () => undefined): Promise<FuzzSummary> {
+  const started = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), "hanzonode-fuzz-"));
+  const checklist = join(dir, "checklist.yaml");
+  writeFileSync(checklist, ["version: 1", "authOwner: hanzod", "nodeOwner: hanzod", "default: hanzod"].join("\n"));
+  const targets: TargetProcess[] = [];
+  try {
+    const direct = await startTarget("hanzod", { kind: "hanzod", token: TOKEN, trustedProxies: [] });
+    targets.push(direct);
+    const behind = await startTarget("hanzod-behind-proxy", { kind: "hanzod", token: TOKEN, trustedProxies: ["127.0.0.1", "::1"] });
+    targets.push(behind);
+    const proxy = await startTarget("proxy", { kind: "proxy", hanzodUrl: behind.url, hanzodToken: TOKEN, checklistPath: checklist });
+    targets.push(proxy);
+    progress(`targets up: ${targets.map((t) => `${t.name} pid ${t.pid}`).join(", ")}`);
+
+    // Idle: after one normal client each, and a collection.
+    await Promise.all([normalClient(direct.url), normalClient(proxy.url)]);
+    const idle = new Map<TargetProcess, number>();
+    for (const t of targets) idle.set(t, await t.rssNow());
+
+    const activeFrom = Date.now();
+    const random = prng(opts.seed);
+    const attacks: Record<string, number> = {};
+    progress(`hostile clients: up to ${opts.frames} frames or ${opts.seconds} s per target`);
+    const [directFrames, proxyFrames] = await Promise.all([hostile(direct, opts, random, attacks), hostile(proxy, opts, random, attacks)]);
+    progress(`routing check: ${opts.routingConnections} connections x ${opts.routingRequests} requests through the proxy`);
+    const routing = await routingCheck(proxy.url, TOKEN, opts.routingConnections, opts.routingRequests, 120_000);
+    const liveness = { hanzod: await normalClient(direct.url), proxy: await normalClient(proxy.url) };
+    const activeTo = Date.now();
+
+    progress(`cool-down ${Math.round(opts.cooldownMs / 1000)} s`);
+    await new Promise((r) => setTimeout(r, opts.cooldownMs));
+    const processes: ProcessSummary[] = [];
+    for (const t of targets) processes.push(summarize(t, idle.get(t) ?? 0, t.crashed ? 0 : await t.rssNow(), activeFrom, activeTo));
+    return { options: opts, framesSent: { hanzod: directFrames, proxy: proxyFrames }, attacks, routing, liveness, processes, durationMs: Date.now() - started };
+  } finally {
+    for (const t of [...targets].reverse()) await t.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The Must-show targets, each with whether this run met it. */
+export function verdicts(s: FuzzSummary): Array<{ target: string; ok: boolean; detail: string }> {
+  const worstStall = Math.max(...s.processes.map((p) => p.maxStallMs));
+  return [
+    { target: "0 crashes", ok: s.processes.every((p) => !p.crashed), detail: s.processes.filter((p) => p.crashed).map((p) => p.name).join(", ") || "none" },
+    { target: "no event-loop stall > 50 ms", ok: worstStall <= 50, detail: s.processes.map((p) => `${p.name} ${p.maxStallMs.toFixed(1)} ms`).join(", ") },
+    { target: "RSS <= 2x idle while running", ok: s.processes.every((p) => p.peakRssMb <= 2 * p.idleRssMb), detail: s.processes.map((p) => `${p.name} ${p.idleRssMb.toFixed(0)} -> ${p.peakRssMb.toFixed(0)} MB`).join(", ") },
+    { target: "RSS within 20 % of idle after cool-down", ok: s.processes.every((p) => p.afterRssMb <= 1.2 * p.idleRssMb), detail: s.processes.map((p) => `${p.name} ${p.afterRssMb.toFixed(0)} MB`).join(", ") },
+    { target: "0 answers lost or misrouted", ok: s.routing.lost === 0 && s.routing.misrouted === 0 && s.routing.refused === 0, detail: `${s.routing.answered}/${s.routing.requests} answered, ${s.routing.lost} lost, ${s.routing.misrouted} misrouted, ${s.routing.refused} connections refused` },
+    { target: "a normal client still connects", ok: Object.values(s.liveness).every((l) => l.ok), detail: Object.entries(s.liveness).map(([k, v]) => `${k} ${v.ok ? "ok" : "FAILED"} in ${v.ms} ms`).join(", ") },
+  ];
+}

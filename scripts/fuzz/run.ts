@@ -1,0 +1,38 @@
+/**
+ * `npm run fuzz`: the long fuzz run with a printed summary against issue 16's Must-show targets.
+ * Bounded by env: FUZZ_FRAMES (hostile frames per target, default 100000), FUZZ_SECONDS (default 600),
+ * FUZZ_CONCURRENCY (hostile clients at once per target, 8), FUZZ_CONNECTIONS (routing check, 1000),
+ * FUZZ_REQUESTS (per connection, 20), FUZZ_COOLDOWN_S (RSS measured again after, 60), FUZZ_SEED.
+ * Exits 1 when a target is missed.
+ */
+import { runFuzz, verdicts } from "../../fuzz/run.js";
+
+const num = (name: string, fallback: number): number => {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v >= 0 ? v : fallback;
+};
+
+const options = {
+  frames: num("FUZZ_FRAMES", 100_000),
+  seconds: num("FUZZ_SECONDS", 600),
+  concurrency: num("FUZZ_CONCURRENCY", 8),
+  routingConnections: num("FUZZ_CONNECTIONS", 1000),
+  routingRequests: num("FUZZ_REQUESTS", 20),
+  cooldownMs: num("FUZZ_COOLDOWN_S", 60) * 1000,
+  seed: num("FUZZ_SEED", Date.now() % 2 ** 31),
+};
+
+const summary = await runFuzz(options, (line) => process.stderr.write(`[fuzz] ${line}\n`));
+const out: string[] = [];
+out.push(`fuzz run (seed ${options.seed}, ${(summary.durationMs / 1000).toFixed(0)} s): ${summary.framesSent.hanzod} hostile frames to hanzod, ${summary.framesSent.proxy} to the proxy`);
+out.push(`attack kinds run: ${Object.entries(summary.attacks).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+out.push("");
+out.push("process               idle MB  peak MB  after MB  max stall ms  p99 stall ms  crashed");
+for (const p of summary.processes) {
+  out.push(`${p.name.padEnd(20)} ${p.idleRssMb.toFixed(0).padStart(8)} ${p.peakRssMb.toFixed(0).padStart(8)} ${p.afterRssMb.toFixed(0).padStart(9)} ${p.maxStallMs.toFixed(1).padStart(13)} ${p.p99StallMs.toFixed(1).padStart(13)}  ${p.crashed ? "YES" : "no"}`);
+}
+out.push("");
+const vs = verdicts(summary);
+for (const v of vs) out.push(`${v.ok ? "PASS" : "MISS"}  ${v.target}: ${v.detail}`);
+process.stdout.write(`${out.join("\n")}\n`);
+process.exit(vs.every((v) => v.ok) ? 0 : 1);
