@@ -226,14 +226,26 @@ export function combine(checks: readonly GateCheck[]): Verdict {
   return "pass";
 }
 
+/**
+ * Below the minimum number of shadow calls nothing is judged yet: the noise model is still learning
+ * (a clock that differs on every call is a mismatch until probes show legacy differs from itself too),
+ * so a check that would pass or fail says what it sees so far and stays inconclusive.
+ */
+function notYet(c: GateCheck, calls: number, config: GateConfig): GateCheck {
+  if (c.verdict === "inconclusive" || calls >= config.minShadowCalls) return c;
+  return { ...c, verdict: "inconclusive", detail: `so far ${c.detail} (judged from ${config.minShadowCalls} calls on)`, lacking: `${config.minShadowCalls - calls} more shadow calls before it is judged`, moreCalls: config.minShadowCalls - calls };
+}
+
 export function evaluateGate(method: string, target: string, config: GateConfig, evidence: GateEvidence): GateResult {
   if (!targetNeedsEvidence(target)) {
     return { method, target, verdict: "pass", checks: [] };
   }
+  const calls = evidence.comparisons?.calls ?? 0;
   const checks = [
     shadowCallsCheck(config, evidence.comparisons),
-    matchRateCheck(config, evidence.comparisons),
-    ...latencyChecks(config, evidence.latency),
+    notYet(matchRateCheck(config, evidence.comparisons), calls, config),
+    // Latency samples of routed (canary) traffic count on their own: the proxy bins every answer.
+    ...latencyChecks(config, evidence.latency).map((c) => notYet(c, Math.max(calls, Math.min(evidence.latency?.legacy.n ?? 0, evidence.latency?.hanzod.n ?? 0)), config)),
     replayCheck(config, evidence.replay),
   ];
   return { method, target, verdict: combine(checks), checks };

@@ -138,6 +138,18 @@ describe("gates", () => {
     expect(check(g, "latency").detail).toMatch(/too few samples for a 95% interval|too few/);
   });
 
+  it("below the minimum calls nothing fails yet: what is seen so far is reported as inconclusive", () => {
+    open().writeBatch({ comparisons: rows(50, () => ({ signature: DIFF, expectedMs: 1, actualMs: 9 })) });
+    const g = gateOf();
+    expect(check(g, "match-rate").verdict).toBe("inconclusive");
+    expect(check(g, "match-rate").detail).toMatch(/^so far 0\.00% match/);
+    expect(check(g, "latency").verdict).toBe("inconclusive");
+    expect(g.verdict).toBe("inconclusive");
+    // The same evidence over enough calls fails.
+    store.writeBatch({ comparisons: rows(50, () => ({ signature: DIFF, expectedMs: 1, actualMs: 9 })) });
+    expect(gateOf().verdict).toBe("fail");
+  });
+
   it("too similar (the shift sits on the tolerance) is inconclusive, with the calls that would settle it", () => {
     // legacy ~10 ms; hanzod ~2 ms slower = exactly the 20 % tolerance.
     const legacy = latencies(300, 10, 9);
@@ -180,7 +192,7 @@ describe("gates", () => {
   });
 
   it("fails on match rate and on a red replay; fail wins over inconclusive", () => {
-    open().writeBatch({ comparisons: rows(200, (i) => ({ signature: i % 10 === 0 ? DIFF : "" })) });
+    open().writeBatch({ comparisons: rows(200, (i) => ({ signature: i % 10 === 0 ? DIFF : "", expectedMs: 10 + (i % 7), actualMs: 10 + (i % 5) })) });
     store.recordReplayRun({ at: Date.now(), target: "hanzod", results: [{ method: "m", passed: 1, failed: 2, firstFailure: "missing /sessions" }] });
     const g = gateOf({ ...GATE, requireContractReplay: true });
     expect(check(g, "match-rate").verdict).toBe("fail");

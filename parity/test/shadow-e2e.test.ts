@@ -24,6 +24,8 @@ import { connectRawClient, type RawClient } from "./support/raw-client.js";
 const BASE_RULES: RuleSet = { global: { volatile: [], shapeOnly: DEFAULT_RULES.global.shapeOnly ?? [] }, methods: {}, events: {} };
 
 const MIN_CALLS = 20;
+/** The issue's end-to-end run: calls per shadowed method. */
+const ISSUE_CALLS = 1200;
 
 function checklistLines(extra: string[] = []): string[] {
   return [
@@ -37,11 +39,10 @@ function checklistLines(extra: string[] = []): string[] {
     '  system-presence: { route: shadow, compare: { ignore: ["/*/instanceId"] } }',
     ...extra,
     "shadow: { queueSize: 1000, noiseSampleRate: 1 }",
-    // The gate's numbers are scaled down so the test reaches them; the gate logic is the real one. The p99
-    // ratio is left wide open: here hanzod shares the test's own process and two cores, so its tail latency
-    // is scheduling luck (a run on Node 22 once saw more than 5x). gates.test.ts checks that rule on fixed
-    // data, and latency belongs to the benchmarks.
-    `gates: { minShadowCalls: ${MIN_CALLS}, minMatchRate: 0.999, maxP99Ratio: 1000, requireContractReplay: false }`,
+    // The gate's call count is scaled down so the test reaches it; its statistics are the real ones. The
+    // match threshold is 99 %: a thousand all-matching calls cannot show 99.9 % with confidence (the gate
+    // would rightly say inconclusive). Latency is judged with the default tolerances.
+    `gates: { minShadowCalls: ${MIN_CALLS}, minMatchRate: 0.99, requireContractReplay: false }`,
   ];
 }
 
@@ -205,6 +206,34 @@ describe("shadow parity end to end (legacy + hanzod + proxy + real clients)", ()
     expect(failing.code).toBe(1);
     expect(failing.stderr).toContain("status");
   });
+
+  it("the issue's run: health, status and system-presence shadowed 1,200 times each; health's gate does not fail on latency", async () => {
+    // Cached health (no probe), as a dashboard polls it: legacy answers in well under a millisecond.
+    const before = storedCalls("health");
+    for (let i = 0; i < ISSUE_CALLS; i++) {
+      await client.call("health", {});
+      await client.call("status", {});
+      await client.call("system-presence", {});
+    }
+    await waitFor(() => storedCalls("health") >= before + ISSUE_CALLS && storedCalls("system-presence") >= ISSUE_CALLS, 120_000, "the 1,200 calls stored");
+    const report = await jsonReport();
+    for (const method of ["health", "system-presence"]) {
+      const gate = row(report, method).gate!;
+      const checks = Object.fromEntries(gate.checks.map((c) => [c.check, c]));
+      for (const name of ["latency", "tail-latency"]) {
+        const c = checks[name]!;
+        expect(c.verdict, `${method} ${name}: ${c.detail}`).not.toBe("fail");
+        // The evidence is the shift with its interval, not two percentiles.
+        expect(c.evidence).toMatchObject({ kind: "shift", confidence: 0.95 });
+        expect((c.evidence as { lowMs: number | null }).lowMs).not.toBeNull();
+      }
+    }
+    // system-presence matches (its instanceId is a rule, its ts learned noise): nothing in its gate fails.
+    // (health's cached answers repeat legacy's ts exactly, so the noise probes of this run un-learn /ts
+    // as noise; its match rate is the noise model's business, not the latency gate's.)
+    const presence = row(report, "system-presence").gate!;
+    expect(presence.verdict, JSON.stringify(presence.checks.map((c) => `${c.check} ${c.verdict}: ${c.detail}`))).not.toBe("fail");
+  }, 600_000);
 
   it("promote succeeds once the gate holds, is audited, and rollback is always allowed", async () => {
     const presence = row(await jsonReport(), "system-presence");
