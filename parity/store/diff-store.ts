@@ -8,7 +8,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { SCHEMA_V1, SCHEMA_VERSION } from "./schema.js";
 import { hourOf } from "./latency-bins.js";
-import type { PairedLatencies, SignatureGroup, StoreReader, StoredSample, TimedSignatureGroup } from "./reader.js";
+import type { PairedLatencies, SignatureGroup, StoreReader, StoreWriter, StoredSample, TimedSignatureGroup } from "./reader.js";
 import {
   DEFAULT_RETENTION,
   type ComparisonKind,
@@ -65,7 +65,7 @@ function fromJson(text: string | null): unknown {
   return text === null ? undefined : (JSON.parse(text) as unknown);
 }
 
-export class DiffStore implements StoreReader {
+export class DiffStore implements StoreReader, StoreWriter {
   readonly path: string;
   readonly retention: RetentionPolicy;
   readonly samplesPerPath: number;

@@ -48,3 +48,14 @@ export interface StoreReader {
   /** Which proxy instances wrote to this store (a fleet's PostgreSQL store; one unnamed entry for SQLite). */
   instances(): Array<{ instance: string; comparisons: number; lastAt: number | null }>;
 }
+
+/** What the shadow sink writes through. SQLite writes synchronously; PostgreSQL queues and writes off the hot path. */
+export interface StoreWriter {
+  /** Whether a sample for this method and path would still be kept (asked before serialising one). */
+  wantsSample(method: string, path: string): boolean;
+  /** Hands over one batch; never blocks on a network. May throw (the sink counts it). */
+  writeBatch(batch: import("./diff-store.js").StoreBatch): void;
+  applyRetention(now?: number): unknown;
+  /** Writes what is pending (bounded wait) and releases the store. */
+  close(): void | Promise<void>;
+}
