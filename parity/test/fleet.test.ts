@@ -119,20 +119,20 @@ describe("a fleet of proxies on PostgreSQL", () => {
     const before = await count("SELECT version AS n FROM checklist");
     const r = await runHanzonode(["parity", "promote", "system.info", "--to", "shadow", "--store", db.url, "--instance", "ops-cli", "--why", "fleet test"]);
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    const written = Date.now();
-    // Polling, not sleeping: each instance must show the new route; the time it took is then checked.
+    // Polling, not sleeping: each instance must show the new route.
     await waitFor(() => fleet.every((m) => m.proxy.table().decide("system.info").kind === "shadow"), 10_000, "every instance applying the promote");
-    expect(Date.now() - written).toBeLessThan(1000);
     expect(await count("SELECT version AS n FROM checklist")).toBe(before + 1);
     const audit = await fleet[0]!.store.audit();
     const change = audit.filter((a) => a.action === "change");
     expect(change).toHaveLength(1);
     expect(change[0]).toMatchObject({ instance: "ops-cli", target: "methods.system.info", old: "legacy", new: "shadow", version: before + 1 });
     expect(change[0]!.why).toContain("fleet test");
-    await waitFor(async () => {
-      const applied = (await fleet[0]!.store.audit()).filter((a) => a.action === "applied" && a.version === before + 1).map((a) => a.instance);
-      return NAMES.every((n) => applied.includes(n)) ? true : undefined;
+    // Each instance recorded when it applied that version: all within a second of the commit.
+    const applied = await waitFor(async () => {
+      const rows = (await fleet[0]!.store.audit()).filter((a) => a.action === "applied" && a.version === before + 1);
+      return NAMES.every((n) => rows.some((a) => a.instance === n)) ? rows : undefined;
     }, 5000, "each instance's 'applied' entry");
+    for (const a of applied) expect(a.at - change[0]!.at, a.instance).toBeLessThan(1000);
   });
 
   it("an invalid change is refused for the whole fleet: nothing written, every instance keeps its routing", async () => {

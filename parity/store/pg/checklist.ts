@@ -7,7 +7,7 @@
 import type { Document } from "yaml";
 import pg from "pg";
 import { editText, parseChecklist, routeChange, routePath, type EditActor, type EditResult, type OwnerKey, type Backend, type Route, type RouteEntry, type RoutingTable } from "../../checklist/index.js";
-import { migrate } from "./migrations.js";
+import { checkout, migrate } from "./migrations.js";
 import { redactUrl } from "./store.js";
 
 export const CHECKLIST_CHANNEL = "hanzonode_checklist";
@@ -58,7 +58,7 @@ export class FleetChecklist {
     const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 2000, idleTimeoutMillis: 10_000, statement_timeout: 10_000, application_name: `hanzonode checklist ${options.instance}`.slice(0, 63) });
     pool.on("error", (err) => options.log?.warn({ err: err.message }, "fleet checklist: idle connection lost"));
     try {
-      const client = await pool.connect();
+      const client = await checkout(pool);
       try {
         await migrate(client);
         if (options.seed) {
@@ -69,7 +69,7 @@ export class FleetChecklist {
           );
         }
       } finally {
-        client.release();
+        client.done();
       }
       const row = await readRow(pool);
       if (!row) throw new Error(`no checklist in ${redactUrl(url)} (start one instance with --checklist FILE to seed it)`);
@@ -166,7 +166,7 @@ export class FleetChecklist {
 
   /** One change: validated, written once, audited and announced to every instance in one transaction. */
   private async edit(path: string[], change: (doc: Document) => void, actor: EditActor & { instance?: string }): Promise<EditResult> {
-    const client = await this.pool.connect();
+    const client = await checkout(this.pool);
     try {
       await client.query("BEGIN");
       const { rows } = await client.query<{ text: string; version: string }>("SELECT text, version FROM checklist WHERE id = 1 FOR UPDATE");
@@ -198,7 +198,7 @@ export class FleetChecklist {
       await client.query("ROLLBACK").catch(() => undefined);
       throw err;
     } finally {
-      client.release();
+      client.done();
     }
   }
 

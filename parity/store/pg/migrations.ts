@@ -122,3 +122,23 @@ export async function migrate(client: pg.ClientBase): Promise<number> {
     throw err;
   }
 }
+
+/**
+ * A pooled client for a few statements. While checked out, a client whose server goes away between
+ * statements emits 'error' with nobody listening (pg-pool listens only while it is idle), which would
+ * end the process: listen for the duration, the next statement then fails and the caller handles it.
+ */
+export async function checkout(pool: pg.Pool): Promise<pg.PoolClient & { done(): void }> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (err: Error): void => {
+    broken = err;
+  };
+  client.on("error", onError);
+  return Object.assign(client, {
+    done(): void {
+      client.removeListener("error", onError);
+      client.release(broken);
+    },
+  });
+}

@@ -9,7 +9,7 @@ import { hourOf } from "../latency-bins.js";
 import type { StoreBatch } from "../diff-store.js";
 import type { StoreWriter } from "../reader.js";
 import { DEFAULT_RETENTION, type ReplayRun, type RetentionPolicy } from "../types.js";
-import { migrate } from "./migrations.js";
+import { checkout, migrate } from "./migrations.js";
 import { PgSnapshot } from "./snapshot.js";
 
 export function isPostgresUrl(store: string | undefined): store is string {
@@ -113,11 +113,11 @@ export class PgStore implements StoreWriter {
     pool.on("error", (err) => options.log?.warn({ err: err.message }, "parity store (postgres): idle connection lost"));
     const store = new PgStore(pool, url, options);
     try {
-      const client = await pool.connect();
+      const client = await checkout(pool);
       try {
         await migrate(client);
       } finally {
-        client.release();
+        client.done();
       }
       const { rows } = await pool.query<{ method: string; path: string; n: string }>("SELECT method, path, COUNT(*) AS n FROM samples GROUP BY method, path");
       for (const r of rows) store.sampleCounts.set(`${r.method}\u0000${r.path}`, Number(r.n));
@@ -223,7 +223,7 @@ export class PgStore implements StoreWriter {
   }
 
   private async write(b: Required<StoreBatch>): Promise<void> {
-    const client = await this.pool.connect();
+    const client = await checkout(this.pool);
     try {
       await client.query("BEGIN");
       const c = b.comparisons;
@@ -295,7 +295,7 @@ export class PgStore implements StoreWriter {
       await client.query("ROLLBACK").catch(() => undefined);
       throw err;
     } finally {
-      client.release();
+      client.done();
     }
   }
 
@@ -316,7 +316,7 @@ export class PgStore implements StoreWriter {
   }
 
   async recordReplayRun(run: ReplayRun): Promise<number> {
-    const client = await this.pool.connect();
+    const client = await checkout(this.pool);
     try {
       await client.query("BEGIN");
       const { rows } = await client.query<{ id: string }>("INSERT INTO replay_runs (at, target, source, instance) VALUES ($1, $2, $3, $4) RETURNING id", [run.at, run.target, run.source ?? null, this.instance]);
@@ -334,7 +334,7 @@ export class PgStore implements StoreWriter {
       await client.query("ROLLBACK").catch(() => undefined);
       throw err;
     } finally {
-      client.release();
+      client.done();
     }
   }
 
