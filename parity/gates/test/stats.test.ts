@@ -40,6 +40,21 @@ describe("Hodges-Lehmann shift and Moses interval", () => {
     expect(kthDifference(Distribution.weighted(counts(x)), Distribution.weighted(counts(y)), 425)).toBeCloseTo(all[424]!, 12);
   });
 
+  it("large samples are merged into fine log bins: every sample keeps its weight, the shift stays within the bin width", () => {
+    const x = Array.from({ length: 60_000 }, (_, i) => 1 + (i % 1000) / 100 + i / 1e6);
+    const y = x.map((v) => v * 0.8);
+    const dx = Distribution.of(x);
+    expect(dx.n).toBe(60_000);
+    expect(dx.values.length).toBeLessThan(10_000);
+    const r = hodgesLehmann(dx, Distribution.of(y), 0.95)!;
+    // Every pair is y_j - x_i; the shift of a 20 % faster copy of x: the median difference is known from x itself.
+    const med = [...x].sort((a, b) => a - b)[30_000]!;
+    expect(r.estimate).toBeLessThan(0);
+    expect(Math.abs(r.estimate) / med).toBeLessThan(0.3);
+    expect(r.low!).toBeLessThanOrEqual(r.estimate);
+    expect(r.high!).toBeGreaterThanOrEqual(r.estimate);
+  });
+
   it("has no interval when the samples are too small for the confidence", () => {
     const r = hodgesLehmann(Distribution.of([1, 2]), Distribution.of([3, 4]), 0.95)!;
     expect(r.estimate).toBe(2);

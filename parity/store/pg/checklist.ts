@@ -72,6 +72,9 @@ export class FleetChecklist {
         client.done();
       }
       const row = await readRow(pool);
+      if (row && options.seed && row.text !== options.seed.text) {
+        options.log?.warn({ file: options.seed.file, version: row.version }, "fleet checklist: the store already holds the fleet's checklist; it wins over the --checklist file (change it with parity promote/rollback --store)");
+      }
       if (!row) throw new Error(`no checklist in ${redactUrl(url)} (start one instance with --checklist FILE to seed it)`);
       const fleet = new FleetChecklist(pool, url, options, row);
       await fleet.listen();
