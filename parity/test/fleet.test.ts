@@ -56,7 +56,8 @@ describe("a fleet of proxies on PostgreSQL", () => {
     const seedFile = dir.file("checklist.yaml");
     (await import("node:fs")).writeFileSync(seedFile, SEED);
     for (const name of NAMES) {
-      const checklist = await FleetChecklist.open(db.url, { instance: name, seed: { text: SEED, file: seedFile }, auditApplied: true });
+      // The fallback poll is off (an hour): only LISTEN/NOTIFY can carry a change to an instance here.
+      const checklist = await FleetChecklist.open(db.url, { instance: name, seed: { text: SEED, file: seedFile }, auditApplied: true, pollMs: 3_600_000 });
       const store = await PgStore.open(db.url, { instance: name });
       let proxy: RunningProxy | undefined;
       const sink = new ParityShadowSink({ store, ownsStore: true, onCompared: (m, o) => proxy?.recordComparison(m, o) });
@@ -127,12 +128,15 @@ describe("a fleet of proxies on PostgreSQL", () => {
     expect(change).toHaveLength(1);
     expect(change[0]).toMatchObject({ instance: "ops-cli", target: "methods.system.info", old: "legacy", new: "shadow", version: before + 1 });
     expect(change[0]!.why).toContain("fleet test");
-    // Each instance recorded when it applied that version: all within a second of the commit.
+    // Each instance recorded when it applied that version. NOTIFY delivers in milliseconds (idle runs:
+    // tens of ms); the bound is loose so a CI machine loaded many times over does not decide the test.
     const applied = await waitFor(async () => {
       const rows = (await fleet[0]!.store.audit()).filter((a) => a.action === "applied" && a.version === before + 1);
       return NAMES.every((n) => rows.some((a) => a.instance === n)) ? rows : undefined;
-    }, 5000, "each instance's 'applied' entry");
-    for (const a of applied) expect(a.at - change[0]!.at, a.instance).toBeLessThan(1000);
+    }, 10_000, "each instance's 'applied' entry");
+    const lags = applied.map((a) => a.at - change[0]!.at);
+    console.log(`fleet: promote applied by ${applied.map((a, i) => `${a.instance} after ${lags[i]} ms`).join(", ")}`);
+    for (const [i, a] of applied.entries()) expect(lags[i], a.instance).toBeLessThan(5000);
   });
 
   it("an invalid change is refused for the whole fleet: nothing written, every instance keeps its routing", async () => {

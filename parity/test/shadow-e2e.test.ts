@@ -274,5 +274,5 @@ describe("shadow parity end to end (legacy + hanzod + proxy + real clients)", ()
       await sink.flush();
       return storedCalls("system-presence") === before ? true : undefined;
     }, 10_000, "system-presence no longer shadowed");
-  });
+  }, 300_000);
 });
