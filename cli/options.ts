@@ -17,7 +17,9 @@ export function parseSince(text: string, now: number = Date.now()): number {
   return at;
 }
 
+/** The store: a SQLite file path (resolved), or a postgres:// URL as given. */
 export function storePathFrom(argv: { store?: unknown; stateDir?: unknown }): string {
+  if (typeof argv.store === "string" && /^postgres(ql)?:\/\//i.test(argv.store)) return argv.store;
   if (typeof argv.store === "string" && argv.store.length > 0) return resolve(argv.store);
   return resolve(defaultStorePath(typeof argv.stateDir === "string" ? argv.stateDir : DEFAULT_STATE_DIR));
 }

@@ -22,6 +22,11 @@ export interface ProxyOptions {
   hanzodToken?: string;
   /** parity/checklist.yaml; without it every method routes to legacy (recording mode). */
   checklistPath?: string;
+  /**
+   * The checklist from elsewhere than a file (a fleet's PostgreSQL store): the proxy routes by
+   * `current()` and swaps tables on every `onTable`. Takes precedence over `checklistPath`.
+   */
+  checklistSource?: { current(): RoutingTable; onTable(handler: (table: RoutingTable) => void): void };
   tap?: FrameTap;
   shadowSink?: ShadowSink;
   adminPort?: number;

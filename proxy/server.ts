@@ -44,10 +44,17 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const metrics = new ProxyMetrics();
 
   // The checklist: refused at start when invalid (the caller sees the line); on reload the old stays.
-  let table: RoutingTable = opts.checklistPath !== undefined ? loadChecklistSync(opts.checklistPath) : allLegacyTable();
-  if (opts.legacyUrl === undefined && opts.checklistPath === undefined) throw new Error("without a legacy gateway the proxy needs a checklist that routes to hanzod");
+  const source = opts.checklistSource;
+  let table: RoutingTable = source ? source.current() : opts.checklistPath !== undefined ? loadChecklistSync(opts.checklistPath) : allLegacyTable();
+  if (opts.legacyUrl === undefined && opts.checklistPath === undefined && !source) throw new Error("without a legacy gateway the proxy needs a checklist that routes to hanzod");
   let watcher: ChecklistWatcher | undefined;
-  if (opts.checklistPath !== undefined) {
+  if (source) {
+    source.onTable((t) => {
+      table = t;
+      metrics.checklistReloads.inc({ result: "applied" });
+      log.info("checklist changed in the fleet store; applied");
+    });
+  } else if (opts.checklistPath !== undefined) {
     const file = opts.checklistPath;
     watcher = watchChecklist(file, readFileSync(file, "utf8"), {
       onTable: (t) => {

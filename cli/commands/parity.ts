@@ -12,11 +12,12 @@ import { suggestedRulesYaml } from "../../parity/noise/suggest.js";
 import { fixtureFiles } from "../../parity/report/coverage-sources.js";
 import { runReport } from "../../parity/report/run.js";
 import { DiffStore } from "../../parity/store/diff-store.js";
+import { isPostgresUrl } from "../../parity/store/open.js";
 
 function storeOptions(y: Argv): Argv {
   return y
     .option("state-dir", { type: "string", describe: "State dir holding parity.sqlite and audit.jsonl (default ./.hanzonode)" })
-    .option("store", { type: "string", describe: "The diff store file (default <state-dir>/parity.sqlite)" });
+    .option("store", { type: "string", describe: "The diff store: a file (default <state-dir>/parity.sqlite) or postgres://... (a fleet's shared store, which also holds its checklist and audit log)" });
 }
 
 /** User errors become one clear line and exit code 1, not a stack trace. */
@@ -75,7 +76,8 @@ const report: CliCommand = {
       if (failUnder !== undefined && !(failUnder >= 0 && failUnder <= 100)) throw new Error("--fail-under takes a percentage between 0 and 100");
       const { exitCode } = await runReport({
         storePath: storePathFrom(argv),
-        checklistPath: checklistPathFrom(argv),
+        // A fleet's routes live in its store; a --checklist given explicitly still wins.
+        checklistPath: isPostgresUrl(storePathFrom(argv)) && typeof argv.checklist !== "string" ? undefined : checklistPathFrom(argv),
         since,
         sinceArg: typeof argv.since === "string" ? argv.since : undefined,
         json: argv.json === true,
@@ -146,6 +148,7 @@ function routeChangeOptions(y: Argv): Argv {
     .option("checklist", { type: "string", describe: "The checklist to edit (default parity/checklist.yaml)" })
     .option("why", { type: "string", describe: "Reason, written to the audit log" })
     .option("who", { type: "string", describe: "Who is changing it (default user@host), written to the audit log" })
+    .option("instance", { type: "string", describe: "With a postgres:// store: this actor's name in the fleet's audit log (default cli@host:pid)" })
     .option("json", { type: "boolean", describe: "Print the outcome as JSON" });
 }
 
@@ -162,6 +165,7 @@ const promoteCmd: CliCommand = {
       const outcome = await promote({
         checklistPath: checklistPathFrom(argv, true)!,
         storePath: storePathFrom(argv),
+        instance: typeof argv.instance === "string" ? argv.instance : undefined,
         stateDir: stateDirFrom(argv),
         scope: scopeFrom(argv),
         to: typeof argv.to === "string" ? argv.to : argv.owner !== undefined ? "hanzod" : missingTo(),
@@ -184,6 +188,8 @@ const rollbackCmd: CliCommand = {
     guarded(async () => {
       const r = await rollback({
         checklistPath: checklistPathFrom(argv, true)!,
+        storePath: storePathFrom(argv),
+        instance: typeof argv.instance === "string" ? argv.instance : undefined,
         stateDir: stateDirFrom(argv),
         scope: scopeFrom(argv),
         to: String(argv.to),

@@ -12,6 +12,10 @@ import { createShadowSink } from "../../parity/shadow/sink.js";
 import { ruleSetFromTable } from "../../parity/shadow/checklist-rules.js";
 import { defaultStorePath } from "../../parity/store/diff-store.js";
 import type { ShadowSink } from "../../parity/shadow-sink.js";
+import { ParityShadowSink } from "../../parity/shadow/sink.js";
+import { defaultInstance, isPostgresUrl, openFleetChecklist } from "../../parity/store/open.js";
+import { PgStore } from "../../parity/store/pg/store.js";
+import type { FleetChecklist } from "../../parity/store/pg/checklist.js";
 
 export const DEFAULT_STATE_DIR = ".hanzonode";
 export const DEFAULT_CHECKLIST = "parity/checklist.yaml";
@@ -49,15 +53,34 @@ export function checklistArg(argv: Record<string, unknown>): string | undefined 
 }
 
 /** The parity sink (comparator + SQLite diff store) wired to the proxy's live table and metrics. */
-export function paritySink(stateDir: string, proxyRef: () => RunningProxy | undefined): ShadowSink {
+export function paritySink(stateDir: string, proxyRef: () => RunningProxy | undefined, storePath?: string): ShadowSink {
   mkdirSync(stateDir, { recursive: true });
   const log = createLogger();
   return createShadowSink({
-    storePath: defaultStorePath(stateDir),
+    storePath: storePath !== undefined ? resolve(storePath) : defaultStorePath(stateDir),
     rules: () => ruleSetFromTable(proxyRef()?.table()),
     onCompared: (method, outcome) => proxyRef()?.recordComparison(method, outcome),
     log: { warn: (obj, msg) => log.warn(obj, msg) },
   });
+}
+
+/**
+ * A fleet member: the sink writes to the shared PostgreSQL store (queued, off the hot path) and the
+ * routing comes from the store's checklist (LISTEN/NOTIFY), seeded from --checklist when it has none.
+ */
+async function fleetParts(store: string, instance: string, seedFile: string | undefined, proxyRef: () => RunningProxy | undefined): Promise<{ sink: ShadowSink; checklist: FleetChecklist }> {
+  const log = createLogger();
+  const logAdapter = { warn: (obj: object, msg: string) => log.warn(obj, msg), info: (obj: object, msg: string) => log.info(obj, msg) };
+  const checklist = await openFleetChecklist(store, { instance, seedFile, auditApplied: true, log: logAdapter });
+  const pg = await PgStore.open(store, { instance, log: logAdapter });
+  const sink = new ParityShadowSink({
+    store: pg,
+    ownsStore: true,
+    rules: () => ruleSetFromTable(proxyRef()?.table()),
+    onCompared: (method, outcome) => proxyRef()?.recordComparison(method, outcome),
+    log: logAdapter,
+  });
+  return { sink, checklist };
 }
 
 const proxyCommand: CliCommand = {
@@ -77,6 +100,8 @@ const proxyCommand: CliCommand = {
       .option("admin-port", { type: "number", describe: "port for /metrics and /healthz" })
       .option("record", { type: "string", describe: "also record every connection as fixtures into DIR (the recorder's format)" })
       .option("state-dir", { type: "string", default: DEFAULT_STATE_DIR, describe: "diff store and audit log" })
+      .option("store", { type: "string", describe: "parity store: a SQLite file (default <state-dir>/parity.sqlite) or postgres://... shared by a fleet (evidence, audit and the checklist itself)" })
+      .option("instance", { type: "string", describe: "this proxy's name in a fleet's store and audit log (default proxy@host:pid)" })
       .option("hanzod-deadline-ms", { type: "number", default: HANZOD_DEADLINE_MS, describe: "how long a hanzod-routed request may go unanswered before fallback/UNAVAILABLE (0 = no deadline)" })
       .check((argv) => {
         if (argv.legacy === undefined && argv.hanzod === undefined) throw new Error("give --legacy ws://host:port (or LEGACY_URL), --hanzod, or both");
@@ -88,7 +113,9 @@ const proxyCommand: CliCommand = {
     const legacyToken = (argv.legacyToken as string | undefined) ?? process.env.OPENCLAW_GATEWAY_TOKEN;
     let proxy: RunningProxy | undefined;
     const hanzodUrl = argv.hanzod as string | undefined;
-    const sink = hanzodUrl !== undefined ? paritySink(stateDir, () => proxy) : undefined;
+    const store = typeof argv.store === "string" ? argv.store : undefined;
+    const fleet = isPostgresUrl(store) ? await fleetParts(store, typeof argv.instance === "string" ? argv.instance : defaultInstance(), checklistArg(argv), () => proxy) : undefined;
+    const sink = fleet?.sink ?? (hanzodUrl !== undefined ? paritySink(stateDir, () => proxy, store) : undefined);
     const tap =
       typeof argv.record === "string"
         ? new FixtureWriter({ outDir: resolve(argv.record), gatewayToken: legacyToken, onError: (id, err) => process.stderr.write(`recording of ${id} stopped: ${err.message}\n`) })
@@ -102,7 +129,8 @@ const proxyCommand: CliCommand = {
       legacyConfigPath: argv.legacyConfig as string | undefined,
       hanzodToken: (argv.hanzodToken as string | undefined) ?? process.env.HANZOD_PROXY_TOKEN,
       legacyToken,
-      checklistPath: checklistArg(argv),
+      checklistPath: fleet ? undefined : checklistArg(argv),
+      checklistSource: fleet?.checklist,
       adminPort: argv.adminPort as number | undefined,
       stateDir,
       shadowSink: sink,
@@ -112,7 +140,10 @@ const proxyCommand: CliCommand = {
     process.stdout.write(`proxy: clients connect to ${proxy.url}\n`);
     if (proxy.metricsUrl) process.stdout.write(`metrics: ${proxy.metricsUrl}\n`);
     const running = proxy;
-    stopOnSignal([{ name: "proxy", stop: () => running.close() }]);
+    stopOnSignal([
+      ...(fleet ? [{ name: "fleet checklist", stop: () => fleet.checklist.close() }] : []),
+      { name: "proxy", stop: async () => { await running.close(); await sink?.close(); } },
+    ]);
   },
 };
 

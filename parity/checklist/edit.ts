@@ -31,11 +31,8 @@ export interface EditResult {
  * (fallback, compare rules); an object replaces the entry.
  */
 export async function setRoute(file: string, target: string, route: Route | RouteEntry, actor: EditActor): Promise<EditResult> {
-  const path: string[] = target === "default" ? ["default"] : (phaseNames as readonly string[]).includes(target) ? ["phases", target] : ["methods", target];
-  return editAt(file, path, actor, (doc) => {
-    if (typeof route === "string" && isMap(doc.getIn(path, true))) doc.setIn([...path, "route"], route);
-    else doc.setIn(path, route);
-  });
+  const path = routePath(target);
+  return editAt(file, path, actor, routeChange(path, route));
 }
 
 /** Which backend owns connect/auth (`authOwner`) or node-role connections (`nodeOwner`). */
@@ -43,17 +40,38 @@ export async function setOwner(file: string, key: OwnerKey, backend: Backend, ac
   return editAt(file, [key], actor, (doc) => doc.setIn([key], backend));
 }
 
-/** One change at `path`: comments and layout kept, refused (nothing written) when the result would not load. */
-async function editAt(file: string, path: string[], actor: EditActor, change: (doc: Document) => void): Promise<EditResult> {
-  const text = await readFile(file, "utf8");
+/** Where a route change of `target` lands in the document. */
+export function routePath(target: string): string[] {
+  return target === "default" ? ["default"] : (phaseNames as readonly string[]).includes(target) ? ["phases", target] : ["methods", target];
+}
+
+/** A route change as a document edit (shared by the file and the fleet store). */
+export function routeChange(path: string[], route: Route | RouteEntry): (doc: Document) => void {
+  return (doc) => {
+    if (typeof route === "string" && isMap(doc.getIn(path, true))) doc.setIn([...path, "route"], route);
+    else doc.setIn(path, route);
+  };
+}
+
+/**
+ * One change at `path` of checklist text: comments and layout kept; throws ChecklistError (naming the
+ * line) when the result would not load, so an invalid change is never written anywhere.
+ */
+export function editText(text: string, file: string, path: string[], change: (doc: Document) => void): { next: string; result: EditResult } {
   const doc = parseDocument(text);
   const old = plainValue(doc.getIn(path));
   change(doc);
   const next = doc.toString();
-  const newValue = plainValue(doc.getIn(path));
-  const result: EditResult = { target: path.join("."), old, new: newValue, changed: next !== text };
+  const result: EditResult = { target: path.join("."), old, new: plainValue(doc.getIn(path)), changed: next !== text };
+  if (result.changed) parseChecklist(next, file);
+  return { next, result };
+}
+
+/** One change at `path` of the file: validated, written atomically, audited. */
+async function editAt(file: string, path: string[], actor: EditActor, change: (doc: Document) => void): Promise<EditResult> {
+  const text = await readFile(file, "utf8");
+  const { next, result } = editText(text, file, path, change);
   if (!result.changed) return result;
-  parseChecklist(next, file); // throws ChecklistError with the line: nothing is written
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, next, "utf8");
   await rename(tmp, file);
@@ -63,8 +81,8 @@ async function editAt(file: string, path: string[], actor: EditActor, change: (d
     why: actor.why,
     file,
     target: result.target,
-    old,
-    new: newValue,
+    old: result.old,
+    new: result.new,
     forced: actor.forced === true,
   });
   return result;

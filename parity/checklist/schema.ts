@@ -35,7 +35,12 @@ export const compareRulesSchema = z
 const gateFields = {
   minShadowCalls: z.number().int().nonnegative().optional().describe("Shadow comparisons needed before promotion (default 1000)"),
   minMatchRate: z.number().min(0).max(1).optional().describe("Match rate after noise, 0..1 (default 0.999)"),
-  maxP99Ratio: z.number().positive().optional().describe("hanzod p99 / legacy p99 at most (default 1.2)"),
+  latencyTolerance: z.number().nonnegative().optional().describe("Latency shift (hanzod - legacy) still counted as not slower, as a share of legacy's median (default 0.2)"),
+  latencyToleranceMs: z.number().nonnegative().optional().describe("Smallest latency tolerance in milliseconds (default 0.5)"),
+  tailFraction: z.number().gt(0).max(0.5).optional().describe("Slowest share of each side's samples the tail check compares (default 0.1)"),
+  tailTolerance: z.number().nonnegative().optional().describe("Tail shift still counted as not slower, as a share of legacy's tail median (default 0.2)"),
+  confidence: z.number().gt(0.5).lt(1).optional().describe("Confidence of the gates' intervals (default 0.95)"),
+  maxP99Ratio: z.number().positive().optional().describe("Older form of tailTolerance: tailTolerance = maxP99Ratio - 1"),
   requireContractReplay: z.boolean().optional().describe("The latest contract replay against hanzod must be green (default true)"),
 };
 

@@ -8,7 +8,13 @@ function pickGate(raw: unknown): Partial<GateConfig> {
   const out: Partial<GateConfig> = {};
   if (typeof r.minShadowCalls === "number") out.minShadowCalls = r.minShadowCalls;
   if (typeof r.minMatchRate === "number") out.minMatchRate = r.minMatchRate;
-  if (typeof r.maxP99Ratio === "number") out.maxP99Ratio = r.maxP99Ratio;
+  for (const key of ["latencyTolerance", "latencyToleranceMs", "tailFraction", "tailTolerance", "confidence"] as const) {
+    const v = r[key];
+    if (typeof v === "number") out[key] = v;
+  }
+  // Older checklists bound the tail by a p99 ratio: "hanzod's tail may be up to 1.2x legacy's" is a
+  // tail tolerance of 20 %, now judged on the slowest share of the samples instead of one percentile.
+  if (typeof r.maxP99Ratio === "number" && typeof r.tailTolerance !== "number") out.tailTolerance = Math.max(0, r.maxP99Ratio - 1);
   if (typeof r.requireContractReplay === "boolean") out.requireContractReplay = r.requireContractReplay;
   return out;
 }

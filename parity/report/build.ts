@@ -5,16 +5,20 @@ import { evaluateGate, targetNeedsEvidence } from "../gates/evaluate.js";
 import { gateFor, routeOf } from "../gates/from-checklist.js";
 import { NoiseModel } from "../noise/model.js";
 import { DEFAULT_NOISE_THRESHOLDS, type NoiseThresholds } from "../noise/thresholds.js";
-import type { DiffStore } from "../store/diff-store.js";
+import { hodgesLehmann } from "../gates/stats.js";
+import type { StoreReader } from "../store/reader.js";
 import type { ReplayStatusRow } from "../store/types.js";
 import { analyzeGroups, type MethodComparisons, type PathStat } from "./analyze.js";
 import { methodLatencies, routedErrors, type MethodLatency } from "./latency.js";
+import { methodSeries, type SeriesPoint } from "./series.js";
 import {
   REPORT_FORMAT,
   REPORT_FORMAT_VERSION,
   type CoverageSummary,
   type DifferingPath,
   type EventRow,
+  type LatencyShift,
+  type MapPhase,
   type MethodRow,
   type ParityReport,
   type PhaseGroup,
@@ -22,7 +26,7 @@ import {
 } from "./model.js";
 
 export interface ReportInputs {
-  store: DiffStore;
+  store: StoreReader;
   table?: RoutingTable;
   checklistPath?: string;
   /** Epoch ms; 0 = everything retained. */
@@ -73,6 +77,8 @@ export function buildReport(inputs: ReportInputs): ParityReport {
   const latency = methodLatencies(store, inputs.since);
   const routedErr = routedErrors(store, inputs.since);
   const replays = replayIndex(store.latestReplay());
+  const span = store.comparisonSpan(inputs.since);
+  const { bucketMs, series } = methodSeries(store, inputs.since, noise, span.first, span.last);
   const recorded = inputs.recorded ?? new Set<string>();
   const implemented = inputs.implemented;
   const failUnder = inputs.failUnderPercent;
@@ -87,7 +93,7 @@ export function buildReport(inputs: ReportInputs): ParityReport {
 
   const rows: MethodRow[] = [];
   for (const method of [...names].sort()) {
-    rows.push(methodRow(method, { table, shadow: shadow.get(method), latency: latency.get(method), routedErr: routedErr.get(method), replays, recorded, implemented, noise, failUnder }));
+    rows.push(methodRow(method, { table, shadow: shadow.get(method), latency: latency.get(method), routedErr: routedErr.get(method), replays, recorded, implemented, noise, failUnder, series: series.get(method) ?? [] }));
   }
 
   const phases: PhaseGroup[] = PHASE_ORDER.map((phase) => ({ phase, methods: rows.filter((r) => r.phase === phase) })).filter((g) => g.methods.length > 0);
@@ -105,7 +111,6 @@ export function buildReport(inputs: ReportInputs): ParityReport {
   const totalsCalls = rows.reduce((n, r) => n + r.shadowCalls, 0);
   const totalsMatches = [...shadow.values()].reduce((n, c) => n + c.matchesAfterNoise, 0);
   const counters = store.counters();
-  const span = store.comparisonSpan(inputs.since);
 
   return {
     format: REPORT_FORMAT,
@@ -129,7 +134,36 @@ export function buildReport(inputs: ReportInputs): ParityReport {
     events: eventRows,
     samples: pickSamples(store, rows, eventRows, inputs.samplesPerPath ?? 2),
     failing: rows.filter((r) => r.belowThreshold).map((r) => r.method),
+    map: migrationMap(rows, table, implemented),
+    seriesBucketMs: bucketMs,
+    instances: store.instances().map((i) => ({ instance: i.instance, comparisons: i.comparisons, lastAt: iso(i.lastAt) })),
   };
+}
+
+/** Every contract method as one cell, by phase; rows bring their gate verdict and match rate. */
+function migrationMap(rows: readonly MethodRow[], table: RoutingTable | undefined, implemented: Set<string> | undefined): MapPhase[] {
+  const byMethod = new Map(rows.map((r) => [r.method, r]));
+  const phases = new Map<string, MapPhase>();
+  for (const method of CONTRACT_METHOD_NAMES) {
+    const phase = methodPolicy(method)?.phase ?? "unknown";
+    let group = phases.get(phase);
+    if (!group) phases.set(phase, (group = { phase, cells: [] }));
+    const row = byMethod.get(method);
+    group.cells.push({
+      method,
+      route: row?.route ?? routeOf(table, method),
+      verdict: row?.gate?.verdict ?? null,
+      matchRate: row?.matchRate ?? null,
+      implemented: implemented ? implemented.has(method) : null,
+    });
+  }
+  return PHASE_ORDER.map((p) => phases.get(p)).filter((g): g is MapPhase => g !== undefined);
+}
+
+function shiftOf(lat: MethodLatency | undefined): LatencyShift | null {
+  if (!lat || lat.legacyDistribution.n === 0 || lat.hanzodDistribution.n === 0) return null;
+  const hl = hodgesLehmann(lat.legacyDistribution, lat.hanzodDistribution, 0.95);
+  return hl ? { estimateMs: hl.estimate, lowMs: hl.low, highMs: hl.high, confidence: 0.95 } : null;
 }
 
 interface RowContext {
@@ -142,6 +176,7 @@ interface RowContext {
   implemented: Set<string> | undefined;
   noise: NoiseModel;
   failUnder: number | undefined;
+  series: SeriesPoint[];
 }
 
 function isCutOver(route: string): boolean {
@@ -187,8 +222,10 @@ function methodRow(method: string, ctx: RowContext): MethodRow {
           legacy: { n: lat.legacy.n, p50Ms: lat.legacy.p50, p99Ms: lat.legacy.p99 },
           hanzod: { n: lat.hanzod.n, p50Ms: lat.hanzod.p50, p99Ms: lat.hanzod.p99 },
           p99Ratio: lat.p99Ratio,
+          shift: shiftOf(lat),
         }
-      : { source: "none", legacy: { n: 0, p50Ms: null, p99Ms: null }, hanzod: { n: 0, p50Ms: null, p99Ms: null }, p99Ratio: null },
+      : { source: "none", legacy: { n: 0, p50Ms: null, p99Ms: null }, hanzod: { n: 0, p50Ms: null, p99Ms: null }, p99Ratio: null, shift: null },
+    series: ctx.series,
     coverage: {
       recorded: ctx.recorded.has(method),
       replayGreenLegacy: green(ctx.replays.get(`legacy\u0000${method}`)),
@@ -230,7 +267,7 @@ function coverageSummary(table: RoutingTable | undefined, recorded: Set<string>,
 }
 
 /** Samples for the paths the report shows as real differences (methods) and for event rows. */
-function pickSamples(store: DiffStore, rows: readonly MethodRow[], events: readonly EventRow[], perPath: number): SampleView[] {
+function pickSamples(store: StoreReader, rows: readonly MethodRow[], events: readonly EventRow[], perPath: number): SampleView[] {
   const wanted = new Set<string>();
   for (const r of rows) for (const p of r.topPaths) wanted.add(`${r.method}\u0000${p.path}`);
   for (const e of events) for (const p of e.topPaths) wanted.add(`${e.event}\u0000${p.path}`);

@@ -10,6 +10,9 @@ export function ms(v: number | null): string {
   if (v === null) return "-";
   if (v >= 1000) return `${(v / 1000).toFixed(1)}s`;
   if (v >= 100) return v.toFixed(0);
+  // Sub-millisecond answers are common (a cached health): keep their digits.
+  if (Math.abs(v) < 0.1) return v.toFixed(3);
+  if (Math.abs(v) < 1) return v.toFixed(2);
   return v.toFixed(1);
 }
 

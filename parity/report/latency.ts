@@ -3,8 +3,9 @@
  * (both sides served the same requests, so the comparison is fair), else from the binned latencies
  * the proxy recorded for routed traffic.
  */
-import type { DiffStore } from "../store/diff-store.js";
-import { percentileOf, percentileOfBins } from "../store/latency-bins.js";
+import { Distribution } from "../gates/stats.js";
+import type { StoreReader } from "../store/reader.js";
+import { binMidMs, percentileOf, percentileOfBins } from "../store/latency-bins.js";
 
 export interface LatencyStats {
   n: number;
@@ -18,6 +19,9 @@ export interface MethodLatency {
   hanzod: LatencyStats;
   /** hanzod p99 / legacy p99, when both exist. */
   p99Ratio: number | null;
+  /** The samples themselves (exact, or bins at their geometric middle) for the gates' shift tests. */
+  legacyDistribution: Distribution;
+  hanzodDistribution: Distribution;
 }
 
 const EMPTY: LatencyStats = { n: 0, p50: null, p99: null };
@@ -37,12 +41,14 @@ function ratio(legacy: LatencyStats, hanzod: LatencyStats): number | null {
   return legacy.p99 !== null && hanzod.p99 !== null && legacy.p99 > 0 ? hanzod.p99 / legacy.p99 : null;
 }
 
-export function methodLatencies(store: DiffStore, since: number): Map<string, MethodLatency> {
+export function methodLatencies(store: StoreReader, since: number): Map<string, MethodLatency> {
   const out = new Map<string, MethodLatency>();
   for (const [method, paired] of store.pairedLatencies(since)) {
+    const legacyDistribution = Distribution.of(paired.expected);
+    const hanzodDistribution = Distribution.of(paired.actual);
     const legacy = exact(paired.expected);
     const hanzod = exact(paired.actual);
-    out.set(method, { source: "shadow", legacy, hanzod, p99Ratio: ratio(legacy, hanzod) });
+    out.set(method, { source: "shadow", legacy, hanzod, p99Ratio: ratio(legacy, hanzod), legacyDistribution, hanzodDistribution });
   }
   const bins = new Map<string, { legacy: Map<number, number>; hanzod: Map<number, number> }>();
   for (const row of store.latencyBuckets(since)) {
@@ -55,13 +61,14 @@ export function methodLatencies(store: DiffStore, since: number): Map<string, Me
   for (const [method, b] of bins) {
     const legacy = binned(b.legacy);
     const hanzod = binned(b.hanzod);
-    out.set(method, { source: "routed", legacy, hanzod, p99Ratio: ratio(legacy, hanzod) });
+    const dist = (bins: Map<number, number>): Distribution => Distribution.weighted([...bins].map(([bin, count]) => [binMidMs(bin), count] as const));
+    out.set(method, { source: "routed", legacy, hanzod, p99Ratio: ratio(legacy, hanzod), legacyDistribution: dist(b.legacy), hanzodDistribution: dist(b.hanzod) });
   }
   return out;
 }
 
 /** Errors per method and backend among routed (not shadowed) answers. */
-export function routedErrors(store: DiffStore, since: number): Map<string, { legacy: number; hanzod: number }> {
+export function routedErrors(store: StoreReader, since: number): Map<string, { legacy: number; hanzod: number }> {
   const out = new Map<string, { legacy: number; hanzod: number }>();
   for (const row of store.latencyBuckets(since)) {
     if (row.errors === 0) continue;

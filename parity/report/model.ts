@@ -4,13 +4,24 @@
  * change of meaning bumps `formatVersion`.
  */
 import type { MigrationPhase } from "../../protocol/index.js";
-import type { GateResult } from "../gates/types.js";
+import type { GateResult, Verdict } from "../gates/types.js";
 import type { NoiseThresholds } from "../noise/thresholds.js";
 import type { SampleRow } from "../store/types.js";
 import type { PathStat } from "./analyze.js";
+import type { SeriesPoint } from "./series.js";
+
+export type { SeriesPoint } from "./series.js";
+
+/** hanzod - legacy latency (ms): the Hodges-Lehmann estimate with its interval (null limits: too few samples). */
+export interface LatencyShift {
+  estimateMs: number;
+  lowMs: number | null;
+  highMs: number | null;
+  confidence: number;
+}
 
 export const REPORT_FORMAT = "hanzonode-parity-report";
-export const REPORT_FORMAT_VERSION = 1;
+export const REPORT_FORMAT_VERSION = 2;
 
 export interface LatencyCell {
   n: number;
@@ -58,7 +69,9 @@ export interface MethodRow {
   noisePaths: DifferingPath[];
   /** Legacy-vs-legacy noise probes seen for this method (all time). */
   noiseProbes: number;
-  latency: { source: "shadow" | "routed" | "none"; legacy: LatencyCell; hanzod: LatencyCell; p99Ratio: number | null };
+  latency: { source: "shadow" | "routed" | "none"; legacy: LatencyCell; hanzod: LatencyCell; p99Ratio: number | null; shift: LatencyShift | null };
+  /** Match rate and latency shift per time bucket of the window (`seriesBucketMs` wide), oldest first. */
+  series: SeriesPoint[];
   coverage: MethodCoverage;
   /** Gate for the next promotion step (canary or hanzod), when the method is shadowed or in canary. */
   gate: GateResult | null;
@@ -69,6 +82,28 @@ export interface MethodRow {
 export interface PhaseGroup {
   phase: MigrationPhase | "unknown";
   methods: MethodRow[];
+}
+
+/** One contract method on the migration map. */
+export interface MapCell {
+  method: string;
+  route: string;
+  /** The gate for the next step (shadow / canary rows), else null. */
+  verdict: Verdict | null;
+  matchRate: number | null;
+  implemented: boolean | null;
+}
+
+export interface MapPhase {
+  phase: MigrationPhase | "unknown";
+  cells: MapCell[];
+}
+
+/** A proxy instance that wrote evidence to the store (a fleet shares one PostgreSQL store). */
+export interface InstanceRow {
+  instance: string;
+  comparisons: number;
+  lastAt: string | null;
 }
 
 export interface EventRow {
@@ -122,4 +157,10 @@ export interface ParityReport {
   samples: SampleView[];
   /** Methods that make --fail-under fail (shadowed or cut over, below the threshold). */
   failing: string[];
+  /** Every contract method, by phase, with its route and gate verdict: "how far are we" at a glance. */
+  map: MapPhase[];
+  /** Width of one `series` bucket in milliseconds. */
+  seriesBucketMs: number;
+  /** Proxy instances whose evidence is in the store. */
+  instances: InstanceRow[];
 }

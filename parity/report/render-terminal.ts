@@ -77,8 +77,11 @@ export function renderTerminal(report: ParityReport): string {
       if (r.topPaths.length > PATHS_SHOWN) out.push(`    ... ${r.topPaths.length - PATHS_SHOWN} more differing paths (--json or --html for all)`);
       if (r.noAnswer > 0) out.push(fit(`    no answer from hanzod: ${r.noAnswer}`, TERMINAL_WIDTH));
       for (const g of r.gate?.checks ?? []) if (g.verdict === "fail") out.push(fit(`    gate ${g.check} fails: ${g.detail}`, TERMINAL_WIDTH));
-      const pending = (r.gate?.checks ?? []).filter((g) => g.verdict === "inconclusive").map((g) => g.check);
-      if (pending.length > 0) out.push(fit(`    gate needs more evidence: ${pending.join(", ")}`, TERMINAL_WIDTH));
+      for (const g of r.gate?.checks ?? []) {
+        if (g.verdict !== "inconclusive") continue;
+        const more = g.moreCalls === null || g.moreCalls === undefined ? "" : ` (~${g.moreCalls} more calls)`;
+        out.push(fit(`    gate ${g.check} lacks ${g.lacking ?? "evidence"}${more}`, TERMINAL_WIDTH));
+      }
     }
   }
   if (report.events.length > 0) {

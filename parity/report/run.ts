@@ -1,7 +1,8 @@
 /** `hanzonode parity report`: build the report and print it (table, JSON) or write it (HTML). */
 import { writeFileSync } from "node:fs";
 import { loadChecklist } from "../checklist/index.js";
-import { DiffStore } from "../store/diff-store.js";
+import { FleetChecklist } from "../store/pg/checklist.js";
+import { defaultInstance, isPostgresUrl, openReader } from "../store/open.js";
 import { buildReport } from "./build.js";
 import { DEFAULT_FIXTURES_DIR, fixtureFiles, hanzodMethods, recordedMethods } from "./coverage-sources.js";
 import type { ParityReport } from "./model.js";
@@ -24,15 +25,25 @@ export interface ReportCommandOptions {
 /** Returns the process exit code: 0, or 1 when --fail-under found a method below the threshold. */
 export async function runReport(o: ReportCommandOptions): Promise<{ exitCode: number; report: ParityReport }> {
   const out = o.out ?? ((t: string) => process.stdout.write(t));
-  const table = o.checklistPath ? await loadChecklist(o.checklistPath) : undefined;
+  let table = o.checklistPath ? await loadChecklist(o.checklistPath) : undefined;
+  let checklistLabel = o.checklistPath;
+  if (!table && isPostgresUrl(o.storePath)) {
+    // A fleet's routes are the checklist in its store.
+    const fleet = await FleetChecklist.open(o.storePath, { instance: defaultInstance("report") }).catch(() => undefined);
+    if (fleet) {
+      table = fleet.current();
+      checklistLabel = fleet.label;
+      await fleet.close();
+    }
+  }
   const fixtureSources = o.fixtures && o.fixtures.length > 0 ? o.fixtures : [DEFAULT_FIXTURES_DIR];
-  const store = DiffStore.open(o.storePath, { mustExist: true });
+  const { reader: store, close } = await openReader(o.storePath, o.since ?? 0);
   let report: ParityReport;
   try {
     report = buildReport({
       store,
       table,
-      checklistPath: o.checklistPath,
+      checklistPath: checklistLabel,
       since: o.since ?? 0,
       sinceArg: o.sinceArg,
       recorded: recordedMethods(fixtureFiles(fixtureSources)),
@@ -42,7 +53,7 @@ export async function runReport(o: ReportCommandOptions): Promise<{ exitCode: nu
       allMethods: o.allMethods,
     });
   } finally {
-    store.close();
+    await close();
   }
   if (o.htmlFile) {
     writeFileSync(o.htmlFile, renderHtml(report), "utf8");

@@ -7,12 +7,14 @@
 import { DEFAULT_RULES, type RuleSet } from "../compare/index.js";
 import type { ShadowEventObservation, ShadowObservation, ShadowSink } from "../shadow-sink.js";
 import { DiffStore, type StoreBatch } from "../store/diff-store.js";
+import type { StoreWriter } from "../store/reader.js";
 import { DEFAULT_EVENT_WINDOW, EventWindows, type EventWindowOptions } from "./event-windows.js";
 import { LatencyAccumulator } from "./latency-accumulator.js";
 import { rowsForObservation } from "./observation.js";
 
 export interface ShadowSinkOptions {
-  store: DiffStore;
+  /** The SQLite DiffStore, or a fleet's PostgreSQL store (which queues and writes off the hot path). */
+  store: StoreWriter;
   /** Close the store when the sink closes (true when the sink opened it). */
   ownsStore?: boolean;
   /** The live comparison rules (defaults + the checklist's per-method compare rules); read per slice. */
@@ -136,7 +138,13 @@ export class ParityShadowSink implements ShadowSink {
       clearInterval(this.timer);
       this.closing = (async () => {
         this.drain(true, true);
-        if (this.options.ownsStore) this.guard(() => this.options.store.close());
+        if (this.options.ownsStore) {
+          try {
+            await this.options.store.close();
+          } catch (err) {
+            this.options.log?.warn({ err }, "parity sink: closing the store failed");
+          }
+        }
       })();
     }
     return this.closing;

@@ -8,6 +8,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { SCHEMA_V1, SCHEMA_VERSION } from "./schema.js";
 import { hourOf } from "./latency-bins.js";
+import type { PairedLatencies, SignatureGroup, StoreReader, StoreWriter, StoredSample, TimedSignatureGroup } from "./reader.js";
 import {
   DEFAULT_RETENTION,
   type ComparisonKind,
@@ -47,24 +48,7 @@ export interface StoreBatch {
   counters?: Record<string, number>;
 }
 
-/** Comparisons grouped by (method, signature): what the report and gates judge against noise. */
-export interface SignatureGroup {
-  method: string;
-  signature: string;
-  count: number;
-  expectedErrors: number;
-  actualErrors: number;
-  failures: number;
-}
-
-export interface PairedLatencies {
-  expected: number[];
-  actual: number[];
-}
-
-export interface StoredSample extends SampleRow {
-  id: number;
-}
+export type { SignatureGroup, PairedLatencies, StoredSample } from "./reader.js";
 
 const MAX_SAMPLE_JSON_CHARS = 256 * 1024;
 
@@ -81,7 +65,7 @@ function fromJson(text: string | null): unknown {
   return text === null ? undefined : (JSON.parse(text) as unknown);
 }
 
-export class DiffStore {
+export class DiffStore implements StoreReader, StoreWriter {
   readonly path: string;
   readonly retention: RetentionPolicy;
   readonly samplesPerPath: number;
@@ -229,19 +213,31 @@ export class DiffStore {
       .all(kind, since) as SignatureGroup[];
   }
 
+  signatureGroupsOverTime(kind: ComparisonKind, since: number, bucketMs: number): TimedSignatureGroup[] {
+    return this.db
+      .prepare(
+        `SELECT method, signature, (at - at % ?) AS bucket, COUNT(*) AS count,
+                SUM(expected_ok = 0) AS expectedErrors,
+                SUM(actual_ok = 0) AS actualErrors,
+                SUM(actual_ok IS NULL) AS failures
+         FROM comparisons WHERE kind = ? AND at >= ? GROUP BY method, signature, bucket`,
+      )
+      .all(bucketMs, kind, since) as TimedSignatureGroup[];
+  }
+
   /** Both sides' latencies of the same shadowed requests, per method. */
   pairedLatencies(since: number): Map<string, PairedLatencies> {
     const out = new Map<string, PairedLatencies>();
     const rows = this.db
-      .prepare(`SELECT method, expected_ms AS e, actual_ms AS a FROM comparisons WHERE kind = 'shadow' AND at >= ?`)
-      .iterate(since) as IterableIterator<{ method: string; e: number; a: number | null }>;
-    for (const row of rows) {
-      let entry = out.get(row.method);
-      if (!entry) out.set(row.method, (entry = { expected: [], actual: [] }));
-      entry.expected.push(row.e);
-      if (row.a !== null) entry.actual.push(row.a);
-    }
+      .prepare(`SELECT method, at, expected_ms AS e, actual_ms AS a FROM comparisons WHERE kind = 'shadow' AND at >= ?`)
+      .iterate(since) as IterableIterator<{ method: string; at: number; e: number; a: number | null }>;
+    for (const row of rows) addPaired(out, row);
     return out;
+  }
+
+  instances(): Array<{ instance: string; comparisons: number; lastAt: number | null }> {
+    const row = this.db.prepare(`SELECT COUNT(*) AS n, MAX(at) AS lastAt FROM comparisons`).get() as { n: number; lastAt: number | null };
+    return row.n === 0 ? [] : [{ instance: "local", comparisons: row.n, lastAt: row.lastAt }];
   }
 
   latencyBuckets(since: number): LatencyBucketRow[] {
@@ -346,6 +342,18 @@ export class DiffStore {
       n: number;
     }>;
     for (const r of rows) this.sampleCounts.set(sampleKey(r.method, r.path), r.n);
+  }
+}
+
+/** Adds one comparison's latencies to the per-method paired lists (shared with the PostgreSQL snapshot). */
+export function addPaired(out: Map<string, PairedLatencies>, row: { method: string; at: number; e: number; a: number | null }): void {
+  let entry = out.get(row.method);
+  if (!entry) out.set(row.method, (entry = { expected: [], actual: [], expectedAt: [], actualAt: [] }));
+  entry.expected.push(row.e);
+  entry.expectedAt.push(row.at);
+  if (row.a !== null) {
+    entry.actual.push(row.a);
+    entry.actualAt.push(row.at);
   }
 }
 

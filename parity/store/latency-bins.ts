@@ -16,6 +16,11 @@ export function binUpperMs(bin: number): number {
   return bin <= 0 ? FLOOR_MS : FLOOR_MS * Math.pow(GROWTH, bin);
 }
 
+/** The geometric middle of a bin: the value a binned sample stands for in the gates' rank tests. */
+export function binMidMs(bin: number): number {
+  return bin <= 0 ? FLOOR_MS / 2 : FLOOR_MS * Math.pow(GROWTH, bin - 0.5);
+}
+
 export const HOUR_MS = 3_600_000;
 
 export function hourOf(at: number): number {

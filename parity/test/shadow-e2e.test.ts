@@ -15,8 +15,8 @@ import { ruleSetFromTable } from "../shadow/checklist-rules.js";
 import { ParityShadowSink } from "../shadow/sink.js";
 import { DiffStore } from "../store/diff-store.js";
 import { runHanzonode } from "./support/cli.js";
-import { HANZOD_TOKEN, tempDir, waitFor, writeChecklist, type TempDir } from "./support/env.js";
-import { spawnHanzodProcess, type HanzodProcess } from "../../test/hanzod-process.js";
+import { tempDir, waitFor, writeChecklist, type TempDir } from "./support/env.js";
+import { HANZOD_TOKEN, spawnHanzod, type SpawnedHanzod } from "../../proxy/test/support.js";
 import { connectRawClient, type RawClient } from "./support/raw-client.js";
 
 
@@ -25,7 +25,8 @@ import { connectRawClient, type RawClient } from "./support/raw-client.js";
 const BASE_RULES: RuleSet = { global: { volatile: [], shapeOnly: DEFAULT_RULES.global.shapeOnly ?? [] }, methods: {}, events: {} };
 
 const MIN_CALLS = 20;
-const P99_RATIO = 5;
+/** The issue's end-to-end run: calls per shadowed method. */
+const ISSUE_CALLS = 1200;
 
 function checklistLines(extra: string[] = []): string[] {
   return [
@@ -39,21 +40,19 @@ function checklistLines(extra: string[] = []): string[] {
     '  system-presence: { route: shadow, compare: { ignore: ["/*/instanceId"] } }',
     ...extra,
     "shadow: { queueSize: 1000, noiseSampleRate: 1 }",
-    // The gate's numbers are scaled down so the test reaches them; the gate logic is the real one. hanzod runs
-    // in a process of its own (as under `hanzonode up`), so its tail latency is its own, not the test's event
-    // loop's; on 20 samples p99 is the worst call, hence a looser ratio than production's 1.2x (gates.test.ts
-    // checks that rule on fixed data; latency figures belong to the benchmarks).
-    `gates: { minShadowCalls: ${MIN_CALLS}, minMatchRate: 0.999, maxP99Ratio: ${P99_RATIO}, requireContractReplay: false }`,
+    // The gate's call count is scaled down so the test reaches it; its statistics are the real ones. The
+    // match threshold is 99 %: a thousand all-matching calls cannot show 99.9 % with confidence (the gate
+    // would rightly say inconclusive). Latency is judged with the default tolerances.
+    `gates: { minShadowCalls: ${MIN_CALLS}, minMatchRate: 0.99, requireContractReplay: false }`,
   ];
 }
 
-// Real clients (the openclaw CLI takes seconds to start) against three processes: slow on a busy 2-core machine.
-describe("shadow parity end to end (legacy + hanzod + proxy + real clients)", { timeout: 180_000 }, () => {
+describe("shadow parity end to end (legacy + hanzod + proxy + real clients)", () => {
   // A legacy gateway of its own: system-presence lists every client connected to the gateway, and other
   // test files (a node host, device clients) connect to the shared one at times no test controls.
   let legacy: LegacyGateway;
   let dir: TempDir;
-  let hanzod: HanzodProcess;
+  let hanzod: SpawnedHanzod;
   let proxy: RunningProxy;
   let store: DiffStore;
   let sink: ParityShadowSink;
@@ -67,13 +66,9 @@ describe("shadow parity end to end (legacy + hanzod + proxy + real clients)", { 
     checklist = dir.file("checklist.yaml");
     storePath = dir.file("parity.sqlite");
     writeChecklist(checklist, checklistLines());
-    // hanzod's test-only switch adds a field to every status answer.
-    hanzod = await spawnHanzodProcess({ token: HANZOD_TOKEN, trustedProxies: ["127.0.0.1", "::1"], testInject: { status: { "/extraField": "injected" } } });
-    // A fresh process loads each method's modules on its first call; the gate compares steady-state tails,
-    // so the shadowed methods are called once directly before any copy is timed.
-    const warm = await connectRawClient(hanzod.url, HANZOD_TOKEN);
-    for (const method of ["health", "status", "system.info", "system-presence"]) await warm.call(method, {});
-    await warm.close();
+    // hanzod's test-only switch adds a field to every status answer. It runs as its own process, like
+    // legacy: its latency must not include the test's own event loop (client, proxy and sink live here).
+    hanzod = await spawnHanzod({ status: { "/extraField": "injected" } });
     store = DiffStore.open(storePath);
     let table = loadChecklistSync(checklist);
     sink = new ParityShadowSink({
@@ -105,7 +100,7 @@ describe("shadow parity end to end (legacy + hanzod + proxy + real clients)", { 
     await proxy?.close();
     await sink?.close();
     store?.close();
-    await hanzod?.close();
+    await hanzod?.kill();
     await legacy?.stop();
     dir?.dispose();
   });
@@ -212,7 +207,32 @@ describe("shadow parity end to end (legacy + hanzod + proxy + real clients)", { 
     const failing = await runHanzonode(["parity", "report", "--store", storePath, "--checklist", checklist, "--fail-under", "50"]);
     expect(failing.code).toBe(1);
     expect(failing.stderr).toContain("status");
-  });
+  }, 300_000);
+
+  it("the issue's run: health, status and system-presence shadowed 1,200 times each; health's gate does not fail on latency", async () => {
+    // Cached health (no probe), as a dashboard polls it: legacy answers in well under a millisecond.
+    const before = storedCalls("health");
+    // The three methods of a round go out together (as a dashboard's polls do), rounds one after another.
+    for (let i = 0; i < ISSUE_CALLS; i++) await Promise.all([client.call("health", {}), client.call("status", {}), client.call("system-presence", {})]);
+    await waitFor(() => storedCalls("health") >= before + ISSUE_CALLS && storedCalls("system-presence") >= ISSUE_CALLS, 120_000, "the 1,200 calls stored");
+    const report = await jsonReport();
+    for (const method of ["health", "system-presence"]) {
+      const gate = row(report, method).gate!;
+      const checks = Object.fromEntries(gate.checks.map((c) => [c.check, c]));
+      for (const name of ["latency", "tail-latency"]) {
+        const c = checks[name]!;
+        expect(c.verdict, `${method} ${name}: ${c.detail}`).not.toBe("fail");
+        // The evidence is the shift with its interval, not two percentiles.
+        expect(c.evidence).toMatchObject({ kind: "shift", confidence: 0.95 });
+        expect((c.evidence as { lowMs: number | null }).lowMs).not.toBeNull();
+      }
+    }
+    // system-presence matches (its instanceId is a rule, its ts learned noise): nothing in its gate fails.
+    // (health's cached answers repeat legacy's ts exactly, so the noise probes of this run un-learn /ts
+    // as noise; its match rate is the noise model's business, not the latency gate's.)
+    const presence = row(report, "system-presence").gate!;
+    expect(presence.verdict, JSON.stringify(presence.checks.map((c) => `${c.check} ${c.verdict}: ${c.detail}`))).not.toBe("fail");
+  }, 600_000);
 
   it("promote succeeds once the gate holds, is audited, and rollback is always allowed", async () => {
     const presence = row(await jsonReport(), "system-presence");
@@ -254,5 +274,5 @@ describe("shadow parity end to end (legacy + hanzod + proxy + real clients)", { 
       await sink.flush();
       return storedCalls("system-presence") === before ? true : undefined;
     }, 10_000, "system-presence no longer shadowed");
-  });
+  }, 300_000);
 });

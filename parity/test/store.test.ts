@@ -39,7 +39,7 @@ describe("DiffStore", () => {
       { method: "status", signature: "", count: 2, expectedErrors: 0, actualErrors: 0, failures: 1 },
       { method: "status", signature: sig, count: 2, expectedErrors: 0, actualErrors: 1, failures: 0 },
     ]);
-    expect(store.pairedLatencies(0).get("status")).toEqual({ expected: [5, 5, 5, 5], actual: [2, 2, 2] });
+    expect(store.pairedLatencies(0).get("status")).toMatchObject({ expected: [5, 5, 5, 5], actual: [2, 2, 2] });
     store.close();
     const raw = openSqlite(dir.file("parity.sqlite"), { readonly: true });
     expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");

@@ -37,15 +37,18 @@ export interface SpawnedHanzod {
   kill(): Promise<void>;
 }
 
-/** hanzod as its own process, so a test can SIGKILL it mid-traffic or SIGSTOP it (hung, connected). */
-export async function spawnHanzod(): Promise<SpawnedHanzod> {
+/**
+ * hanzod as its own process, so a test can SIGKILL it mid-traffic or SIGSTOP it (hung, connected), or
+ * measure its latency without sharing the test's event loop. `inject`: its test-only answer changes.
+ */
+export async function spawnHanzod(inject: Record<string, Record<string, unknown>> = MARK): Promise<SpawnedHanzod> {
   const port = await freePort();
   const stateDir = mkdtempSync(join(tmpdir(), "proxy-hanzod-proc-"));
   const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "hanzod", "test", "hooked-child.ts"), "--port", String(port), "--token", HANZOD_TOKEN, "--trusted-proxy", "127.0.0.1", "--state-dir", stateDir], {
     cwd: REPO_ROOT,
     detached: true,
     stdio: "ignore",
-    env: { ...process.env, HANZOD_TEST_RESULT_OVERRIDES: JSON.stringify(MARK) },
+    env: { ...process.env, HANZOD_TEST_RESULT_OVERRIDES: JSON.stringify(inject) },
   });
   const deadline = Date.now() + 60_000;
   while (!(await canConnect(port))) {

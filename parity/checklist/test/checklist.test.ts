@@ -146,7 +146,8 @@ describe("checklist", () => {
     expect(gateFor(t, "health")).toEqual({ ...DEFAULT_GATE, minShadowCalls: 500, minMatchRate: 0.99 });
     // a glob's (or phase's) override applies to the methods that entry routes
     expect(gateFor(t, "status")).toEqual({ ...DEFAULT_GATE, minShadowCalls: 10, requireContractReplay: false });
-    expect(gateFor(t, "system-presence")).toEqual({ ...DEFAULT_GATE, minShadowCalls: 500, maxP99Ratio: 2 });
+    // the older maxP99Ratio reads as the tail tolerance it meant (2x = 100 % more)
+    expect(gateFor(t, "system-presence")).toEqual({ ...DEFAULT_GATE, minShadowCalls: 500, tailTolerance: 1 });
     expect(gateFor(t, "config.get").minShadowCalls).toBe(500);
   });
 

@@ -3,9 +3,9 @@
  * (Debian's `chromium` package), run with a throwaway profile, stopped by PID.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { REPO_ROOT } from "../../../protocol/index.js";
 
@@ -15,6 +15,19 @@ export function ensureChromium(): string {
 
 /** The DOM after scripts ran (`--dump-dom`) of a local HTML file. */
 export function dumpDom(chromium: string, htmlFile: string, timeoutMs = 90_000): Promise<string> {
+  return runHeadless(chromium, htmlFile, ["--dump-dom"], timeoutMs);
+}
+
+/** Where tests keep what a person should be able to look at afterwards (gitignored). */
+export const ARTIFACTS_DIR = process.env.HANZONODE_ARTIFACTS_DIR ?? join(REPO_ROOT, "test-results");
+
+/** A PNG of the page as headless Chromium renders it, written to `pngFile`. */
+export async function screenshot(chromium: string, htmlFile: string, pngFile: string, size = "1280,2400", timeoutMs = 90_000): Promise<void> {
+  mkdirSync(dirname(pngFile), { recursive: true });
+  await runHeadless(chromium, htmlFile, [`--screenshot=${pngFile}`, `--window-size=${size}`, "--hide-scrollbars"], timeoutMs, true);
+}
+
+function runHeadless(chromium: string, htmlFile: string, mode: string[], timeoutMs: number, outputOptional = false): Promise<string> {
   const profile = mkdtempSync(join(tmpdir(), "parity-chromium-"));
   const args = [
     "--headless",
@@ -26,7 +39,7 @@ export function dumpDom(chromium: string, htmlFile: string, timeoutMs = 90_000):
     "--no-first-run",
     "--disable-dev-shm-usage",
     `--user-data-dir=${profile}`,
-    "--dump-dom",
+    ...mode,
     pathToFileURL(htmlFile).href,
   ];
   return new Promise((resolve, reject) => {
@@ -55,7 +68,7 @@ export function dumpDom(chromium: string, htmlFile: string, timeoutMs = 90_000):
         /* group already gone */
       }
       cleanup();
-      if (code === 0 && out.length > 0) resolve(out);
+      if (code === 0 && (outputOptional || out.length > 0)) resolve(out);
       else reject(new Error(`chromium exited ${code}: ${err.slice(-2000)}`));
     });
   });
