@@ -10,3 +10,4 @@ export * from "./device-auth.js";
 export * from "./raw-client.js";
 export * from "./sqlite.js";
 export * from "./challenge-assertion.js";
+export * from "./server-capabilities.js";
