@@ -96,10 +96,12 @@ export class ClientSession {
   // ---- client -> backends -------------------------------------------------------------------------
 
   private fromClient(data: Buffer, isBinary: boolean): void {
-    if (this.phase === "closed") return;
-    if (this.helloWait !== undefined) {
-      this.helloWait.held.push({ from: "client", data, isBinary });
-      return;
+    if (this.phase !== "ready") {
+      if (this.phase === "closed") return;
+      if (this.helloWait !== undefined) {
+        this.helloWait.held.push({ from: "client", data, isBinary });
+        return;
+      }
     }
     if (this.phase === "handshake" || isBinary) {
       if (this.phase === "handshake" && this.connect === undefined && !isBinary) this.noteConnect(data);
@@ -319,15 +321,17 @@ export class ClientSession {
   // ---- backends -> client --------------------------------------------------------------------------
 
   private fromLeg(key: LegKey, data: Buffer, isBinary: boolean): void {
-    if (this.phase === "closed") {
-      // A draining leg (see end()) still delivers the answers to copies already sent.
-      if (!isBinary) this.onDrainingAnswer(key, data);
-      return;
-    }
-    if (this.helloWait !== undefined) {
-      // Nothing may reach the client before its hello-ok.
-      this.helloWait.held.push({ from: key, data, isBinary });
-      return;
+    if (this.phase !== "ready") {
+      if (this.phase === "closed") {
+        // A draining leg (see end()) still delivers the answers to copies already sent.
+        if (!isBinary) this.onDrainingAnswer(key, data);
+        return;
+      }
+      if (this.helloWait !== undefined) {
+        // Nothing may reach the client before its hello-ok.
+        this.helloWait.held.push({ from: key, data, isBinary });
+        return;
+      }
     }
     if (isBinary) {
       if (key === this.authKey) this.sendToClient(data, true, backendOf(key));

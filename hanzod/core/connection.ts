@@ -222,8 +222,10 @@ export class Connection implements EventRecipient, CallOrigin {
       this.closed = true;
       this.ws.terminate();
     });
-    // Listed before hello-ok is built, as the legacy does: a client sees itself in its snapshot.
-    if (!isEphemeralClient(params.client.mode)) {
+    // Listed before hello-ok is built, as the legacy does: a client sees itself in its snapshot. Not the
+    // hanzonode proxy's own legs: their client is listed by the backend that owns its handshake (as the
+    // legacy leaves out the proxy's backend-mode legs).
+    if (!isEphemeralClient(params.client.mode) && s.authMethod !== "proxy-leg") {
       this.presenceKey = s.role === "node" ? (s.deviceId ?? params.client.instanceId ?? this.connId) : this.connId;
       rt.presence.upsert(this.presenceKey, {
         host: params.client.displayName ?? params.client.id,

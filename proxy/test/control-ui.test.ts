@@ -53,6 +53,8 @@ const OUTPUT_DIR = join(REPO_ROOT, "test-output");
 interface SeenHello {
   clientId: string;
   role: string;
+  /** The device the client connected with (each run's browser profile and node host HOME is a new one). */
+  deviceId: string | undefined;
   payload: Record<string, unknown>;
 }
 
@@ -60,7 +62,7 @@ interface SeenHello {
 class HelloTap implements FrameTap {
   readonly hellos: SeenHello[] = [];
   open(): ConnectionTap {
-    let connect: { id: string; clientId: string; role: string } | undefined;
+    let connect: { id: string; clientId: string; role: string; deviceId: string | undefined } | undefined;
     return {
       frame: (direction, data, isBinary) => {
         if (isBinary) return;
@@ -68,10 +70,10 @@ class HelloTap implements FrameTap {
         if (!d.ok) return;
         const f = d.frame;
         if (direction === "c2s" && f.type === "req" && f.method === "connect" && connect === undefined) {
-          const p = (f.params ?? {}) as { client?: { id?: string }; role?: string };
-          connect = { id: f.id, clientId: p.client?.id ?? "?", role: p.role ?? "operator" };
+          const p = (f.params ?? {}) as { client?: { id?: string }; role?: string; device?: { id?: string } };
+          connect = { id: f.id, clientId: p.client?.id ?? "?", role: p.role ?? "operator", deviceId: p.device?.id };
         } else if (direction === "s2c" && f.type === "res" && connect !== undefined && f.id === connect.id && f.ok) {
-          this.hellos.push({ clientId: connect.clientId, role: connect.role, payload: f.payload as Record<string, unknown> });
+          this.hellos.push({ clientId: connect.clientId, role: connect.role, deviceId: connect.deviceId, payload: f.payload as Record<string, unknown> });
         }
       },
       close: () => undefined,
@@ -152,15 +154,23 @@ describe("the legacy's Control UI through the proxy (headless Chromium)", () => 
       expect(run.code, run.stderr).toBe(0);
     }
     // The node host: its connection is pinned to the node owner (legacy) under both auth owners.
+    // One node host HOME for both runs: the same device, as one machine would reconnect through either setup.
     const legacyInfo = { ...shared, url: gw.url, httpUrl: gw.httpUrl, port: gw.port, token: gw.token, pid: gw.pid, nodeBin: gw.install.nodeBin, openclawEntry: gw.install.openclawEntry };
-    for (const owner of OWNERS) {
-      const host = await spawnNodeHost(legacyInfo, proxies[owner].port, `control-ui-node-${owner}-${process.pid}`);
-      try {
-        await expect.poll(() => taps[owner].hellos.some((h) => h.role === "node"), { timeout: 90_000, interval: 250 }).toBe(true);
-      } finally {
-        await host.stop();
+    const nodeHome = mkdtempSync(join(tmpdir(), "control-ui-node-host-"));
+    try {
+      for (const owner of OWNERS) {
+        const host = await spawnNodeHost(legacyInfo, proxies[owner].port, `control-ui-node-${process.pid}`, nodeHome);
+        try {
+          await expect.poll(() => taps[owner].hellos.some((h) => h.role === "node"), { timeout: 90_000, interval: 250 }).toBe(true);
+        } finally {
+          await host.stop();
+        }
       }
+    } finally {
+      rmSync(nodeHome, { recursive: true, force: true });
     }
+    // Each UI run is a new browser profile, so a new device: one client in the same role, under two ids.
+    const browserDevices = OWNERS.map((o) => taps[o].last("openclaw-control-ui")?.deviceId).filter((d): d is string => d !== undefined);
 
     const clients: Array<{ name: string; clientId: string; role: string }> = [
       { name: "Control UI", clientId: "openclaw-control-ui", role: "operator" },
@@ -172,8 +182,8 @@ describe("the legacy's Control UI through the proxy (headless Chromium)", () => 
       const byLegacy = c.role === "node" ? taps.legacy.hellos.find((h) => h.role === "node") : taps.legacy.last(c.clientId, c.role);
       expect(byHanzod, `${c.name}: hello-ok with authOwner hanzod`).toBeDefined();
       expect(byLegacy, `${c.name}: hello-ok with authOwner legacy`).toBeDefined();
-      const a = byLegacy!.payload;
-      const b = byHanzod!.payload;
+      const a = sameDevice(byLegacy!, browserDevices);
+      const b = sameDevice(byHanzod!, browserDevices);
       const diffs = compareAnswers({ type: "res", id: "connect", ok: true, payload: a }, { type: "res", id: "connect", ok: true, payload: b }, DEFAULT_RULES, { method: "connect" });
       expect(diffs, `${c.name}: differences after noise`).toEqual([]);
       // Field by field, beyond what the default rules let be optional or typed only: the same fields
@@ -185,6 +195,13 @@ describe("the legacy's Control UI through the proxy (headless Chromium)", () => 
     }
   }, 300_000);
 });
+
+/** The payload with each of the Control UI runs' device ids (its presence rows) as one placeholder. */
+function sameDevice(h: SeenHello, devices: string[]): Record<string, unknown> {
+  let text = JSON.stringify(h.payload);
+  for (const d of devices) text = text.split(d).join("<the Control UI's device>");
+  return JSON.parse(text) as Record<string, unknown>;
+}
 
 function keysOf(p: Record<string, unknown>, part: string | undefined): string[] {
   const o = part === undefined ? p : (p[part] as Record<string, unknown> | undefined);
