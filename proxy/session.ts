@@ -34,7 +34,7 @@ export class ClientSession {
   /** "hello": the auth owner accepted the client; its hello-ok waits for the other backend's (see hello/). */
   private phase: "handshake" | "hello" | "ready" | "closed" = "handshake";
   /** The auth owner's hello-ok while the other backend's is awaited, and the frames that arrived meanwhile. */
-  private helloWait: { data: Buffer; partner: LegKey; held: HeldFrame[] } | undefined;
+  private helloWait: { data: Buffer; partner: LegKey; held: HeldFrame[]; bytes: number } | undefined;
   private readonly legs = new Map<LegKey, Leg>();
   private readonly pending = new Map<string, Pending>();
   private readonly profile: RoutingProfile = { nodeSession: false, bucket: 0 };
@@ -99,7 +99,7 @@ export class ClientSession {
     if (this.phase !== "ready") {
       if (this.phase === "closed") return;
       if (this.helloWait !== undefined) {
-        this.helloWait.held.push({ from: "client", data, isBinary });
+        this.holdDuringHello({ from: "client", data, isBinary });
         return;
       }
     }
@@ -329,7 +329,7 @@ export class ClientSession {
       }
       if (this.helloWait !== undefined) {
         // Nothing may reach the client before its hello-ok.
-        this.helloWait.held.push({ from: key, data, isBinary });
+        this.holdDuringHello({ from: key, data, isBinary });
         return;
       }
     }
@@ -382,8 +382,19 @@ export class ClientSession {
       return false;
     }
     this.phase = "hello";
-    this.helloWait = { data, partner, held: [] };
+    this.helloWait = { data, partner, held: [], bytes: 0 };
     return true;
+  }
+
+  /** Frames behind a held hello-ok, bounded like any buffer towards the client (the legacy's slow-consumer limit). */
+  private holdDuringHello(f: HeldFrame): void {
+    const wait = this.helloWait!;
+    wait.bytes += f.data.length;
+    if (wait.bytes > this.ctx.maxBufferedBytes) {
+      this.shutdown(1008, "slow consumer");
+      return;
+    }
+    wait.held.push(f);
   }
 
   /** The other backend, when this connection's hello-ok needs its part (routing in force, node sockets excluded). */

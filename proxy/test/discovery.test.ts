@@ -6,7 +6,9 @@
  */
 import { describe, expect, inject, it } from "vitest";
 import { connectClient, payloadOf } from "./ws-client.js";
-import { HANZOD_TOKEN, useProxyBesideHanzod } from "./support.js";
+import { HANZOD_TOKEN, checklistFile, useProxyBesideHanzod } from "./support.js";
+import { startProxy } from "../index.js";
+import { freePort } from "../../scripts/legacy/index.js";
 
 const legacy = inject("legacy");
 const SCOPES = ["operator.admin", "operator.read", "operator.write"];
@@ -69,5 +71,22 @@ describe("discovery through the proxy follows the routing", () => {
 
     // And back: everything on legacy with legacy owning auth gives the legacy's lists again.
     expect(await flip([], legacy.token, (f) => f.methods.includes("diagnostics.stability"))).toEqual(own);
+  });
+});
+
+describe("discovery when the other backend cannot say hello", () => {
+  it("the client still gets its hello-ok, listing only what the reachable backend serves", async () => {
+    // Nothing listens on hanzod's port: the proxy's leg to it fails at once.
+    const file = checklistFile(["version: 1", "methods:", "  health: hanzod"].join("\n"));
+    const proxy = await startProxy({ listenPort: 0, legacyUrl: legacy.url, hanzodUrl: `ws://127.0.0.1:${await freePort()}`, hanzodToken: HANZOD_TOKEN, checklistPath: file.path, logLevel: "silent" });
+    try {
+      const own = await featuresVia(legacy.url, legacy.token);
+      const via = await featuresVia(proxy.url, legacy.token);
+      expect(via.methods).toEqual(own.methods.filter((m) => m !== "health"));
+      expect(via.events).toEqual(own.events);
+    } finally {
+      await proxy.close();
+      file.dispose();
+    }
   });
 });
