@@ -13,3 +13,4 @@ export * from "./challenge-assertion.js";
 export * from "./clip.js";
 export * from "./ws-receiver-limit.js";
 export * from "./trusted-proxies.js";
+export * from "./server-capabilities.js";

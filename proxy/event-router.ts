@@ -8,7 +8,7 @@ import type { ProxyContext } from "./context.js";
 import type { RoutingProfile } from "./identity.js";
 import type { LegKey } from "./leg.js";
 import { backendOf } from "./pending.js";
-import { AUTH_OWNED_EVENTS, familyOf, representativeMethod } from "./routing.js";
+import { AUTH_OWNED_EVENTS, familyOf, representativeMethod, routedEventOwner } from "./routing.js";
 import { EventSequencer } from "./sequencer.js";
 import type { Backend } from "./tap.js";
 
@@ -77,17 +77,11 @@ export class EventRouter {
   }
 
   private eventOwner(event: string): Backend {
-    if (this.profile.nodeSession) return this.ctx.table().nodeOwner;
-    if (AUTH_OWNED_EVENTS.has(event)) return this.authBackend;
-    const family = familyOf(event);
-    const seen = this.familyOwner.get(family);
-    if (seen !== undefined) return seen;
-    const rep = representativeMethod(family);
-    if (rep === undefined) return this.authBackend;
-    const d = this.ctx.table().decide(rep);
-    if (d.kind === "hanzod") return "hanzod";
-    if (d.kind === "canary") return this.profile.bucket < d.canaryPercent ? "hanzod" : "legacy";
-    return "legacy";
+    if (!this.profile.nodeSession && !AUTH_OWNED_EVENTS.has(event)) {
+      const seen = this.familyOwner.get(familyOf(event));
+      if (seen !== undefined) return seen;
+    }
+    return routedEventOwner(this.ctx.table(), event, this.authBackend, this.profile);
   }
 
   private isShadowedFamily(event: string): boolean {

@@ -39,6 +39,8 @@ export class Leg {
   /** Set when the proxy closed it on purpose (not a backend failure). */
   closedByProxy = false;
   failureReason = "";
+  /** A brokered leg's own hello-ok payload (the proxy reads it at the client's handshake, see hello/). */
+  hello: Record<string, unknown> | undefined;
   private waiting: Array<{ data: Buffer | string; isBinary: boolean }> = [];
   private waitingBytes = 0;
 
@@ -74,7 +76,7 @@ export class Leg {
         events.message(leg, data as Buffer, isBinary);
         return;
       }
-      let frame: { type?: string; event?: string; id?: string; ok?: boolean; error?: { message?: string } };
+      let frame: { type?: string; event?: string; id?: string; ok?: boolean; error?: { message?: string }; payload?: unknown };
       try {
         frame = JSON.parse((data as Buffer).toString("utf8")) as typeof frame;
       } catch {
@@ -88,6 +90,7 @@ export class Leg {
       if (frame.type === "res" && frame.id === hs.connectId) {
         clearTimeout(timer);
         if (frame.ok) {
+          if (typeof frame.payload === "object" && frame.payload !== null) leg.hello = frame.payload as Record<string, unknown>;
           leg.ready = true;
           leg.flush();
           events.ready(leg);

@@ -4,6 +4,8 @@
  */
 import { createHash } from "node:crypto";
 import { CONTRACT_METHOD_NAMES } from "../protocol/index.js";
+import type { RoutingTable } from "../parity/checklist/index.js";
+import type { RoutingProfile } from "./identity.js";
 import type { Backend } from "./tap.js";
 
 /** 0..99, stable for a string. */
@@ -37,8 +39,12 @@ export class IdempotencyStickiness {
   }
 }
 
-/** Events the auth owner emits for the whole process (tick, presence, health, shutdown...). */
-export const AUTH_OWNED_EVENTS: ReadonlySet<string> = new Set(["connect.challenge", "tick", "health", "presence", "heartbeat", "shutdown", "gateway.suspension", "update.available"]);
+/**
+ * Events the auth owner emits for the whole process (tick, presence, health, shutdown...). Not
+ * `heartbeat` (the agents' heartbeat runner: its family is the heartbeat methods') nor
+ * `update.available` (the update domain's, with update.status/run): those follow their methods.
+ */
+export const AUTH_OWNED_EVENTS: ReadonlySet<string> = new Set(["connect.challenge", "tick", "health", "presence", "shutdown", "gateway.suspension"]);
 
 const FAMILY_ALIASES: Readonly<Record<string, string>> = { session: "sessions", task: "tasks" };
 
@@ -50,11 +56,38 @@ export function familyOf(name: string): string {
 }
 
 /** A contract method standing for a family, to route a family's events before any of its calls. */
-const representatives = new Map<string, string>();
+const representatives = new Map<string, string>([["heartbeat", "last-heartbeat"]]);
 for (const m of CONTRACT_METHOD_NAMES) {
   const f = familyOf(m);
   if (!representatives.has(f)) representatives.set(f, m);
 }
 export function representativeMethod(family: string): string | undefined {
   return representatives.get(family);
+}
+
+/**
+ * The backend that answers `method` on a connection under `table`, as ClientSession.route sends it
+ * (without its side effects: no shadow budget, no stickiness). A node socket and node.invoke go to the
+ * node owner; a shadowed method is answered by legacy; a canary by the connection's bucket. Discovery
+ * (hello-ok's lists, see hello/) asks this, so what a client is told matches where its calls go.
+ */
+export function servingBackend(table: RoutingTable, method: string, profile: RoutingProfile): Backend {
+  if (profile.nodeSession || method === "node.invoke") return table.nodeOwner;
+  const d = table.decide(method);
+  if (d.kind === "hanzod") return "hanzod";
+  if (d.kind === "canary") return profile.bucket < d.canaryPercent ? "hanzod" : "legacy";
+  return "legacy";
+}
+
+/**
+ * The backend whose copy of `event` a connection receives before it called anything of the event's
+ * family (after that, the backend that answered the family's last call: EventRouter). The one rule for
+ * both delivery and discovery.
+ */
+export function routedEventOwner(table: RoutingTable, event: string, authBackend: Backend, profile: RoutingProfile): Backend {
+  if (profile.nodeSession) return table.nodeOwner;
+  if (AUTH_OWNED_EVENTS.has(event)) return authBackend;
+  const rep = representativeMethod(familyOf(event));
+  if (rep === undefined) return authBackend;
+  return servingBackend(table, rep, profile);
 }

@@ -21,14 +21,21 @@ import { brokeredUrl, openBrokeredLeg } from "./brokered-leg.js";
 import { EventRouter } from "./event-router.js";
 import { InternalRequests, queueShadow } from "./shadow-dispatch.js";
 import { pickLeg } from "./route-pick.js";
+import { routedEventOwner, servingBackend } from "./routing.js";
+import { assembleHello, needsPartner } from "./hello/assemble.js";
 
 export type { Identity } from "./identity.js";
 
 const TEXT = { binary: false } as const;
 const BINARY = { binary: true } as const;
 
+type HeldFrame = { from: "client" | LegKey; data: Buffer; isBinary: boolean };
+
 export class ClientSession {
-  private phase: "handshake" | "ready" | "closed" = "handshake";
+  /** "hello": the auth owner accepted the client; its hello-ok waits for the other backend's (see hello/). */
+  private phase: "handshake" | "hello" | "ready" | "closed" = "handshake";
+  /** The auth owner's hello-ok while the other backend's is awaited, and the frames that arrived meanwhile. */
+  private helloWait: { data: Buffer; partner: LegKey; held: HeldFrame[]; bytes: number } | undefined;
   private readonly legs = new Map<LegKey, Leg>();
   private readonly pending = new Map<string, Pending>();
   private readonly profile: RoutingProfile = { nodeSession: false, bucket: 0 };
@@ -92,7 +99,13 @@ export class ClientSession {
   // ---- client -> backends -------------------------------------------------------------------------
 
   private fromClient(data: Buffer, isBinary: boolean): void {
-    if (this.phase === "closed") return;
+    if (this.phase !== "ready") {
+      if (this.phase === "closed") return;
+      if (this.helloWait !== undefined) {
+        this.holdDuringHello({ from: "client", data, isBinary });
+        return;
+      }
+    }
     if (this.phase === "handshake" || isBinary) {
       if (this.phase === "handshake" && this.connect === undefined && !isBinary) this.noteConnect(data);
       this.relayToAuth(data, isBinary);
@@ -279,6 +292,8 @@ export class ClientSession {
     ready: (leg) => {
       if (leg.key !== "legacy") this.ctx.hanzodBreaker.success();
       this.ctx.metrics.upstreamLegs.inc({ backend: backendOf(leg.key) });
+      if (this.helloWait?.partner === leg.key) this.sendHello(leg.hello);
+      leg.hello = undefined;
     },
     down: (leg, code, reason, wasReady) => this.legDown(leg, code, reason, wasReady),
   };
@@ -300,6 +315,10 @@ export class ClientSession {
   private legDown(leg: Leg, code: number, reason: string, wasReady: boolean): void {
     if (wasReady && leg.key !== this.authKey) this.ctx.metrics.upstreamLegs.dec({ backend: backendOf(leg.key) });
     if (this.legs.get(leg.key) === leg) this.legs.delete(leg.key);
+    if (this.helloWait?.partner === leg.key && leg.key !== this.authKey) {
+      this.ctx.log.warn({ conn: this.id, backend: leg.key, reason: reason || `closed ${code}` }, "hello-ok sent without the other backend's part");
+      this.sendHello(undefined);
+    }
     if (leg.key === this.authKey) {
       this.end(code, reason, "upstream");
       return;
@@ -325,25 +344,32 @@ export class ClientSession {
   // ---- backends -> client --------------------------------------------------------------------------
 
   private fromLeg(key: LegKey, data: Buffer, isBinary: boolean): void {
-    if (this.phase === "closed") {
-      // A draining leg (see end()) still delivers the answers to copies already sent.
-      if (!isBinary) this.onDrainingAnswer(key, data);
-      return;
+    if (this.phase !== "ready") {
+      if (this.phase === "closed") {
+        // A draining leg (see end()) still delivers the answers to copies already sent.
+        if (!isBinary) this.onDrainingAnswer(key, data);
+        return;
+      }
+      if (this.helloWait !== undefined) {
+        // Nothing may reach the client before its hello-ok.
+        this.holdDuringHello({ from: key, data, isBinary });
+        return;
+      }
     }
     if (isBinary) {
       if (key === this.authKey) this.sendToClient(data, true, backendOf(key));
       return;
     }
     if (this.phase === "handshake") {
-      this.sendToClient(data, false, backendOf(key));
       if (this.connect !== undefined) {
         const r = sniffResponse(data);
         const id = r?.id ?? (() => {
           const d = decodeFrame(data);
           return d.ok && d.frame.type === "res" ? d.frame.id : undefined;
         })();
-        if (id === this.connect.id) this.onHello(data, this.connect);
+        if (id === this.connect.id && this.onHello(data, this.connect)) return;
       }
+      this.sendToClient(data, false, backendOf(key));
       return;
     }
     const res = sniffResponse(data);
@@ -362,13 +388,77 @@ export class ClientSession {
     else if (key === this.authKey) this.sendToClient(data, false, backendOf(key));
   }
 
-  private onHello(data: Buffer, connect: ConnectInfo): void {
+  /**
+   * The auth owner's answer to the client's connect. A hello-ok makes the session ready; when the
+   * connection is served by the other backend too, its hello-ok is held (true returned) until the
+   * proxy's own leg to that backend said hello, and the client gets the two assembled (hello/).
+   */
+  private onHello(data: Buffer, connect: ConnectInfo): boolean {
     const identity = identityFromHello(data, connect);
-    if (identity === undefined) return;
+    if (identity === undefined) return false;
     this.identity = identity;
     updateProfile(identity, this.profile);
-    this.phase = "ready";
+    // Authenticated: the client may now send frames up to the advertised limit.
     if (!raiseReceiverMaxPayload(this.client, MAX_PAYLOAD_BYTES)) this.ctx.log.error("ws receiver has no writable _maxPayload: client frames after hello stay capped at 64 KiB");
+    const partner = this.helloPartner(data);
+    const leg = partner === undefined ? undefined : this.legFor(partner);
+    if (partner === undefined || leg === undefined) {
+      this.phase = "ready";
+      return false;
+    }
+    this.phase = "hello";
+    this.helloWait = { data, partner, held: [], bytes: 0 };
+    return true;
+  }
+
+  /** Frames behind a held hello-ok, bounded like any buffer towards the client (the legacy's slow-consumer limit). */
+  private holdDuringHello(f: HeldFrame): void {
+    const wait = this.helloWait!;
+    wait.bytes += f.data.length;
+    if (wait.bytes > this.ctx.maxBufferedBytes) {
+      this.shutdown(1008, "slow consumer");
+      return;
+    }
+    wait.held.push(f);
+  }
+
+  /** The other backend, when this connection's hello-ok needs its part (routing in force, node sockets excluded). */
+  private helloPartner(data: Buffer): LegKey | undefined {
+    if (this.profile.nodeSession) return undefined;
+    const other: LegKey = this.authBackend === "legacy" ? "hanzod" : "legacy";
+    const table = this.ctx.table();
+    if (!table.usesHanzod || brokeredUrl(this.ctx, other) === undefined) return undefined;
+    if (other === "hanzod" && !this.hanzodAvailable()) return undefined;
+    const advertised = helloPayloadOf(data)?.features as { methods?: unknown } | undefined;
+    const methods = Array.isArray(advertised?.methods) ? (advertised.methods as string[]) : [];
+    return needsPartner(other, this.authBackend, methods, (m) => servingBackend(table, m, this.profile)) ? other : undefined;
+  }
+
+  /** Sends the assembled hello-ok (`partnerHello` undefined: that backend failed), then what waited behind it. */
+  private sendHello(partnerHello: Record<string, unknown> | undefined): void {
+    const wait = this.helloWait;
+    if (wait === undefined || this.phase !== "hello") return;
+    this.helloWait = undefined;
+    this.phase = "ready";
+    const decoded = decodeFrameOrUndefined(wait.data);
+    const own = helloPayloadOf(wait.data);
+    let out: Buffer | string = wait.data;
+    if (decoded?.type === "res" && own !== undefined) {
+      const table = this.ctx.table();
+      const payload = assembleHello({
+        auth: this.authBackend,
+        hellos: { [this.authBackend]: own, ...(partnerHello !== undefined ? { [backendOf(wait.partner)]: partnerHello } : {}) },
+        serves: (m) => servingBackend(table, m, this.profile),
+        eventOwner: (e) => routedEventOwner(table, e, this.authBackend, this.profile),
+      });
+      out = encodeFrame({ ...decoded, payload });
+    }
+    this.sendToClient(out, false, this.authBackend);
+    // Each returns at once if a held frame ended the session.
+    for (const f of wait.held) {
+      if (f.from === "client") this.fromClient(f.data, f.isBinary);
+      else this.fromLeg(f.from, f.data, f.isBinary);
+    }
   }
 
   private onResponse(key: LegKey, data: Buffer, id: string, ok: boolean, parsed: Frame | undefined): void {
@@ -503,6 +593,12 @@ export class ClientSession {
   }
 }
 
+
+function helloPayloadOf(data: Buffer): Record<string, unknown> | undefined {
+  const d = decodeFrameOrUndefined(data);
+  const p = d?.type === "res" && d.ok ? d.payload : undefined;
+  return typeof p === "object" && p !== null && (p as { type?: unknown }).type === "hello-ok" ? (p as Record<string, unknown>) : undefined;
+}
 
 /** The same request under another id (rare: only a reused id still owed by its leg is re-encoded). */
 function withId(data: Buffer, id: string): Buffer | string {

@@ -248,13 +248,10 @@ export class Connection implements EventRecipient, CallOrigin {
       this.closed = true;
       this.ws.terminate();
     });
-    const hello = buildHello(rt, this.connId, s);
-    this.sendRaw(JSON.stringify({ type: "res", id, ok: true, payload: hello }));
-    rt.broadcaster.add(this);
-    // The legacy refreshes health after every connect; the new connection sees it as its first event.
-    rt.refreshHealth();
-    this.log?.info({ client: params.client.id, mode: params.client.mode, role: s.role, scopes: s.scopes.length, auth: s.authMethod, device: s.deviceId ? s.deviceId.slice(0, 12) : undefined }, "connected");
-    if (!isEphemeralClient(params.client.mode)) {
+    // Listed before hello-ok is built, as the legacy does: a client sees itself in its snapshot. Not the
+    // hanzonode proxy's own legs: their client is listed by the backend that owns its handshake (as the
+    // legacy leaves out the proxy's backend-mode legs).
+    if (!isEphemeralClient(params.client.mode) && s.authMethod !== "proxy-leg") {
       this.presenceKey = s.role === "node" ? (s.deviceId ?? params.client.instanceId ?? this.connId) : this.connId;
       rt.presence.upsert(this.presenceKey, {
         host: params.client.displayName ?? params.client.id,
@@ -271,8 +268,14 @@ export class Connection implements EventRecipient, CallOrigin {
         ...(params.client.instanceId ? { instanceId: params.client.instanceId } : {}),
         reason: "connect",
       });
-      rt.broadcastPresence();
     }
+    const hello = buildHello(rt, this.connId, s);
+    this.sendRaw(JSON.stringify({ type: "res", id, ok: true, payload: hello }));
+    rt.broadcaster.add(this);
+    // Then, as the legacy's seq 1 and 2: the presence change, and the health refresh it does after every connect.
+    if (this.presenceKey) rt.broadcastPresence();
+    rt.refreshHealth();
+    this.log?.info({ client: params.client.id, mode: params.client.mode, role: s.role, scopes: s.scopes.length, auth: s.authMethod, device: s.deviceId ? s.deviceId.slice(0, 12) : undefined }, "connected");
     const early = this.early;
     this.early = undefined;
     for (const frame of early ?? []) void this.onRequest(frame, this.caller);

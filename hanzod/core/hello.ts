@@ -1,10 +1,14 @@
 /** The `hello-ok` payload: every field HelloOk requires, with hanzod's own truth. */
+import { createHash } from "node:crypto";
 import { ADMIN_SCOPE, scopeSatisfies } from "../../protocol/index.js";
 import { DEFAULTS } from "../options.js";
 import type { Runtime } from "./runtime.js";
 import type { AcceptedSession } from "./handshake/authenticate.js";
 import { HANZOD_BUILD_ID } from "../version.js";
 import { HANZOD_EVENTS, HANZOD_METHODS } from "../registry.js";
+
+/** Additive contracts hanzod keeps (protocol/server-capabilities.ts): targeted restarts name this process. */
+export const HANZOD_CAPABILITIES = ["gateway-restart-target-safe-v1"] as const;
 
 export function buildHello(rt: Runtime, connId: string, s: AcceptedSession): Record<string, unknown> {
   const snapshot: Record<string, unknown> = {
@@ -23,6 +27,10 @@ export function buildHello(rt: Runtime, connId: string, s: AcceptedSession): Rec
     snapshot.authMode = rt.opts.auth.mode;
   }
   const auth: Record<string, unknown> = { role: s.role, scopes: s.scopes };
+  const recoveryScope = recoveryScopeOf(rt, s);
+  if (recoveryScope !== undefined) auth.recoveryScope = recoveryScope;
+  // The Control UI may move a device-token operator's recovery state to the new token.
+  if (s.role === "operator" && s.user === undefined && s.deviceToken) auth.recoveryMigrationAllowed = true;
   if (s.deviceToken) {
     auth.deviceToken = s.deviceToken.token;
     auth.issuedAtMs = s.deviceToken.issuedAtMs;
@@ -31,7 +39,7 @@ export function buildHello(rt: Runtime, connId: string, s: AcceptedSession): Rec
     type: "hello-ok",
     protocol: 4,
     server: { version: rt.version, buildId: HANZOD_BUILD_ID, bootId: rt.bootId, connId },
-    features: { methods: HANZOD_METHODS, events: HANZOD_EVENTS, capabilities: [] },
+    features: { methods: HANZOD_METHODS, events: HANZOD_EVENTS, capabilities: HANZOD_CAPABILITIES },
     snapshot,
     auth,
     policy: {
@@ -44,4 +52,43 @@ export function buildHello(rt: Runtime, connId: string, s: AcceptedSession): Rec
       hasMultipleSessionSharingIdentities: false,
     },
   };
+}
+
+const sha256Base64Url = (text: string): string => createHash("sha256").update(text).digest("base64url");
+
+/**
+ * The id under which the Control UI keeps an operator's recovery state, as the legacy derives it (so the
+ * same credential gives the same id on either runtime): from the authenticated principal, else the
+ * device token issued now, else the shared-secret generation, else the device.
+ */
+function recoveryScopeOf(rt: Runtime, s: AcceptedSession): string | undefined {
+  if (s.role !== "operator") return undefined;
+  const deviceId = s.deviceId ?? "";
+  let material: string[] | undefined;
+  if (s.user !== undefined) material = ["principal", s.user, deviceId];
+  else if (s.deviceToken) material = ["device-token", s.deviceToken.token];
+  else {
+    const generation = sharedSecretGeneration(rt, s);
+    if (generation !== undefined) material = ["shared-auth", generation, deviceId];
+    else if (s.deviceId !== undefined) material = ["device", s.deviceId];
+  }
+  return material === undefined ? undefined : sha256Base64Url(JSON.stringify(material));
+}
+
+/** Which shared secret (or trusted-proxy setup) admitted the connection: changes when it is rotated. */
+function sharedSecretGeneration(rt: Runtime, s: AcceptedSession): string | undefined {
+  const auth = rt.opts.auth;
+  if (s.authMethod === "token" && auth.token) return sha256Base64Url(`token\u0000${auth.token}`);
+  if (s.authMethod === "password" && auth.password) return sha256Base64Url(`password\u0000${auth.password}`);
+  if (s.authMethod === "trusted-proxy") {
+    const tp = auth.trustedProxy;
+    return sha256Base64Url(
+      JSON.stringify({
+        mode: "trusted-proxy",
+        trustedProxy: { userHeader: tp?.userHeader, requiredHeaders: [...(tp?.requiredHeaders ?? [])].sort(), allowUsers: [...(tp?.allowUsers ?? [])].sort(), allowLoopback: tp?.allowLoopback },
+        trustedProxies: [...(rt.opts.trustedProxies ?? [])].sort(),
+      }),
+    );
+  }
+  return undefined;
 }

@@ -98,6 +98,8 @@ export const DEFAULT_RULES: RuleSet = {
         "/features/capabilities",
       ],
       shapeOnly: [
+        // A device token is a bearer credential each runtime mints at random for the device it paired.
+        "/auth/deviceToken",
         // Per-gateway recovery scope id (random per state dir).
         "/auth/recoveryScope",
         // Capability URLs: the gateway's own port plus a random per-connection capability.

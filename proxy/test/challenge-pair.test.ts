@@ -10,7 +10,7 @@ import { CHALLENGE_NONCE_HEADER, CHALLENGE_PROOF_HEADER, challengeProof, type Ev
 import { newDeviceKey, signedDevice } from "../../hanzod/test/helpers.js";
 import { startProxy, type RunningProxy } from "../index.js";
 import { payloadOf, waitFor } from "./ws-client.js";
-import { HANZOD_TOKEN, checklistFile, metricValue, startTestHanzod, type TestHanzod } from "./support.js";
+import { HANZOD_TOKEN, bootIdOf, checklistFile, metricValue, startTestHanzod, type TestHanzod } from "./support.js";
 
 const legacy = inject("legacy");
 const SCOPES = ["operator.read"];
@@ -62,7 +62,8 @@ describe("one challenge for two backends", () => {
       const device = signedDevice({ key, clientId: CLIENT.id, clientMode: CLIENT.mode, scopes: SCOPES, token: HANZOD_TOKEN, nonce, signedAt: ts });
       const hello = await socket.request("connect", connectParams({ token: HANZOD_TOKEN, scopes: SCOPES, client: CLIENT, device }));
       expect(hello.ok, JSON.stringify(hello.error)).toBe(true);
-      expect((payloadOf(hello).server as { buildId?: string }).buildId).toMatch(/^hanzod-/);
+      // hanzod accepted it: hello-ok carries the auth owner's boot id.
+      expect((payloadOf(hello).server as { bootId?: string }).bootId).toBe(await bootIdOf(hanzod.url, HANZOD_TOKEN));
       // Exactly one challenge reached the client.
       expect(socket.events("connect.challenge")).toHaveLength(1);
     } finally {

@@ -18,9 +18,13 @@ export interface NodeHostRun {
   stop(): Promise<void>;
 }
 
-/** Starts the node host with its own HOME (its own device identity) against `port`. */
-export async function spawnNodeHost(legacy: LegacyInfo, port: number, displayName: string): Promise<NodeHostRun> {
-  const home = mkdtempSync(join(tmpdir(), "proxy-node-host-"));
+/**
+ * Starts the node host with its own HOME (its own device identity) against `port`; with `home` given,
+ * in that HOME (the same device as an earlier run there), which the caller removes.
+ */
+export async function spawnNodeHost(legacy: LegacyInfo, port: number, displayName: string, home?: string): Promise<NodeHostRun> {
+  const ownHome = home === undefined;
+  home ??= mkdtempSync(join(tmpdir(), "proxy-node-host-"));
   const install = await ensureLegacyInstalled(legacy.version, () => undefined);
   let output = "";
   // The node CLI has no --token flag: the legacy's token comes from the environment.
@@ -35,7 +39,7 @@ export async function spawnNodeHost(legacy: LegacyInfo, port: number, displayNam
     output: () => output,
     stop: async () => {
       await stopProcessGroup(child);
-      rmSync(home, { recursive: true, force: true });
+      if (ownHome) rmSync(home, { recursive: true, force: true });
     },
   };
 }

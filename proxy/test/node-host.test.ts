@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startProxy, type RunningProxy } from "../index.js";
 import { connectClient, payloadOf, type TestClient } from "./ws-client.js";
-import { HANZOD_TOKEN, checklistFile, metricValue, startTestHanzod, type TestHanzod } from "./support.js";
+import { HANZOD_TOKEN, bootIdOf, checklistFile, metricValue, startTestHanzod, type TestHanzod } from "./support.js";
 import { approveNodeHost, invokeWhich, spawnNodeHost, type NodeHostRun } from "./node-host-run.js";
 
 const legacy = inject("legacy");
@@ -48,8 +48,8 @@ describe.each(SCENARIOS)("the openclaw node host through the proxy: $name", ({ a
     const op: TestClient = await connectClient(proxy.url, { token: operatorToken(), scopes: ADMIN_SCOPES });
     try {
       expect(op.hello.ok, JSON.stringify(op.hello.error)).toBe(true);
-      // The operator's handshake went to the auth owner: hanzod's hello carries hanzod's build id.
-      expect((payloadOf(op.hello).server as { buildId?: string }).buildId?.startsWith("hanzod-")).toBe(authOwner === "hanzod");
+      // The operator's handshake went to the auth owner: hello-ok carries its boot id.
+      expect((payloadOf(op.hello).server as { bootId?: string }).bootId === (await bootIdOf(hanzod.url, HANZOD_TOKEN))).toBe(authOwner === "hanzod");
       // The same operator connection really is split: health from hanzod.
       expect(payloadOf(await op.call("health")).answeredBy).toBe("hanzod");
 

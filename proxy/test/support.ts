@@ -11,6 +11,7 @@ import { REPO_ROOT } from "../../protocol/index.js";
 import type { ShadowEventObservation, ShadowObservation, ShadowSink } from "../../parity/shadow-sink.js";
 import { afterAll, beforeAll } from "vitest";
 import { startProxy, type ProxyOptions, type RunningProxy } from "../index.js";
+import { connectClient, payloadOf } from "./ws-client.js";
 
 export const HANZOD_TOKEN = "proxy-test-hanzod-token";
 /** Every hanzod answer to these methods carries the marker, so a test can tell who answered. */
@@ -149,4 +150,17 @@ export function useProxyBesideHanzod(legacyUrl: string, checklistLines: string[]
     file.dispose();
   });
   return running;
+}
+
+/**
+ * The boot id of the process at `url`, from its own hello-ok. Through the proxy, hello-ok's
+ * `server.bootId` is the auth owner's (proxy/hello/fields.ts): the way a test tells who accepted a connect.
+ */
+export async function bootIdOf(url: string, token: string): Promise<string> {
+  const c = await connectClient(url, { token });
+  try {
+    return String((payloadOf(c.hello).server as { bootId?: unknown }).bootId);
+  } finally {
+    await c.close();
+  }
 }

@@ -1,0 +1,264 @@
+/**
+ * The legacy's own Control UI, loaded through the proxy in headless Chromium, with hanzod owning the
+ * handshake and with legacy owning it (phase 1 on hanzod, everything else on legacy, as in a phase 1
+ * migration). The UI compares the build it was loaded from with hello-ok's server identity, hides what
+ * hello-ok's discovery lists lack, and reads its start-up state from the snapshot: through the proxy it
+ * must connect once, stay connected, show no "Server updated" banner and get an answer to every
+ * start-up request, wherever the routing sends it. Then hello-ok itself: the one a client receives with
+ * hanzod owning auth matches the one with legacy owning auth, field by field after the default noise
+ * rules, for the Control UI, the openclaw CLI and the node host.
+ *
+ * Its own legacy gateway (stopped by PID): one with a model configured, so the UI opens its chat home
+ * rather than the first-run model setup (the shared legacy has none), and so presence parity is not
+ * disturbed by other test files. The model's provider is a loopback address nothing answers on; no
+ * request reaches it at start-up.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { DEFAULT_RULES, compareAnswers } from "../../parity/compare/index.js";
+import { REPO_ROOT, decodeFrame } from "../../protocol/index.js";
+import { runOpenclawCli, startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
+import { startHanzod, type HanzodHandle } from "../../hanzod/index.js";
+import { ChromiumPage, ensureChromium } from "../../test/chromium-page.js";
+import { startProxy, type ConnectionTap, type FrameTap, type RunningProxy } from "../index.js";
+import { checklistFile, metricValue } from "./support.js";
+import { spawnNodeHost } from "./node-host-run.js";
+
+const shared = inject("legacy");
+const OWNERS = ["hanzod", "legacy"] as const;
+type Owner = (typeof OWNERS)[number];
+
+/** A model on a loopback provider nothing listens on: "configured" is all the UI needs. */
+const MODEL_CONFIG = {
+  models: {
+    providers: {
+      vllm: {
+        baseUrl: "http://127.0.0.1:9/v1",
+        apiKey: "test-key",
+        api: "openai-completions",
+        models: [{ id: "test-model", name: "Test model", reasoning: false, input: ["text"], cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }, contextWindow: 32000, maxTokens: 4096 }],
+      },
+    },
+  },
+  agents: { defaults: { model: { primary: "vllm/test-model" } } },
+};
+
+/** Start-up requests of the 2026.9.1 UI, across the routing: phase 1 (system.info) on hanzod, the rest on legacy. */
+const STARTUP = ["sessions.subscribe", "config.get", "update.status", "agents.list", "plugin.surface.refresh", "system.info", "chat.startup", "models.authStatus", "sessions.messages.subscribe"];
+
+const OUTPUT_DIR = join(REPO_ROOT, "test-output");
+
+interface SeenHello {
+  clientId: string;
+  role: string;
+  /** The device the client connected with (each run's browser profile and node host HOME is a new one). */
+  deviceId: string | undefined;
+  payload: Record<string, unknown>;
+}
+
+/** Records the hello-ok each client connection of a proxy received (after the proxy assembled it). */
+class HelloTap implements FrameTap {
+  readonly hellos: SeenHello[] = [];
+  open(): ConnectionTap {
+    let connect: { id: string; clientId: string; role: string; deviceId: string | undefined } | undefined;
+    return {
+      frame: (direction, data, isBinary) => {
+        if (isBinary) return;
+        const d = decodeFrame(typeof data === "string" ? Buffer.from(data) : data);
+        if (!d.ok) return;
+        const f = d.frame;
+        if (direction === "c2s" && f.type === "req" && f.method === "connect" && connect === undefined) {
+          const p = (f.params ?? {}) as { client?: { id?: string }; role?: string; device?: { id?: string } };
+          connect = { id: f.id, clientId: p.client?.id ?? "?", role: p.role ?? "operator", deviceId: p.device?.id };
+        } else if (direction === "s2c" && f.type === "res" && connect !== undefined && f.id === connect.id && f.ok) {
+          this.hellos.push({ clientId: connect.clientId, role: connect.role, deviceId: connect.deviceId, payload: f.payload as Record<string, unknown> });
+        }
+      },
+      close: () => undefined,
+    };
+  }
+  async close(): Promise<void> {}
+  last(clientId: string, role = "operator"): SeenHello | undefined {
+    return this.hellos.filter((h) => h.clientId === clientId && h.role === role).at(-1);
+  }
+}
+
+describe("the legacy's Control UI through the proxy (headless Chromium)", () => {
+  let chromium: string;
+  let gw: LegacyGateway;
+  let hanzod: HanzodHandle;
+  let hanzodDir: string;
+  const proxies = {} as Record<Owner, RunningProxy>;
+  const taps = { hanzod: new HelloTap(), legacy: new HelloTap() } as Record<Owner, HelloTap>;
+  const files = OWNERS.map((owner) => checklistFile(["version: 1", `authOwner: ${owner}`, "nodeOwner: legacy", "default: legacy", "phases:", "  phase1: hanzod"].join("\n")));
+
+  beforeAll(async () => {
+    chromium = ensureChromium();
+    gw = await startLegacyGateway({ version: shared.version, config: MODEL_CONFIG, log: () => undefined });
+    hanzodDir = mkdtempSync(join(tmpdir(), "control-ui-hanzod-"));
+    // As `hanzonode up` runs it: the legacy's token, the proxy trusted on loopback.
+    hanzod = await startHanzod({ port: 0, auth: { mode: "token", token: gw.token }, stateDir: hanzodDir, trustedProxies: ["127.0.0.1", "::1"], logger: false });
+    for (const [i, owner] of OWNERS.entries()) {
+      proxies[owner] = await startProxy({ listenPort: 0, adminPort: 0, legacyUrl: gw.url, legacyToken: gw.token, hanzodUrl: hanzod.url, hanzodToken: gw.token, checklistPath: files[i]!.path, tap: taps[owner], logLevel: "silent" });
+    }
+    mkdirSync(OUTPUT_DIR, { recursive: true });
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const owner of OWNERS) await proxies[owner]?.close();
+    await hanzod?.close();
+    await gw?.stop();
+    if (hanzodDir) rmSync(hanzodDir, { recursive: true, force: true });
+    for (const f of files) f.dispose();
+  }, 60_000);
+
+  it.each(OWNERS)("authOwner %s: one connection, connected, no 'Server updated' banner, every start-up request answered", async (owner) => {
+    const proxy = proxies[owner];
+    const page = await ChromiumPage.launch(chromium);
+    try {
+      await page.navigate(`http://127.0.0.1:${proxy.port}/#token=${encodeURIComponent(gw.token)}`);
+      const state = await settle(page);
+      const shot = join(OUTPUT_DIR, `control-ui-authOwner-${owner}.png`);
+      writeFileSync(shot, await page.screenshot());
+      console.log(`Control UI through the proxy (authOwner ${owner}): screenshot ${shot}`);
+
+      // One page load and one gateway connection: no reload loop.
+      const why = JSON.stringify({ navigations: page.navigations, failedRequests: page.failedRequests, exceptions: page.consoleErrors });
+      expect(page.navigations, `main-frame navigations ${why}`).toHaveLength(1);
+      expect(page.sockets.size, "WebSockets the page opened").toBe(1);
+      // The UI's own connection state (its "Online"), and nothing of the refresh/offline states on screen.
+      expect(state.phase).toBe("connected");
+      const text = await page.text();
+      for (const banned of ["Server updated", "Refresh for full capabilities", "Offline", "Reconnecting…"]) expect(text, `page text contains "${banned}"`).not.toContain(banned);
+      // Every start-up request got its answer, none an error.
+      expect(state.unanswered, "requests without an answer").toEqual([]);
+      expect(state.failed, "requests answered with an error").toEqual([]);
+      for (const m of STARTUP) expect(state.sent, `start-up request ${m}`).toContain(m);
+      // ...wherever the routing sent it: system.info to hanzod, config.get to legacy.
+      expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method: "system.info", backend: "hanzod", outcome: "ok" })).toBeGreaterThanOrEqual(1);
+      expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method: "config.get", backend: "legacy", outcome: "ok" })).toBeGreaterThanOrEqual(1);
+      // The identity it got is the build that served its assets.
+      const hello = taps[owner].last("openclaw-control-ui");
+      expect((hello?.payload.server as { buildId?: string }).buildId).toMatch(/-release-/);
+    } finally {
+      await page.close();
+    }
+  }, 240_000);
+
+  it("hello-ok with authOwner hanzod matches authOwner legacy after noise: Control UI, CLI, node host", async () => {
+    // The CLI: a real `openclaw gateway call` through each proxy.
+    for (const owner of OWNERS) {
+      const run = await runOpenclawCli(gw.install, ["gateway", "call", "health", "--url", proxies[owner].url, "--token", gw.token, "--json"], { env: { VITEST: "" } });
+      expect(run.code, run.stderr).toBe(0);
+    }
+    // The node host: its connection is pinned to the node owner (legacy) under both auth owners.
+    // One node host HOME for both runs: the same device, as one machine would reconnect through either setup.
+    const legacyInfo = { ...shared, url: gw.url, httpUrl: gw.httpUrl, port: gw.port, token: gw.token, pid: gw.pid, nodeBin: gw.install.nodeBin, openclawEntry: gw.install.openclawEntry };
+    const nodeHome = mkdtempSync(join(tmpdir(), "control-ui-node-host-"));
+    try {
+      for (const owner of OWNERS) {
+        const host = await spawnNodeHost(legacyInfo, proxies[owner].port, `control-ui-node-${process.pid}`, nodeHome);
+        try {
+          await expect.poll(() => taps[owner].hellos.some((h) => h.role === "node"), { timeout: 90_000, interval: 250 }).toBe(true);
+        } finally {
+          await host.stop();
+        }
+      }
+    } finally {
+      rmSync(nodeHome, { recursive: true, force: true });
+    }
+    // Each UI run is a new browser profile, so a new device: one client in the same role, under two ids.
+    const browserDevices = OWNERS.map((o) => taps[o].last("openclaw-control-ui")?.deviceId).filter((d): d is string => d !== undefined);
+
+    const clients: Array<{ name: string; clientId: string; role: string }> = [
+      { name: "Control UI", clientId: "openclaw-control-ui", role: "operator" },
+      { name: "CLI", clientId: "cli", role: "operator" },
+      { name: "node host", clientId: "node-host", role: "node" },
+    ];
+    for (const c of clients) {
+      const byHanzod = c.role === "node" ? taps.hanzod.hellos.find((h) => h.role === "node") : taps.hanzod.last(c.clientId, c.role);
+      const byLegacy = c.role === "node" ? taps.legacy.hellos.find((h) => h.role === "node") : taps.legacy.last(c.clientId, c.role);
+      expect(byHanzod, `${c.name}: hello-ok with authOwner hanzod`).toBeDefined();
+      expect(byLegacy, `${c.name}: hello-ok with authOwner legacy`).toBeDefined();
+      const a = sameDevice(byLegacy!, browserDevices);
+      const b = sameDevice(byHanzod!, browserDevices);
+      const diffs = compareAnswers({ type: "res", id: "connect", ok: true, payload: a }, { type: "res", id: "connect", ok: true, payload: b }, DEFAULT_RULES, { method: "connect" });
+      expect(diffs, `${c.name}: differences after noise`).toEqual([]);
+      // Field by field, beyond what the default rules let be optional or typed only: the same fields
+      // in every part, and the same discovery lists.
+      for (const part of [undefined, "server", "snapshot", "policy", "auth"] as const) {
+        expect(keysOf(b, part), `${c.name}: keys of ${part ?? "hello-ok"}`).toEqual(keysOf(a, part));
+      }
+      expect(b.features, `${c.name}: features`).toEqual(a.features);
+    }
+  }, 300_000);
+});
+
+/** The payload with each of the Control UI runs' device ids (its presence rows) as one placeholder. */
+function sameDevice(h: SeenHello, devices: string[]): Record<string, unknown> {
+  let text = JSON.stringify(h.payload);
+  for (const d of devices) text = text.split(d).join("<the Control UI's device>");
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+function keysOf(p: Record<string, unknown>, part: string | undefined): string[] {
+  const o = part === undefined ? p : (p[part] as Record<string, unknown> | undefined);
+  return Object.keys(o ?? {}).sort();
+}
+
+interface Settled {
+  phase: string | undefined;
+  sent: string[];
+  unanswered: string[];
+  failed: string[];
+}
+
+/**
+ * Waits (bounded) until the UI is connected and has sent and had answered its start-up requests. The
+ * UI's connection phase is read from its own app element.
+ */
+async function settle(page: ChromiumPage, timeoutMs = 180_000): Promise<Settled> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Settled = { phase: undefined, sent: [], unanswered: [], failed: [] };
+  while (Date.now() < deadline) {
+    const phase = await page.evaluate<string | undefined>(`document.querySelector("openclaw-app")?.context?.gateway?.snapshot?.phase`).catch(() => undefined);
+    last = { phase, ...requestsOf(page) };
+    if (phase === "connected" && last.unanswered.length === 0 && STARTUP.every((m) => last.sent.includes(m))) return last;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return last;
+}
+
+/** The page's requests on its gateway socket(s): which were sent, left unanswered, answered with an error. */
+function requestsOf(page: ChromiumPage): Omit<Settled, "phase"> {
+  const sent = new Map<string, string>();
+  const answers = new Map<string, boolean>();
+  for (const s of page.sockets.values()) {
+    for (const raw of s.sent) {
+      const f = parse(raw);
+      if (f?.type === "req" && typeof f.id === "string") sent.set(f.id, String(f.method));
+    }
+    for (const raw of s.received) {
+      const f = parse(raw);
+      if (f?.type === "res" && typeof f.id === "string") answers.set(f.id, f.ok === true);
+    }
+  }
+  const unanswered: string[] = [];
+  const failed: string[] = [];
+  for (const [id, method] of sent) {
+    const ok = answers.get(id);
+    if (ok === undefined) unanswered.push(method);
+    else if (!ok) failed.push(method);
+  }
+  return { sent: [...sent.values()], unanswered, failed };
+}
+
+function parse(raw: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(raw) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
