@@ -179,7 +179,7 @@ export async function startModelServer(opts: ModelServerOptions = {}): Promise<M
     const send = (obj: object): void => void res.write(`data: ${JSON.stringify(obj)}\n\n`);
     send(roleChunk(ids));
     for (const [i, piece] of plan.chunks.entries()) {
-      if (fault && fault.kind !== "fail" && fault.afterChunks === i) break;
+      if (fault && fault.afterChunks === i) break;
       await sleep(plan.delayMs, closed);
       if (closed.aborted) return;
       send(contentChunk(ids, piece));
