@@ -3,7 +3,8 @@
  * legacy and hanzod, sent the same conversation, see the same model stream.
  *
  * Directives are written in the last user message, `[[name:argument]]`:
- *   [[reply:TEXT]]               answer exactly TEXT (default: "Echo: " + the message without directives)
+ *   [[reply:TEXT]]               answer exactly TEXT (default: "Echo: " + the message without directives
+ *                                and without the legacy's leading time stamp)
  *   [[tokens:N]]                 answer N words ("w1 w2 … wN"), one per chunk: a long stream for throughput
  *   [[tool:NAME {json}]]         call tool NAME with these arguments; once a tool result follows, answer
  *                                "Tool NAME returned: <result>" (several tool directives: several calls, in order)
@@ -66,8 +67,11 @@ export function directivesOf(text: string): Directive[] {
   return [...text.matchAll(DIRECTIVE)].map((m) => ({ name: (m[1] as string).toLowerCase(), arg: (m[2] ?? "").trim() }));
 }
 
+/** The legacy stamps each user message "[Mon 2026-11-30 20:25 UTC] …"; an echo leaves it out to stay the same on every run. */
+const TIME_ENVELOPE = /^\[[A-Z][a-z]{2} \d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})?(?: [A-Za-z0-9:+-]+)?\]\s*/;
+
 export function withoutDirectives(text: string): string {
-  return text.replace(DIRECTIVE, " ").replace(/\s+/g, " ").trim();
+  return text.replace(TIME_ENVELOPE, "").replace(DIRECTIVE, " ").replace(/\s+/g, " ").trim();
 }
 
 /** "Hello big world" -> ["Hello", " big", " world"]: word pieces that concatenate back to the text. */
