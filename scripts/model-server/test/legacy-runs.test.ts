@@ -57,7 +57,7 @@ const finalText = (payload: unknown): string | undefined => (payload as { messag
 describe("the legacy runs turns against the test model server", () => {
   it("`openclaw gateway call agent --expect-final` ends with the model server's scripted reply", async () => {
     const message = "[[reply:Legacy agent turn via the test model server.]]";
-    const r = await runOpenclawCli(legacy.install, ["gateway", "call", "agent", "--url", legacy.url, "--token", legacy.token, "--json", "--expect-final", "--params", JSON.stringify({ message, sessionKey: "agent:main:cli-agent", idempotencyKey: "legacy-models-agent-1" })], { timeoutMs: 200_000 });
+    const r = await runOpenclawCli(legacy.install, ["gateway", "call", "agent", "--url", legacy.url, "--token", legacy.token, "--json", "--expect-final", "--timeout", "180000", "--params", JSON.stringify({ message, sessionKey: "agent:main:cli-agent", idempotencyKey: "legacy-models-agent-1" })], { timeoutMs: 200_000 });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { status?: string; result?: { payloads?: { text?: string }[] } };
     expect(out.status).toBe("ok");
