@@ -13,6 +13,8 @@ import { DeviationIndex, loadDeviations } from "../recorder/deviations.js";
 import { isPlaceholder, isSecretKey } from "../protocol/redact.js";
 
 const files = expandFixturePaths([join(REPO_ROOT, "fixtures", "recorded")]);
+/** Recorded runs (fixtures/runs) are not replayed against the contract, but hold no secret either. */
+const scanned = [...files, ...expandFixturePaths([join(REPO_ROOT, "fixtures", "runs")])];
 
 describe("recorded fixtures vs the frozen contract", () => {
   it("every frame validates, or its issue is a known deviation with a reason", () => {
@@ -43,10 +45,10 @@ function secretValues(value: unknown, key: string | undefined, out: { key: strin
   else for (const [k, v] of Object.entries(value)) secretValues(v, k, out);
 }
 
-describe("no secrets in fixtures/recorded", () => {
+describe("no secrets in fixtures/recorded and fixtures/runs", () => {
   it("every secret-named field holds a placeholder, never a value", () => {
     const leaks: string[] = [];
-    for (const f of files) {
+    for (const f of scanned) {
       for (const line of readFileSync(f, "utf8").split("\n").filter(Boolean)) {
         const found: { key: string; value: string }[] = [];
         secretValues(JSON.parse(line), undefined, found);
@@ -65,7 +67,7 @@ describe("no secrets in fixtures/recorded", () => {
       /Bearer (?!<redacted:)\S+/,
     ];
     const hits: string[] = [];
-    for (const f of files) {
+    for (const f of scanned) {
       const text = readFileSync(f, "utf8");
       for (const p of patterns) {
         const m = p.exec(text);

@@ -21,7 +21,10 @@ export interface GatewayClientPlan {
   platform?: string;
   /** Connect with a fresh Ed25519 device identity. */
   device?: boolean;
-  calls?: { method: string; params?: unknown }[];
+  /** Client capabilities announced in connect (e.g. "tool-events"). */
+  caps?: string[];
+  /** `until`: after the answer, wait for an event with these top-level payload values; `expectFinal`: the client's own option. */
+  calls?: { method: string; params?: unknown; expectFinal?: boolean; until?: { event: string; payload?: Record<string, unknown> } }[];
   /** After the calls, connect again without the shared token, on the device token issued, and repeat them. */
   reconnectWithDeviceToken?: boolean;
   /** Print a line describing each connection's hello-ok. */
@@ -29,7 +32,7 @@ export interface GatewayClientPlan {
 }
 
 export type CallLine =
-  | { method: string; ok: true; answeredBy: string | null; payloadOk: boolean | null }
+  | { method: string; ok: true; answeredBy: string | null; payloadOk: boolean | null; payload?: unknown; until?: unknown }
   | { method: string; ok: false; message: string; code?: string; detailsCode?: string };
 
 export interface HelloLine {

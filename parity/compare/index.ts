@@ -5,3 +5,4 @@ export { normalize, compileRules, mergeRules, mergeRuleSets, rulesFor, typeMarke
 export { GlobMatcher, parsePointerGlob, escapePointerSegment, type TaggedGlob } from "./glob.js";
 export { ALL_DETECTORS, normalizeScalar, detectorMask } from "./volatile.js";
 export { DEFAULT_RULES } from "./default-rules.js";
+export { runSequence, runLabel, belongsToRun, missingInOrder, type RunRef } from "./run-sequence.js";

@@ -12,6 +12,7 @@ import { freePort } from "./free-port.js";
 import { stopProcessGroup } from "./process.js";
 import { DEFAULT_LEGACY_VERSION } from "./paths.js";
 import { waitForSettledGateway } from "./settle.js";
+import { isCloudCredentialVar, modelProviderConfig, type LegacyModelProvider } from "./model-config.js";
 
 export interface LegacyGatewayOptions {
   port?: number;
@@ -19,6 +20,11 @@ export interface LegacyGatewayOptions {
   version?: string;
   /** Merged over the quiet, offline defaults below and written as the gateway's openclaw.json. */
   config?: Record<string, unknown>;
+  /**
+   * Run agent turns against this OpenAI-compatible server (scripts/model-server): it becomes the only
+   * provider and the default model, and provider credentials in this machine's environment are dropped.
+   */
+  modelServer?: LegacyModelProvider;
   env?: Record<string, string>;
   readyTimeoutMs?: number;
   log?: ProgressLog;
@@ -97,7 +103,8 @@ export async function startLegacyGateway(opts: LegacyGatewayOptions = {}): Promi
   const tmp = join(homeDir, "tmp");
   await mkdir(tmp, { recursive: true });
   await mkdir(stateDir, { recursive: true });
-  await writeFile(configPath, JSON.stringify(deepMerge(QUIET_CONFIG, opts.config ?? {}), null, 2));
+  const modelConfig = opts.modelServer ? modelProviderConfig(opts.modelServer) : {};
+  await writeFile(configPath, JSON.stringify(deepMerge(deepMerge(QUIET_CONFIG, modelConfig), opts.config ?? {}), null, 2));
   const logPath = join(homeDir, "gateway.log");
   const logStream = createWriteStream(logPath);
 
@@ -111,6 +118,7 @@ export async function startLegacyGateway(opts: LegacyGatewayOptions = {}): Promi
     NO_COLOR: "1",
     ...opts.env,
   });
+  if (opts.modelServer) for (const k of Object.keys(env)) if (isCloudCredentialVar(k) && !(opts.env && k in opts.env)) delete env[k];
   const started = Date.now();
   // detached: its own process group, so stop() reaches the workers it forks.
   const child = spawn(install.nodeBin, args, { cwd: homeDir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
