@@ -37,6 +37,11 @@ export interface LegacyGatewayConfig {
   trustedProxies?: string[];
 }
 
+/** Parses the legacy's openclaw.json as the legacy writes it: JSON with comments and trailing commas. */
+export function parseConfigText(text: string): unknown {
+  return JSON.parse(relaxJson(text)) as unknown;
+}
+
 /** Drops // and /* *\/ comments outside strings and trailing commas, so JSON.parse reads JSON5-ish files. */
 function relaxJson(text: string): string {
   let out = "";
@@ -97,7 +102,7 @@ export function loadLegacyConfig(path: string): LegacyGatewayConfig {
   }
   let raw: { gateway?: unknown };
   try {
-    raw = JSON.parse(relaxJson(text)) as { gateway?: unknown };
+    raw = parseConfigText(text) as { gateway?: unknown };
   } catch (err) {
     throw new ConfigError(`${path}: cannot be parsed as JSON with comments (${err instanceof Error ? err.message : String(err)})`);
   }
