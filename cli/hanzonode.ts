@@ -5,9 +5,10 @@ import { recorderCommands } from "./commands/recorder.js";
 import { proxyCommands } from "./commands/proxy.js";
 import { parityCommands } from "./commands/parity.js";
 import { attachCommands } from "./commands/attach.js";
+import { cutoverCommands } from "./commands/cutover.js";
 import type { CliCommand } from "./command.js";
 
-const all: CliCommand[] = [...recorderCommands, ...proxyCommands, ...parityCommands, ...attachCommands];
+const all: CliCommand[] = [...recorderCommands, ...proxyCommands, ...parityCommands, ...attachCommands, ...cutoverCommands];
 
 let cli = yargs(hideBin(process.argv))
   .scriptName("hanzonode")
