@@ -24,8 +24,10 @@ interface Attach {
   child: ChildProcess;
   out: string[];
   err: string[];
-  /** Resolves with the first stdout/stderr line (from now on) matching `re`. */
-  line(re: RegExp, ms?: number): Promise<string>;
+  /** How many lines were seen so far (a starting point for `line`). */
+  mark(): number;
+  /** Resolves with the first stdout/stderr line matching `re`, from line `from` (default: from now on). */
+  line(re: RegExp, ms?: number, from?: number): Promise<string>;
   stop(): Promise<number | null>;
 }
 
@@ -53,8 +55,11 @@ function startAttach(args: string[], home: string): Attach {
     child,
     out,
     err,
-    line: (re, ms = 60_000) =>
+    mark: () => all.length,
+    line: (re, ms = 60_000, from = all.length) =>
       new Promise((resolve, reject) => {
+        const earlier = all.slice(from).find((l) => re.test(l));
+        if (earlier !== undefined) return resolve(earlier);
         const t = setTimeout(() => reject(new Error(`no line matching ${re} within ${ms} ms; saw:\n${all.join("\n")}`)), ms);
         waiters.push({ re, from: all.length, resolve: (l) => (clearTimeout(t), resolve(l)) });
         void exited.then((code) => setTimeout(() => reject(new Error(`attach exited ${code} before ${re}; saw:\n${all.join("\n")}`)), 50));
@@ -116,10 +121,11 @@ describe.skipIf(skip !== undefined)(`hanzonode attach --ssh through a real sshd$
       // Cut: kill the ssh child. A connected client is dropped; it reconnects to the same URL.
       const { socket } = await connectRaw(url, { token: remote.token });
       const dropped = socket.closed;
+      const cut = a.mark(); // lines after the kill may arrive while the test awaits the drop
       process.kill(sshPid, "SIGKILL");
       await dropped;
-      await a.line(/^tunnel down: .*reconnecting in/);
-      const again = await a.line(/^tunnel up \(ssh pid (\d+)\)/);
+      await a.line(/^tunnel down: .*reconnecting in/, 60_000, cut);
+      const again = await a.line(/^tunnel up \(ssh pid (\d+)\)/, 60_000, cut);
       expect(Number(/ssh pid (\d+)/.exec(again)![1])).not.toBe(sshPid);
       expect(again).toContain(url);
       expect(await health(url, remote.token)).toBe(true);
