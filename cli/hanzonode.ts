@@ -5,9 +5,11 @@ import { recorderCommands } from "./commands/recorder.js";
 import { proxyCommands } from "./commands/proxy.js";
 import { parityCommands } from "./commands/parity.js";
 import { upCommand } from "./up.js";
+import { attachCommands } from "./commands/attach.js";
+import { cutoverCommands } from "./commands/cutover.js";
 import type { CliCommand } from "./command.js";
 
-const all: CliCommand[] = [...recorderCommands, ...proxyCommands, upCommand, ...parityCommands];
+const all: CliCommand[] = [...recorderCommands, ...proxyCommands, upCommand, ...parityCommands, ...attachCommands, ...cutoverCommands];
 
 let cli = yargs(hideBin(process.argv))
   .scriptName("hanzonode")

@@ -4,6 +4,8 @@
  * `gateway.restart.request`: `shutdown` (restartExpectedMs 1500), close 1012, then a restart in-process,
  * or exit 0 for the supervisor when one is detected (systemd / launchd markers, as the legacy detects
  * them) or `--restart-mode exit` is given; run hanzod under `Restart=always` / `KeepAlive` then.
+ * A configuration error (bad flags, unreadable or invalid config, missing secret) exits 78, which the
+ * service unit's `RestartPreventExitStatus=78` does not restart. `hanzod service ...` manages the unit.
  */
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
@@ -12,6 +14,12 @@ import { join, resolve } from "node:path";
 import { LegacyStateError, startHanzod } from "./index.js";
 import { bindToHost, loadLegacyConfig } from "./config-file.js";
 import type { AuthMode, HanzodAuthOptions } from "./options.js";
+import { CONFIG_ERROR_EXIT_CODE, isConfigError } from "./config-error.js";
+
+if (process.argv[2] === "service") {
+  const { runServiceCli } = await import("./service/cli.js");
+  process.exit(await runServiceCli(process.argv.slice(3)));
+}
 
 /** The legacy's supervisor markers (infra/supervisor-markers): a respawner will start us again after exit. */
 function supervisedByEnv(env: NodeJS.ProcessEnv): boolean {
@@ -34,6 +42,11 @@ const argv = await yargs(hideBin(process.argv))
   .option("config", { type: "string", describe: "legacy openclaw.json to read gateway.* from" })
   .option("restart-mode", { type: "string", choices: ["in-process", "exit"], describe: "on a restart request: listen again in-process, or exit 0 for a supervisor (default: exit when systemd/launchd is detected)" })
   .strict()
+  // A flag hanzod does not know in a unit's command line is a configuration error, not a crash.
+  .fail((msg, err) => {
+    process.stderr.write(`hanzod: ${msg ?? err?.message ?? "invalid arguments"}\n`);
+    process.exit(CONFIG_ERROR_EXIT_CODE);
+  })
   .help()
   .alias("h", "help")
   .version(false)
@@ -71,6 +84,7 @@ try {
 } catch (err) {
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(message.startsWith("hanzod:") ? `${message}\n` : `hanzod: ${message}\n`);
-  // 78 (EX_CONFIG) for a state dir hanzod must not open, as the legacy exits on a newer schema: a supervisor does not retry it.
-  process.exit(err instanceof LegacyStateError ? 78 : 1);
+  // 78 (EX_CONFIG) for a configuration error or a state dir hanzod must not open (as the legacy exits on a
+  // newer schema): the unit's RestartPreventExitStatus=78 does not retry it.
+  process.exit(err instanceof LegacyStateError || isConfigError(err) ? CONFIG_ERROR_EXIT_CODE : 1);
 }

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import type { AuthMode, HanzodAuthOptions } from "./options.js";
+import { ConfigError } from "./config-error.js";
 
 const GatewaySection = z.object({
   port: z.number().int().min(0).max(65535).optional(),
@@ -34,6 +35,11 @@ export interface LegacyGatewayConfig {
   host?: string;
   auth?: Partial<HanzodAuthOptions>;
   trustedProxies?: string[];
+}
+
+/** Parses the legacy's openclaw.json as the legacy writes it: JSON with comments and trailing commas. */
+export function parseConfigText(text: string): unknown {
+  return JSON.parse(relaxJson(text)) as unknown;
 }
 
 /** Drops // and /* *\/ comments outside strings and trailing commas, so JSON.parse reads JSON5-ish files. */
@@ -73,10 +79,10 @@ export function bindToHost(bind: string | undefined, customBindHost?: string): s
     case "lan":
       return "0.0.0.0";
     case "custom":
-      if (!customBindHost) throw new Error("gateway.bind is custom, but gateway.customBindHost is not set");
+      if (!customBindHost) throw new ConfigError("gateway.bind is custom, but gateway.customBindHost is not set");
       return customBindHost;
     default:
-      throw new Error(`gateway.bind ${bind} is not supported by hanzod (use loopback, lan, auto or custom)`);
+      throw new ConfigError(`gateway.bind ${bind} is not supported by hanzod (use loopback, lan, auto or custom)`);
   }
 }
 
@@ -88,9 +94,21 @@ export function readLegacyConfigObject(path: string): Record<string, unknown> {
 }
 
 export function loadLegacyConfig(path: string): LegacyGatewayConfig {
-  const raw = JSON.parse(relaxJson(readFileSync(path, "utf8"))) as { gateway?: unknown };
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigError(`${path}: cannot read the config file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  let raw: { gateway?: unknown };
+  try {
+    raw = parseConfigText(text) as { gateway?: unknown };
+  } catch (err) {
+    throw new ConfigError(`${path}: cannot be parsed as JSON with comments (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (raw === null || typeof raw !== "object") throw new ConfigError(`${path}: the config must be an object`);
   const parsed = GatewaySection.safeParse(raw.gateway ?? {});
-  if (!parsed.success) throw new Error(`${path}: gateway section: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!parsed.success) throw new ConfigError(`${path}: gateway section: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const g = parsed.data;
   const cfg: LegacyGatewayConfig = { path };
   if (g.port !== undefined) cfg.port = g.port;

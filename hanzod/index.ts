@@ -11,6 +11,7 @@ import { listen, type RunningServer } from "./core/server.js";
 import { RESTART_EXPECTED_MS, RESTART_REASON } from "./core/lifecycle/restart.js";
 import type { HanzodOptions } from "./options.js";
 import { isLegacyStateDir, openLegacyState } from "./state/legacy-state.js";
+import { ConfigError } from "./config-error.js";
 
 export type { HanzodOptions, HanzodAuthOptions, AuthMode, TrustedProxyAuthOptions } from "./options.js";
 export type { PipelineHook, Call } from "./core/pipeline.js";
@@ -36,15 +37,25 @@ export interface StartHanzodOptions extends HanzodOptions {
   onRestartExit?: (reason: string) => void;
 }
 
+function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
+}
+
 function validate(opts: HanzodOptions): void {
+  // Every refusal here is a configuration the operator must fix: ConfigError makes the CLI exit 78.
   const a = opts.auth;
-  if (a.mode === "token" && !a.token) throw new Error("hanzod: auth mode is token, but no token was configured (--token or gateway.auth.token)");
-  if (a.mode === "password" && !a.password) throw new Error("hanzod: auth mode is password, but no password was configured");
+  if (a.mode === "token" && !a.token) throw new ConfigError("hanzod: auth mode is token, but no token was configured (--token or gateway.auth.token)");
+  if (a.mode === "password" && !a.password) throw new ConfigError("hanzod: auth mode is password, but no password was configured");
   if (a.mode === "trusted-proxy") {
-    if (!a.trustedProxy?.userHeader?.trim()) throw new Error("hanzod: auth mode is trusted-proxy, but trustedProxy.userHeader is empty (set gateway.auth.trustedProxy.userHeader)");
-    if (a.token) throw new Error("hanzod: auth mode is trusted-proxy, but a shared token is also configured; trusted-proxy and token auth are mutually exclusive");
+    if (!a.trustedProxy?.userHeader?.trim()) throw new ConfigError("hanzod: auth mode is trusted-proxy, but trustedProxy.userHeader is empty (set gateway.auth.trustedProxy.userHeader)");
+    if (a.token) throw new ConfigError("hanzod: auth mode is trusted-proxy, but a shared token is also configured; trusted-proxy and token auth are mutually exclusive");
   }
-  if (!opts.stateDir) throw new Error("hanzod: stateDir is required");
+  if (!opts.stateDir) throw new ConfigError("hanzod: stateDir is required");
+  // The legacy's rule: only a loopback listener may run without a shared secret or an identity proxy.
+  const host = opts.host ?? "127.0.0.1";
+  if (a.mode === "none" && !isLoopbackHost(host)) {
+    throw new ConfigError(`refusing to bind gateway to ${host}:${opts.port} without auth (set gateway.auth.token/password, or set OPENCLAW_GATEWAY_TOKEN/OPENCLAW_GATEWAY_PASSWORD)`);
+  }
 }
 
 export async function startHanzod(opts: StartHanzodOptions): Promise<HanzodHandle> {

@@ -90,7 +90,8 @@ export function methodsMoved(table: RoutingTable, scope: { method: string } | { 
   return methodsInPhase(scope.phase).filter((m) => table.decide(m).source === `phases.${scope.phase}` || table.decide(m).source === "default");
 }
 
-async function gatherGates(table: RoutingTable, storePath: string, methods: readonly string[], to: string, since: number): Promise<GateResult[]> {
+/** The gate of each method toward `to`, judged on the store's evidence since `since` (promote and cutover use it). */
+export async function gatherGates(table: RoutingTable, storePath: string, methods: readonly string[], to: string, since: number): Promise<GateResult[]> {
   if (!targetNeedsEvidence(to)) return methods.map((m) => evaluateGate(m, to, gateFor(table, m), { comparisons: undefined, latency: undefined, replay: undefined }));
   if (!isPostgresUrl(storePath) && !existsSync(storePath)) {
     return methods.map((m) => evaluateGate(m, to, gateFor(table, m), { comparisons: undefined, latency: undefined, replay: undefined }));
