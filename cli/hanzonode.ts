@@ -4,9 +4,10 @@ import { hideBin } from "yargs/helpers";
 import { recorderCommands } from "./commands/recorder.js";
 import { proxyCommands } from "./commands/proxy.js";
 import { parityCommands } from "./commands/parity.js";
+import { contractCommands } from "./commands/contract.js";
 import type { CliCommand } from "./command.js";
 
-const all: CliCommand[] = [...recorderCommands, ...proxyCommands, ...parityCommands];
+const all: CliCommand[] = [...recorderCommands, ...proxyCommands, ...parityCommands, ...contractCommands];
 
 let cli = yargs(hideBin(process.argv))
   .scriptName("hanzonode")

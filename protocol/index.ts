@@ -10,3 +10,5 @@ export * from "./device-auth.js";
 export * from "./raw-client.js";
 export * from "./sqlite.js";
 export * from "./challenge-assertion.js";
+export * from "./releases.js";
+export * from "./window.js";

@@ -21,35 +21,6 @@ export interface ValidationOutcome {
   issues: ContractIssue[];
 }
 
-let ajv: Ajv | undefined;
-let schemaId = "";
-const compiled = new Map<string, ValidateFunction | null>();
-
-function engine(): Ajv {
-  if (!ajv) {
-    const schema = loadContractSchema();
-    schemaId = schema.$id;
-    // strict:false because the contract carries vendor keywords (x-openclaw-since) and a discriminator.
-    ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, discriminator: false });
-    ajv.addSchema(schema);
-  }
-  return ajv;
-}
-
-export function hasDefinition(name: string): boolean {
-  return Object.prototype.hasOwnProperty.call(loadContractSchema().definitions, name);
-}
-
-function validatorFor(definition: string): ValidateFunction | null {
-  let fn = compiled.get(definition);
-  if (fn === undefined) {
-    const a = engine();
-    fn = hasDefinition(definition) ? (a.getSchema(`${schemaId}#/definitions/${definition}`) ?? null) : null;
-    compiled.set(definition, fn);
-  }
-  return fn;
-}
-
 function toIssues(definition: string, errors: ErrorObject[] | null | undefined): ContractIssue[] {
   if (!errors) return [];
   return errors.map((e) => {
@@ -68,12 +39,60 @@ function innermostDefinition(schemaPath: string): string | undefined {
   return m?.[1];
 }
 
-/** Validate any value against a named contract definition. Unknown definitions are an issue, not a pass. */
+/**
+ * One JSON schema with `definitions` (the pinned contract, or a frozen release's), compiled lazily per
+ * definition. Each instance owns its ajv engine, so releases never share compiled state.
+ */
+export class SchemaValidator {
+  private ajv: Ajv | undefined;
+  private schemaId = "";
+  private readonly compiled = new Map<string, ValidateFunction | null>();
+
+  constructor(private readonly load: () => { $id: string; definitions: Record<string, object> }) {}
+
+  private engine(): Ajv {
+    if (!this.ajv) {
+      const schema = this.load();
+      this.schemaId = schema.$id;
+      // strict:false because the contract carries vendor keywords (x-openclaw-since) and a discriminator.
+      this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, discriminator: false });
+      this.ajv.addSchema(schema);
+    }
+    return this.ajv;
+  }
+
+  hasDefinition(name: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.load().definitions, name);
+  }
+
+  private validatorFor(definition: string): ValidateFunction | null {
+    let fn = this.compiled.get(definition);
+    if (fn === undefined) {
+      const a = this.engine();
+      fn = this.hasDefinition(definition) ? (a.getSchema(`${this.schemaId}#/definitions/${definition}`) ?? null) : null;
+      this.compiled.set(definition, fn);
+    }
+    return fn;
+  }
+
+  /** Validate any value against a named definition. Unknown definitions are an issue, not a pass. */
+  validate(definition: string, value: unknown): ValidationOutcome {
+    const fn = this.validatorFor(definition);
+    if (!fn) return { valid: false, issues: [{ definition, path: "/", keyword: "definition", message: `contract has no definition ${definition}` }] };
+    const valid = fn(value) as boolean;
+    return { valid, issues: valid ? [] : toIssues(definition, fn.errors) };
+  }
+}
+
+const pinned = new SchemaValidator(loadContractSchema);
+
+export function hasDefinition(name: string): boolean {
+  return pinned.hasDefinition(name);
+}
+
+/** Validate any value against a named definition of the pinned contract. Unknown definitions are an issue, not a pass. */
 export function validateDefinition(definition: string, value: unknown): ValidationOutcome {
-  const fn = validatorFor(definition);
-  if (!fn) return { valid: false, issues: [{ definition, path: "/", keyword: "definition", message: `contract has no definition ${definition}` }] };
-  const valid = fn(value) as boolean;
-  return { valid, issues: valid ? [] : toIssues(definition, fn.errors) };
+  return pinned.validate(definition, value);
 }
 
 const FRAME_DEFINITION = { req: "RequestFrame", res: "ResponseFrame", event: "EventFrame" } as const;
