@@ -12,3 +12,4 @@ export * from "./sqlite.js";
 export * from "./challenge-assertion.js";
 export * from "./releases.js";
 export * from "./window.js";
+export * from "./recorded-suites.js";
