@@ -97,9 +97,12 @@ export function validateDefinition(definition: string, value: unknown): Validati
 
 const FRAME_DEFINITION = { req: "RequestFrame", res: "ResponseFrame", event: "EventFrame" } as const;
 
-export function validateFrame(frame: Frame): ValidationOutcome {
+/** The pinned @openclaw/gateway-protocol contract; pass a release's validator (protocol/window.ts) to check against that release. */
+export const PINNED_CONTRACT: SchemaValidator = pinned;
+
+export function validateFrame(frame: Frame, contract: SchemaValidator = pinned): ValidationOutcome {
   const def = FRAME_DEFINITION[frame.type];
-  return def ? validateDefinition(def, frame) : { valid: false, issues: [{ definition: "Frame", path: "/type", keyword: "enum", message: "unknown frame type" }] };
+  return def ? contract.validate(def, frame) : { valid: false, issues: [{ definition: "Frame", path: "/type", keyword: "enum", message: "unknown frame type" }] };
 }
 
 /** `config.get` -> `ConfigGet`; the contract names params/result definitions this way. */
@@ -110,23 +113,23 @@ export function definitionStem(method: string): string {
     .join("");
 }
 
-export function paramsDefinitionFor(method: string): string | undefined {
+export function paramsDefinitionFor(method: string, contract: SchemaValidator = pinned): string | undefined {
   const name = `${definitionStem(method)}Params`;
-  return hasDefinition(name) ? name : undefined;
+  return contract.hasDefinition(name) ? name : undefined;
 }
 
-export function resultDefinitionFor(method: string): string | undefined {
+export function resultDefinitionFor(method: string, contract: SchemaValidator = pinned): string | undefined {
   const name = `${definitionStem(method)}Result`;
-  return hasDefinition(name) ? name : undefined;
+  return contract.hasDefinition(name) ? name : undefined;
 }
 
 /** Validates params where the contract defines them; `undefined` means the contract is silent. */
-export function validateParams(method: string, params: unknown): ValidationOutcome | undefined {
-  const def = paramsDefinitionFor(method);
-  return def ? validateDefinition(def, params) : undefined;
+export function validateParams(method: string, params: unknown, contract: SchemaValidator = pinned): ValidationOutcome | undefined {
+  const def = paramsDefinitionFor(method, contract);
+  return def ? contract.validate(def, params) : undefined;
 }
 
-export function validateResult(method: string, payload: unknown): ValidationOutcome | undefined {
-  const def = resultDefinitionFor(method);
-  return def ? validateDefinition(def, payload) : undefined;
+export function validateResult(method: string, payload: unknown, contract: SchemaValidator = pinned): ValidationOutcome | undefined {
+  const def = resultDefinitionFor(method, contract);
+  return def ? contract.validate(def, payload) : undefined;
 }

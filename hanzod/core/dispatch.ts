@@ -5,8 +5,9 @@
  * admission fence (restart / suspension: UNAVAILABLE except for the suspend control methods); then
  * params. Admitted requests are counted as root work (`ws:<method>`) while they run.
  */
-import { ADMIN_SCOPE, Errors, errorResponse, isNodeRoleMethod, methodPolicy, scopeSatisfies, validateDefinition, validateParams, type ErrorShape } from "../../protocol/index.js";
+import { ADMIN_SCOPE, Errors, errorResponse, isNodeRoleMethod, methodPolicy, scopeSatisfies, validateDefinition, validateParamsInWindow, type ErrorShape } from "../../protocol/index.js";
 import { formatIssues as formatIssuesFor } from "./handshake/validation.js";
+import { answerAs } from "./compat.js";
 import type { Runtime } from "./runtime.js";
 import { MethodError, type CallerInfo, type MethodHandler } from "./method.js";
 import { isTargetedNonSafeRestart } from "../domains/gateway/lifecycle.js";
@@ -89,7 +90,7 @@ export async function runRequest(rt: Runtime, methods: ReadonlyMap<string, Metho
   if (origin) rt.work.begin(origin);
   try {
     if (!handler.validatesOwnParams) {
-      const check = validateParams(req.method, params);
+      const check = validateParamsInWindow(req.method, params, rt.version);
       if (check && !check.valid) {
         const error = Errors.invalidMethodParams(req.method, formatIssuesFor(check.issues));
         return { text: JSON.stringify(errorResponse(req.id, error)), error };
@@ -97,6 +98,7 @@ export async function runRequest(rt: Runtime, methods: ReadonlyMap<string, Metho
     }
     let payload = await handler({ runtime: rt, params, caller });
     const inject = rt.testInject?.[req.method];
+    payload = answerAs(`res:${req.method}`, payload, { release: rt.version, runtime: rt });
     if (inject) payload = applyInject(payload, inject);
     return { text: JSON.stringify({ type: "res", id: req.id, ok: true, payload }) };
   } catch (err) {

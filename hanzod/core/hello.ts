@@ -3,7 +3,7 @@ import { ADMIN_SCOPE, scopeSatisfies } from "../../protocol/index.js";
 import { DEFAULTS } from "../options.js";
 import type { Runtime } from "./runtime.js";
 import type { AcceptedSession } from "./handshake/authenticate.js";
-import { HANZOD_BUILD_ID } from "../version.js";
+import { hanzodBuildId } from "../version.js";
 
 /** Events hanzod can emit; advertised in features.events. */
 export const HANZOD_EVENTS = ["connect.challenge", "presence", "tick", "shutdown", "health", "gateway.suspension", "device.pair.requested", "device.pair.resolved"] as const;
@@ -32,7 +32,7 @@ export function buildHello(rt: Runtime, connId: string, methods: readonly string
   return {
     type: "hello-ok",
     protocol: 4,
-    server: { version: rt.version, buildId: HANZOD_BUILD_ID, bootId: rt.bootId, connId },
+    server: { version: rt.version, buildId: hanzodBuildId(rt.version), bootId: rt.bootId, connId },
     features: { methods, events: HANZOD_EVENTS, capabilities: [] },
     snapshot,
     auth,

@@ -8,7 +8,8 @@ import { Broadcaster } from "./broadcaster.js";
 import { PresenceRegistry } from "./presence.js";
 import { HealthMonitor } from "./health.js";
 import { HanzodStore } from "./device-store.js";
-import { HANZOD_VERSION } from "../version.js";
+import { resolveCompatRelease } from "../version.js";
+import { answerAs } from "./compat.js";
 import { ActiveWork } from "./lifecycle/active-work.js";
 import { SuspensionCoordinator } from "./lifecycle/suspension.js";
 import { RestartCoordinator } from "./lifecycle/restart.js";
@@ -16,6 +17,7 @@ import type { KeepaliveSettings } from "./keepalive.js";
 
 export interface Runtime {
   readonly opts: HanzodOptions;
+  /** The legacy release hanzod answers as (server.version, presence, release-dependent answers). */
   readonly version: string;
   readonly bootId: string;
   readonly startedAt: number;
@@ -60,14 +62,15 @@ export function createRuntime(opts: HanzodOptions, log: Logger | undefined, test
     },
     () => restart.isPending,
   );
-  const presence = new PresenceRegistry(HANZOD_VERSION);
+  const version = resolveCompatRelease(opts.compat);
+  const presence = new PresenceRegistry(version, (row) => answerAs("presence-row", row, { release: version }));
   const store = new HanzodStore(opts.stateDir, DEFAULTS.pairingRequestTtlMs);
   const health = new HealthMonitor(store.path);
   let lastHealthBroadcast = 0;
   let pendingHealth: NodeJS.Timeout | undefined;
   const runtime: Runtime = {
     opts,
-    version: HANZOD_VERSION,
+    version,
     bootId: randomUUID(),
     startedAt: Date.now(),
     log,

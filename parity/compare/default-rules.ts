@@ -85,6 +85,10 @@ export const DEFAULT_RULES: RuleSet = {
     health: HEALTH,
     "system-presence": under("/*", PRESENCE_ROW),
     status: {
+      shapeOnly: [
+        // 2026.9.6: the gateway's process id, a fact of the running process.
+        "/pid",
+      ],
       typeOnly: [
         // Per-agent rows (heartbeat schedule, session store per agent): the runtime's own agents.
         "/heartbeat/agents",
@@ -113,6 +117,8 @@ export const DEFAULT_RULES: RuleSet = {
         // Control UI and plugin surfaces: sent only by a runtime that serves the Control UI and
         // plugin UIs (the legacy, until the Control UI moves). Compared whenever both sides send them.
         "/controlUiWidgetKinds",
+        // 2026.9.6: the link readers plugins contribute (the github plugin's github.detail/image).
+        "/controlUiLinkReaders",
         "/pluginSurfaceUrls",
         "/server/controlUiBuildSource",
         // Device-recovery hints for the Control UI's recovery flow (legacy-protocol.md §hello-ok):

@@ -3,7 +3,7 @@
  * `gateway.restart.request` and `gateway.suspend.prepare|status|resume`. Param checks, messages and
  * result shapes are the legacy's (dist server-methods/restart.ts, suspend.ts, restart-request.ts).
  */
-import { Errors, validateParams } from "../../../protocol/index.js";
+import { Errors, validateParamsInWindow } from "../../../protocol/index.js";
 import { normalizeRestartReason } from "../../core/lifecycle/restart.js";
 import type { TerminalPolicy } from "../../core/lifecycle/suspension.js";
 import { MethodError, type MethodHandler } from "../../core/method.js";
@@ -71,13 +71,13 @@ export const restartRequest: MethodHandler = ({ runtime, params }) => {
 };
 restartRequest.validatesOwnParams = true;
 
-function checkParams(method: string, params: unknown): void {
-  const check = validateParams(method, params);
+function checkParams(method: string, params: unknown, compat: string): void {
+  const check = validateParamsInWindow(method, params, compat);
   if (check && !check.valid) throw new MethodError(Errors.invalidParamsFor(method));
 }
 
 export const suspendPrepare: MethodHandler = ({ runtime, params }) => {
-  checkParams("gateway.suspend.prepare", params);
+  checkParams("gateway.suspend.prepare", params, runtime.version);
   const result = runtime.suspension.prepare({
     requestId: String(params.requestId).trim(),
     terminalPolicy: (params.terminalPolicy as TerminalPolicy | undefined) ?? "preserve",
@@ -90,7 +90,7 @@ export const suspendPrepare: MethodHandler = ({ runtime, params }) => {
 suspendPrepare.validatesOwnParams = true;
 
 export const suspendStatus: MethodHandler = ({ runtime, params }) => {
-  checkParams("gateway.suspend.status", params);
+  checkParams("gateway.suspend.status", params, runtime.version);
   const result = runtime.suspension.status(String(params.suspensionId).trim());
   if (result.status === "conflict") throw new MethodError(Errors.suspensionConflict("status", result.expiresAtMs, Date.now()));
   return result;
@@ -98,7 +98,7 @@ export const suspendStatus: MethodHandler = ({ runtime, params }) => {
 suspendStatus.validatesOwnParams = true;
 
 export const suspendResume: MethodHandler = ({ runtime, params }) => {
-  checkParams("gateway.suspend.resume", params);
+  checkParams("gateway.suspend.resume", params, runtime.version);
   const result = runtime.suspension.resume(String(params.suspensionId).trim());
   if (!result.ok) throw new MethodError(Errors.suspensionIdMismatch());
   return result;
