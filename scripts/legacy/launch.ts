@@ -128,7 +128,8 @@ export async function startLegacyGateway(opts: LegacyGatewayOptions = {}): Promi
 
   const httpUrl = `http://127.0.0.1:${port}`;
   try {
-    await waitReady(httpUrl, child, opts.readyTimeoutMs ?? 120_000);
+    // openclaw 2026.9.6 loads ~6700 modules before it logs a line: 104 s measured on a 2-core machine at load 17.
+    await waitReady(httpUrl, child, opts.readyTimeoutMs ?? 240_000);
     // /readyz turns 200 about a second before startup-dependent state (update schedule, plugin cron
     // jobs) exists; a gateway handed out earlier gives answers no later run reproduces.
     await waitForSettledGateway(`ws://127.0.0.1:${port}`, token);
