@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Argv } from "yargs";
 import type { CliCommand } from "../command.js";
+import { compatForLegacy } from "../legacy-release.js";
 import { startProxy } from "../../proxy/index.js";
 import type { RunningProxy } from "../../proxy/api.js";
 import { createLogger } from "../../proxy/log.js";
@@ -115,10 +116,11 @@ const upCommand: CliCommand = {
       .option("admin-port", { type: "number", default: 9464, describe: "port for /metrics and /healthz" })
       .option("checklist", { type: "string", describe: `parity checklist (default ${DEFAULT_CHECKLIST} when present)` })
       .option("state-dir", { type: "string", default: DEFAULT_STATE_DIR, describe: "hanzod state, diff store, audit log" })
-      .option("hanzod-deadline-ms", { type: "number", default: HANZOD_DEADLINE_MS, describe: "how long a hanzod-routed request may go unanswered before fallback/UNAVAILABLE (0 = no deadline)" }),
+      .option("hanzod-deadline-ms", { type: "number", default: HANZOD_DEADLINE_MS, describe: "how long a hanzod-routed request may go unanswered before fallback/UNAVAILABLE (0 = no deadline)" })
+      .option("compat", { type: "string", describe: "release hanzod answers as (default: the legacy's, read from its hello-ok server.version)" }),
   handler: async (argv) => {
     const { startHanzod } = await import("../../hanzod/index.js");
-    const { startLegacyGateway } = await import("../../scripts/legacy/index.js");
+    const { startLegacyGateway, DEFAULT_LEGACY_VERSION } = await import("../../scripts/legacy/index.js");
     const stateDir = resolve(String(argv.stateDir));
     mkdirSync(stateDir, { recursive: true });
     const parts: Stoppable[] = [];
@@ -127,7 +129,7 @@ const upCommand: CliCommand = {
       let legacyUrl = argv.legacy as string | undefined;
       let legacyToken = (argv.token as string | undefined) ?? process.env.OPENCLAW_GATEWAY_TOKEN;
       if (legacyUrl === undefined) {
-        process.stdout.write("no --legacy given: starting a pinned local legacy gateway (takes ~10-30 s)...\n");
+        process.stdout.write(`no --legacy given: starting a local openclaw@${DEFAULT_LEGACY_VERSION} legacy gateway (30 s to a few minutes)...\n`);
         const gw = await startLegacyGateway({ log: (l) => process.stderr.write(`${l}\n`) });
         parts.push({ name: `legacy gateway (pid ${gw.pid})`, stop: () => gw.stop() });
         legacyUrl = gw.url;
@@ -140,11 +142,14 @@ const upCommand: CliCommand = {
       // The proxy's credential on its hanzod leg; clients that hanzod authenticates itself use the legacy token.
       const hanzodToken = legacyToken ?? randomBytes(24).toString("base64url");
       const trustedProxies = ["127.0.0.1", "::1"];
-      const hanzod = await startHanzod({ port: 0, auth: { mode: "token", token: hanzodToken }, stateDir: join(stateDir, "hanzod"), trustedProxies });
+      // hanzod answers as the release it stands beside: the legacy tells its own in hello-ok.
+      const compat = typeof argv.compat === "string" ? { release: argv.compat } : await compatForLegacy(legacyUrl, legacyToken);
+      if (compat.note) process.stderr.write(`${compat.note}\n`);
+      const hanzod = await startHanzod({ port: 0, auth: { mode: "token", token: hanzodToken }, stateDir: join(stateDir, "hanzod"), trustedProxies, compat: compat.release });
       parts.push({ name: "hanzod", stop: () => hanzod.close() });
       // `shadow: isolated` copies run against a throwaway hanzod, never the real state.
       const isolatedDir = join(stateDir, "hanzod-isolated");
-      const isolated = await startHanzod({ port: 0, auth: { mode: "token", token: hanzodToken }, stateDir: isolatedDir, trustedProxies, logger: false });
+      const isolated = await startHanzod({ port: 0, auth: { mode: "token", token: hanzodToken }, stateDir: isolatedDir, trustedProxies, logger: false, compat: compat.release });
       parts.push({ name: "isolated hanzod", stop: () => isolated.close() });
       let proxy: RunningProxy | undefined;
       const sink = paritySink(stateDir, () => proxy);
@@ -168,7 +173,7 @@ const upCommand: CliCommand = {
           "",
           `clients connect to:  ${proxy.url}   (instead of ${legacyUrl})`,
           `metrics:             ${proxy.metricsUrl}   (readiness: http://127.0.0.1:${proxy.adminPort}/readyz)`,
-          `hanzod:              ${hanzod.url}`,
+          `hanzod:              ${hanzod.url}   (answers as openclaw ${compat.release})`,
           `checklist:           ${checklistArg(argv) ?? "(none: everything goes to legacy)"}`,
           `parity report:       npx hanzonode parity report --state-dir ${stateDir}`,
           "Ctrl-C stops everything.",

@@ -133,3 +133,8 @@ export function answerAs<T>(frame: CompatFrame, payload: T, ctx: CompatContext):
   }
   return (copy ?? payload) as T;
 }
+
+/** Server capabilities hanzod honours, and how (read by `hanzonode contract drift`). */
+export const HANDLED_CAPABILITIES: Readonly<Record<string, string>> = {
+  "model-catalog-snapshot": "hanzod accepts connect.modelCatalog (window validation) and, as 2026.9.6, names the capability in connect.challenge",
+};

@@ -4,6 +4,7 @@
  * What it prints is what the user follows: where clients connect, the metrics URL, the report command.
  * Ctrl-C (SIGINT) must stop every part it started.
  */
+import { DEFAULT_LEGACY_VERSION } from "../../scripts/legacy/index.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -130,7 +131,7 @@ describe("hanzonode up", () => {
     expect(clientUrl).toBe(`ws://127.0.0.1:${listen}`);
     expect(new URL(metricsUrl).port).toBe(String(admin));
     // Given --legacy, up starts no gateway and writes no token file.
-    expect(running.stdout()).not.toMatch(/starting a pinned local legacy gateway/);
+    expect(running.stdout()).not.toMatch(/no --legacy given/);
 
     const { socket, hello } = await connectRaw(clientUrl, { token: legacy.token, scopes: ["operator.read"] });
     try {
@@ -168,6 +169,8 @@ describe("hanzonode up", () => {
     const legacyPid = Number(started[2]);
     const tokenFile = started[3]!;
     await running.printed(/clients connect to:\s+ws:\/\//);
+    // hanzod stands beside the legacy up started: it read the release from the legacy's hello-ok.
+    expect(running.stdout()).toMatch(new RegExp(`hanzod:\\s+ws://\\S+\\s+\\(answers as openclaw ${DEFAULT_LEGACY_VERSION.replace(/\./g, "\\.")}\\)`));
     expect(tokenFile).toBe(join(stateDir, "legacy-token"));
     expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
     const token = readFileSync(tokenFile, "utf8").trim();
