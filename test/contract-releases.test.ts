@@ -17,7 +17,8 @@ function namesUnder(md: string, heading: string): string[] {
   const start = md.indexOf(`\n### ${heading}`);
   if (start < 0) return [];
   const end = md.indexOf("\n#", start + 5);
-  const body = md.slice(start, end < 0 ? undefined : end).split("\n").slice(2).join("\n");
+  // The list is the section's lines that start with a name (the prose around it names other things).
+  const body = md.slice(start, end < 0 ? undefined : end).split("\n").slice(2).filter((l) => l.startsWith("`")).join("\n");
   return [...body.replace(/\(inside `[^`]+`\)/g, "").matchAll(/`([A-Za-z0-9]+)`/g)].map((m) => m[1] as string);
 }
 
