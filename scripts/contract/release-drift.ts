@@ -7,8 +7,8 @@
  */
 import { compareReleases, definitionStem, loadRelease, type ReleaseContract } from "../../protocol/index.js";
 import { HANZOD_METHODS } from "../../hanzod/methods/registry.js";
-import { HANZOD_EVENTS } from "../../hanzod/hello.js";
-import { ANSWER_CHANGES, HANDLED_CAPABILITIES } from "../../hanzod/compat.js";
+import { HANZOD_EVENTS } from "../../hanzod/core/hello.js";
+import { ANSWER_CHANGES, HANDLED_CAPABILITIES } from "../../hanzod/core/compat.js";
 
 export type Side = "client" | "server";
 export type Change = "added" | "removed" | "changed";
