@@ -88,6 +88,10 @@ export const DEFAULT_RULES: RuleSet = {
       shapeOnly: [
         // 2026.9.6: the gateway's process id, a fact of the running process.
         "/pid",
+        // 2026.9.6: work in flight when the answer is built (whether the status request itself is
+        // already counted depends on timing) and worker-pool activity: runtime metrics.
+        "/shutdownBudget/activeWork/*",
+        "/workerPools/*/*",
       ],
       typeOnly: [
         // Per-agent rows (heartbeat schedule, session store per agent): the runtime's own agents.

@@ -109,8 +109,10 @@ describe.each(recordedReleases())("recorded suite of openclaw@%s", (release) => 
       // A tiny impostor: right challenge, right error answer, but close 1000 instead of the legacy's 1008.
       const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
       await new Promise<void>((r) => wss.once("listening", () => r()));
+      // The release's own challenge (2026.9.6 adds capabilities), so the close code is the only difference.
+      const recorded = readFixture(join(SUITE, "error.first-frame-not-connect.raw.jsonl")).frames.find((f) => f.frame?.type === "event")?.frame?.payload as Record<string, unknown>;
       wss.on("connection", (ws) => {
-        ws.send(JSON.stringify({ type: "event", event: "connect.challenge", payload: { nonce: "6a67ddf7-ebb6-4793-a606-f8ceaa2239d5", ts: Date.now() } }));
+        ws.send(JSON.stringify({ type: "event", event: "connect.challenge", payload: { ...recorded, nonce: "6a67ddf7-ebb6-4793-a606-f8ceaa2239d5", ts: Date.now() } }));
         ws.on("message", (data) => {
           const req = JSON.parse(String(data)) as { id: string };
           ws.send(JSON.stringify({ type: "res", id: req.id, ok: false, error: { code: "INVALID_REQUEST", message: "invalid handshake: first request must be connect" } }));
