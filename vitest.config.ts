@@ -9,7 +9,8 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     testTimeout: 60_000,
-    hookTimeout: 180_000,
+    // A legacy gateway starting in a hook: openclaw 2026.9.6 may take minutes on a loaded 2-core machine.
+    hookTimeout: 300_000,
     pool: "forks",
   },
 });

@@ -7,9 +7,18 @@ import { parityCommands } from "./commands/parity.js";
 import { upCommand } from "./up.js";
 import { attachCommands } from "./commands/attach.js";
 import { cutoverCommands } from "./commands/cutover.js";
+import { contractCommands } from "./commands/contract.js";
 import type { CliCommand } from "./command.js";
 
-const all: CliCommand[] = [...recorderCommands, ...proxyCommands, upCommand, ...parityCommands, ...attachCommands, ...cutoverCommands];
+const all: CliCommand[] = [
+  ...recorderCommands,
+  ...proxyCommands,
+  upCommand,
+  ...parityCommands,
+  ...attachCommands,
+  ...cutoverCommands,
+  ...contractCommands,
+];
 
 let cli = yargs(hideBin(process.argv))
   .scriptName("hanzonode")

@@ -18,6 +18,7 @@ import { startProxy } from "../proxy/index.js";
 import type { RunningProxy } from "../proxy/api.js";
 import { HANZOD_DEADLINE_MS } from "../proxy/limits.js";
 import { checklistArg, paritySink, DEFAULT_CHECKLIST, DEFAULT_STATE_DIR } from "./commands/proxy.js";
+import { compatForLegacy } from "./legacy-release.js";
 
 const LOOPBACK_PROXIES = ["127.0.0.1", "::1"];
 
@@ -49,13 +50,13 @@ interface HanzodChild {
 }
 
 /** One hanzod as a supervised child on loopback: its port is kept across restarts so the proxy's URL stays valid. */
-async function startHanzodChild(guard: ExitGuard, output: SupervisorOutput, name: string, stateDir: string, token: string, port: number): Promise<HanzodChild> {
+async function startHanzodChild(guard: ExitGuard, output: SupervisorOutput, name: string, stateDir: string, token: string, port: number, compat: string): Promise<HanzodChild> {
   const { file, prefix } = hanzodCommand();
   const child = supervise({
     name,
     command: (lastUrl) => ({
       file,
-      args: [...prefix, "--host", "127.0.0.1", "--port", lastUrl === undefined ? String(port) : new URL(lastUrl).port, "--auth", "token", "--state-dir", stateDir, "--restart-mode", "exit", ...LOOPBACK_PROXIES.flatMap((p) => ["--trusted-proxy", p])],
+      args: [...prefix, "--host", "127.0.0.1", "--port", lastUrl === undefined ? String(port) : new URL(lastUrl).port, "--auth", "token", "--state-dir", stateDir, "--restart-mode", "exit", "--compat", compat, ...LOOPBACK_PROXIES.flatMap((p) => ["--trusted-proxy", p])],
       // The token travels in the environment, never on a command line `ps` shows.
       env: { ...process.env, OPENCLAW_GATEWAY_TOKEN: token, HANZOD_SUPERVISED: "1" },
     }),
@@ -79,7 +80,8 @@ export const upCommand: CliCommand = {
       .option("hanzod-port", { type: "number", default: 0, describe: "loopback port of the hanzod child (0 = any free port, kept across its restarts)" })
       .option("checklist", { type: "string", describe: `parity checklist (default ${DEFAULT_CHECKLIST} when present)` })
       .option("state-dir", { type: "string", default: DEFAULT_STATE_DIR, describe: "hanzod state, diff store, audit log" })
-      .option("hanzod-deadline-ms", { type: "number", default: HANZOD_DEADLINE_MS, describe: "how long a hanzod-routed request may go unanswered before fallback/UNAVAILABLE (0 = no deadline)" }),
+      .option("hanzod-deadline-ms", { type: "number", default: HANZOD_DEADLINE_MS, describe: "how long a hanzod-routed request may go unanswered before fallback/UNAVAILABLE (0 = no deadline)" })
+      .option("compat", { type: "string", describe: "release hanzod answers as (default: the legacy's, read from its hello-ok server.version)" }),
   handler: async (argv) => {
     const guard = new ExitGuard();
     const say = (line: string): void => {
@@ -96,8 +98,8 @@ export const upCommand: CliCommand = {
       // The started legacy's config: its gateway.trustedProxies become the proxy's default.
       let legacyConfigPath: string | undefined;
       if (legacyUrl === undefined) {
-        say("no --legacy given: starting a pinned local legacy gateway (takes ~10-30 s)...");
-        const { startLegacyGateway } = await import("../scripts/legacy/index.js");
+        const { startLegacyGateway, DEFAULT_LEGACY_VERSION } = await import("../scripts/legacy/index.js");
+        say(`no --legacy given: starting a local openclaw@${DEFAULT_LEGACY_VERSION} legacy gateway (30 s to a few minutes)...`);
         let spawned: { pid: number; homeDir: string } | undefined;
         let stopLegacy: (() => Promise<void>) | undefined;
         guard.add({
@@ -124,12 +126,15 @@ export const upCommand: CliCommand = {
       }
       // The proxy's credential on its hanzod leg; clients that hanzod authenticates itself use the legacy token.
       const hanzodToken = legacyToken ?? randomBytes(24).toString("base64url");
+      // hanzod answers as the release it stands beside: the legacy tells its own in hello-ok's server.version.
+      const compat = typeof argv.compat === "string" ? { release: argv.compat } : await compatForLegacy(legacyUrl, legacyToken);
+      if (compat.note !== undefined) guard.say(compat.note);
       // `shadow: isolated` copies run against a throwaway hanzod, never the real state.
       const isolatedDir = mkdtempSync(join(tmpdir(), "hanzonode-isolated-"));
       guard.addDir(isolatedDir);
       const [hanzod, isolated] = await Promise.all([
-        startHanzodChild(guard, output, "hanzod", join(stateDir, "hanzod"), hanzodToken, argv.hanzodPort as number),
-        startHanzodChild(guard, output, "hanzod-isolated", isolatedDir, hanzodToken, 0),
+        startHanzodChild(guard, output, "hanzod", join(stateDir, "hanzod"), hanzodToken, argv.hanzodPort as number, compat.release),
+        startHanzodChild(guard, output, "hanzod-isolated", isolatedDir, hanzodToken, 0, compat.release),
       ]);
       let proxy: RunningProxy | undefined;
       const sink = paritySink(stateDir, () => proxy);
@@ -154,7 +159,7 @@ export const upCommand: CliCommand = {
           "",
           `clients connect to:  ${proxy.url}   (instead of ${legacyUrl})`,
           `metrics:             ${proxy.metricsUrl}   (readiness: http://127.0.0.1:${proxy.adminPort}/readyz)`,
-          `hanzod:              ${hanzod.url}   (pid ${String(hanzod.process.pid)}, state in ${join(stateDir, "hanzod")})`,
+          `hanzod:              ${hanzod.url}   (pid ${String(hanzod.process.pid)}, state in ${join(stateDir, "hanzod")}; answers as openclaw ${compat.release})`,
           `isolated hanzod:     ${isolated.url}   (pid ${String(isolated.process.pid)}, throwaway state in ${isolatedDir})`,
           `proxy:               pid ${process.pid} (this process; restarts each hanzod when it exits)`,
           `checklist:           ${checklistArg(argv) ?? "(none: everything goes to legacy)"}`,

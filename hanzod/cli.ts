@@ -40,6 +40,7 @@ const argv = await yargs(hideBin(process.argv))
   .option("user-header", { type: "string", describe: "trusted-proxy identity header (legacy gateway.auth.trustedProxy.userHeader)" })
   .option("state-dir", { type: "string", describe: "state directory (SQLite, logs)", default: join(homedir(), ".hanzod") })
   .option("config", { type: "string", describe: "legacy openclaw.json to read gateway.* from" })
+  .option("compat", { type: "string", describe: "legacy release to answer as where releases differ (default: the newest frozen one; `hanzonode up` passes the legacy's)" })
   .option("restart-mode", { type: "string", choices: ["in-process", "exit"], describe: "on a restart request: listen again in-process, or exit 0 for a supervisor (default: exit when systemd/launchd is detected)" })
   .strict()
   // A flag hanzod does not know in a unit's command line is a configuration error, not a crash.
@@ -71,6 +72,7 @@ try {
     trustedProxies: argv["trusted-proxy"] ?? file?.trustedProxies ?? [],
     ...(file ? { configPath: file.path } : {}),
     logToStderr: true,
+    ...(argv.compat ? { compat: argv.compat } : {}),
     restartMode: (argv["restart-mode"] as "in-process" | "exit" | undefined) ?? (supervisedByEnv(process.env) ? "exit" : "in-process"),
     onRestartExit: () => process.exit(0),
   });

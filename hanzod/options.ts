@@ -56,6 +56,12 @@ export interface HanzodOptions {
    * starts a new one, as the legacy does under a supervisor.
    */
   restartMode?: "in-process" | "exit";
+  /**
+   * The legacy release hanzod stands beside (`--compat`): where releases of the supported window answer
+   * differently, hanzod answers as this one, and reports it as server.version. Requests valid for any
+   * release in the window are served either way. Default: the newest frozen release in the window.
+   */
+  compat?: string;
 }
 
 export const DEFAULTS = {

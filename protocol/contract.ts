@@ -8,7 +8,6 @@ import { dirname, join } from "node:path";
 
 export const CONTRACT_PACKAGE = "@openclaw/gateway-protocol";
 export const CONTRACT_VERSION = "2026.9.1";
-export const LEGACY_GATEWAY_VERSION = "2026.9.1";
 export const PROTOCOL_VERSION = 4;
 export const MIN_CLIENT_PROTOCOL = 4;
 export const MIN_NODE_PROTOCOL = 3;

@@ -14,3 +14,6 @@ export * from "./clip.js";
 export * from "./ws-receiver-limit.js";
 export * from "./trusted-proxies.js";
 export * from "./server-capabilities.js";
+export * from "./releases.js";
+export * from "./window.js";
+export * from "./recorded-suites.js";

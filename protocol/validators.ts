@@ -23,46 +23,10 @@ export interface ValidationOutcome {
   issues: ContractIssue[];
 }
 
-/**
- * Two engines over the same contract: `first` stops at the first error (every value is checked with it,
- * so a valid value or a huge invalid one costs one early-exit pass); `all` lists every error, and runs
- * only to explain a value small enough that listing its errors is cheap (see isSmall). A frame with
- * 40,000 unknown keys is refused with its first error instead of stalling the process to list them.
- */
 interface Engine {
   ajv: Ajv | undefined;
   allErrors: boolean;
   compiled: Map<string, ValidateFunction | null>;
-}
-const engines = {
-  first: { ajv: undefined, allErrors: false, compiled: new Map() } as Engine,
-  all: { ajv: undefined, allErrors: true, compiled: new Map() } as Engine,
-};
-let schemaId = "";
-
-function engine(e: Engine): Ajv {
-  if (!e.ajv) {
-    const schema = loadContractSchema();
-    schemaId = schema.$id;
-    // strict:false because the contract carries vendor keywords (x-openclaw-since) and a discriminator.
-    e.ajv = new Ajv({ strict: false, allErrors: e.allErrors, validateFormats: false, discriminator: false });
-    e.ajv.addSchema(schema);
-  }
-  return e.ajv;
-}
-
-export function hasDefinition(name: string): boolean {
-  return Object.prototype.hasOwnProperty.call(loadContractSchema().definitions, name);
-}
-
-function validatorFor(definition: string, e: Engine = engines.all): ValidateFunction | null {
-  let fn = e.compiled.get(definition);
-  if (fn === undefined) {
-    const a = engine(e);
-    fn = hasDefinition(definition) ? (a.getSchema(`${schemaId}#/definitions/${definition}`) ?? null) : null;
-    e.compiled.set(definition, fn);
-  }
-  return fn;
 }
 
 /** Values with more nodes than this are explained by their first error only. */
@@ -110,21 +74,79 @@ function innermostDefinition(schemaPath: string): string | undefined {
   return m?.[1];
 }
 
-/** Validate any value against a named contract definition. Unknown definitions are an issue, not a pass. */
+/**
+ * One JSON schema with `definitions` (the pinned contract, or a frozen release's), compiled lazily per
+ * definition. Each instance owns its ajv engines, so releases never share compiled state.
+ *
+ * Two engines over the same schema: `first` stops at the first error (every value is checked with it,
+ * so a valid value or a huge invalid one costs one early-exit pass); `all` lists every error, and runs
+ * only to explain a value small enough that listing its errors is cheap (see isSmall). A frame with
+ * 40,000 unknown keys is refused with its first error instead of stalling the process to list them.
+ */
+export class SchemaValidator {
+  private schemaId = "";
+  private readonly engines: { first: Engine; all: Engine } = {
+    first: { ajv: undefined, allErrors: false, compiled: new Map() },
+    all: { ajv: undefined, allErrors: true, compiled: new Map() },
+  };
+
+  constructor(private readonly load: () => { $id: string; definitions: Record<string, object> }) {}
+
+  private engine(e: Engine): Ajv {
+    if (!e.ajv) {
+      const schema = this.load();
+      this.schemaId = schema.$id;
+      // strict:false because the contract carries vendor keywords (x-openclaw-since) and a discriminator.
+      e.ajv = new Ajv({ strict: false, allErrors: e.allErrors, validateFormats: false, discriminator: false });
+      e.ajv.addSchema(schema);
+    }
+    return e.ajv;
+  }
+
+  hasDefinition(name: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.load().definitions, name);
+  }
+
+  private validatorFor(definition: string, e: Engine): ValidateFunction | null {
+    let fn = e.compiled.get(definition);
+    if (fn === undefined) {
+      const a = this.engine(e);
+      fn = this.hasDefinition(definition) ? (a.getSchema(`${this.schemaId}#/definitions/${definition}`) ?? null) : null;
+      e.compiled.set(definition, fn);
+    }
+    return fn;
+  }
+
+  /** Validate any value against a named definition. Unknown definitions are an issue, not a pass. */
+  validate(definition: string, value: unknown): ValidationOutcome {
+    const first = this.validatorFor(definition, this.engines.first);
+    if (!first) return { valid: false, issues: [{ definition, path: "/", keyword: "definition", message: `contract has no definition ${definition}` }] };
+    if (first(value) as boolean) return { valid: true, issues: [] };
+    const all = isSmall(value) ? this.validatorFor(definition, this.engines.all) : null;
+    if (all === null || (all(value) as boolean)) return { valid: false, issues: toIssues(definition, first.errors) };
+    return { valid: false, issues: toIssues(definition, all.errors) };
+  }
+}
+
+const pinned = new SchemaValidator(loadContractSchema);
+
+export function hasDefinition(name: string): boolean {
+  return pinned.hasDefinition(name);
+}
+
+/** Validate any value against a named definition of the pinned contract. Unknown definitions are an issue, not a pass. */
 export function validateDefinition(definition: string, value: unknown): ValidationOutcome {
-  const first = validatorFor(definition, engines.first);
-  if (!first) return { valid: false, issues: [{ definition, path: "/", keyword: "definition", message: `contract has no definition ${definition}` }] };
-  if (first(value) as boolean) return { valid: true, issues: [] };
-  const all = isSmall(value) ? validatorFor(definition, engines.all) : null;
-  if (all === null || (all(value) as boolean)) return { valid: false, issues: toIssues(definition, first.errors) };
-  return { valid: false, issues: toIssues(definition, all.errors) };
+  return pinned.validate(definition, value);
 }
 
 const FRAME_DEFINITION = { req: "RequestFrame", res: "ResponseFrame", event: "EventFrame" } as const;
 
-export function validateFrame(frame: Frame): ValidationOutcome {
+/** The pinned @openclaw/gateway-protocol contract; pass a release's validator (protocol/window.ts) to check against that release. */
+export const PINNED_CONTRACT: SchemaValidator = pinned;
+
+export function validateFrame(frame: Frame, contract: SchemaValidator = pinned): ValidationOutcome {
   const def = FRAME_DEFINITION[frame.type];
-  return def ? validateDefinition(def, frame) : { valid: false, issues: [{ definition: "Frame", path: "/type", keyword: "enum", message: "unknown frame type" }] };
+  return def ? contract.validate(def, frame) : { valid: false, issues: [{ definition: "Frame", path: "/type", keyword: "enum", message: "unknown frame type" }] };
 }
 
 /** `config.get` -> `ConfigGet`; the contract names params/result definitions this way. */
@@ -135,23 +157,23 @@ export function definitionStem(method: string): string {
     .join("");
 }
 
-export function paramsDefinitionFor(method: string): string | undefined {
+export function paramsDefinitionFor(method: string, contract: SchemaValidator = pinned): string | undefined {
   const name = `${definitionStem(method)}Params`;
-  return hasDefinition(name) ? name : undefined;
+  return contract.hasDefinition(name) ? name : undefined;
 }
 
-export function resultDefinitionFor(method: string): string | undefined {
+export function resultDefinitionFor(method: string, contract: SchemaValidator = pinned): string | undefined {
   const name = `${definitionStem(method)}Result`;
-  return hasDefinition(name) ? name : undefined;
+  return contract.hasDefinition(name) ? name : undefined;
 }
 
 /** Validates params where the contract defines them; `undefined` means the contract is silent. */
-export function validateParams(method: string, params: unknown): ValidationOutcome | undefined {
-  const def = paramsDefinitionFor(method);
-  return def ? validateDefinition(def, params) : undefined;
+export function validateParams(method: string, params: unknown, contract: SchemaValidator = pinned): ValidationOutcome | undefined {
+  const def = paramsDefinitionFor(method, contract);
+  return def ? contract.validate(def, params) : undefined;
 }
 
-export function validateResult(method: string, payload: unknown): ValidationOutcome | undefined {
-  const def = resultDefinitionFor(method);
-  return def ? validateDefinition(def, payload) : undefined;
+export function validateResult(method: string, payload: unknown, contract: SchemaValidator = pinned): ValidationOutcome | undefined {
+  const def = resultDefinitionFor(method, contract);
+  return def ? contract.validate(def, payload) : undefined;
 }

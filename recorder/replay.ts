@@ -13,7 +13,7 @@
  *    the client closed, replay closes the same way and the target must not have closed first.
  */
 import { basename } from "node:path";
-import { createDeviceIdentity, signDeviceBlock, type DeviceIdentity } from "../protocol/index.js";
+import { createDeviceIdentity, releaseValidator, signDeviceBlock, type DeviceIdentity } from "../protocol/index.js";
 import { compareAnswers, contractDifferences, DEFAULT_RULES, type Difference, type RuleSet } from "../parity/compare/index.js";
 import { frameWireData, readFixture, type Fixture, type FixtureFrame } from "../protocol/fixture-format.js";
 import { ReplaySession, type Received } from "./replay-session.js";
@@ -30,6 +30,8 @@ export interface ReplayOptions {
   rules?: RuleSet;
   /** Validate every frame the target sends against the frozen contract. */
   checkContract?: boolean;
+  /** Which contract checkContract means: a frozen release (fixtures/contract/<release>/), or the pinned package (default). */
+  contractRelease?: string;
   /** Known deviations (default: fixtures/deviations.json). */
   deviations?: Deviation[];
   /** Deadline for each awaited answer. */
@@ -338,7 +340,7 @@ class FixtureReplay {
       if (!r.frame) continue;
       const method = r.frame.type === "res" && typeof r.frame.id === "string" ? this.methodsById.get(r.frame.id) : undefined;
       const at = describe(r.frame, method);
-      for (const d of contractDifferences(r.frame, method)) {
+      for (const d of contractDifferences(r.frame, method, this.opts.contractRelease ? releaseValidator(this.opts.contractRelease) : undefined)) {
         const known = this.deviations.find(d);
         out.push({
           fixture: basename(this.fixture.path),

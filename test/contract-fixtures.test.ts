@@ -1,32 +1,43 @@
 /**
- * The recorded fixtures: every frame validates against the frozen contract or is a listed deviation
- * with a reason, and no fixture holds a secret (token, password, device token, signature).
+ * The recorded fixtures: every frame of a release's suite validates against that release's frozen
+ * contract (fixtures/contract/<release>/) or is a listed deviation with a reason, and no fixture holds
+ * a secret (token, password, device token, signature).
  */
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "../protocol/index.js";
+import { REPO_ROOT, RECORDED_DIR, recordedReleases, recordedSuiteDir, releaseValidator } from "../protocol/index.js";
 import { expandFixturePaths } from "../recorder/fixture-files.js";
 import { readFixture } from "../protocol/fixture-format.js";
 import { fixtureContractIssues } from "../recorder/fixture-contract.js";
 import { DeviationIndex, loadDeviations } from "../recorder/deviations.js";
 import { isPlaceholder, isSecretKey } from "../protocol/redact.js";
 
-const files = expandFixturePaths([join(REPO_ROOT, "fixtures", "recorded")]);
+const files = recordedReleases().flatMap((r) => expandFixturePaths([recordedSuiteDir(r)]));
+/** Each fixture against the contract of the release it was recorded from (its folder). */
+const issuesOf = (release: string) => expandFixturePaths([recordedSuiteDir(release)]).flatMap((f) => fixtureContractIssues(readFixture(f), releaseValidator(release)));
 /** Recorded runs (fixtures/runs) are not replayed against the contract, but hold no secret either. */
 const scanned = [...files, ...expandFixturePaths([join(REPO_ROOT, "fixtures", "runs")])];
 
-describe("recorded fixtures vs the frozen contract", () => {
-  it("every frame validates, or its issue is a known deviation with a reason", () => {
+describe("recorded fixtures vs the frozen contract of their release", () => {
+  it("every suite folder is a frozen release, and holds what its header says", () => {
+    expect(recordedReleases().length).toBeGreaterThanOrEqual(2);
+    expect(expandFixturePaths([RECORDED_DIR])).toEqual([]);
+    for (const release of recordedReleases()) {
+      for (const f of expandFixturePaths([recordedSuiteDir(release)])) expect(readFixture(f).header.meta?.gateway, f).toBe(`openclaw@${release}`);
+    }
+  });
+
+  it.each(recordedReleases())("%s: every frame validates, or its issue is a known deviation with a reason", (release) => {
     const deviations = loadDeviations();
     for (const d of deviations) expect(d.reason.length).toBeGreaterThan(20);
     const index = new DeviationIndex(deviations);
-    const unexplained = files.flatMap((f) => fixtureContractIssues(readFixture(f))).filter((i) => !index.find(i));
+    const unexplained = issuesOf(release).filter((i) => !index.find(i));
     expect(unexplained).toEqual([]);
   });
 
   it("every listed deviation still occurs (no stale entries)", () => {
-    const issues = files.flatMap((f) => fixtureContractIssues(readFixture(f)));
+    const issues = recordedReleases().flatMap(issuesOf);
     const deviations = loadDeviations();
     const index = new DeviationIndex(deviations);
     const used = new Set(issues.map((i) => index.find(i)).filter(Boolean));
@@ -45,7 +56,7 @@ function secretValues(value: unknown, key: string | undefined, out: { key: strin
   else for (const [k, v] of Object.entries(value)) secretValues(v, k, out);
 }
 
-describe("no secrets in fixtures/recorded and fixtures/runs", () => {
+describe("no secrets in fixtures/recorded/* and fixtures/runs", () => {
   it("every secret-named field holds a placeholder, never a value", () => {
     const leaks: string[] = [];
     for (const f of scanned) {

@@ -1,6 +1,7 @@
 /** `hanzonode` subcommands contributed by recorder/: `record` (proxy + FixtureWriter) and `replay`. */
 import { resolve } from "node:path";
 import type { CliCommand } from "../command.js";
+import { DEFAULT_LEGACY_VERSION } from "../../scripts/legacy/index.js";
 import { startProxy } from "../../proxy/index.js";
 import { FixtureWriter } from "../../recorder/fixture-writer.js";
 import { expandFixturePaths } from "../../recorder/fixture-files.js";
@@ -44,11 +45,12 @@ const replay: CliCommand = {
   describe: "Replay recorded fixtures against a target and compare the answers (exit 1 on any difference)",
   builder: (y) =>
     y
-      .positional("fixtures", { type: "string", array: true, default: ["fixtures/recorded"], describe: "fixture files or folders" })
+      .positional("fixtures", { type: "string", array: true, default: [`fixtures/recorded/${DEFAULT_LEGACY_VERSION}`], describe: "fixture files or folders (default: the default legacy release's suite)" })
       .option("target", { type: "string", demandOption: true, describe: "ws://host:port of the runtime to test" })
       .option("token", { type: "string", demandOption: true, describe: "the target's shared token" })
       .option("json", { type: "boolean", default: false, describe: "print one JSON report instead of lines" })
       .option("check-contract", { type: "boolean", default: false, describe: "also report every frame the target sends that the frozen contract does not allow" })
+      .option("contract", { type: "string", describe: "with --check-contract: a frozen release (fixtures/contract/<release>/) instead of the pinned package contract" })
       .option("timeout", { type: "number", default: 15000, describe: "ms to wait for each answer" })
       .option("state-dir", { type: "string", describe: "store per-method results in <state-dir>/parity.sqlite (for parity report and gates)" })
       .option("store", { type: "string", describe: "store per-method results in this parity store file" })
@@ -59,7 +61,8 @@ const replay: CliCommand = {
         if (storing && a["target-kind"] === undefined) throw new Error("--target-kind legacy|hanzod is required when storing results (--state-dir or --store)");
         return true;
       })
-      .example("$0 replay --target ws://127.0.0.1:18789 --token T fixtures/recorded", "replay the whole suite")
+      .example("$0 replay --target ws://127.0.0.1:18789 --token T fixtures/recorded/2026.9.6", "replay the 2026.9.6 suite")
+      .example("$0 replay --target URL --token T --check-contract --contract 2026.9.1 fixtures/recorded/2026.9.1", "replay and check every answer against the 2026.9.1 contract")
       .example("$0 replay --target ws://127.0.0.1:18789 --token T --target-kind legacy --state-dir .hanzonode", "replay and store the results for parity report"),
   handler: async (argv) => {
     const fixtures = argv.fixtures as string[];
@@ -71,6 +74,7 @@ const replay: CliCommand = {
       token: argv.token as string,
       files,
       checkContract,
+      ...(typeof argv.contract === "string" ? { contractRelease: argv.contract } : {}),
       answerTimeoutMs: argv.timeout as number,
       onResult: json ? undefined : (r, i, n) => process.stdout.write(formatResultLine(r, i, n) + "\n"),
     });

@@ -15,6 +15,7 @@ import { DEFAULTS } from "../options.js";
 import type { Runtime } from "./runtime.js";
 import type { CallerInfo } from "./method.js";
 import type { EventRecipient } from "./broadcaster.js";
+import { answerAs } from "./compat.js";
 import { classifyFirstFrame, type ConnectParamsShape } from "./handshake/validation.js";
 import { authenticateConnect, type AcceptedSession, type PeerInfo } from "./handshake/authenticate.js";
 import { clientIpFromForwardedFor, hasForwardedHeaders, headerValue, isLocalishHost, isLoopbackAddress, normalizeIp } from "./auth/net.js";
@@ -97,7 +98,8 @@ export class Connection implements EventRecipient, CallOrigin {
     this.peer = peerInfo(rt, req, this.nonce);
     this.log = rt.log?.child({ connId: this.connId });
     this.log?.debug({ remote: this.peer.remoteAddr, client: this.peer.clientIp }, "ws open");
-    this.sendRaw(JSON.stringify({ type: "event", event: "connect.challenge", payload: { nonce: this.nonce, ts: Date.now() } }));
+    const challenge = answerAs("connect.challenge", { nonce: this.nonce, ts: Date.now() }, { release: rt.version, runtime: rt });
+    this.sendRaw(JSON.stringify({ type: "event", event: "connect.challenge", payload: challenge }));
     this.handshakeTimer = setTimeout(() => {
       if (!this.session) {
         this.log?.warn("handshake timeout");
@@ -183,7 +185,7 @@ export class Connection implements EventRecipient, CallOrigin {
       else this.refuseEarly(parsed);
       return;
     }
-    const verdict = classifyFirstFrame(parsed);
+    const verdict = classifyFirstFrame(parsed, this.host.runtime.version);
     if (verdict.kind === "not-request") return this.close(CloseCodes.POLICY_VIOLATION, CloseReasons.invalidRequestFrame);
     if (verdict.kind === "reject") return this.rejectHandshake(verdict.id, verdict.error, CloseCodes.POLICY_VIOLATION, verdict.error.message, true);
     const fenced = this.connectFence(verdict.params);
@@ -269,7 +271,7 @@ export class Connection implements EventRecipient, CallOrigin {
         reason: "connect",
       });
     }
-    const hello = buildHello(rt, this.connId, s);
+    const hello = answerAs("hello-ok", buildHello(rt, this.connId, s), { release: rt.version, runtime: rt, authMethod: s.authMethod });
     this.sendRaw(JSON.stringify({ type: "res", id, ok: true, payload: hello }));
     rt.broadcaster.add(this);
     // Then, as the legacy's seq 1 and 2: the presence change, and the health refresh it does after every connect.

@@ -4,7 +4,7 @@ import { ADMIN_SCOPE, scopeSatisfies } from "../../protocol/index.js";
 import { DEFAULTS } from "../options.js";
 import type { Runtime } from "./runtime.js";
 import type { AcceptedSession } from "./handshake/authenticate.js";
-import { HANZOD_BUILD_ID } from "../version.js";
+import { hanzodBuildId } from "../version.js";
 import { HANZOD_EVENTS, HANZOD_METHODS } from "../registry.js";
 
 /** Additive contracts hanzod keeps (protocol/server-capabilities.ts): targeted restarts name this process. */
@@ -38,7 +38,7 @@ export function buildHello(rt: Runtime, connId: string, s: AcceptedSession): Rec
   return {
     type: "hello-ok",
     protocol: 4,
-    server: { version: rt.version, buildId: HANZOD_BUILD_ID, bootId: rt.bootId, connId },
+    server: { version: rt.version, buildId: hanzodBuildId(rt.version), bootId: rt.bootId, connId },
     features: { methods: HANZOD_METHODS, events: HANZOD_EVENTS, capabilities: HANZOD_CAPABILITIES },
     snapshot,
     auth,

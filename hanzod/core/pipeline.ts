@@ -8,8 +8,9 @@
  * Extra hooks (`HanzodOptions.hooks`) run after the built-in stage of the same name; production
  * registers none, tests register what they need (e.g. altering a result), so no test branch lives here.
  */
-import { ADMIN_SCOPE, Errors, errorResponse, isNodeRoleMethod, methodPolicy, scopeSatisfies, validateDefinition, validateParams, type ErrorShape } from "../../protocol/index.js";
+import { ADMIN_SCOPE, Errors, errorResponse, isNodeRoleMethod, methodPolicy, scopeSatisfies, validateDefinition, validateParamsInWindow, type ErrorShape } from "../../protocol/index.js";
 import { formatIssues as formatIssuesFor } from "./handshake/validation.js";
+import { answerAs } from "./compat.js";
 import type { Runtime, CoreServices } from "./runtime.js";
 import type { DomainRegistry, ResolvedMethod } from "./domains.js";
 import { MethodError, type CallerInfo, type HandlerContext, type MethodDeclaration, type ParamsCheck } from "./method.js";
@@ -95,10 +96,14 @@ function admit(rt: Runtime, call: Call, decl: MethodDeclaration): ErrorShape | "
   return Errors.gatewayWorkUnavailable(call.method, restarting ? "restart" : "suspension", phase);
 }
 
-function validate(method: string, params: Record<string, unknown>, rule: ParamsCheck): ErrorShape | undefined {
+/**
+ * Params valid for any release of the supported window are accepted; a refusal is worded as the compat
+ * release (the one hanzod answers as) would word it.
+ */
+function validate(method: string, params: Record<string, unknown>, rule: ParamsCheck, compat: string): ErrorShape | undefined {
   if (rule === "handler") return undefined;
   if (typeof rule === "function") return rule(params);
-  const check = validateParams(method, params);
+  const check = validateParamsInWindow(method, params, compat);
   if (!check || check.valid) return undefined;
   return rule === "contract-terse" ? Errors.invalidParamsFor(method) : Errors.invalidMethodParams(method, formatIssuesFor(check.issues));
 }
@@ -186,11 +191,12 @@ export class Pipeline {
     if (workOrigin) this.rt.work.begin(workOrigin);
     try {
       // validate
-      const invalid = validate(req.method, params, found.decl.params ?? "contract") ?? this.extra("validate", call);
+      const invalid = validate(req.method, params, found.decl.params ?? "contract", this.rt.version) ?? this.extra("validate", call);
       if (invalid) return this.fail(origin, req.id, invalid);
       // handle
       let payload = await found.decl.handler(new CallContext(call, found, origin, this.rt, this.rt));
-      // send
+      // send: as the compat release answers (hanzod/core/compat.ts), then the extra hooks
+      payload = answerAs(`res:${req.method}`, payload, { release: this.rt.version, runtime: this.rt });
       for (const h of this.onSend) payload = h(call, payload);
       origin.sendRaw(JSON.stringify({ type: "res", id: req.id, ok: true, payload }));
       return undefined;

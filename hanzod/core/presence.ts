@@ -47,7 +47,11 @@ export class PresenceRegistry {
   private readonly entries = new Map<string, PresenceEntry>();
   private readonly selfInstanceId = randomUUID();
 
-  constructor(private readonly version: string) {
+  /** `shapeSelf`: the compat release's changes to the gateway's own row (hanzod/compat.ts). */
+  constructor(
+    private readonly version: string,
+    private readonly shapeSelf: (row: Record<string, unknown>) => Record<string, unknown> = (row) => row,
+  ) {
     this.touchSelf();
   }
 
@@ -60,7 +64,7 @@ export class PresenceRegistry {
     const host = hostname();
     const ip = primaryIPv4();
     const p = platform();
-    this.entries.set(SELF_KEY, {
+    const self: PresenceEntry = {
       host,
       ...(ip ? { ip } : {}),
       version: this.version,
@@ -72,7 +76,8 @@ export class PresenceRegistry {
       instanceId: this.selfInstanceId,
       text: `Gateway: ${host}${ip ? ` (${ip})` : ""} · app ${this.version} · mode gateway · reason self`,
       ts: Date.now(),
-    });
+    };
+    this.entries.set(SELF_KEY, this.shapeSelf(self as unknown as Record<string, unknown>) as unknown as PresenceEntry);
   }
 
   upsert(key: string, entry: Omit<PresenceEntry, "ts" | "text">): void {

@@ -8,7 +8,8 @@ import { Broadcaster } from "./broadcaster.js";
 import { PresenceRegistry } from "./presence.js";
 import { HealthMonitor } from "./health.js";
 import { HanzodStore } from "./device-store.js";
-import { HANZOD_VERSION } from "../version.js";
+import { resolveCompatRelease } from "../version.js";
+import { answerAs } from "./compat.js";
 import { ActiveWork } from "./lifecycle/active-work.js";
 import { SuspensionCoordinator } from "./lifecycle/suspension.js";
 import { RestartCoordinator } from "./lifecycle/restart.js";
@@ -18,6 +19,7 @@ import { AgentInventoryReader } from "../state/agents.js";
 
 export interface Runtime {
   readonly opts: HanzodOptions;
+  /** The legacy release hanzod answers as (server.version, presence, release-dependent answers). */
   readonly version: string;
   readonly bootId: string;
   readonly startedAt: number;
@@ -74,7 +76,8 @@ export function createRuntime(opts: HanzodOptions, log: Logger | undefined, lega
     },
     () => restart.isPending,
   );
-  const presence = new PresenceRegistry(HANZOD_VERSION);
+  const version = resolveCompatRelease(opts.compat);
+  const presence = new PresenceRegistry(version, (row) => answerAs("presence-row", row, { release: version }));
   const store = new HanzodStore(opts.stateDir, DEFAULTS.pairingRequestTtlMs);
   const agents = new AgentInventoryReader(opts.stateDir, opts.configPath ?? legacyStateLayout(opts.stateDir).configPath);
   const health = new HealthMonitor(() => agents.read());
@@ -82,7 +85,7 @@ export function createRuntime(opts: HanzodOptions, log: Logger | undefined, lega
   let pendingHealth: NodeJS.Timeout | undefined;
   const runtime: Runtime = {
     opts,
-    version: HANZOD_VERSION,
+    version,
     bootId: randomUUID(),
     startedAt: Date.now(),
     log,

@@ -1,7 +1,8 @@
 /**
- * Issue 3's must-show: the Phase 0 fixtures for the handshake, health, status, system-presence and
- * every error case replay against hanzod with THE SAME normalisation rules as against the legacy
- * gateway (parity/compare/default-rules.ts, no hanzod-specific allow-list). What no general rule can
+ * Issue 3's must-show, per tested legacy release (issue 13): the Phase 0 fixtures for the handshake,
+ * health, status, system-presence and every error case of each recorded suite (fixtures/recorded/<release>/)
+ * replay against hanzod running `--compat <release>`, with THE SAME normalisation rules as against the
+ * legacy gateway (parity/compare/default-rules.ts, no hanzod-specific allow-list). What no general rule can
  * honestly cover is listed, with its reason, in fixtures/known-differences.json: the replay must show
  * exactly those differences, so a new difference fails and so does an entry that stopped happening.
  */
@@ -10,31 +11,34 @@ import { basename, join } from "node:path";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../protocol/index.js";
+import { recordedReleases, recordedSuiteDir } from "../../protocol/index.js";
 import { DEFAULT_RULES } from "../../parity/compare/index.js";
 import { replayFixtures } from "../../recorder/replay.js";
 import { checkKnownDifferences, loadKnownDifferences } from "../../recorder/known-differences.js";
 import { useTestHanzod } from "./helpers.js";
 import { copyAsRecordedElsewhere } from "../../test/other-machine.js";
 
-const SUITE = join(REPO_ROOT, "fixtures", "recorded");
-
-const hz = useTestHanzod();
-
 /** The phase-1 flows hanzod serves: the handshake, health, status, system-presence and every error case. */
-function suiteFiles(): string[] {
-  return readdirSync(SUITE)
+function suiteFiles(release: string): string[] {
+  const suite = recordedSuiteDir(release);
+  return readdirSync(suite)
     .filter((f) => /^(handshake|health|status|system-presence|error)\./.test(f))
     .sort()
-    .map((f) => join(SUITE, f));
+    .map((f) => join(suite, f));
 }
 
-describe("recorded fixtures replayed against hanzod", () => {
+it("both the pinned release and the default legacy have a recorded suite", () => {
+  expect(recordedReleases()).toEqual(expect.arrayContaining(["2026.9.1", "2026.9.6"]));
+});
+
+describe.each(recordedReleases())("recorded %s fixtures replayed against hanzod --compat %s", (release) => {
+  const hz = useTestHanzod({ compat: release });
+
   it("are green under the default rules, apart from the listed known differences", async () => {
-    const files = suiteFiles();
+    const files = suiteFiles(release);
     expect(files.length).toBeGreaterThanOrEqual(10);
     const report = await replayFixtures({ target: hz.url, token: hz.token, files, rules: DEFAULT_RULES });
-    const known = loadKnownDifferences("hanzod");
+    const known = loadKnownDifferences("hanzod").filter((k) => files.some((f) => basename(f) === k.fixture));
     const check = checkKnownDifferences(report, known);
     expect(check.unexpected).toEqual([]);
     expect(check.stale).toEqual([]);
@@ -47,7 +51,7 @@ describe("recorded fixtures replayed against hanzod", () => {
   }, 120_000);
 
   it("give a copy recorded on another machine the same verdicts", async () => {
-    const files = suiteFiles();
+    const files = suiteFiles(release);
     const dir = await mkdtemp(join(tmpdir(), "hanzod-elsewhere-"));
     try {
       const elsewhere = await copyAsRecordedElsewhere(files, dir);

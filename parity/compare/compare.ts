@@ -4,7 +4,7 @@
  * payloads go through the rules; error answers compare on code, details.code and shape only, because
  * messages and detail values may legitimately carry volatile text.
  */
-import { definitionStem, hasDefinition, validateDefinition, validateFrame, validateResult, type Frame, type ValidationOutcome } from "../../protocol/index.js";
+import { PINNED_CONTRACT, definitionStem, validateFrame, validateResult, type Frame, type SchemaValidator, type ValidationOutcome } from "../../protocol/index.js";
 import { escapePointerSegment } from "./glob.js";
 import { compileRules, isOptionalPath, isUnorderedArray, normalize, rulesFor, type CompiledRules } from "./normalize.js";
 import type { Difference, NormalizationRules, RuleSet } from "./types.js";
@@ -16,6 +16,8 @@ export interface CompareOptions {
   method?: string;
   /** Stop after this many differences (a broken answer can differ in thousands of places). */
   maxDifferences?: number;
+  /** The contract checkContract validates against (default: the pinned package contract). */
+  contract?: SchemaValidator;
 }
 
 const DEFAULT_MAX = 50;
@@ -127,7 +129,7 @@ export function compareFrames(expected: unknown, actual: unknown, rules: Normali
     if (e.method !== a.method) out.push({ kind: "value", path: "/method", expected: e.method, actual: a.method });
     diffValues(normalize(e.params, c), normalize(a.params, c), "", out, max, optionalTest(c));
   }
-  if (opts.checkContract) out.push(...contractDifferences(a, opts.method));
+  if (opts.checkContract) out.push(...contractDifferences(a, opts.method, opts.contract));
   return out;
 }
 
@@ -155,26 +157,26 @@ function optionalTest(c: CompiledRules): OptionalPathTest | undefined {
 }
 
 /** Contract definition for a payload the method table does not name: hello-ok, and `<Event>Event` payloads. */
-export function payloadDefinitionFor(frame: Record<string, unknown>, method: string | undefined): string | undefined {
+export function payloadDefinitionFor(frame: Record<string, unknown>, method: string | undefined, contract: SchemaValidator = PINNED_CONTRACT): string | undefined {
   if (frame.type === "res" && method === "connect") return "HelloOk";
   if (frame.type === "event" && typeof frame.event === "string") {
     const name = `${definitionStem(frame.event)}Event`;
-    return hasDefinition(name) ? name : undefined;
+    return contract.hasDefinition(name) ? name : undefined;
   }
   return undefined;
 }
 
-/** Every way the actual frame breaks the frozen contract, as `contract` differences. */
-export function contractDifferences(frame: Record<string, unknown>, method: string | undefined): Difference[] {
+/** Every way the actual frame breaks the frozen contract (the pinned one, or a release's), as `contract` differences. */
+export function contractDifferences(frame: Record<string, unknown>, method: string | undefined, contract: SchemaValidator = PINNED_CONTRACT): Difference[] {
   const out: Difference[] = [];
   const push = (outcome: ValidationOutcome | undefined, prefix: string): void => {
     for (const i of outcome?.issues ?? []) out.push({ kind: "contract", path: `${prefix}${i.path === "/" ? "" : i.path}` || "/", definition: i.definition, note: `${i.keyword}: ${i.message}` });
   };
-  push(validateFrame(frame as unknown as Frame), "");
+  push(validateFrame(frame as unknown as Frame, contract), "");
   const okRes = frame.type === "res" && frame.ok === true;
-  const payloadDef = payloadDefinitionFor(frame, method);
-  if (payloadDef && (okRes || frame.type === "event")) push(validateDefinition(payloadDef, frame.payload), "/payload");
-  else if (okRes && method !== undefined) push(validateResult(method, frame.payload), "/payload");
+  const payloadDef = payloadDefinitionFor(frame, method, contract);
+  if (payloadDef && (okRes || frame.type === "event")) push(contract.validate(payloadDef, frame.payload), "/payload");
+  else if (okRes && method !== undefined) push(validateResult(method, frame.payload, contract), "/payload");
   return out;
 }
 

@@ -86,6 +86,12 @@ export const DEFAULT_RULES: RuleSet = {
       shapeOnly: [
         // Where each agent's session store lives: a deployment fact (state dir layout), not behaviour.
         "/sessions/byAgent/*/path",
+        // 2026.9.6: the gateway's process id, a fact of the running process.
+        "/pid",
+        // 2026.9.6: work in flight when the answer is built (whether the status request itself is
+        // already counted depends on timing) and worker-pool activity: runtime metrics.
+        "/shutdownBudget/activeWork/*",
+        "/workerPools/*/*",
       ],
     },
     connect: mergeRules(mergeRules(under("/snapshot/health", HEALTH), under("/snapshot/presence/*", PRESENCE_ROW)), {
@@ -112,6 +118,8 @@ export const DEFAULT_RULES: RuleSet = {
         // Control UI and plugin surfaces: sent only by a runtime that serves the Control UI and
         // plugin UIs (the legacy, until the Control UI moves). Compared whenever both sides send them.
         "/controlUiWidgetKinds",
+        // 2026.9.6: the link readers plugins contribute (the github plugin's github.detail/image).
+        "/controlUiLinkReaders",
         "/pluginSurfaceUrls",
         "/server/controlUiBuildSource",
         // Device-recovery hints for the Control UI's recovery flow (legacy-protocol.md §hello-ok):

@@ -7,7 +7,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { CONTRACT_METHOD_NAMES, REPO_ROOT, connectRaw, isNodeRoleMethod } from "../../protocol/index.js";
+import { CONTRACT_METHOD_NAMES, REPO_ROOT, connectRaw, isNodeRoleMethod, recordedSuiteDir } from "../../protocol/index.js";
+import { DEFAULT_LEGACY_VERSION } from "../../scripts/legacy/index.js";
 import { HANZOD_METHODS } from "../../hanzod/registry.js";
 import { readAudit } from "../checklist/index.js";
 import { startProxy, type RunningProxy } from "../../proxy/index.js";
@@ -15,7 +16,7 @@ import { runHanzonode } from "./support/cli.js";
 import { HANZOD_TOKEN, startTestHanzod, tempDir, waitFor, writeChecklist, type TempDir, type TestHanzod } from "./support/env.js";
 
 const legacy = inject("legacy");
-const HANDSHAKE_FIXTURE = join(REPO_ROOT, "fixtures", "recorded", "handshake.raw.jsonl");
+const HANDSHAKE_FIXTURE = join(recordedSuiteDir(DEFAULT_LEGACY_VERSION), "handshake.raw.jsonl");
 
 describe("promote and roll back an owner", () => {
   let dir: TempDir;

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { REPO_ROOT, connectRaw } from "../../protocol/index.js";
-import { freePort } from "../../scripts/legacy/index.js";
+import { DEFAULT_LEGACY_VERSION, freePort } from "../../scripts/legacy/index.js";
 import { runHanzonode } from "../../parity/test/support/cli.js";
 import { metricValue } from "./support.js";
 import { alive, listening, portOf, startUp, stopUp, upReady, type UpParts, type UpProcess } from "./up-process.js";
@@ -60,7 +60,16 @@ describe("hanzonode up", () => {
     expect(parts.isolatedPid).not.toBe(running.child.pid);
     expect(alive(parts.hanzodPid) && alive(parts.isolatedPid)).toBe(true);
     // Given --legacy, up starts no gateway and writes no token file.
-    expect(running.stdout()).not.toMatch(/starting a pinned local legacy gateway/);
+    expect(running.stdout()).not.toMatch(/no --legacy given/);
+    // Both hanzod children answer as the given legacy's release, read from its hello-ok (--compat).
+    for (const url of [parts.hanzodUrl, parts.isolatedUrl]) {
+      const direct = await connectRaw(url, { token: legacy.token, scopes: ["operator.read"] });
+      try {
+        expect((direct.hello.payload as { server?: { version?: string } }).server?.version, url).toBe(legacy.version);
+      } finally {
+        await direct.socket.close();
+      }
+    }
 
     const { socket, hello } = await connectRaw(parts.clientUrl, { token: legacy.token, scopes: ["operator.read"] });
     try {
@@ -142,6 +151,15 @@ describe("hanzonode up", () => {
       expect((await socket.request("health")).ok).toBe(true);
     } finally {
       await socket.close();
+    }
+    // hanzod stands beside the legacy up started: up read the release from the legacy's hello-ok and
+    // started hanzod with --compat, so hanzod reports that release as its own.
+    expect(running.stdout()).toMatch(new RegExp(`\\nhanzod:\\s+\\S+\\s+\\(pid \\d+, [^\\n]*answers as openclaw ${DEFAULT_LEGACY_VERSION.replace(/\./g, "\\.")}\\)`));
+    const direct = await connectRaw(parts.hanzodUrl, { token, scopes: ["operator.read"] });
+    try {
+      expect((direct.hello.payload as { server?: { version?: string } }).server?.version).toBe(DEFAULT_LEGACY_VERSION);
+    } finally {
+      await direct.socket.close();
     }
 
     // `up | tee up.log` and Ctrl-C: tee is gone (stdout's reader closed), then up gets SIGINT and its

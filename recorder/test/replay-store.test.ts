@@ -7,14 +7,16 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { REPO_ROOT } from "../../protocol/index.js";
+import { REPO_ROOT, recordedSuiteDir } from "../../protocol/index.js";
+import { DEFAULT_LEGACY_VERSION } from "../../scripts/legacy/index.js";
 import { defaultStorePath } from "../../parity/store/diff-store.js";
 import { startTestHanzod, type TestHanzod } from "../../hanzod/test/helpers.js";
 import { replayFixtures } from "../replay.js";
 import { methodResults, storeReplayRun } from "../replay-store.js";
 import { runHanzonode } from "../../parity/test/support/cli.js";
 
-const SUITE = join(REPO_ROOT, "fixtures", "recorded");
+// The shared legacy is the default release, and hanzod answers as it by default: its suite.
+const SUITE = recordedSuiteDir(DEFAULT_LEGACY_VERSION);
 /**
  * Against the SHARED legacy only fixtures whose answers do not depend on gateway state (they end
  * before hello-ok): other test files may pair nodes or open sessions on it, which every hello-ok

@@ -3,5 +3,5 @@ export { startLegacyGateway, deepMerge, QUIET_CONFIG, QUIET_ENV, type LegacyGate
 export { runOpenclawCli, type CliRun } from "./cli-runner.js";
 export { freePort } from "./free-port.js";
 export { stopProcessGroup, exited } from "./process.js";
-export { DEFAULT_LEGACY_VERSION, PINNED_NODE24, cacheRoot } from "./paths.js";
+export { DEFAULT_LEGACY_VERSION, TESTED_LEGACY_VERSIONS, PINNED_NODE24, cacheRoot } from "./paths.js";
 export { modelProviderConfig, DEFAULT_PROVIDER_ID, type LegacyModelProvider } from "./model-config.js";

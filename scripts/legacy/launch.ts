@@ -4,7 +4,7 @@
  */
 import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureLegacyInstalled, legacyEnv, type LegacyInstall, type ProgressLog } from "./install.js";
@@ -139,12 +139,16 @@ export async function startLegacyGateway(opts: LegacyGatewayOptions = {}): Promi
 
   const httpUrl = `http://127.0.0.1:${port}`;
   try {
-    await waitReady(httpUrl, child, opts.readyTimeoutMs ?? 120_000);
+    // openclaw 2026.9.6 loads ~6700 modules before it logs a line: 104 s measured on a 2-core machine at load 17.
+    await waitReady(httpUrl, child, opts.readyTimeoutMs ?? 240_000);
     // /readyz turns 200 about a second before startup-dependent state (update schedule, plugin cron
     // jobs) exists; a gateway handed out earlier gives answers no later run reproduces.
     await waitForSettledGateway(`ws://127.0.0.1:${port}`, token);
   } catch (err) {
+    // The log dies with the temp HOME: keep its tail in the error, the only trace of why it failed.
+    const tail = (await readFile(logPath, "utf8").catch(() => "")).split("\n").slice(-25).join("\n");
     await stop();
+    if (err instanceof Error && tail.trim()) err.message += `\n--- last lines of the openclaw@${version} log ---\n${tail.replaceAll(token, "<redacted:gateway-token>")}`;
     throw err;
   }
   log(`openclaw@${version} ready on ws://127.0.0.1:${port} (pid ${pid}, ${Date.now() - started} ms)`);

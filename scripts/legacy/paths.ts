@@ -2,7 +2,13 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 
-export const DEFAULT_LEGACY_VERSION = "2026.9.1";
+/** The legacy the project runs by default (tests, `hanzonode up`, benchmarks): the release users run. */
+export const DEFAULT_LEGACY_VERSION = "2026.9.6";
+/**
+ * Releases the suite tests against (each has a recorded suite in fixtures/recorded/<release>/ and a
+ * frozen contract): the pinned contract's release and the default. `npm run legacy:install` installs all.
+ */
+export const TESTED_LEGACY_VERSIONS = ["2026.9.1", DEFAULT_LEGACY_VERSION] as const;
 /** openclaw's install refuses Node < 24.16; pin one release so every machine runs the same runtime. */
 export const PINNED_NODE24 = "24.21.0";
 /** Real clients installed beside the gateway, pinned to the frozen contract's release. */

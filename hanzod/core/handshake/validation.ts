@@ -3,7 +3,7 @@
  * `at <path>: <message>` joined by "; ", additional properties named, only the first missing property
  * per object (the legacy's validator stops an object's `required` check at the first miss).
  */
-import { Errors, validateDefinition, type ContractIssue, type ErrorShape } from "../../../protocol/index.js";
+import { Errors, validateDefinition, validateInWindow, type ContractIssue, type ErrorShape } from "../../../protocol/index.js";
 
 /**
  * Client input echoed back (property names, paths) is cut to this many characters each, and the whole
@@ -53,6 +53,8 @@ export function formatIssues(issues: readonly ContractIssue[]): string {
 export function warmHandshakeValidators(): void {
   validateDefinition("RequestFrame", null);
   validateDefinition("ConnectParams", null);
+  // A connect is checked against every release of the window (null fails each, so each compiles).
+  validateInWindow("ConnectParams", null);
 }
 
 export type FirstFrameVerdict =
@@ -73,11 +75,12 @@ export interface ConnectParamsShape {
   [key: string]: unknown;
 }
 
-export function classifyFirstFrame(parsed: unknown): FirstFrameVerdict {
+/** `compat`: the release whose wording a refusal takes; a connect valid for any window release is accepted. */
+export function classifyFirstFrame(parsed: unknown, compat?: string): FirstFrameVerdict {
   if (!validateDefinition("RequestFrame", parsed).valid) return { kind: "not-request" };
   const frame = parsed as { id: string; method: string; params?: unknown };
   if (frame.method !== "connect") return { kind: "reject", id: frame.id, error: Errors.firstRequestNotConnect() };
-  const outcome = validateDefinition("ConnectParams", frame.params);
+  const outcome = validateInWindow("ConnectParams", frame.params, compat);
   if (!outcome.valid) return { kind: "reject", id: frame.id, error: Errors.invalidConnectParams(formatIssues(outcome.issues)) };
   return { kind: "connect", id: frame.id, params: frame.params as ConnectParamsShape };
 }
