@@ -5,14 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { validateResult } from "../../protocol/index.js";
-import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
+import { LEGACY_READY_TIMEOUT_MS, startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { connectFrame, isRes, newDeviceKey, openRaw, signedDevice, startTestHanzod, type Frame, type RawSession, type TestHanzod } from "./helpers.js";
 
 let legacy: LegacyGateway;
 let hz: TestHanzod;
 beforeAll(async () => {
   [legacy, hz] = await Promise.all([startLegacyGateway(), startTestHanzod()]);
-}, 180_000);
+}, LEGACY_READY_TIMEOUT_MS + 60_000);
 afterAll(async () => {
   await Promise.all([legacy?.stop(), hz?.stop()]);
 });

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { REPO_ROOT, connectRaw } from "../../protocol/index.js";
-import { DEFAULT_LEGACY_VERSION, freePort } from "../../scripts/legacy/index.js";
+import { DEFAULT_LEGACY_VERSION, LEGACY_READY_TIMEOUT_MS, freePort } from "../../scripts/legacy/index.js";
 import { runHanzonode } from "../../parity/test/support/cli.js";
 import { metricValue } from "./support.js";
 import { alive, listening, portOf, startUp, stopUp, upReady, type UpParts, type UpProcess } from "./up-process.js";
@@ -133,7 +133,7 @@ describe("hanzonode up", () => {
     const [listen, admin] = [await freePort(), await freePort()];
     running = startUp(["--listen", String(listen), "--admin-port", String(admin), "--state-dir", stateDir]);
 
-    const started = await running.printed(/legacy gateway: (ws:\/\/\S+) \(pid (\d+); clients authenticate with the token in (\S+); throwaway home (\S+)\)/);
+    const started = await running.printed(/legacy gateway: (ws:\/\/\S+) \(pid (\d+); clients authenticate with the token in (\S+); throwaway home (\S+)\)/, LEGACY_READY_TIMEOUT_MS + 60_000);
     const legacyPid = Number(started[2]);
     const tokenFile = started[3]!;
     const legacyHome = started[4]!;
@@ -171,5 +171,5 @@ describe("hanzonode up", () => {
     expect(existsSync(legacyHome)).toBe(false);
     expect(await listening(portOf(started[1]!))).toBe(false);
     await expectAllGone(parts, listen, admin);
-  }, 240_000); // the pinned legacy alone takes 10-60 s to get ready on a busy 2-core machine
+  }, LEGACY_READY_TIMEOUT_MS + 180_000); // up waits for its legacy (openclaw 2026.9.6: 50-130 s on a busy 2-core machine), then starts hanzod
 });

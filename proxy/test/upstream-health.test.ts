@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startProxy, type RunningProxy } from "../index.js";
 import { connectRaw } from "../../protocol/index.js";
-import { freePort, startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
+import { LEGACY_READY_TIMEOUT_MS, freePort, startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { metricValue } from "./support.js";
 
 /** The upgrade's HTTP answer when the proxy refuses it. */
@@ -68,5 +68,5 @@ describe("a dead legacy gateway behind the proxy", () => {
     } finally {
       await socket.close();
     }
-  });
+  }, LEGACY_READY_TIMEOUT_MS + 60_000);
 });

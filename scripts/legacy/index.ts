@@ -1,5 +1,5 @@
 export { ensureLegacyInstalled, legacyEnv, type LegacyInstall, type ProgressLog } from "./install.js";
-export { startLegacyGateway, deepMerge, QUIET_CONFIG, QUIET_ENV, type LegacyGateway, type LegacyGatewayOptions } from "./launch.js";
+export { startLegacyGateway, LEGACY_READY_TIMEOUT_MS, deepMerge, QUIET_CONFIG, QUIET_ENV, type LegacyGateway, type LegacyGatewayOptions } from "./launch.js";
 export { runOpenclawCli, type CliRun } from "./cli-runner.js";
 export { freePort } from "./free-port.js";
 export { stopProcessGroup, exited } from "./process.js";

@@ -14,6 +14,13 @@ import { DEFAULT_LEGACY_VERSION } from "./paths.js";
 import { waitForSettledGateway } from "./settle.js";
 import { isCloudCredentialVar, modelProviderConfig, type LegacyModelProvider } from "./model-config.js";
 
+/**
+ * How long a legacy gateway may take to answer /readyz. openclaw 2026.9.6 loads ~6700 modules before it
+ * logs a line: 104 s measured on a 2-core machine at load 17. Tests that start a legacy inside a test
+ * (not a hook, which gets vitest's hookTimeout) budget at least this much.
+ */
+export const LEGACY_READY_TIMEOUT_MS = 240_000;
+
 export interface LegacyGatewayOptions {
   port?: number;
   token?: string;
@@ -139,8 +146,7 @@ export async function startLegacyGateway(opts: LegacyGatewayOptions = {}): Promi
 
   const httpUrl = `http://127.0.0.1:${port}`;
   try {
-    // openclaw 2026.9.6 loads ~6700 modules before it logs a line: 104 s measured on a 2-core machine at load 17.
-    await waitReady(httpUrl, child, opts.readyTimeoutMs ?? 240_000);
+    await waitReady(httpUrl, child, opts.readyTimeoutMs ?? LEGACY_READY_TIMEOUT_MS);
     // /readyz turns 200 about a second before startup-dependent state (update schedule, plugin cron
     // jobs) exists; a gateway handed out earlier gives answers no later run reproduces.
     await waitForSettledGateway(`ws://127.0.0.1:${port}`, token);

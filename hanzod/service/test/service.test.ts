@@ -163,6 +163,13 @@ describe("hanzod service on Linux (systemd user unit)", () => {
     // An unknown flag in a hand-edited ExecStart is a configuration error too.
     const flag = spawnAsSupervised([...unit.execStart!, "--no-such-flag"], unit.environment, undefined, {});
     expect((await exited(flag)).code).toBe(78);
+    // So is a --compat release outside hanzod's window, with a config that is otherwise fine.
+    writeFileSync(join(u.stateDir, "openclaw.json"), JSON.stringify({ gateway: { port, auth: { mode: "token", token: "compat-test-token-0123456789" } } }));
+    const compat = spawnAsSupervised([...unit.execStart!, "--compat", "2026.8.2"], unit.environment, undefined, {});
+    let compatErr = "";
+    compat.stderr!.on("data", (c: Buffer) => (compatErr += c.toString()));
+    expect((await exited(compat)).code).toBe(78);
+    expect(compatErr).toMatch(/--compat 2026\.8\.2: hanzod answers as a frozen release of its window/);
   }, 90_000);
 
   it("refuses to install beside a legacy gateway unit on the same state dir or the same port, and when the port is taken", async () => {
