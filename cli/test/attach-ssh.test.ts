@@ -26,7 +26,10 @@ interface Attach {
   err: string[];
   /** How many lines were seen so far (a starting point for `line`). */
   mark(): number;
-  /** Resolves with the first stdout/stderr line matching `re`, from line `from` (default: from now on). */
+  /**
+   * Resolves with the first stdout/stderr line matching `re`, from line `from` (default: after the line the
+   * previous `line` call matched, since one output chunk can carry several lines before the test looks).
+   */
   line(re: RegExp, ms?: number, from?: number): Promise<string>;
   stop(): Promise<number | null>;
 }
@@ -39,13 +42,14 @@ function startAttach(args: string[], home: string): Attach {
   });
   const out: string[] = [];
   const err: string[] = [];
-  const waiters: { re: RegExp; from: number; resolve: (l: string) => void }[] = [];
+  const waiters: { re: RegExp; resolve: (index: number) => void }[] = [];
   const all: string[] = [];
+  let cursor = 0;
   const feed = (sink: string[]) => (c: Buffer) => {
     for (const l of c.toString().split("\n").filter(Boolean)) {
       sink.push(l);
       all.push(l);
-      for (const w of [...waiters]) if (w.re.test(l)) waiters.splice(waiters.indexOf(w), 1) && w.resolve(l);
+      for (const w of [...waiters]) if (w.re.test(l)) waiters.splice(waiters.indexOf(w), 1) && w.resolve(all.length - 1);
     }
   };
   child.stdout!.on("data", feed(out));
@@ -56,12 +60,16 @@ function startAttach(args: string[], home: string): Attach {
     out,
     err,
     mark: () => all.length,
-    line: (re, ms = 60_000, from = all.length) =>
+    line: (re, ms = 60_000, from = cursor) =>
       new Promise((resolve, reject) => {
-        const earlier = all.slice(from).find((l) => re.test(l));
-        if (earlier !== undefined) return resolve(earlier);
+        const found = (index: number) => {
+          cursor = index + 1;
+          resolve(all[index]!);
+        };
+        const earlier = all.findIndex((l, i) => i >= from && re.test(l));
+        if (earlier >= 0) return found(earlier);
         const t = setTimeout(() => reject(new Error(`no line matching ${re} within ${ms} ms; saw:\n${all.join("\n")}`)), ms);
-        waiters.push({ re, from: all.length, resolve: (l) => (clearTimeout(t), resolve(l)) });
+        waiters.push({ re, resolve: (index) => (clearTimeout(t), found(index)) });
         void exited.then((code) => setTimeout(() => reject(new Error(`attach exited ${code} before ${re}; saw:\n${all.join("\n")}`)), 50));
       }),
     async stop() {
