@@ -1,21 +1,72 @@
 /**
  * Runs inside a fuzzed process: event-loop delay (perf_hooks histogram at 1 ms resolution, the
- * longest single stall since the last report) and RSS, sent to the parent over IPC every interval.
- * One stall is one turn of the loop that ran too long: one frame's handling, or one batch of them.
+ * longest single stall since the last report), the longest single frame's handling, and RSS, sent to
+ * the parent over IPC every interval.
+ *
+ * Two measures because they answer different questions. Loop lateness is one turn of the loop: under
+ * 1,000 connections a turn handles a whole batch of ready sockets (and a GC pause lands in one), so it
+ * grows with load on any machine. A frame's handling is what one hostile frame can cost everyone else
+ * (the quadratic error builder of issue 16 was one frame blocking for seconds); it is timed around the
+ * synchronous dispatch of each `message` (and each accepted `connection`) inside this process only, by
+ * wrapping `ws`'s emit here, so production code carries no timer. It is counted in CPU time of this
+ * process (user + system, GC threads included): a fuzz run puts four busy processes on the machine, and
+ * on two cores the wall time of any handler grows by the time the OS gives the others, whatever the
+ * frame. The wall time is reported beside it.
  */
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { WebSocket, WebSocketServer } from "ws";
 
 export interface WatchdogReport {
   kind: "watchdog";
   /** Longest event-loop stall since the previous report, ms. */
   maxStallMs: number;
   p99StallMs: number;
+  /** Longest synchronous handling of one frame (or one accepted connection) since the previous report, CPU ms. */
+  longestFrameMs: number;
+  /** The same handling's longest wall time, ms (includes time the OS ran other processes). */
+  longestFrameWallMs: number;
+  /** Frames (or connections) whose handling took over 50 ms since the previous report. */
+  framesOver50Ms: number;
   rssBytes: number;
   heapUsedBytes: number;
   at: number;
 }
 
+type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
+
+let longestFrameMs = 0;
+let longestFrameWallMs = 0;
+let framesOver50Ms = 0;
+
+function timeEvent(proto: { emit: Emit }, timed: string): void {
+  const emit = proto.emit;
+  proto.emit = function (this: unknown, event: string | symbol, ...args: unknown[]): boolean {
+    if (event !== timed) return emit.call(this, event, ...args);
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    try {
+      return emit.call(this, event, ...args);
+    } finally {
+      const cpu = process.cpuUsage(cpu0);
+      const ms = (cpu.user + cpu.system) / 1000;
+      const wallMs = performance.now() - t0;
+      if (ms > longestFrameMs) longestFrameMs = ms;
+      if (wallMs > longestFrameWallMs) longestFrameWallMs = wallMs;
+      if (ms > 50) framesOver50Ms++;
+    }
+  };
+}
+
+let framesTimed = false;
+function timeFrames(): void {
+  if (framesTimed) return;
+  framesTimed = true;
+  timeEvent(WebSocket.prototype as unknown as { emit: Emit }, "message");
+  timeEvent(WebSocketServer.prototype as unknown as { emit: Emit }, "connection");
+}
+
 export function startWatchdog(intervalMs = 250): () => void {
+  timeFrames();
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
   const timer = setInterval(() => {
@@ -24,11 +75,17 @@ export function startWatchdog(intervalMs = 250): () => void {
       // The histogram counts the timer's lateness; the resolution itself is not a stall.
       maxStallMs: Math.max(0, h.max / 1e6 - 1),
       p99StallMs: Math.max(0, h.percentile(99) / 1e6 - 1),
+      longestFrameMs,
+      longestFrameWallMs,
+      framesOver50Ms,
       rssBytes: process.memoryUsage.rss(),
       heapUsedBytes: process.memoryUsage().heapUsed,
       at: Date.now(),
     };
     h.reset();
+    longestFrameMs = 0;
+    longestFrameWallMs = 0;
+    framesOver50Ms = 0;
     process.send?.(report);
   }, intervalMs);
   timer.unref();

@@ -15,5 +15,7 @@ describe("short fuzz run", () => {
     for (const a of ATTACKS) expect(s.attacks[a.name] ?? 0, a.name).toBeGreaterThan(0);
     expect(s.routing).toMatchObject({ connections: 50, requests: 400, answered: 400, lost: 0, misrouted: 0, refused: 0 });
     expect(Object.values(s.liveness).every((l) => l.ok)).toBe(true);
+    // The watchdog timed frames inside each target (the long run's per-frame stall target reads this).
+    for (const p of s.processes) expect(p.longestFrameMs, p.name).toBeGreaterThan(0);
   }, 300_000);
 });

@@ -61,8 +61,27 @@ describe("shared state with a running legacy", () => {
       }
       expect(main?.sessions.count).toBe(1);
       expect(main?.sessions.recent).toEqual([expect.objectContaining({ key, updatedAt })]);
-      const byAgent = ((await call(h, "status")).sessions as { byAgent: (AgentRow["sessions"] & { agentId: string })[] }).byAgent;
-      expect(byAgent).toEqual([expect.objectContaining({ agentId: "main", count: 1 })]);
+      type ByAgent = { agentId: string; path: string; count: number; recent: { key: string; updatedAt: number }[] }[];
+      const byAgentOf = async (s: RawSession) => ((await call(s, "status")).sessions as { byAgent: ByAgent }).byAgent;
+      // A reader's status: the same rows from both, recent sessions withheld (the legacy's non-sensitive view).
+      const lr = await operator(legacy.url, legacy.token, ["operator.read"]);
+      try {
+        const fromLegacy = await byAgentOf(lr);
+        expect(fromLegacy).toEqual([{ agentId: "main", path: "[redacted]", count: 1, recent: [] }]);
+        expect(await byAgentOf(h)).toEqual(fromLegacy);
+      } finally {
+        lr.close();
+      }
+      // An admin's: the session listed by both (the legacy's row is richer; key and updatedAt are shared).
+      const ha = await operator(hz.url, "t", ["operator.admin"]);
+      try {
+        const pick = (rows: ByAgent) => rows.map((a) => ({ agentId: a.agentId, path: a.path, count: a.count, recent: a.recent.map((r) => ({ key: r.key, updatedAt: r.updatedAt })) }));
+        const fromLegacy = pick(await byAgentOf(l));
+        expect(fromLegacy[0]?.recent).toEqual([{ key, updatedAt }]);
+        expect(pick(await byAgentOf(ha))).toEqual(fromLegacy);
+      } finally {
+        ha.close();
+      }
     } finally {
       l.close();
       h.close();

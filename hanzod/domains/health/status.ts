@@ -41,7 +41,9 @@ export function status(core: CoreServices, admin: boolean): Record<string, unkno
       count: inv.agents.reduce((n, a) => n + a.sessions.count, 0),
       defaults: { model: null, contextTokens: null },
       recent: [],
-      byAgent: inv.agents.map((a) => ({ agentId: a.agentId, path: admin ? a.sessions.path : "[redacted]", count: a.sessions.count, recent: a.sessions.recent })),
+      // The legacy lists recent sessions in status only to admins (its "sensitive" view), as rich rows
+      // (model, tokens, flags). hanzod has the key/updatedAt/age part of those rows so far.
+      byAgent: inv.agents.map((a) => ({ agentId: a.agentId, path: admin ? a.sessions.path : "[redacted]", count: a.sessions.count, recent: admin ? a.sessions.recent : [] })),
     },
     eventLoop: core.health.current().eventLoop,
     processMemory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, heapTotalBytes: mem.heapTotal },
