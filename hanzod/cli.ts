@@ -1,6 +1,7 @@
 /**
  * `hanzod --port P --bind loopback --auth token --token T --state-dir D` (or `--config openclaw.json`).
- * Flags override the config file. SIGTERM/SIGINT: `shutdown` event, close 1012, exit 0. SIGUSR1 or
+ * Flags override the config file. SIGTERM/SIGINT: `shutdown` event, close 1012, exit 0. The compat
+ * release's restart signal (SIGUSR2 from 2026.9.6, SIGUSR1 before: hanzod/core/compat.ts) or
  * `gateway.restart.request`: `shutdown` (restartExpectedMs 1500), close 1012, then a restart in-process,
  * or exit 0 for the supervisor when one is detected (systemd / launchd markers, as the legacy detects
  * them) or `--restart-mode exit` is given; run hanzod under `Restart=always` / `KeepAlive` then.
@@ -82,7 +83,8 @@ try {
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
-  process.on("SIGUSR1", () => handle.restart("SIGUSR1"));
+  // Only the compat release's signal: beside 2026.9.6, SIGUSR1 stays Node's inspector signal, as there.
+  process.on(handle.restartSignal, () => handle.restart(handle.restartSignal));
 } catch (err) {
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(message.startsWith("hanzod:") ? `${message}\n` : `hanzod: ${message}\n`);

@@ -9,6 +9,7 @@ import { createLogger } from "./core/logger.js";
 import { createRuntime } from "./core/runtime.js";
 import { listen, type RunningServer } from "./core/server.js";
 import { RESTART_EXPECTED_MS, RESTART_REASON } from "./core/lifecycle/restart.js";
+import { restartSignalFor } from "./core/compat.js";
 import type { HanzodOptions } from "./options.js";
 import { isLegacyStateDir, openLegacyState } from "./state/legacy-state.js";
 import { ConfigError } from "./config-error.js";
@@ -24,8 +25,10 @@ export interface HanzodHandle {
   port: number;
   /** Broadcast `shutdown`, close every socket with 1012 "service restart", stop listening. */
   close(reason?: string): Promise<void>;
-  /** Ask for a restart as `gateway.restart.request` / SIGUSR1 do; false if one is already under way. */
+  /** Ask for a restart as `gateway.restart.request` / the restart signal do; false if one is already under way. */
   restart(reason?: string): boolean;
+  /** The OS signal that restarts this hanzod (the CLI listens for it): its compat release's, SIGUSR2 from 2026.9.6. */
+  restartSignal: "SIGUSR1" | "SIGUSR2";
   /** Resolves after the next in-process restart is listening again (tests, supervisors in-process). */
   nextBoot(): Promise<void>;
 }
@@ -109,6 +112,7 @@ export async function startHanzod(opts: StartHanzodOptions): Promise<HanzodHandl
       await current.server.shutdown(reason);
     },
     restart: (reason = "gateway.restart.safe") => current.runtime.restart.begin(reason, false),
+    restartSignal: restartSignalFor(current.runtime.version),
     nextBoot: () => new Promise<void>((resolve) => bootWaiters.push(resolve)),
   };
 }

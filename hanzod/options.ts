@@ -49,7 +49,7 @@ export interface HanzodOptions {
   /** How long after a ping is written its pong may take before the socket is terminated (legacy: 25 s). */
   keepalivePongTimeoutMs?: number;
   /**
-   * What a `gateway.restart.request` (or SIGUSR1 on the CLI) does once the old incarnation has sent
+   * What a `gateway.restart.request` (or the restart signal on the CLI) does once the old incarnation has sent
    * `shutdown` and closed every socket 1012: "in-process" (default) listens again on the same port
    * with a fresh runtime (new bootId, seq and stateVersion restart), as the unsupervised legacy does;
    * "exit" ends the process with code 0 so a supervisor (systemd Restart=always, launchd KeepAlive)

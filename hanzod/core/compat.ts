@@ -35,6 +35,28 @@ const SHUTDOWN_RESERVE_MS = 10_000;
 
 const record = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
 
+/**
+ * From this release the gateway restarts on SIGUSR2: SIGUSR1 is left to Node's inspector, so attaching
+ * a debugger no longer restarts it (openclaw docs/cli/gateway/running.md, restart-and-supervision.md).
+ */
+const SIGUSR2_RESTART_SINCE = "2026.9.6";
+
+/** The signal that restarts the gateway in-process, as the release hanzod stands beside uses it. */
+export function restartSignalFor(release: string): "SIGUSR1" | "SIGUSR2" {
+  return compareReleases(release, SIGUSR2_RESTART_SINCE) >= 0 ? "SIGUSR2" : "SIGUSR1";
+}
+
+/**
+ * 2026.9.6 puts `writeCustody` after `blockers` (a fresh snapshot's, on every prepare and status), and
+ * a draining answer's `retryAfterMs` after it. hanzod's snapshot holds none unless a counter says so.
+ */
+function addWriteCustody(p: Record<string, unknown>, ctx: CompatContext): void {
+  const retryAfterMs = p.status === "draining" ? p.retryAfterMs : undefined;
+  if (retryAfterMs !== undefined) delete p.retryAfterMs;
+  p.writeCustody = ctx.runtime?.work.snapshot().writeCustody ?? [];
+  if (retryAfterMs !== undefined) p.retryAfterMs = retryAfterMs;
+}
+
 export const ANSWER_CHANGES: readonly AnswerChange[] = [
   {
     since: "2026.9.6",
@@ -112,8 +134,36 @@ export const ANSWER_CHANGES: readonly AnswerChange[] = [
         nativeStopBudget: false,
         // The status request itself is admitted root work while it runs; the legacy does not count it.
         activeWork: { rootRequests: Math.max(0, (ctx.runtime?.work.count ?? 1) - 1), cronRuns: 0, sessionMutations: 0, terminalPersistence: 0, lifecycleWrites: 0 },
-        writeCustody: [],
+        writeCustody: ctx.runtime?.work.snapshot().writeCustody ?? [],
       }),
+  },
+  {
+    since: "2026.9.6",
+    frame: "res:gateway.suspend.prepare",
+    path: "/writeCustody",
+    note: "prepare's busy, ready and draining answers report who holds write custody (migration, backup, session mutation, terminal persistence: hanzod holds none)",
+    apply: (p, ctx) => {
+      if (p.status === "busy" || p.status === "ready" || p.status === "draining") addWriteCustody(p, ctx);
+    },
+  },
+  {
+    since: "2026.9.6",
+    frame: "res:gateway.suspend.status",
+    path: "/writeCustody",
+    note: "status of a held suspension (ready, draining) reports who holds write custody, as prepare does",
+    apply: (p, ctx) => {
+      if (p.status === "ready" || p.status === "draining") addWriteCustody(p, ctx);
+    },
+  },
+  {
+    since: SIGUSR2_RESTART_SINCE,
+    frame: "res:gateway.restart.request",
+    path: "/restart/signal",
+    note: "the restart signal is SIGUSR2 (SIGUSR1 is left to Node's inspector); the hanzod CLI restarts on its compat release's signal",
+    apply: (p, ctx) => {
+      const restart = record(p.restart);
+      if (restart) p.restart = { ...restart, signal: restartSignalFor(ctx.release) };
+    },
   },
 ];
 

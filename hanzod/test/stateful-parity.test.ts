@@ -2,16 +2,20 @@
  * Behaviour that changes gateway state, compared against a THROWAWAY legacy gateway (started here,
  * stopped by PID): device tokens across reconnects, the gateway.suspend.* lifecycle with its admission
  * fence, and gateway.restart.request (shutdown + 1012 + a new boot). Runs in order; the restart is last.
+ * The throwaway legacy runs the shared legacy's release and hanzod answers as that release (--compat);
+ * results are validated against that release's contract.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { validateResult } from "../../protocol/index.js";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { releaseValidator, validateResult } from "../../protocol/index.js";
 import { LEGACY_READY_TIMEOUT_MS, startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { connectFrame, isRes, newDeviceKey, openRaw, signedDevice, startTestHanzod, type Frame, type RawSession, type TestHanzod } from "./helpers.js";
 
+const release = inject("legacy").version;
+const contract = releaseValidator(release);
 let legacy: LegacyGateway;
 let hz: TestHanzod;
 beforeAll(async () => {
-  [legacy, hz] = await Promise.all([startLegacyGateway(), startTestHanzod()]);
+  [legacy, hz] = await Promise.all([startLegacyGateway({ version: release }), startTestHanzod({ compat: release })]);
 }, LEGACY_READY_TIMEOUT_MS + 60_000);
 afterAll(async () => {
   await Promise.all([legacy?.stop(), hz?.stop()]);
@@ -132,12 +136,12 @@ describe("gateway.suspend.* against the legacy", () => {
       const before = watcher.frames.length;
       const prep = await call(admin, "gateway.suspend.prepare", { requestId: "host-op-1" });
       const p = prep.payload as { status: string; suspensionId: string; expiresAtMs: number; activeCount: number; blockers: unknown[] };
-      const prepValid = validateResult("gateway.suspend.prepare", p)?.valid;
+      const prepValid = validateResult("gateway.suspend.prepare", p, contract)?.valid;
       const renew = (await call(admin, "gateway.suspend.prepare", { requestId: "host-op-1" })).payload as { suspensionId: string };
       const conflict = errorOf(await call(admin, "gateway.suspend.prepare", { requestId: "other" }));
       const conflictDrain = errorOf(await call(admin, "gateway.suspend.prepare", { requestId: "host-op-1", drain: true }));
       const status = (await call(admin, "gateway.suspend.status", { suspensionId: p.suspensionId })).payload as Record<string, unknown>;
-      const statusValid = validateResult("gateway.suspend.status", status)?.valid;
+      const statusValid = validateResult("gateway.suspend.status", status, contract)?.valid;
       const statusOther = errorOf(await call(admin, "gateway.suspend.status", { suspensionId: "other" }));
       const fenced = {
         health: errorOf(await call(admin, "health")),
@@ -159,7 +163,7 @@ describe("gateway.suspend.* against the legacy", () => {
       const nodeClose = await node.closed;
       const resumeWrong = errorOf(await call(admin, "gateway.suspend.resume", { suspensionId: "other" }));
       const resume = (await call(admin, "gateway.suspend.resume", { suspensionId: p.suspensionId })).payload;
-      const resumeValid = validateResult("gateway.suspend.resume", resume)?.valid;
+      const resumeValid = validateResult("gateway.suspend.resume", resume, contract)?.valid;
       const resumeAgain = (await call(admin, "gateway.suspend.resume", { suspensionId: p.suspensionId })).payload;
       await watcher.next((f) => f.event === "gateway.suspension" && (f.payload as { phase: string }).phase === "accepting");
       const phases = watcher.frames.slice(before).filter((f) => f.event === "gateway.suspension").map((f) => ({ phase: (f.payload as { phase: string }).phase, hasSeq: typeof f.seq === "number" }));

@@ -28,11 +28,28 @@ export interface ActiveWorkBlocker {
   message: string;
 }
 
+/** An owner phase holding lifecycle write custody (2026.9.6's `writeCustody` entries). */
+export interface WriteCustodyFact {
+  phase: string;
+  count: number;
+}
+
 export interface ActiveWorkSnapshot {
   idle: boolean;
   counts: ActiveWorkCounts;
   blockers: ActiveWorkBlocker[];
+  /**
+   * Who holds write custody, as 2026.9.6 reports it: the registered owners (migration, backup: hanzod
+   * runs neither), then the session-mutation and terminal-persistence counters when non-zero.
+   */
+  writeCustody: WriteCustodyFact[];
 }
+
+/** The counters 2026.9.6 also reports as write custody, by phase, in its order. */
+const CUSTODY_COUNTERS = [
+  ["session-mutation", "sessionMutations"],
+  ["terminal-persistence", "terminalPersistence"],
+] as const;
 
 const MAX_NAMED_HOLDERS = 8;
 
@@ -108,6 +125,7 @@ export class ActiveWork {
       if (holders.length > names.length) names.push(`+${holders.length - names.length} more`);
       blockers.push({ kind: "root-request", count: rootRequests, message: `${rootRequests} active gateway request(s): ${names.join(", ")}` });
     }
-    return { idle: rootRequests === 0, counts, blockers };
+    const writeCustody = CUSTODY_COUNTERS.filter(([, key]) => counts[key] > 0).map(([phase, key]) => ({ phase, count: counts[key] }));
+    return { idle: rootRequests === 0, counts, blockers, writeCustody };
   }
 }

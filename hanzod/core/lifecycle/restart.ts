@@ -4,8 +4,9 @@
  * work gets a bounded drain (none with `skipDeferral`), and `perform` runs: the runtime broadcasts
  * `shutdown {reason:"gateway restarting", restartExpectedMs:1500}`, closes every socket 1012 and is
  * replaced (in-process, or by the supervisor after exit; see index.ts / cli.ts). Requests while one is
- * pending coalesce. The result keeps the legacy's shape, including its signal vocabulary: the hanzod
- * CLI restarts on SIGUSR1 exactly as the legacy gateway does.
+ * pending coalesce. The result keeps the legacy's shape, including its signal vocabulary: in 2026.9.1's
+ * shape here (SIGUSR1); hanzod/core/compat.ts answers SIGUSR2 as 2026.9.6, and the hanzod CLI restarts
+ * on the signal its answer names, exactly as the legacy gateway of that release does.
  */
 import type { ActiveWork, ActiveWorkBlocker } from "./active-work.js";
 
@@ -84,7 +85,7 @@ export class RestartCoordinator {
     return { ok: true, status: coalesced ? "coalesced" : opts.skipDeferral || preflight.safe ? "scheduled" : "deferred", preflight, restart };
   }
 
-  /** Also the SIGUSR1 path of the CLI. Returns false when a restart is already under way. */
+  /** Also the restart-signal path of the CLI. Returns false when a restart is already under way. */
   begin(reason: string, skipDeferral: boolean): boolean {
     if (this.pending) return false;
     this.pending = true;
