@@ -135,7 +135,7 @@ describe("gateway.suspend.* against the legacy", () => {
       await untilIdle(admin);
       const before = watcher.frames.length;
       const prep = await call(admin, "gateway.suspend.prepare", { requestId: "host-op-1" });
-      const p = prep.payload as { status: string; suspensionId: string; expiresAtMs: number; activeCount: number; blockers: unknown[] };
+      const p = prep.payload as { status: string; suspensionId: string; expiresAtMs: number; activeCount: number; blockers: unknown[]; writeCustody?: unknown[] };
       const prepValid = validateResult("gateway.suspend.prepare", p, contract)?.valid;
       const renew = (await call(admin, "gateway.suspend.prepare", { requestId: "host-op-1" })).payload as { suspensionId: string };
       const conflict = errorOf(await call(admin, "gateway.suspend.prepare", { requestId: "other" }));
@@ -171,10 +171,10 @@ describe("gateway.suspend.* against the legacy", () => {
       admin.close();
       watcher.close();
       return {
-        prepare: { status: p.status, activeCount: p.activeCount, blockers: p.blockers, keys: Object.keys(p).sort(), valid: prepValid, renewedSameId: renew.suspensionId === p.suspensionId },
+        prepare: { status: p.status, activeCount: p.activeCount, blockers: p.blockers, writeCustody: p.writeCustody, keys: Object.keys(p).sort(), valid: prepValid, renewedSameId: renew.suspensionId === p.suspensionId },
         conflict,
         conflictDrain,
-        status: { status: status.status, keys: Object.keys(status).sort(), valid: statusValid },
+        status: { status: status.status, writeCustody: status.writeCustody, keys: Object.keys(status).sort(), valid: statusValid },
         statusOther,
         fenced,
         readyz: { status: readyz.status, ready: readyBody.ready, failing: readyBody.failing },
