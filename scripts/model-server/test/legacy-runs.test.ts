@@ -5,7 +5,7 @@
  * provider and the machine's provider credentials are not passed on.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startModelServer, type ModelServer, type RecordedRequest } from "../index.js";
+import { lastUserTurn, startModelServer, type ChatMessageIn, type ModelServer, type RecordedRequest } from "../index.js";
 import { runOpenclawCli, startLegacyGateway, type LegacyGateway } from "../../legacy/index.js";
 import { runGatewayClient, type CallLine } from "../../../test/gateway-client.js";
 
@@ -27,13 +27,9 @@ interface ChatMessageOut {
   tool_call_id?: string;
 }
 
-/** The model requests whose last user message carried `marker`. */
+/** The model requests whose turn (the person's last message, as the server reads it) carried `marker`. */
 function requestsFor(marker: string): RecordedRequest[] {
-  return models.completions().filter((r) => {
-    const msgs = (r.body as { messages?: ChatMessageOut[] } | undefined)?.messages ?? [];
-    const lastUser = [...msgs].reverse().find((m) => m.role === "user");
-    return JSON.stringify(lastUser?.content ?? "").includes(marker);
-  });
+  return models.completions().filter((r) => lastUserTurn((r.body as { messages?: ChatMessageIn[] } | undefined)?.messages ?? []).text.includes(marker));
 }
 
 async function chatSend(message: string, idempotencyKey: string): Promise<CallLine> {
