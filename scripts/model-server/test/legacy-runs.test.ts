@@ -90,7 +90,9 @@ describe("the legacy runs turns against the test model server", () => {
     expect(JSON.stringify(toolResult?.content)).toContain("hanzonode-tool-ok");
   });
 
-  it("a model server answering 500 is retried, then the run ends with a chat error", async () => {
+  // 2026.9.1 gives up after 4 requests (~12 s); 2026.9.6 retries up to 8 times within a 90 s window
+  // (backoff 1 s doubling to 30 s, jittered): ~85 s on its own.
+  it("a model server answering 500 is retried, then the run ends with a chat error", { timeout: 150_000 }, async () => {
     const line = await chatSend("[[fail:500]] provider down", "legacy-models-fail-1");
     expect(line.ok, JSON.stringify(line)).toBe(true);
     if (!line.ok) return;
