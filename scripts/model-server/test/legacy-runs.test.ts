@@ -6,20 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lastUserTurn, startModelServer, type ChatMessageIn, type ModelServer, type RecordedRequest } from "../index.js";
-import { runOpenclawCli, startLegacyGateway, type LegacyGateway } from "../../legacy/index.js";
+import { runOpenclawCli, startLegacyGateway, TESTED_LEGACY_VERSIONS, type LegacyGateway } from "../../legacy/index.js";
 import { runGatewayClient, type CallLine } from "../../../test/gateway-client.js";
 
+// One release after the other (each describe starts its own model server and legacy, stops both after).
 let models: ModelServer;
 let legacy: LegacyGateway;
 
-beforeAll(async () => {
-  models = await startModelServer();
-  legacy = await startLegacyGateway({ modelServer: { baseUrl: models.baseUrl, modelId: "hanzo-test" } });
-});
-afterAll(async () => {
-  await legacy?.stop();
-  await models?.close();
-});
 
 interface ChatMessageOut {
   role: string;
@@ -50,7 +43,18 @@ async function chatSend(message: string, idempotencyKey: string): Promise<CallLi
 
 const finalText = (payload: unknown): string | undefined => (payload as { message?: { content?: { text?: string }[] } }).message?.content?.[0]?.text;
 
-describe("the legacy runs turns against the test model server", () => {
+// Every tested release: each frames the person's message its own way (scripts/model-server/legacy-framing.ts).
+// 2026.9.1 adds ~35 s (a 15 s start, 4 turns); 2026.9.6 starts in 30-90 s and its 500 case takes ~85 s.
+describe.each(TESTED_LEGACY_VERSIONS)("openclaw %s runs turns against the test model server", (version) => {
+  beforeAll(async () => {
+    models = await startModelServer();
+    legacy = await startLegacyGateway({ version, modelServer: { baseUrl: models.baseUrl, modelId: "hanzo-test" } });
+  });
+  afterAll(async () => {
+    await legacy?.stop();
+    await models?.close();
+  });
+
   it("`openclaw gateway call agent --expect-final` ends with the model server's scripted reply", async () => {
     const message = "[[reply:Legacy agent turn via the test model server.]]";
     const r = await runOpenclawCli(legacy.install, ["gateway", "call", "agent", "--url", legacy.url, "--token", legacy.token, "--json", "--expect-final", "--timeout", "180000", "--params", JSON.stringify({ message, sessionKey: "agent:main:cli-agent", idempotencyKey: "legacy-models-agent-1" })], { timeoutMs: 200_000 });
