@@ -2,9 +2,9 @@
  * What the test model answers, decided from the conversation alone (no clock, no randomness), so the
  * legacy and hanzod, sent the same conversation, see the same model stream.
  *
- * Directives are written in the last user message, `[[name:argument]]`:
- *   [[reply:TEXT]]               answer exactly TEXT (default: "Echo: " + the message without directives
- *                                and without the legacy's leading time stamp)
+ * Directives are written in the person's last message, `[[name:argument]]` (read without what the legacy
+ * frames it with: time stamp, Runtime line, internal-context blocks and messages; legacy-framing.ts):
+ *   [[reply:TEXT]]               answer exactly TEXT (default: "Echo: " + the message without directives)
  *   [[tokens:N]]                 answer N words ("w1 w2 … wN"), one per chunk: a long stream for throughput
  *   [[tool:NAME {json}]]         call tool NAME with these arguments; once a tool result follows, answer
  *                                "Tool NAME returned: <result>" (several tool directives: several calls, in order)
@@ -16,6 +16,10 @@
  *   [[cut:N]]                    stream N content chunks, then drop the connection (no finish, no [DONE])
  *   [[delay:MS]]                 wait MS before each chunk (a slow model; the first chunk too)
  */
+import { contentText } from "./content.js";
+import { personText } from "./legacy-framing.js";
+
+export { contentText };
 
 export type ChatRole = "system" | "developer" | "user" | "assistant" | "tool";
 
@@ -54,24 +58,12 @@ interface Directive {
   arg: string;
 }
 
-/** Text of a message's content: a string, or the text parts of a content-part array. */
-export function contentText(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) return "";
-  return content
-    .map((p) => (typeof p === "object" && p !== null && typeof (p as { text?: unknown }).text === "string" ? (p as { text: string }).text : ""))
-    .join("");
-}
-
 export function directivesOf(text: string): Directive[] {
   return [...text.matchAll(DIRECTIVE)].map((m) => ({ name: (m[1] as string).toLowerCase(), arg: (m[2] ?? "").trim() }));
 }
 
-/** The legacy stamps each user message "[Mon 2026-11-30 20:25 UTC] …"; an echo leaves it out to stay the same on every run. */
-const TIME_ENVELOPE = /^\[[A-Z][a-z]{2} \d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})?(?: [A-Za-z0-9:+-]+)?\]\s*/;
-
 export function withoutDirectives(text: string): string {
-  return text.replace(TIME_ENVELOPE, "").replace(DIRECTIVE, " ").replace(/\s+/g, " ").trim();
+  return text.replace(DIRECTIVE, " ").replace(/\s+/g, " ").trim();
 }
 
 /** "Hello big world" -> ["Hello", " big", " world"]: word pieces that concatenate back to the text. */
@@ -117,11 +109,17 @@ export function failTimes(text: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** The last user message's text, and the messages that came after it (assistant tool calls, tool results). */
+/**
+ * The person's last message (its text without the legacy's framing, see legacy-framing.ts), and the
+ * messages that came after it (assistant tool calls, tool results, the legacy's runtime-context messages).
+ * A user message that only carries the legacy's runtime context is not the person's turn.
+ */
 export function lastUserTurn(messages: readonly ChatMessageIn[]): { text: string; after: readonly ChatMessageIn[] } {
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i] as ChatMessageIn;
-    if (m.role === "user") return { text: contentText(m.content), after: messages.slice(i + 1) };
+    if (m.role !== "user") continue;
+    const text = personText(m.content);
+    if (text !== undefined) return { text, after: messages.slice(i + 1) };
   }
   return { text: "", after: [] };
 }

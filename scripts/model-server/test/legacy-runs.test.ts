@@ -5,21 +5,14 @@
  * provider and the machine's provider credentials are not passed on.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startModelServer, type ModelServer, type RecordedRequest } from "../index.js";
-import { runOpenclawCli, startLegacyGateway, type LegacyGateway } from "../../legacy/index.js";
+import { lastUserTurn, startModelServer, type ChatMessageIn, type ModelServer, type RecordedRequest } from "../index.js";
+import { runOpenclawCli, startLegacyGateway, TESTED_LEGACY_VERSIONS, type LegacyGateway } from "../../legacy/index.js";
 import { runGatewayClient, type CallLine } from "../../../test/gateway-client.js";
 
+// One release after the other (each describe starts its own model server and legacy, stops both after).
 let models: ModelServer;
 let legacy: LegacyGateway;
 
-beforeAll(async () => {
-  models = await startModelServer();
-  legacy = await startLegacyGateway({ modelServer: { baseUrl: models.baseUrl, modelId: "hanzo-test" } });
-});
-afterAll(async () => {
-  await legacy?.stop();
-  await models?.close();
-});
 
 interface ChatMessageOut {
   role: string;
@@ -27,13 +20,9 @@ interface ChatMessageOut {
   tool_call_id?: string;
 }
 
-/** The model requests whose last user message carried `marker`. */
+/** The model requests whose turn (the person's last message, as the server reads it) carried `marker`. */
 function requestsFor(marker: string): RecordedRequest[] {
-  return models.completions().filter((r) => {
-    const msgs = (r.body as { messages?: ChatMessageOut[] } | undefined)?.messages ?? [];
-    const lastUser = [...msgs].reverse().find((m) => m.role === "user");
-    return JSON.stringify(lastUser?.content ?? "").includes(marker);
-  });
+  return models.completions().filter((r) => lastUserTurn((r.body as { messages?: ChatMessageIn[] } | undefined)?.messages ?? []).text.includes(marker));
 }
 
 async function chatSend(message: string, idempotencyKey: string): Promise<CallLine> {
@@ -54,7 +43,18 @@ async function chatSend(message: string, idempotencyKey: string): Promise<CallLi
 
 const finalText = (payload: unknown): string | undefined => (payload as { message?: { content?: { text?: string }[] } }).message?.content?.[0]?.text;
 
-describe("the legacy runs turns against the test model server", () => {
+// Every tested release: each frames the person's message its own way (scripts/model-server/legacy-framing.ts).
+// 2026.9.1 adds ~35 s (a 15 s start, 4 turns); 2026.9.6 starts in 30-90 s and its 500 case takes ~85 s.
+describe.each(TESTED_LEGACY_VERSIONS)("openclaw %s runs turns against the test model server", (version) => {
+  beforeAll(async () => {
+    models = await startModelServer();
+    legacy = await startLegacyGateway({ version, modelServer: { baseUrl: models.baseUrl, modelId: "hanzo-test" } });
+  });
+  afterAll(async () => {
+    await legacy?.stop();
+    await models?.close();
+  });
+
   it("`openclaw gateway call agent --expect-final` ends with the model server's scripted reply", async () => {
     const message = "[[reply:Legacy agent turn via the test model server.]]";
     const r = await runOpenclawCli(legacy.install, ["gateway", "call", "agent", "--url", legacy.url, "--token", legacy.token, "--json", "--expect-final", "--timeout", "180000", "--params", JSON.stringify({ message, sessionKey: "agent:main:cli-agent", idempotencyKey: "legacy-models-agent-1" })], { timeoutMs: 200_000 });
@@ -94,7 +94,9 @@ describe("the legacy runs turns against the test model server", () => {
     expect(JSON.stringify(toolResult?.content)).toContain("hanzonode-tool-ok");
   });
 
-  it("a model server answering 500 is retried, then the run ends with a chat error", async () => {
+  // 2026.9.1 gives up after 4 requests (~12 s); 2026.9.6 retries up to 8 times within a 90 s window
+  // (backoff 1 s doubling to 30 s, jittered): ~85 s on its own.
+  it("a model server answering 500 is retried, then the run ends with a chat error", { timeout: 150_000 }, async () => {
     const line = await chatSend("[[fail:500]] provider down", "legacy-models-fail-1");
     expect(line.ok, JSON.stringify(line)).toBe(true);
     if (!line.ok) return;
