@@ -1,9 +1,10 @@
 /**
  * The step before a ClientSession when auth and nodes are owned by different backends: the client
  * socket and both pre-opened upstream sockets wait together for the client's first frame. The client
- * has legacy's challenge (hanzod's, carrying the same nonce, is dropped). A `connect` with role "node"
- * goes to the node owner's socket, anything else to the auth owner's; the other socket is closed
- * unused, and the chosen one becomes the session's auth leg as if it had been the only one.
+ * has legacy's challenge (hanzod's, carrying the same nonce, is dropped), or hanzod's when the legacy
+ * was unreachable. A `connect` with role "node" goes to the node owner's socket, anything else to the
+ * auth owner's; the other socket is closed unused, and the chosen one becomes the session's auth leg
+ * as if it had been the only one. A connect whose socket is missing is refused as unreachable.
  */
 import type WebSocket from "ws";
 import { encodeFrame, errorResponse, Errors, CloseCodes } from "../protocol/index.js";
@@ -13,6 +14,7 @@ import { sendBatched } from "./send-batch.js";
 import type { Backend, ConnectionTap } from "./tap.js";
 import type { OpenedLeg } from "./upgrade.js";
 import { challengeNonceOf, type OpenedPair } from "./upgrade-pair.js";
+import { notReachable } from "./unreachable.js";
 
 type Frame = { data: Buffer; isBinary: boolean };
 
@@ -36,7 +38,7 @@ interface Held {
   /** Frames to hand to the session if this socket is chosen (the challenge excluded). */
   frames: Frame[];
   sawChallenge: boolean;
-  /** Legacy's challenge, waiting to be shown to the client (hanzod's is never shown). */
+  /** The shown backend's challenge, waiting for the client (the other one's is never shown). */
   challenge: Frame | undefined;
   onMessage(data: WebSocket.RawData, isBinary: boolean): void;
   onClose(code: number, reason: Buffer): void;
@@ -47,6 +49,8 @@ const TEXT = { binary: false } as const;
 export class HandshakePair {
   private done = false;
   private readonly nonce: string | undefined;
+  /** Whose challenge the client sees: legacy's, unless only hanzod could be opened. */
+  private readonly shown: Backend;
   /** Set once the client surely listens: a legacy challenge arriving later is shown at once. */
   private clientListening = false;
   private readonly held: Held[] = [];
@@ -61,7 +65,8 @@ export class HandshakePair {
     private readonly hooks: PairHooks,
   ) {
     this.nonce = pair.nonce;
-    this.hold("legacy", pair.legacy);
+    this.shown = pair.legacy !== undefined ? "legacy" : "hanzod";
+    if (pair.legacy !== undefined) this.hold("legacy", pair.legacy);
     if (pair.hanzod !== undefined) this.hold("hanzod", pair.hanzod);
     client.on("message", this.onClientMessage);
     client.on("close", this.onClientClose);
@@ -69,7 +74,7 @@ export class HandshakePair {
     // Written with our 101 the challenge could reach a client before it attached its listener.
     setImmediate(() => {
       this.clientListening = true;
-      this.deliverLegacyChallenge();
+      this.deliverChallenge();
     });
     const closedAuth = this.held.find((h) => h.backend === owners.auth && h.leg.closed !== undefined);
     if (closedAuth?.leg.closed !== undefined) this.upstreamGone(closedAuth, closedAuth.leg.closed.code, closedAuth.leg.closed.reason);
@@ -99,29 +104,29 @@ export class HandshakePair {
     leg.upstream.on("close", h.onClose);
   }
 
-  /** The first challenge of each socket is the handshake's (legacy's shown, hanzod's dropped); the rest is held. */
+  /** The first challenge of each socket is the handshake's (the shown backend's; the other's dropped); the rest is held. */
   private fromUpstream(h: Held, f: Frame): void {
     const nonce = h.sawChallenge ? undefined : challengeNonceOf(f.data, f.isBinary);
     if (nonce !== undefined) {
       h.sawChallenge = true;
-      if (h.backend !== "legacy") {
+      if (h.backend !== this.shown) {
         if (this.nonce !== undefined && nonce !== this.nonce) this.hooks.nonceNotAdopted();
         return;
       }
       h.challenge = f;
-      if (this.clientListening) this.deliverLegacyChallenge();
+      if (this.clientListening) this.deliverChallenge();
       return;
     }
     h.frames.push(f);
   }
 
-  private deliverLegacyChallenge(): void {
+  private deliverChallenge(): void {
     if (this.done) return;
-    const legacy = this.held.find((h) => h.backend === "legacy");
-    const challenge = legacy?.challenge;
-    if (legacy === undefined || challenge === undefined) return;
-    legacy.challenge = undefined;
-    this.sendToClient(challenge.data, "legacy");
+    const shown = this.held.find((h) => h.backend === this.shown);
+    const challenge = shown?.challenge;
+    if (shown === undefined || challenge === undefined) return;
+    shown.challenge = undefined;
+    this.sendToClient(challenge.data, this.shown);
   }
 
   private sendToClient(data: Buffer, backend: Backend): void {
@@ -134,16 +139,17 @@ export class HandshakePair {
   private choose(first: Frame): void {
     if (this.done) return;
     // A challenge still queued for delivery must precede whatever the session sends.
-    this.deliverLegacyChallenge();
+    this.deliverChallenge();
     const connect = first.isBinary ? undefined : readConnect(first.data);
     const backend = connect?.params.role === "node" ? this.owners.node : this.owners.auth;
     const chosen = this.held.find((h) => h.backend === backend);
     if (chosen === undefined) {
-      // Only hanzod can be missing (it refused or was down at upgrade while legacy owns auth).
+      // The backend that does not own auth was down at upgrade: hanzod (legacy owns auth), or legacy (a node's connect).
+      const why = notReachable(backend);
       this.tap?.frame("c2s", first.data, first.isBinary, undefined, Date.now());
-      if (connect !== undefined) this.sendToClient(Buffer.from(encodeFrame(errorResponse(connect.id, Errors.backendUnavailable("hanzod is not reachable")))), backend);
-      mirrorClose(this.client, CloseCodes.TRY_AGAIN_LATER, "hanzod is not reachable");
-      this.finish(undefined, CloseCodes.TRY_AGAIN_LATER, "hanzod is not reachable", "proxy");
+      if (connect !== undefined) this.sendToClient(Buffer.from(encodeFrame(errorResponse(connect.id, Errors.backendUnavailable(why)))), backend);
+      mirrorClose(this.client, CloseCodes.TRY_AGAIN_LATER, why);
+      this.finish(undefined, CloseCodes.TRY_AGAIN_LATER, why, "proxy");
       return;
     }
     if (chosen.leg.closed !== undefined) {

@@ -179,7 +179,8 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const upgradePair = async (req: IncomingMessage, socket: Duplex, head: Buffer, owners: PairOwners, legacyUrl: string, hanzodUrl: string): Promise<void> => {
     const pair = await openLegPair(req, socket, { legacyUrl, hanzodUrl, hanzodToken: opts.hanzodToken, authOwner: owners.auth, reporter: upstreams }, upstreamOpts);
     if (pair === undefined) return;
-    if (pair.legacy.upstream.protocol) selectedProtocol.set(req, pair.legacy.upstream.protocol);
+    const protocol = (pair.legacy ?? pair.hanzod)?.upstream.protocol;
+    if (protocol) selectedProtocol.set(req, protocol);
     wss.handleUpgrade(req, socket, head, (client) => {
       const meta = connectionMeta(req);
       const tap = opts.tap?.open(meta);

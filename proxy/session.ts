@@ -23,6 +23,7 @@ import { InternalRequests, queueShadow } from "./shadow-dispatch.js";
 import { pickLeg } from "./route-pick.js";
 import { routedEventOwner, servingBackend } from "./routing.js";
 import { assembleHello, needsPartner } from "./hello/assemble.js";
+import { notReachable } from "./unreachable.js";
 
 export type { Identity } from "./identity.js";
 
@@ -238,10 +239,10 @@ export class ClientSession {
       this.send(id, method, data, "legacy", "none", false, 0);
       return;
     }
-    this.answerUnavailable(id, method, data, key === "legacy" ? "the legacy gateway is not reachable" : undefined);
+    this.answerUnavailable(id, method, data, notReachable(key === "legacy" ? "legacy" : "hanzod"));
   }
 
-  private answerUnavailable(id: string, method: string, data: Buffer | undefined, why = "hanzod is not reachable", outcome: Outcome = "unavailable"): void {
+  private answerUnavailable(id: string, method: string, data: Buffer | undefined, why = notReachable("hanzod"), outcome: Outcome = "unavailable"): void {
     if (data !== undefined) this.tap?.frame("c2s", data, false, undefined, Date.now());
     this.ctx.metrics.countRequest(methodLabel(method), "hanzod", outcome);
     this.sendToClient(encodeFrame(errorResponse(id, Errors.backendUnavailable(why))), false, undefined);
@@ -337,7 +338,7 @@ export class ClientSession {
       if (p.leg !== key) continue;
       this.pending.delete(id);
       if (this.phase === "closed") continue;
-      this.failOver(id, p, "hanzod is not reachable", "unavailable");
+      this.failOver(id, p, notReachable(key === "legacy" ? "legacy" : "hanzod"), "unavailable");
     }
   }
 

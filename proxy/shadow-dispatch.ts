@@ -11,6 +11,7 @@ import type { ProxyContext } from "./context.js";
 import type { Leg, LegKey } from "./leg.js";
 import type { Pending } from "./pending.js";
 import { redactSecrets } from "../protocol/redact.js";
+import { notReachable } from "./unreachable.js";
 
 /** How the proxy's own request ids read in a backend's logs. */
 export const INTERNAL_ID_PREFIX = "hanzonode-proxy:";
@@ -67,7 +68,7 @@ export class InternalRequests {
     const started = performance.now();
     const failure = (why: string): BackendFailure => ({ failed: why, latencyMs: performance.now() - started });
     if (this.legs.isClosed()) return Promise.resolve({ ...failure("client connection closed before the copy was sent"), abandoned: true });
-    if (key !== "legacy" && !this.legs.hanzodAvailable()) return Promise.resolve(failure("hanzod is not reachable"));
+    if (key !== "legacy" && !this.legs.hanzodAvailable()) return Promise.resolve(failure(notReachable("hanzod")));
     const leg = this.legs.legFor(key);
     if (leg === undefined) return Promise.resolve(failure(`no ${key} leg`));
     const id = this.freshId(key);

@@ -14,7 +14,8 @@ import { openUpstreamLeg, refuseUpgrade, reportOutcome, type OpenedLeg, type Ups
 import type { UpstreamReporter } from "./upstream-health.js";
 
 export interface OpenedPair {
-  legacy: OpenedLeg;
+  /** Undefined when legacy was unreachable and hanzod owns auth: operators go on, a node's connect is refused. */
+  legacy: OpenedLeg | undefined;
   /** Undefined when hanzod could not be opened but does not own auth (legacy can still serve operators). */
   hanzod: OpenedLeg | undefined;
   /** The nonce of legacy's challenge, asserted to hanzod (undefined when legacy sent none in time). */
@@ -47,8 +48,10 @@ export function challengeNonceOf(data: Buffer, isBinary: boolean): string | unde
 export async function openLegPair(req: IncomingMessage, clientSocket: Duplex, targets: PairTargets, opts: UpstreamSocketOptions): Promise<OpenedPair | undefined> {
   const legacy = await openUpstreamLeg(targets.legacyUrl, req, clientSocket, opts);
   reportOutcome(targets.reporter, "legacy", legacy);
+  if (legacy.kind === "client-gone") return undefined;
+  if (legacy.kind === "failed" && targets.authOwner === "hanzod") return openHanzodAlone(req, clientSocket, targets, opts);
   if (legacy.kind !== "open") {
-    if (legacy.kind !== "client-gone") refuseUpgrade(clientSocket, legacy, "legacy");
+    refuseUpgrade(clientSocket, legacy, "legacy");
     return undefined;
   }
   const nonce = await firstChallengeNonce(legacy.leg, opts.handshakeTimeoutMs);
@@ -64,6 +67,19 @@ export async function openLegPair(req: IncomingMessage, clientSocket: Duplex, ta
   }
   if (hanzod.kind === "refused") hanzod.res.destroy();
   return { legacy: legacy.leg, hanzod: undefined, nonce };
+}
+
+/**
+ * Legacy unreachable while hanzod owns auth: an operator does not need the legacy to connect (its
+ * legacy-routed calls get the legacy's retryable UNAVAILABLE), so the upgrade goes on with hanzod's own
+ * challenge; only a node, whose connect the legacy owns, is refused, at its connect.
+ */
+async function openHanzodAlone(req: IncomingMessage, clientSocket: Duplex, targets: PairTargets, opts: UpstreamSocketOptions): Promise<OpenedPair | undefined> {
+  const hanzod = await openUpstreamLeg(targets.hanzodUrl, req, clientSocket, opts);
+  reportOutcome(targets.reporter, "hanzod", hanzod);
+  if (hanzod.kind === "open") return { legacy: undefined, hanzod: hanzod.leg, nonce: undefined };
+  if (hanzod.kind !== "client-gone") refuseUpgrade(clientSocket, hanzod, "hanzod");
+  return undefined;
 }
 
 /** Waits for the backend's first frame (the challenge, sent right after the upgrade) and reads its nonce. */

@@ -4,6 +4,8 @@
  * promotion gate's contract-replay check has data.
  */
 import { DiffStore } from "../parity/store/diff-store.js";
+import { defaultInstance, isPostgresUrl } from "../parity/store/open.js";
+import { PgStore } from "../parity/store/pg/store.js";
 import type { ReplayMethodResult } from "../parity/store/types.js";
 import type { ReplayReport } from "./replay.js";
 
@@ -29,6 +31,7 @@ export function methodResults(report: ReplayReport): ReplayMethodResult[] {
 }
 
 export interface StoreReplayOptions {
+  /** A parity store file, or a fleet's postgres:// URL. */
   storePath: string;
   targetKind: TargetKind;
   /** Provenance for the report: the fixture files or folders replayed. */
@@ -36,12 +39,22 @@ export interface StoreReplayOptions {
   at?: number;
 }
 
-/** Writes one replay run; returns the per-method rows written. */
-export function storeReplayRun(report: ReplayReport, o: StoreReplayOptions): ReplayMethodResult[] {
+/** Writes one replay run into the SQLite file or the fleet's PostgreSQL; returns the per-method rows written. */
+export async function storeReplayRun(report: ReplayReport, o: StoreReplayOptions): Promise<ReplayMethodResult[]> {
   const results = methodResults(report);
+  const run = { at: o.at ?? Date.now(), target: o.targetKind, source: o.source, results };
+  if (isPostgresUrl(o.storePath)) {
+    const store = await PgStore.open(o.storePath, { instance: defaultInstance("replay") });
+    try {
+      await store.recordReplayRun(run);
+    } finally {
+      await store.close();
+    }
+    return results;
+  }
   const store = DiffStore.open(o.storePath);
   try {
-    store.recordReplayRun({ at: o.at ?? Date.now(), target: o.targetKind, source: o.source, results });
+    store.recordReplayRun(run);
   } finally {
     store.close();
   }

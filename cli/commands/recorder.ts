@@ -8,6 +8,7 @@ import { expandFixturePaths } from "../../recorder/fixture-files.js";
 import { replayFixtures } from "../../recorder/replay.js";
 import { storeReplayRun, TARGET_KINDS, type TargetKind } from "../../recorder/replay-store.js";
 import { storePathFrom } from "../options.js";
+import { isPostgresUrl, redactUrl } from "../../parity/store/pg/store.js";
 import { formatDrift, formatResultLine, formatSummary } from "../../recorder/report-format.js";
 
 /** Files and folders (their *.jsonl, sorted) as a flat file list. */
@@ -53,7 +54,7 @@ const replay: CliCommand = {
       .option("contract", { type: "string", describe: "with --check-contract: a frozen release (fixtures/contract/<release>/) instead of the pinned package contract" })
       .option("timeout", { type: "number", default: 15000, describe: "ms to wait for each answer" })
       .option("state-dir", { type: "string", describe: "store per-method results in <state-dir>/parity.sqlite (for parity report and gates)" })
-      .option("store", { type: "string", describe: "store per-method results in this parity store file" })
+      .option("store", { type: "string", describe: "store per-method results in this parity store file, or a fleet's postgres:// URL" })
       .option("target-kind", { type: "string", choices: TARGET_KINDS, describe: "what --target is (legacy or hanzod); required with --state-dir/--store" })
       .conflicts("state-dir", "store")
       .check((a) => {
@@ -85,9 +86,9 @@ const replay: CliCommand = {
     }
     if (argv.stateDir !== undefined || argv.store !== undefined) {
       const storePath = storePathFrom({ store: argv.store, stateDir: argv.stateDir });
-      const rows = storeReplayRun(report, { storePath, targetKind: argv.targetKind as TargetKind, source: fixtures.join(" ") });
+      const rows = await storeReplayRun(report, { storePath, targetKind: argv.targetKind as TargetKind, source: fixtures.join(" ") });
       // stderr, so --json output stays one JSON document
-      process.stderr.write(`stored replay results of ${rows.length} method(s) against ${String(argv.targetKind)} in ${storePath}\n`);
+      process.stderr.write(`stored replay results of ${rows.length} method(s) against ${String(argv.targetKind)} in ${isPostgresUrl(storePath) ? redactUrl(storePath) : storePath}\n`);
     }
     process.exitCode = report.ok ? 0 : 1;
   },

@@ -1,9 +1,11 @@
 /**
  * Issue 16 finding 8: a legacy that is not needed is not required. With hanzod owning auth, nodes and
- * every route the proxy runs without one (plain HTTP goes to hanzod); and the admin /readyz is not
- * "ready" while the backend that owns node connections is down.
+ * every route the proxy runs without one (plain HTTP goes to hanzod); with nodes on a legacy that is
+ * down, operators still connect (only a node's connect is refused, saying why), and the admin /readyz
+ * is not "ready" while the backend that owns node connections is down.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectParams, RawGatewaySocket } from "../../protocol/index.js";
 import { freePort } from "../../scripts/legacy/index.js";
 import { startProxy, type RunningProxy } from "../index.js";
 import { connectClient, payloadOf } from "./ws-client.js";
@@ -45,6 +47,37 @@ describe("a proxy with everything on hanzod", () => {
   it("refuses to start with neither backend, or without a legacy and without a checklist", async () => {
     await expect(startProxy({ listenPort: 0, logLevel: "silent" })).rejects.toThrow(/legacy gateway URL, a hanzod URL, or both/);
     await expect(startProxy({ listenPort: 0, hanzodUrl: hanzod.url, logLevel: "silent" })).rejects.toThrow(/checklist that routes to hanzod/);
+  });
+});
+
+describe("nodes owned by a legacy that is down, auth by hanzod", () => {
+  it("operators connect and are served by hanzod; a node's connect is refused as unreachable (1013)", async () => {
+    const hanzod = await startTestHanzod();
+    const file = checklistFile(["version: 1", "authOwner: hanzod", "nodeOwner: legacy", "default: hanzod", "methods:", "  status: legacy"].join("\n"));
+    const dead = `ws://127.0.0.1:${await freePort()}`;
+    const proxy = await startProxy({ listenPort: 0, legacyUrl: dead, hanzodUrl: hanzod.url, hanzodToken: HANZOD_TOKEN, checklistPath: file.path, logLevel: "silent" });
+    try {
+      const c = await connectClient(proxy.url, { token: HANZOD_TOKEN });
+      try {
+        expect(payloadOf(await c.call("health")).answeredBy).toBe("hanzod");
+        const status = await c.call("status");
+        expect(status.error).toMatchObject({ code: "UNAVAILABLE", retryable: true });
+        expect(String(status.error?.message)).toContain("legacy gateway is not reachable");
+      } finally {
+        await c.close();
+      }
+      const node = await RawGatewaySocket.open(proxy.url);
+      await node.challenge();
+      const refused = await node.request("connect", connectParams({ token: HANZOD_TOKEN, role: "node", scopes: [], client: { id: "node-host", version: "0.0.0-test", platform: "linux", mode: "node" } }));
+      expect(refused.ok).toBe(false);
+      expect(refused.error).toMatchObject({ code: "UNAVAILABLE" });
+      expect(String(refused.error?.message)).toContain("legacy gateway is not reachable");
+      expect(await node.closed).toMatchObject({ code: 1013 });
+    } finally {
+      await proxy.close();
+      await hanzod.close();
+      file.dispose();
+    }
   });
 });
 

@@ -14,6 +14,7 @@ import { startTestHanzod, type TestHanzod } from "../../hanzod/test/helpers.js";
 import { replayFixtures } from "../replay.js";
 import { methodResults, storeReplayRun } from "../replay-store.js";
 import { runHanzonode } from "../../parity/test/support/cli.js";
+import { startTestPostgres } from "../../parity/test/support/postgres.js";
 
 // The shared legacy is the default release, and hanzod answers as it by default: its suite.
 const SUITE = recordedSuiteDir(DEFAULT_LEGACY_VERSION);
@@ -58,7 +59,7 @@ describe("replay results in the parity store", () => {
     expect(stored.stderr).toMatch(/stored replay results of \d+ method\(s\) against legacy/);
 
     const hzReport = await replayFixtures({ target: hz.url, token: hz.token, files: HANZOD_FIXTURES });
-    const rows = storeReplayRun(hzReport, { storePath: defaultStorePath(work), targetKind: "hanzod", source: "test" });
+    const rows = await storeReplayRun(hzReport, { storePath: defaultStorePath(work), targetKind: "hanzod", source: "test" });
     // config.get is a phase-2 method hanzod does not implement (the proxy routes it to legacy): the one red method.
     expect(rows.filter((r) => r.failed > 0).map((r) => r.method)).toEqual(["config.get"]);
     expect(rows.find((r) => r.method === "config.get")?.firstFailure).toContain("ok at /ok");
@@ -77,6 +78,24 @@ describe("replay results in the parity store", () => {
     // connect, health, status, gateway.suspend.prepare
     expect(report.coverage.replayGreenHanzod).toBe(4);
     expect(stdout).not.toContain(legacy.token);
+  }, 120_000);
+
+  it("a fleet's replay results go to its PostgreSQL store, where parity report --store reads them", async () => {
+    const db = await startTestPostgres();
+    try {
+      const stored = await runHanzonode(["replay", "--target", hz.url, "--token", hz.token, "--target-kind", "hanzod", "--store", db.url, ...HANZOD_FIXTURES.slice(0, 2)]);
+      expect(stored.code, stored.stderr).toBe(0);
+      expect(stored.stderr).toMatch(/stored replay results of 3 method\(s\) against hanzod in postgres/);
+      const { stdout, code, stderr } = await runHanzonode(["parity", "report", "--store", db.url, "--json", "--checklist", join(REPO_ROOT, "parity", "checklist.yaml")]);
+      expect(code, stderr).toBe(0);
+      const report = JSON.parse(stdout) as { phases: { methods: Row[] }[] };
+      const byMethod = new Map(report.phases.flatMap((p) => p.methods).map((r) => [r.method, r.coverage]));
+      expect(byMethod.get("health")).toMatchObject({ replayGreenHanzod: true });
+      expect(byMethod.get("status")).toMatchObject({ replayGreenHanzod: true });
+      expect(byMethod.get("config.get")?.replayGreenHanzod ?? null).toBeNull(); // not replayed
+    } finally {
+      await db.dispose();
+    }
   }, 120_000);
 
   it("a fixture-level difference (wrong close code) fails every exchange of that fixture", async () => {

@@ -7,7 +7,7 @@
  * interleaved rounds. Target: within 5 % of each other.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -111,6 +111,33 @@ async function throughput(url: string): Promise<number> {
   return done / (ROUND_MS / 1000);
 }
 
+/** CPU seconds (user + system) used so far by a process and, with `tree`, all its descendants (Linux /proc). */
+function cpuSeconds(pid: number, tree = false): number {
+  const ticks = 100; // USER_HZ on Linux
+  const own = (p: number): number => {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return (Number(f[11]) + Number(f[12])) / ticks;
+    } catch {
+      return 0;
+    }
+  };
+  if (!tree) return own(pid);
+  let total = 0;
+  const stack = [pid];
+  while (stack.length > 0) {
+    const p = stack.pop()!;
+    total += own(p);
+    try {
+      for (const c of readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim().split(/\s+/).filter(Boolean)) stack.push(Number(c));
+    } catch {
+      /* gone */
+    }
+  }
+  return total;
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -128,13 +155,23 @@ async function main(): Promise<void> {
     const sqlite = await spawnRole(["proxy", role(sqlitePath)]);
     const postgres = await spawnRole(["proxy", role(db.url)]);
     children.push(sqlite.proc, postgres.proc);
+    // Per target: its proxy's CPU and, for the PostgreSQL one, the database server's (its backends and
+    // background writers), over the counted rounds: where a throughput gap comes from on a small machine.
     const targets = [
-      { name: "proxy, SQLite store", url: `ws://127.0.0.1:${sqlite.port}`, rps: [] as number[] },
-      { name: "proxy, PostgreSQL store", url: `ws://127.0.0.1:${postgres.port}`, rps: [] as number[] },
+      { name: "proxy, SQLite store", url: `ws://127.0.0.1:${sqlite.port}`, rps: [] as number[], calls: 0, proxyCpu: 0, dbCpu: 0, pid: sqlite.proc.pid!, db: false },
+      { name: "proxy, PostgreSQL store", url: `ws://127.0.0.1:${postgres.port}`, rps: [] as number[], calls: 0, proxyCpu: 0, dbCpu: 0, pid: postgres.proc.pid!, db: true },
     ];
     await throughput(targets[0]!.url); // warm-up, not counted
     await throughput(targets[1]!.url);
-    for (let r = 0; r < ROUNDS; r++) for (const t of targets) t.rps.push(await throughput(t.url));
+    for (let r = 0; r < ROUNDS; r++)
+      for (const t of targets) {
+        const [p0, d0] = [cpuSeconds(t.pid), cpuSeconds(db.pid, true)];
+        const rps = await throughput(t.url);
+        t.proxyCpu += cpuSeconds(t.pid) - p0;
+        t.dbCpu += cpuSeconds(db.pid, true) - d0;
+        t.calls += rps * (ROUND_MS / 1000);
+        t.rps.push(rps);
+      }
     for (const c of [sqlite.proc, postgres.proc]) c.kill("SIGTERM");
     await Promise.all([sqlite.proc, postgres.proc].map((c) => new Promise((r) => c.once("exit", r))));
     const inSqlite = (() => {
@@ -153,6 +190,8 @@ async function main(): Promise<void> {
     console.log(`\nshadowing health with the default budget (500 copies/s); ${CONNS}x${WINDOW} in flight, ${ROUND_MS / 1000} s rounds, median of ${ROUNDS} interleaved`);
     console.log("target                     calls/s   rounds");
     for (const t of targets) console.log(`${t.name.padEnd(25)} ${median(t.rps).toFixed(0).padStart(8)}   ${t.rps.map((x) => x.toFixed(0)).join(", ")}`);
+    console.log("CPU per 1,000 calls       proxy ms   database server ms");
+    for (const t of targets) console.log(`${t.name.padEnd(25)} ${((t.proxyCpu * 1e6) / t.calls).toFixed(1).padStart(8)}   ${t.db ? ((t.dbCpu * 1e6) / t.calls).toFixed(1).padStart(18) : "-".padStart(18)}`);
     const ratio = median(targets[1]!.rps) / median(targets[0]!.rps);
     console.log(`PostgreSQL / SQLite throughput: ${(ratio * 100).toFixed(1)}% (within 5 %: ${Math.abs(1 - ratio) <= 0.05 ? "met" : "NOT met"})`);
     console.log(`comparisons stored: SQLite ${inSqlite}, PostgreSQL ${inPg}`);

@@ -1,6 +1,6 @@
 /**
  * The parity store of a fleet: PostgreSQL through node-postgres. Writes never wait on the database:
- * `writeBatch` only queues (bounded); one loop writes queued batches, one transaction each, merged up
+ * `writeBatch` only queues (bounded); one loop writes queued batches, one statement each, merged up
  * to a row budget. When the database is slow or down, batches beyond the queue bound are dropped and
  * counted (the counts are written once it is back), and the proxy keeps routing.
  */
@@ -9,6 +9,7 @@ import { hourOf } from "../latency-bins.js";
 import type { StoreBatch } from "../diff-store.js";
 import type { StoreWriter } from "../reader.js";
 import { DEFAULT_RETENTION, type ReplayRun, type RetentionPolicy } from "../types.js";
+import { batchStatement } from "./batch-statement.js";
 import { checkout, migrate } from "./migrations.js";
 import { PgSnapshot } from "./snapshot.js";
 
@@ -50,25 +51,6 @@ export interface PgWriteStats {
 
 function rowsIn(b: StoreBatch): number {
   return (b.comparisons?.length ?? 0) + (b.samples?.length ?? 0) + (b.latency?.length ?? 0) + (b.noisePaths?.length ?? 0) + (b.noiseProbes?.length ?? 0);
-}
-
-function json(value: unknown): string | null {
-  if (value === undefined) return null;
-  const text = JSON.stringify(value);
-  if (text === undefined) return null;
-  return text.length > 256 * 1024 ? JSON.stringify({ truncated: true, bytes: text.length, head: text.slice(0, 4096) }) : text;
-}
-
-/** Sums rows with the same key: one INSERT ... ON CONFLICT may not touch a row twice. */
-function sumBy<T>(rows: readonly T[], key: (r: T) => string, add: (into: T, from: T) => void): T[] {
-  const out = new Map<string, T>();
-  for (const r of rows) {
-    const k = key(r);
-    const have = out.get(k);
-    if (have) add(have, r);
-    else out.set(k, { ...r });
-  }
-  return [...out.values()];
 }
 
 export class PgStore implements StoreWriter {
@@ -222,81 +204,11 @@ export class PgStore implements StoreWriter {
     }
   }
 
+  /** One batch, one statement (batch-statement.ts): atomic without BEGIN/COMMIT, one round trip. */
   private async write(b: Required<StoreBatch>): Promise<void> {
-    const client = await checkout(this.pool);
-    try {
-      await client.query("BEGIN");
-      const c = b.comparisons;
-      if (c.length > 0) {
-        await client.query(
-          `INSERT INTO comparisons (at, instance, kind, method, connection_id, expected_ok, actual_ok, expected_ms, actual_ms, failure, signature, difference_count)
-           SELECT at, $1, kind, method, cid, eok, aok, ems, ams, failure, sig, dc FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::boolean[], $8::float8[], $9::float8[], $10::text[], $11::text[], $12::int[])
-             AS t(at, kind, method, cid, eok, aok, ems, ams, failure, sig, dc)`,
-          [
-            this.instance,
-            c.map((r) => r.at),
-            c.map((r) => r.kind),
-            c.map((r) => r.method),
-            c.map((r) => r.connectionId),
-            c.map((r) => r.expectedOk),
-            c.map((r) => r.actualOk),
-            c.map((r) => r.expectedMs),
-            c.map((r) => r.actualMs),
-            c.map((r) => r.failure),
-            c.map((r) => r.signature),
-            c.map((r) => r.differenceCount),
-          ],
-        );
-      }
-      const s = b.samples;
-      if (s.length > 0) {
-        await client.query(
-          `INSERT INTO samples (at, instance, kind, method, path, params, expected, actual, differences)
-           SELECT at, $1, kind, method, path, params, expected, actual, differences FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-             AS t(at, kind, method, path, params, expected, actual, differences)`,
-          [this.instance, s.map((r) => r.at), s.map((r) => r.kind), s.map((r) => r.method), s.map((r) => r.path), s.map((r) => json(r.params)), s.map((r) => json(r.expected)), s.map((r) => json(r.actual)), s.map((r) => json(r.differences) ?? "[]")],
-        );
-      }
-      const l = sumBy(b.latency, (r) => `${r.method}\u0000${r.backend}\u0000${r.hour}\u0000${r.bin}`, (a, r) => ((a.count += r.count), (a.errors += r.errors)));
-      if (l.length > 0) {
-        await client.query(
-          `INSERT INTO latency (method, backend, hour, bin, count, errors)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::bigint[], $6::bigint[])
-           ON CONFLICT (method, backend, hour, bin) DO UPDATE SET count = latency.count + excluded.count, errors = latency.errors + excluded.errors`,
-          [l.map((r) => r.method), l.map((r) => r.backend), l.map((r) => r.hour), l.map((r) => r.bin), l.map((r) => r.count), l.map((r) => r.errors)],
-        );
-      }
-      const probes = sumBy(b.noiseProbes, (r) => r.method, (a, r) => (a.probes += r.probes));
-      if (probes.length > 0) {
-        await client.query(
-          `INSERT INTO noise_probes (method, probes) SELECT * FROM unnest($1::text[], $2::bigint[])
-           ON CONFLICT (method) DO UPDATE SET probes = noise_probes.probes + excluded.probes`,
-          [probes.map((r) => r.method), probes.map((r) => r.probes)],
-        );
-      }
-      const paths = sumBy(b.noisePaths, (r) => `${r.method}\u0000${r.path}\u0000${r.kind}`, (a, r) => (a.differences += r.differences));
-      if (paths.length > 0) {
-        await client.query(
-          `INSERT INTO noise_paths (method, path, kind, differences) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
-           ON CONFLICT (method, path, kind) DO UPDATE SET differences = noise_paths.differences + excluded.differences`,
-          [paths.map((r) => r.method), paths.map((r) => r.path), paths.map((r) => r.kind), paths.map((r) => r.differences)],
-        );
-      }
-      const counters = Object.entries(b.counters).filter(([, v]) => v !== 0);
-      if (counters.length > 0) {
-        await client.query(
-          `INSERT INTO counters (name, instance, value) SELECT n, $1, v FROM unnest($2::text[], $3::bigint[]) AS t(n, v)
-           ON CONFLICT (name, instance) DO UPDATE SET value = counters.value + excluded.value`,
-          [this.instance, counters.map(([k]) => k), counters.map(([, v]) => v)],
-        );
-      }
-      await client.query("COMMIT");
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw err;
-    } finally {
-      client.done();
-    }
+    const statement = batchStatement(this.instance, b);
+    if (statement === undefined) return;
+    await this.pool.query({ name: statement.name, text: statement.text, values: statement.values });
   }
 
   private async retain(now: number): Promise<void> {
