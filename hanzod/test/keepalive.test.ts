@@ -110,6 +110,7 @@ describe("keepalive", () => {
         }),
       );
       const [a, b] = outcomes;
+      console.log(`keepalive 25 s / 25 s (${legacy.version}): silent socket terminated ${a?.afterMs} ms (legacy), ${b?.afterMs} ms (hanzod) after hello`);
       expect(b).toMatchObject({ code: a?.code, pingsBeforeTermination: a?.pingsBeforeTermination, politeOpen: true });
       expect(a).toMatchObject({ code: 1006, pingsBeforeTermination: 1, politeOpen: true });
       if (keepaliveWindowFor(legacy.version) === "deadline") {
