@@ -10,6 +10,9 @@
  *   ticks, and a tick that comes before it waits for the next one. At 25 s / 25 s the second tick falls
  *   on the window's end (the ping's write takes about as long as the tick is late), so the legacy
  *   terminates a silent socket at the second or, usually, the third tick: ~50 or ~75 s after hello.
+ *   hanzod does not run that coin flip: a tick that falls on the window's end (within
+ *   `TICK_ON_WINDOW_END_MS`, timer jitter) counts as before it, so hanzod answers as the legacy usually
+ *   does (~75 s), every time.
  *   A ping whose write has not completed after `pongTimeoutMs` terminates the socket at once (the
  *   legacy's 25 s transport write timeout).
  *
@@ -31,6 +34,8 @@ export interface KeepaliveSettings {
 
 /** The release from which the pong window is checked on the interval's ticks. */
 const TICK_WINDOW_SINCE = "2026.9.6";
+/** How close to the window's end a tick counts as on it (timer lateness, the ping's write time). */
+const TICK_ON_WINDOW_END_MS = 1_000;
 
 export function keepaliveWindowFor(release: string): KeepaliveWindow {
   return compareReleases(release, TICK_WINDOW_SINCE) >= 0 ? "tick" : "deadline";
@@ -68,7 +73,7 @@ export function startKeepalive(ws: WebSocket, settings: KeepaliveSettings, onMis
   const ping = setInterval(() => {
     if (ws.readyState !== 1) return stop();
     if (awaitingPong) {
-      if (!onTick || writePending || (windowEnd !== undefined && performance.now() < windowEnd)) return;
+      if (!onTick || writePending || (windowEnd !== undefined && performance.now() < windowEnd + Math.min(TICK_ON_WINDOW_END_MS, settings.intervalMs / 10))) return;
       return onMissedPong();
     }
     awaitingPong = true;

@@ -1,8 +1,8 @@
 /**
  * The keepalive's pong window per release, on a fake clock and a fake socket (no legacy, no timing luck):
  * 2026.9.1 terminates a silent socket when the window after the ping's write ends; 2026.9.6 checks the
- * window only on the interval's ticks, so at 25 s / 25 s the second tick (which coincides with the
- * window's end) terminates only if the ping's write took no time, and otherwise the third does.
+ * window only on the interval's ticks, so at 25 s / 25 s the second tick coincides with the window's
+ * end and the legacy terminates there or at the third; hanzod always at the third.
  */
 import { EventEmitter } from "node:events";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -75,11 +75,22 @@ describe("keepalive pong window per release (fake clock)", () => {
     r.stop();
   });
 
-  it("2026.9.6: a write that took no time puts the window's end on the second tick, which terminates (50 s)", async () => {
+  it("2026.9.6: a write that took no time puts the window's end on the second tick; hanzod counts that tick as before it (75 s, not the legacy's coin flip)", async () => {
     const r = run("tick", 0);
     await vi.advanceTimersByTimeAsync(120_000);
-    expect(r.terminatedAt()).toBe(50_000);
+    expect(r.terminatedAt()).toBe(75_000);
     r.stop();
+  });
+
+  it("2026.9.6: a tick well after the window's end terminates (short window: 150 ms ticks, 200 ms window, gone at the third tick)", async () => {
+    const socket = new FakeSocket(0);
+    const start = Date.now();
+    let at: number | undefined;
+    const stop = startKeepalive(socket as unknown as WebSocket, { intervalMs: 150, pongTimeoutMs: 200, window: "tick" }, () => void (at ??= Date.now() - start));
+    await vi.advanceTimersByTimeAsync(1_000);
+    // Ping at 150, window ends at 350: the tick at 300 waits, the one at 450 terminates.
+    expect(at).toBe(450);
+    stop();
   });
 
   it("2026.9.6: a ping whose write never completes terminates at the write timeout (ping + 25 s), between ticks", async () => {
