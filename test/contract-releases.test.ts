@@ -77,6 +77,8 @@ describe("hanzonode contract drift --from 2026.9.1 --to 2026.9.6", () => {
     expect(d.items).toContainEqual(expect.objectContaining({ kind: "capabilities", subject: "model-catalog-snapshot", hanzod: "handled" }));
     expect(d.items).toContainEqual(expect.objectContaining({ kind: "hello-ok", subject: "HelloOk/auth/method", hanzod: "handled" }));
     expect(d.items).toContainEqual(expect.objectContaining({ kind: "answers", subject: "res:health /modelRuntime", hanzod: "handled" }));
+    // A connection's presence row (presence-connect), not only the gateway's own.
+    expect(d.items).toContainEqual(expect.objectContaining({ kind: "definitions", subject: "PresenceEntry/clientId", hanzod: "handled" }));
     // Every method the newer release added or dropped is in its release's table.
     for (const i of d.items.filter((x) => x.kind === "methods" && x.change === "added")) expect(loadRelease("2026.9.6").methods[i.subject]).toBeDefined();
   });

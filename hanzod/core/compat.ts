@@ -7,7 +7,8 @@
 import { compareReleases } from "../../protocol/index.js";
 import type { Runtime } from "./runtime.js";
 
-export type CompatFrame = "connect.challenge" | "hello-ok" | "presence-row" | `res:${string}`;
+/** `presence-row`: the gateway's own row; `presence-connect`: the row a client's connection writes. */
+export type CompatFrame = "connect.challenge" | "hello-ok" | "presence-row" | "presence-connect" | `res:${string}`;
 
 export interface CompatContext {
   /** The release to answer as (the runtime's version). */
@@ -15,6 +16,8 @@ export interface CompatContext {
   runtime?: Runtime;
   /** How the connection authenticated (hello-ok only). */
   authMethod?: string;
+  /** The accepted connect's client id (presence-connect only). */
+  clientId?: string;
 }
 
 export interface AnswerChange {
@@ -81,6 +84,22 @@ export const ANSWER_CHANGES: readonly AnswerChange[] = [
     path: "/modelIdentifier",
     note: "the gateway's own presence row no longer carries the machine architecture",
     apply: (p) => void delete p.modelIdentifier,
+  },
+  {
+    since: "2026.9.6",
+    frame: "presence-connect",
+    path: "/clientId",
+    note: "a connection's presence row names its client id (connect.client.id)",
+    apply: (p, ctx) => void (ctx.clientId !== undefined && (p.clientId = ctx.clientId)),
+  },
+  {
+    since: "2026.9.6",
+    frame: "presence-connect",
+    path: "/user, /onlineSince",
+    note: "shared-secret operators are attributed to the gateway owner's profile (user, avatar) with a shared online period (presence.ts joinPerson, state/owner-profile.ts)",
+    // Stateful (the owner profile, the person's live connections): the connection applies it when
+    // answerChangeApplies says so; nothing to rewrite in the row itself.
+    apply: () => undefined,
   },
   {
     since: "2026.9.6",
@@ -182,6 +201,11 @@ export function answerAs<T>(frame: CompatFrame, payload: T, ctx: CompatContext):
     c.apply(copy, ctx);
   }
   return (copy ?? payload) as T;
+}
+
+/** Whether the compat release answers with the change listed at `frame` and `path`. */
+export function answerChangeApplies(release: string, frame: CompatFrame, path: string): boolean {
+  return ANSWER_CHANGES.some((c) => c.frame === frame && c.path === path && compareReleases(release, c.since) >= 0);
 }
 
 /** Server capabilities hanzod honours, and how (read by `hanzonode contract drift`). */

@@ -15,13 +15,14 @@ import { DEFAULTS } from "../options.js";
 import type { Runtime } from "./runtime.js";
 import type { CallerInfo } from "./method.js";
 import type { EventRecipient } from "./broadcaster.js";
-import { answerAs } from "./compat.js";
+import { answerAs, answerChangeApplies } from "./compat.js";
 import { classifyFirstFrame, type ConnectParamsShape } from "./handshake/validation.js";
 import { authenticateConnect, type AcceptedSession, type PeerInfo } from "./handshake/authenticate.js";
 import { clientIpFromForwardedFor, hasForwardedHeaders, headerValue, isLocalishHost, isLoopbackAddress, normalizeIp } from "./auth/net.js";
 import { buildHello } from "./hello.js";
 import { invalidFrameError, isPlainRequestFrame, type CallOrigin, type Pipeline } from "./pipeline.js";
 import { isEphemeralClient } from "./presence.js";
+import { GATEWAY_OWNER_PROFILE_ID, ownerPresenceUser, type PresenceUser } from "../state/owner-profile.js";
 import { startKeepalive } from "./keepalive.js";
 import { assertedChallengeNonce } from "./auth/asserted-nonce.js";
 import { requestStarts } from "./request-starts.js";
@@ -39,6 +40,15 @@ export const MAX_EARLY_FRAMES = 16;
 
 /** More than this many consecutive wrong-role answers closes the socket (legacy UnauthorizedFloodGuard). */
 const UNAUTHORIZED_CLOSE_AFTER = 10;
+const OWNER_CHANGE = "/user, /onlineSince";
+
+/**
+ * The legacy's shouldUseGatewayOwnerProfile: an operator without a verified user identity is the gateway
+ * owner (hanzod has no gateway.roles yet, so its token/password-only condition never narrows this).
+ */
+function attributedToOwner(s: AcceptedSession): boolean {
+  return s.role === "operator" && s.user === undefined;
+}
 
 export interface ConnectionHost {
   runtime: Runtime;
@@ -79,6 +89,8 @@ export class Connection implements EventRecipient, CallOrigin {
   private closed = false;
   private unauthorizedCount = 0;
   private presenceKey: string | undefined;
+  /** Whether this connection holds a person's online period open (presence.ts joinPerson). */
+  private inPerson = false;
   private readonly handshakeTimer: NodeJS.Timeout;
   private stopKeepalive: (() => void) | undefined;
   /** Created on first use: most connections never run a handler that looks at it. */
@@ -222,8 +234,13 @@ export class Connection implements EventRecipient, CallOrigin {
     const counted = rt.suspension.phase === "accepting" && !rt.restart.isPending;
     if (counted) rt.work.begin("ws:connect");
     let outcome;
+    let owner: PresenceUser | undefined;
     try {
       outcome = await authenticateConnect(rt, params, this.peer);
+      // Resolved before admission, as the legacy resolves the connect's profile.
+      if (outcome.ok && this.tracksPresence(params, outcome.session) && attributedToOwner(outcome.session) && answerChangeApplies(rt.version, "presence-connect", OWNER_CHANGE)) {
+        owner = ownerPresenceUser(await rt.owners.current());
+      }
     } catch (err) {
       this.log?.error({ err: String(err) }, "connect failed");
       this.close(CloseCodes.INTERNAL, "internal error");
@@ -250,12 +267,16 @@ export class Connection implements EventRecipient, CallOrigin {
       this.closed = true;
       this.ws.terminate();
     });
-    // Listed before hello-ok is built, as the legacy does: a client sees itself in its snapshot. Not the
-    // hanzonode proxy's own legs: their client is listed by the backend that owns its handshake (as the
-    // legacy leaves out the proxy's backend-mode legs).
-    if (!isEphemeralClient(params.client.mode) && s.authMethod !== "proxy-leg") {
-      this.presenceKey = s.role === "node" ? (s.deviceId ?? params.client.instanceId ?? this.connId) : this.connId;
-      rt.presence.upsert(this.presenceKey, {
+    // Listed before hello-ok is built, as the legacy does: a client sees itself in its snapshot.
+    if (this.tracksPresence(params, s)) {
+      const key = s.role === "node" ? (s.deviceId ?? params.client.instanceId ?? this.connId) : this.connId;
+      this.presenceKey = key;
+      // 2026.9.6: the person's online period first (the legacy registers the client, then writes its connect row).
+      if (owner) {
+        rt.presence.joinPerson(key, `profile:${GATEWAY_OWNER_PROFILE_ID}`, { clientId: params.client.id, mode: params.client.mode, user: owner });
+        this.inPerson = true;
+      }
+      const row = {
         host: params.client.displayName ?? params.client.id,
         ...(this.peer.isLocalClient || isLoopbackAddress(this.peer.clientIp) ? {} : { ip: this.peer.clientIp }),
         version: params.client.version,
@@ -268,8 +289,10 @@ export class Connection implements EventRecipient, CallOrigin {
         roles: [s.role],
         scopes: s.scopes,
         ...(params.client.instanceId ? { instanceId: params.client.instanceId } : {}),
+        ...(owner ? { user: owner } : {}),
         reason: "connect",
-      });
+      };
+      rt.presence.upsert(key, answerAs("presence-connect", row, { release: rt.version, clientId: params.client.id }));
     }
     const hello = answerAs("hello-ok", buildHello(rt, this.connId, s), { release: rt.version, runtime: rt, authMethod: s.authMethod });
     this.sendRaw(JSON.stringify({ type: "res", id, ok: true, payload: hello }));
@@ -300,6 +323,14 @@ export class Connection implements EventRecipient, CallOrigin {
     this.log?.debug({ id: clipForLog(parsed.id), method: clipForLog(parsed.method), ok: !error, code: error?.code }, "res");
   }
 
+  /**
+   * Listed in presence: not ephemeral clients, and not the hanzonode proxy's own legs (their client is
+   * listed by the backend that owns its handshake, as the legacy leaves out the proxy's backend-mode legs).
+   */
+  private tracksPresence(params: ConnectParamsShape, s: AcceptedSession): boolean {
+    return !isEphemeralClient(params.client.mode) && s.authMethod !== "proxy-leg";
+  }
+
   private onClose(): void {
     this.closed = true;
     clearTimeout(this.handshakeTimer);
@@ -308,6 +339,7 @@ export class Connection implements EventRecipient, CallOrigin {
     const rt = this.host.runtime;
     rt.broadcaster.remove(this);
     if (this.presenceKey) {
+      if (this.inPerson) rt.presence.leavePerson(this.presenceKey);
       rt.presence.upsert(this.presenceKey, { reason: "disconnect" });
       rt.broadcastPresence();
     }

@@ -67,6 +67,8 @@ CREATE TABLE IF NOT EXISTS device_tokens (
   issued_at_ms INTEGER NOT NULL, salt TEXT, PRIMARY KEY (device_id, role));
 CREATE TABLE IF NOT EXISTS pairing_requests (
   request_id TEXT PRIMARY KEY, device_id TEXT NOT NULL, body TEXT NOT NULL, expires_at_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS owner_profile (
+  id TEXT PRIMARY KEY, display_name TEXT, created_at_ms INTEGER NOT NULL, updated_at_ms INTEGER NOT NULL);
 `;
 
 function digest(token: string): string {
@@ -154,6 +156,25 @@ export class HanzodStore {
   close(): void {
     this.db?.close();
     this.db = undefined;
+  }
+
+  /**
+   * hanzod's own gateway-owner profile (state/owner-profile.ts), made on first use; a name is adopted
+   * only while the profile has none (then updated_at moves, as the legacy's owner row does).
+   */
+  ensureOwnerProfile(displayName: string | null): { displayName: string | null; updatedAtMs: number } {
+    const db = this.open();
+    const now = Date.now();
+    const row = db.prepare("SELECT display_name, updated_at_ms FROM owner_profile WHERE id = 'gateway-owner'").get() as { display_name: string | null; updated_at_ms: number } | undefined;
+    if (!row) {
+      db.prepare("INSERT INTO owner_profile (id, display_name, created_at_ms, updated_at_ms) VALUES ('gateway-owner', ?, ?, ?)").run(displayName, now, now);
+      return { displayName, updatedAtMs: now };
+    }
+    if (!row.display_name?.trim() && displayName) {
+      db.prepare("UPDATE owner_profile SET display_name = ?, updated_at_ms = ? WHERE id = 'gateway-owner'").run(displayName, now);
+      return { displayName, updatedAtMs: now };
+    }
+    return { displayName: row.display_name, updatedAtMs: row.updated_at_ms };
   }
 
   getPairedDevice(deviceId: string): PairedDevice | undefined {

@@ -1,9 +1,12 @@
 /**
  * System presence (legacy system-presence.ts): the gateway's own "self" row plus one row per
  * non-ephemeral connection (cli/backend/probe clients are not listed), 5 min TTL, 200 rows, newest first.
+ * From 2026.9.6 a row may name the person behind it (`user`) and when that person's current online
+ * period began (`onlineSince`, shared by all of the person's live connections: client-presence.ts).
  */
 import { hostname, networkInterfaces, platform, release, arch } from "node:os";
 import { randomUUID } from "node:crypto";
+import type { PresenceUser } from "../state/owner-profile.js";
 
 export interface PresenceEntry {
   host?: string;
@@ -20,7 +23,20 @@ export interface PresenceEntry {
   roles?: string[];
   scopes?: string[];
   text?: string;
+  /** 2026.9.6: the accepted connection's client id (`connect.client.id`). */
+  clientId?: string;
+  /** 2026.9.6: the person the connection is attributed to. */
+  user?: PresenceUser;
+  /** 2026.9.6: start of that person's continuous online period (the earliest of their live connections). */
+  onlineSince?: number;
   ts: number;
+}
+
+/** A live connection attributed to a person (identity: the legacy's presenceUserKey, e.g. `profile:gateway-owner`). */
+interface PersonConnection {
+  identity: string;
+  onlineSince: number;
+  row: Pick<PresenceEntry, "clientId" | "mode" | "user">;
 }
 
 const TTL_MS = 5 * 60_000;
@@ -45,6 +61,7 @@ function deviceFamilyOf(p: string): string {
 
 export class PresenceRegistry {
   private readonly entries = new Map<string, PresenceEntry>();
+  private readonly persons = new Map<string, PersonConnection>();
   private readonly selfInstanceId = randomUUID();
 
   /** `shapeSelf`: the compat release's changes to the gateway's own row (hanzod/compat.ts). */
@@ -87,6 +104,27 @@ export class PresenceRegistry {
     merged.scopes = [...new Set([...(existing?.scopes ?? []), ...(entry.scopes ?? [])])];
     merged.text = existing?.text ?? `Node: ${merged.host ?? "unknown"} · mode ${merged.mode ?? "unknown"}`;
     this.entries.set(key, merged);
+  }
+
+  /**
+   * A connection of a person comes online (the legacy's refreshClientPresence at registration, before
+   * the connect row is written): its online period starts now unless another live connection of the
+   * same person began earlier, and every such connection's row is rewritten with the shared start.
+   */
+  joinPerson(key: string, identity: string, row: PersonConnection["row"]): void {
+    const joined: PersonConnection = { identity, onlineSince: Date.now(), row };
+    this.persons.set(key, joined);
+    const peers = [...this.persons].filter(([, p]) => p.identity === identity);
+    const onlineSince = Math.min(...peers.map(([, p]) => p.onlineSince));
+    for (const [peerKey, peer] of peers) {
+      peer.onlineSince = onlineSince;
+      this.upsert(peerKey, { ...peer.row, onlineSince });
+    }
+  }
+
+  /** The connection closed: it no longer holds its person's online period open (its row stays, as a disconnect). */
+  leavePerson(key: string): void {
+    this.persons.delete(key);
   }
 
   list(): PresenceEntry[] {

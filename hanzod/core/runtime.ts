@@ -13,9 +13,10 @@ import { answerAs } from "./compat.js";
 import { ActiveWork } from "./lifecycle/active-work.js";
 import { SuspensionCoordinator } from "./lifecycle/suspension.js";
 import { RestartCoordinator } from "./lifecycle/restart.js";
-import type { KeepaliveSettings } from "./keepalive.js";
+import { keepaliveWindowFor, type KeepaliveSettings } from "./keepalive.js";
 import { legacyStateLayout, type LegacyState } from "../state/legacy-state.js";
 import { AgentInventoryReader } from "../state/agents.js";
+import { OwnerProfiles } from "../state/owner-profile.js";
 
 export interface Runtime {
   readonly opts: HanzodOptions;
@@ -40,6 +41,8 @@ export interface Runtime {
   readonly legacy: LegacyState | undefined;
   /** The agents the state's config declares, with their session databases (health, status). */
   readonly agents: AgentInventoryReader;
+  /** The gateway owner's profile (2026.9.6 presence attribution): the legacy's row, else hanzod's own. */
+  readonly owners: OwnerProfiles;
   port: number;
   /** Refresh health, bump its version and broadcast (throttled so a busy health caller cannot flood every socket). */
   refreshHealth(): void;
@@ -96,12 +99,13 @@ export function createRuntime(opts: HanzodOptions, log: Logger | undefined, lega
     health,
     store,
     tickIntervalMs: opts.tickIntervalMs ?? DEFAULTS.tickIntervalMs,
-    keepalive: { intervalMs: opts.keepaliveIntervalMs ?? DEFAULTS.keepaliveIntervalMs, pongTimeoutMs: opts.keepalivePongTimeoutMs ?? DEFAULTS.keepalivePongTimeoutMs },
+    keepalive: { intervalMs: opts.keepaliveIntervalMs ?? DEFAULTS.keepaliveIntervalMs, pongTimeoutMs: opts.keepalivePongTimeoutMs ?? DEFAULTS.keepalivePongTimeoutMs, window: keepaliveWindowFor(version) },
     work,
     suspension,
     restart,
     legacy,
     agents,
+    owners: new OwnerProfiles(store, legacy?.stateDb),
     port: opts.port,
     refreshHealth() {
       if (pendingHealth) return;

@@ -55,6 +55,16 @@ const PRESENCE_ROW: NormalizationRules = {
     "/deviceFamily", // "Linux", "Mac", "Windows"
     "/modelIdentifier", // CPU architecture, or the Mac's hardware model
     "/text", // "Gateway: <host> (<ip>) · app <version> · mode <mode> · reason <reason>": each part has its own field
+    // 2026.9.6, the gateway owner's profile (`user`): its name is the host account's full name (passwd
+    // GECOS), and its avatar URL's `?v=` revision is the profile's update time (or its avatar's digest),
+    // both facts of the state dir the profile was made in. Who the row names (`user/id`, `user/identity`)
+    // stays compared; `onlineSince` is a timestamp (volatile detectors).
+    "/user/name",
+    "/user/avatarUrl",
+  ],
+  optional: [
+    // Whether the host account has a full name at all (the legacy leaves `name` out when it has none).
+    "/user/name",
   ],
 };
 

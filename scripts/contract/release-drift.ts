@@ -150,9 +150,10 @@ export function releaseDrift(from: string, to: string): ReleaseDrift {
         else if (method) [hanzod, how] = ["legacy", `the legacy serves ${method}`];
         else [hanzod, how] = ["handled", `part of the requests that embed it; ${windowNote}`];
       } else if (def === "HelloOk" || def === "PresenceEntry" || def === "Snapshot") {
-        const frame = def === "PresenceEntry" ? "presence-row" : "hello-ok";
+        // A presence row is the gateway's own (presence-row) or a connection's (presence-connect).
+        const frames = def === "PresenceEntry" ? ["presence-row", "presence-connect"] : ["hello-ok"];
         const path = def === "Snapshot" ? `/snapshot${c.path}` : c.path;
-        const compat = compatFor(frame, path, from, to);
+        const compat = frames.map((f) => compatFor(f, path, from, to)).find((x) => x !== undefined);
         [hanzod, how] = compat ? ["handled", compat] : optionalAdd ? ["optional", "hanzod's hello-ok leaves it out"] : ["gap", "hanzod's hello-ok does not follow this yet"];
       } else if (def.endsWith("Result")) {
         const method = methodForDefinition(def, "Result", both);
