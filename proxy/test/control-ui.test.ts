@@ -28,6 +28,44 @@ import { spawnNodeHost } from "./node-host-run.js";
 
 const shared = inject("legacy");
 const OWNERS = ["hanzod", "legacy"] as const;
+
+/**
+ * What a legacy release gives only to a person's own connection, which the proxy's brokered legacy leg
+ * cannot be while hanzod owns auth: that leg takes the legacy's loopback backend path (gateway-client,
+ * shared token), so it has no browser origin (2026.9.6 lists `mcp.authLogin` only with one) and no
+ * person's profile (2026.9.6 answers `mentions.list` and announces `mentions.changed` only to a
+ * profile's connection; the UI asks for mentions once hello-ok's presence names its user). And a
+ * state family split across the two: 2026.9.6 stamps a client's presence row with `lastActivityAt` when
+ * it sends chat or declares watched sessions, methods still routed to the legacy, so hanzod's presence
+ * (it owns the handshake) never sees that activity; the CLI, connecting after the UI, sees the UI's row
+ * without it. Open in issue 13: hanzod serving the profile methods itself, the brokered leg carrying the
+ * person, presence activity moving with those methods. Listed per release so this test fails when a gap
+ * closes or a new one opens.
+ */
+interface HelloGaps {
+  /** Discovery entries the legacy lists for this client and hanzod-owned hello-ok does not. */
+  methods: string[];
+  events: string[];
+  /** Presence row fields the legacy has and hanzod lacks. */
+  presenceFields: string[];
+}
+interface BrokeredLegGaps {
+  /** The Control UI's start-up requests answered with an error when hanzod owns auth. */
+  failedRequests: string[];
+  /** Per client of the hello-ok comparison (by its name there). */
+  hello: Record<string, HelloGaps>;
+}
+const BROKERED_LEG_GAPS: Record<string, BrokeredLegGaps> = {
+  "2026.9.6": {
+    failedRequests: ["mentions.list"],
+    hello: {
+      "Control UI": { methods: ["mcp.authLogin"], events: ["mentions.changed"], presenceFields: [] },
+      CLI: { methods: [], events: ["mentions.changed"], presenceFields: ["lastActivityAt"] },
+    },
+  },
+};
+const NO_HELLO_GAPS: HelloGaps = { methods: [], events: [], presenceFields: [] };
+const gapsOf = (version: string): BrokeredLegGaps => BROKERED_LEG_GAPS[version] ?? { failedRequests: [], hello: {} };
 type Owner = (typeof OWNERS)[number];
 
 /** A model on a loopback provider nothing listens on: "configured" is all the UI needs. */
@@ -99,7 +137,7 @@ describe("the legacy's Control UI through the proxy (headless Chromium)", () => 
     gw = await startLegacyGateway({ version: shared.version, config: MODEL_CONFIG, log: () => undefined });
     hanzodDir = mkdtempSync(join(tmpdir(), "control-ui-hanzod-"));
     // As `hanzonode up` runs it: the legacy's token, the proxy trusted on loopback.
-    hanzod = await startHanzod({ port: 0, auth: { mode: "token", token: gw.token }, stateDir: hanzodDir, trustedProxies: ["127.0.0.1", "::1"], logger: false });
+    hanzod = await startHanzod({ port: 0, auth: { mode: "token", token: gw.token }, stateDir: hanzodDir, trustedProxies: ["127.0.0.1", "::1"], compat: gw.version, logger: false });
     for (const [i, owner] of OWNERS.entries()) {
       proxies[owner] = await startProxy({ listenPort: 0, adminPort: 0, legacyUrl: gw.url, legacyToken: gw.token, hanzodUrl: hanzod.url, hanzodToken: gw.token, checklistPath: files[i]!.path, tap: taps[owner], logLevel: "silent" });
     }
@@ -134,7 +172,7 @@ describe("the legacy's Control UI through the proxy (headless Chromium)", () => 
       for (const banned of ["Server updated", "Refresh for full capabilities", "Offline", "Reconnecting…"]) expect(text, `page text contains "${banned}"`).not.toContain(banned);
       // Every start-up request got its answer, none an error.
       expect(state.unanswered, "requests without an answer").toEqual([]);
-      expect(state.failed, "requests answered with an error").toEqual([]);
+      expect(state.failed, "requests answered with an error").toEqual(owner === "hanzod" ? gapsOf(gw.version).failedRequests : []);
       for (const m of STARTUP) expect(state.sent, `start-up request ${m}`).toContain(m);
       // ...wherever the routing sent it: system.info to hanzod, config.get to legacy.
       expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method: "system.info", backend: "hanzod", outcome: "ok" })).toBeGreaterThanOrEqual(1);
@@ -185,13 +223,24 @@ describe("the legacy's Control UI through the proxy (headless Chromium)", () => 
       const a = sameDevice(byLegacy!, browserDevices);
       const b = sameDevice(byHanzod!, browserDevices);
       const diffs = compareAnswers({ type: "res", id: "connect", ok: true, payload: a }, { type: "res", id: "connect", ok: true, payload: b }, DEFAULT_RULES, { method: "connect" });
-      expect(diffs, `${c.name}: differences after noise`).toEqual([]);
+      const gaps = gapsOf(gw.version).hello[c.name] ?? NO_HELLO_GAPS;
+      const gapFields = gaps.presenceFields;
+      const isGap = (d: { kind: string; path: string }) => d.kind === "missing" && gapFields.some((f) => new RegExp(`^/snapshot/presence/\\d+/${f}$`).test(d.path));
+      expect(diffs.filter((d) => !isGap(d)), `${c.name}: differences after noise`).toEqual([]);
+      expect([...new Set(diffs.filter(isGap).map((d) => d.path.split("/").pop()))], `${c.name}: the listed presence gaps`).toEqual(gapFields);
       // Field by field, beyond what the default rules let be optional or typed only: the same fields
       // in every part, and the same discovery lists.
       for (const part of [undefined, "server", "snapshot", "policy", "auth"] as const) {
         expect(keysOf(b, part), `${c.name}: keys of ${part ?? "hello-ok"}`).toEqual(keysOf(a, part));
       }
-      expect(b.features, `${c.name}: features`).toEqual(a.features);
+      // The same discovery lists, but for the brokered leg's listed gaps (none for a node: its connection
+      // goes to the legacy itself).
+      const fa = a.features as { methods: string[]; events: string[] };
+      const fb = b.features as { methods: string[]; events: string[] };
+      expect(fa.methods.filter((m) => !fb.methods.includes(m)), `${c.name}: methods only the legacy lists`).toEqual(gaps.methods);
+      expect(fa.events.filter((e) => !fb.events.includes(e)), `${c.name}: events only the legacy lists`).toEqual(gaps.events);
+      const without = (xs: string[], gone: string[]) => xs.filter((x) => !gone.includes(x));
+      expect({ ...fb }, `${c.name}: features`).toEqual({ ...fa, methods: without(fa.methods, gaps.methods), events: without(fa.events, gaps.events) });
     }
   }, 300_000);
 });
