@@ -11,6 +11,19 @@ import { startProxy, type RunningProxy } from "../index.js";
 import { connectClient, payloadOf } from "./ws-client.js";
 import { HANZOD_TOKEN, checklistFile, startTestHanzod, type TestHanzod } from "./support.js";
 
+/** An operator connects, hanzod answers health, and a route still naming legacy gets the legacy-shaped retryable answer instead of hanging. */
+async function expectOperatorServedWithoutLegacy(url: string): Promise<void> {
+  const c = await connectClient(url, { token: HANZOD_TOKEN });
+  try {
+    expect(payloadOf(await c.call("health")).answeredBy).toBe("hanzod");
+    const status = await c.call("status");
+    expect(status.error).toMatchObject({ code: "UNAVAILABLE", retryable: true });
+    expect(String(status.error?.message)).toContain("legacy gateway is not reachable");
+  } finally {
+    await c.close();
+  }
+}
+
 describe("a proxy with everything on hanzod", () => {
   let hanzod: TestHanzod;
   let proxy: RunningProxy;
@@ -27,16 +40,7 @@ describe("a proxy with everything on hanzod", () => {
   });
 
   it("needs no legacy: clients connect and call, plain HTTP reaches hanzod, /readyz is ready", async () => {
-    const c = await connectClient(proxy.url, { token: HANZOD_TOKEN });
-    try {
-      expect(payloadOf(await c.call("health")).answeredBy).toBe("hanzod");
-      // A route still naming legacy gets the legacy-shaped retryable answer instead of hanging.
-      const status = await c.call("status");
-      expect(status.error).toMatchObject({ code: "UNAVAILABLE", retryable: true });
-      expect(String(status.error?.message)).toContain("legacy gateway is not reachable");
-    } finally {
-      await c.close();
-    }
+    await expectOperatorServedWithoutLegacy(proxy.url);
     const http = await fetch(`http://127.0.0.1:${proxy.port}/healthz`);
     expect(http.status).toBe(200);
     expect(await http.json()).toMatchObject({ ok: true });
@@ -57,15 +61,7 @@ describe("nodes owned by a legacy that is down, auth by hanzod", () => {
     const dead = `ws://127.0.0.1:${await freePort()}`;
     const proxy = await startProxy({ listenPort: 0, legacyUrl: dead, hanzodUrl: hanzod.url, hanzodToken: HANZOD_TOKEN, checklistPath: file.path, logLevel: "silent" });
     try {
-      const c = await connectClient(proxy.url, { token: HANZOD_TOKEN });
-      try {
-        expect(payloadOf(await c.call("health")).answeredBy).toBe("hanzod");
-        const status = await c.call("status");
-        expect(status.error).toMatchObject({ code: "UNAVAILABLE", retryable: true });
-        expect(String(status.error?.message)).toContain("legacy gateway is not reachable");
-      } finally {
-        await c.close();
-      }
+      await expectOperatorServedWithoutLegacy(proxy.url);
       const node = await RawGatewaySocket.open(proxy.url);
       await node.challenge();
       const refused = await node.request("connect", connectParams({ token: HANZOD_TOKEN, role: "node", scopes: [], client: { id: "node-host", version: "0.0.0-test", platform: "linux", mode: "node" } }));
