@@ -148,7 +148,6 @@ export const upCommand: CliCommand = {
         legacyToken,
         checklistPath: checklistArg(argv),
         adminPort: argv.adminPort as number,
-        stateDir,
         shadowSink: sink,
         hanzodDeadlineMs: argv.hanzodDeadlineMs as number,
       });

@@ -30,7 +30,6 @@ export interface ProxyOptions {
   tap?: FrameTap;
   shadowSink?: ShadowSink;
   adminPort?: number;
-  stateDir?: string;
   /** A pino logger to use; default: JSON to stderr at HANZONODE_LOG_LEVEL or `logLevel` (default info). */
   logger?: Logger;
   logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";

@@ -132,7 +132,6 @@ const proxyCommand: CliCommand = {
       checklistPath: fleet ? undefined : checklistArg(argv),
       checklistSource: fleet?.checklist,
       adminPort: argv.adminPort as number | undefined,
-      stateDir,
       shadowSink: sink,
       tap,
       hanzodDeadlineMs: argv.hanzodDeadlineMs as number,

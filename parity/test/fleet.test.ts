@@ -61,7 +61,7 @@ describe("a fleet of proxies on PostgreSQL", () => {
       const store = await PgStore.open(db.url, { instance: name });
       let proxy: RunningProxy | undefined;
       const sink = new ParityShadowSink({ store, ownsStore: true, onCompared: (m, o) => proxy?.recordComparison(m, o) });
-      proxy = await startProxy({ listenPort: 0, legacyUrl: legacy.url, hanzodUrl: hanzod.url, hanzodToken: HANZOD_TOKEN, checklistSource: checklist, shadowSink: sink, stateDir: dir.path, logLevel: "silent" });
+      proxy = await startProxy({ listenPort: 0, legacyUrl: legacy.url, hanzodUrl: hanzod.url, hanzodToken: HANZOD_TOKEN, checklistSource: checklist, shadowSink: sink, logLevel: "silent" });
       const client = await connectRawClient(proxy.url, legacy.token);
       fleet.push({ name, store, sink, checklist, proxy, client });
     }

@@ -89,7 +89,6 @@ describe("shadow parity end to end (legacy + hanzod + proxy + real clients)", ()
       hanzodToken: HANZOD_TOKEN,
       checklistPath: checklist,
       shadowSink: sink,
-      stateDir: dir.path,
       logLevel: "silent",
     });
     client = await connectRawClient(proxy.url, legacy.token);
