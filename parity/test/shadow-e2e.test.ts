@@ -36,8 +36,11 @@ function checklistLines(extra: string[] = []): string[] {
     "  status: shadow",
     "  system.info: shadow",
     // The presence entry's instanceId is the process identity of whichever runtime answers: a known,
-    // named difference, written as a rule. Its ts is left to noise learning.
-    '  system-presence: { route: shadow, compare: { ignore: ["/*/instanceId"] } }',
+    // named difference, written as a rule. Its ts is left to noise learning. Its gate is the one the
+    // promote test needs to pass: wide latency tolerances, so the load of a shared two-core CI machine on
+    // the slowest tenth of 1,200 real calls cannot turn it inconclusive (the gates' statistics are proven
+    // on fixed samples in parity/gates/test; health below keeps the default tolerances).
+    '  system-presence: { route: shadow, compare: { ignore: ["/*/instanceId"] }, gate: { latencyTolerance: 1, tailTolerance: 3 } }',
     ...extra,
     "shadow: { queueSize: 1000, noiseSampleRate: 1 }",
     // The gate's call count is scaled down so the test reaches it; its statistics are the real ones. The
@@ -257,7 +260,7 @@ describe("shadow parity end to end (legacy + hanzod + proxy + real clients)", ()
 
     const audit = await readAudit(dir.path);
     expect(audit.map((a) => [a.target, a.new])).toEqual([
-      ["methods.system-presence", { route: "hanzod", compare: { ignore: ["/*/instanceId"] } }],
+      ["methods.system-presence", { route: "hanzod", compare: { ignore: ["/*/instanceId"] }, gate: { latencyTolerance: 1, tailTolerance: 3 } }],
       ["methods.status", "canary:10"],
       ["methods.status", "legacy"],
     ]);
