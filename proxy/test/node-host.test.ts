@@ -62,11 +62,13 @@ describe.each(SCENARIOS)("the openclaw node host through the proxy: $name", ({ a
       expect(await count("node.list", "legacy")).toBeGreaterThanOrEqual(1);
       expect(await count("node.invoke", "legacy")).toBeGreaterThanOrEqual(1);
       expect(await count("node.invoke", "hanzod")).toBe(0);
-      expect(await count("node.runnerInventory.update", "legacy")).toBeGreaterThanOrEqual(1);
+      // The node host publishes its runner inventory on its own schedule after hello (queued, retried with
+      // backoff): wait for it rather than assume it has been sent by now.
+      await expect.poll(() => count("node.runnerInventory.update", "legacy"), { timeout: 60_000, interval: 250 }).toBeGreaterThanOrEqual(1);
       expect(await count("node.runnerInventory.update", "hanzod")).toBe(0);
       expect(await count("node.event", "hanzod")).toBe(0);
     } finally {
       await op.close();
     }
-  });
+  }, 180_000);
 });

@@ -87,19 +87,25 @@ describe("routing with legacy owning auth", () => {
     })();
     const byHanzod = (): number => answers.filter((a) => maybePayload(a)?.answeredBy === "hanzod").length;
     const byLegacy = (): number => answers.filter((a) => a.ok && maybePayload(a)?.answeredBy === undefined).length;
-    await waitFor(() => byHanzod() >= 5, 20_000, "answers from hanzod");
+    const presences = (): number => c.events.filter((e) => e.event === "presence").length;
+    // Each phase lasts until it has seen both answers and broadcasts, however slow the machine: presence
+    // broadcasts arrive under every routing state, so the gap-free check below covers all three.
+    const phase = async (answered: () => boolean, what: string): Promise<void> => {
+      const presenceBefore = presences();
+      await waitFor(answered, 30_000, what);
+      await waitFor(() => presences() >= presenceBefore + 2, 30_000, `presence broadcasts while ${what}`);
+    };
+    await phase(() => byHanzod() >= 5, "answers come from hanzod");
     env.file.write(["version: 1", "methods:", "  health: legacy", "  status: shadow"].join("\n"));
-    await waitFor(() => byLegacy() >= 5, 20_000, "answers from legacy after the flip");
+    await phase(() => byLegacy() >= 5, "answers come from legacy after the flip");
     const hanzodBefore = byHanzod();
     env.file.write(["version: 1", "methods:", "  health: hanzod", "  status: shadow"].join("\n"));
-    await waitFor(() => byHanzod() >= hanzodBefore + 5, 20_000, "answers from hanzod after the flip back");
+    await phase(() => byHanzod() >= hanzodBefore + 5, "answers come from hanzod after the flip back");
     stop = true;
     await Promise.all([loop, churn]);
     expect(answers.filter((a) => !a.ok)).toEqual([]);
     expect(c.ws.readyState).toBe(c.ws.OPEN);
     const sequenced = c.events.filter((e) => typeof e.seq === "number");
-    // The flips ran long enough for many presence broadcasts; every one of them reached the client.
-    expect(sequenced.filter((e) => e.event === "presence").length).toBeGreaterThanOrEqual(6);
     // hanzod's leg got its own broadcasts (health after each connect); it does not own them, so none
     // reached a client and none left a hole in the numbering.
     expect(await metricValue(env.proxy.adminPort!, "hanzonode_proxy_events_total", { backend: "hanzod", fate: "dropped" })).toBeGreaterThan(0);
@@ -108,7 +114,7 @@ describe("routing with legacy owning auth", () => {
     expect(seqs[0]).toBe(1);
     seqs.forEach((s, i) => expect(s).toBe(i + 1));
     await c.close();
-  });
+  }, 240_000);
 });
 
 describe("the shadow budget", () => {
