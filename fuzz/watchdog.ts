@@ -27,6 +27,8 @@ export interface WatchdogReport {
   longestFrameMs: number;
   /** The same handling's longest wall time, ms (includes time the OS ran other processes). */
   longestFrameWallMs: number;
+  /** Size of that longest frame in bytes (0 for an accepted connection): which attack it was, without its content. */
+  longestFrameBytes: number;
   /** Frames (or connections) whose handling took over 50 ms since the previous report. */
   framesOver50Ms: number;
   rssBytes: number;
@@ -58,7 +60,15 @@ function mainThreadCpuClock(): () => number {
 
 let longestFrameMs = 0;
 let longestFrameWallMs = 0;
+let longestFrameBytes = 0;
 let framesOver50Ms = 0;
+
+function byteSize(data: unknown): number {
+  if (Buffer.isBuffer(data)) return data.length;
+  if (Array.isArray(data)) return data.reduce((n: number, part: unknown) => n + byteSize(part), 0);
+  if (data instanceof ArrayBuffer) return data.byteLength;
+  return 0;
+}
 
 function timeEvent(proto: { emit: Emit }, timed: string, cpuNow: () => number): void {
   const emit = proto.emit;
@@ -71,7 +81,10 @@ function timeEvent(proto: { emit: Emit }, timed: string, cpuNow: () => number): 
     } finally {
       const ms = cpuNow() - cpu0;
       const wallMs = performance.now() - t0;
-      if (ms > longestFrameMs) longestFrameMs = ms;
+      if (ms > longestFrameMs) {
+        longestFrameMs = ms;
+        longestFrameBytes = byteSize(args[0]);
+      }
       if (wallMs > longestFrameWallMs) longestFrameWallMs = wallMs;
       if (ms > 50) framesOver50Ms++;
     }
@@ -99,6 +112,7 @@ export function startWatchdog(intervalMs = 250): () => void {
       p99StallMs: Math.max(0, h.percentile(99) / 1e6 - 1),
       longestFrameMs,
       longestFrameWallMs,
+      longestFrameBytes,
       framesOver50Ms,
       rssBytes: process.memoryUsage.rss(),
       heapUsedBytes: process.memoryUsage().heapUsed,
@@ -107,6 +121,7 @@ export function startWatchdog(intervalMs = 250): () => void {
     h.reset();
     longestFrameMs = 0;
     longestFrameWallMs = 0;
+    longestFrameBytes = 0;
     framesOver50Ms = 0;
     process.send?.(report);
   }, intervalMs);
