@@ -20,6 +20,8 @@ function alive(pid: number): boolean {
 async function startGuarded(stopTimeoutMs: number) {
   const proc = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "cli", "test", "fixtures", "guarded.ts"), String(stopTimeoutMs)], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
   const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+  let err = "";
+  proc.stderr!.on("data", (d: Buffer) => (err += d.toString()));
   let out = "";
   const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
     proc.stdout!.on("data", (d: Buffer) => {
@@ -29,7 +31,15 @@ async function startGuarded(stopTimeoutMs: number) {
     });
     void exited.then(() => reject(new Error(`guarded process exited early: ${out}`)));
   });
-  return { proc, exited, childPid: Number(ready[1]), dir: ready[2]! };
+  /** Resolves once the guard has said `line` on stderr (it says "stopping (...)" as a graceful stop begins). */
+  const said = async (line: string, timeoutMs = 30_000): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    while (!err.includes(line)) {
+      if (Date.now() > deadline) throw new Error(`guarded process did not say ${JSON.stringify(line)} within ${timeoutMs} ms; stderr: ${err}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  return { proc, exited, said, childPid: Number(ready[1]), dir: ready[2]! };
 }
 
 describe("ExitGuard forced endings", () => {
@@ -37,6 +47,9 @@ describe("ExitGuard forced endings", () => {
     const g = await startGuarded(60_000);
     expect(alive(g.childPid) && existsSync(g.dir)).toBe(true);
     g.proc.kill("SIGINT");
+    // The first SIGINT has begun the graceful stop (the child has been sent SIGTERM), so the next one is
+    // really a second Ctrl-C, however slowly the guarded process got to the first.
+    await g.said("stopping (SIGINT received)");
     await new Promise((r) => setTimeout(r, 500));
     expect(alive(g.childPid)).toBe(true); // it ignores SIGTERM: the graceful stop is still waiting
     g.proc.kill("SIGINT");

@@ -11,6 +11,13 @@ import { HANZOD_TOKEN, checklistFile, metricValue, spawnHanzod, type SpawnedHanz
 const legacy = inject("legacy");
 const DEADLINE_MS = 1500;
 const BREAKER_OPEN_MS = 1000;
+/** Well past the deadline yet under the client's own 30 s call timeout: an answer later than this was stalled. */
+const STALLED_MS = DEADLINE_MS + 20_000;
+/**
+ * The quick-probe proxy's deadline: long enough that the test sees the half-open probe and thaws hanzod
+ * before the probe's own deadline passes, however loaded the machine (the first request still times out).
+ */
+const QUICK_PROBE_DEADLINE_MS = 8000;
 
 /** Every `res` the client received for one request id (a late answer would make it two). */
 function answersTo(c: TestClient, id: string | undefined): ResponseFrame[] {
@@ -37,7 +44,7 @@ describe("a hung hanzod", () => {
     proxy = await startProxy({ ...common, checklistPath: file.path });
     hanzodAuthProxy = await startProxy({ ...common, checklistPath: hanzodAuth.path, legacyToken: legacy.token });
     // The breaker half-opens at once, so a retry reaches the stopped hanzod while the old answer is owed.
-    quickProbeProxy = await startProxy({ ...common, checklistPath: file.path, breakerOpenMs: 1 });
+    quickProbeProxy = await startProxy({ ...common, checklistPath: file.path, breakerOpenMs: 1, hanzodDeadlineMs: QUICK_PROBE_DEADLINE_MS });
   });
   afterAll(async () => {
     hanzod?.thaw();
@@ -62,11 +69,11 @@ describe("a hung hanzod", () => {
         expect(health.f.ok, JSON.stringify(health.f.error)).toBe(true);
         expect(payloadOf(health.f).answeredBy).toBeUndefined();
         expect(health.ms).toBeGreaterThanOrEqual(DEADLINE_MS - 50);
-        expect(health.ms).toBeLessThan(DEADLINE_MS + 5000);
+        expect(health.ms).toBeLessThan(STALLED_MS);
         expect(status.f.ok).toBe(false);
         expect(status.f.error).toMatchObject({ code: "UNAVAILABLE", retryable: true, details: { reason: "backend-unavailable" } });
         expect(status.f.error?.message).toMatch(/did not answer within 1500 ms/);
-        expect(status.ms).toBeLessThan(DEADLINE_MS + 5000);
+        expect(status.ms).toBeLessThan(STALLED_MS);
 
         expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method: "status", backend: "hanzod", outcome: "timeout" })).toBe(1);
         expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method: "health", backend: "hanzod", outcome: "timeout" })).toBe(1);
@@ -136,7 +143,7 @@ describe("a hung hanzod", () => {
         expect(first.error).toMatchObject({ code: "UNAVAILABLE", retryable: true });
         // The same id again, now for health: hanzod still owes its status answer under this id.
         c.socket.send({ type: "req", id: "reused-1", method: "health" });
-        await expect.poll(() => metricValue(quickProbeProxy.adminPort!, "hanzonode_proxy_circuit_state", { backend: "hanzod" })).toBe(1);
+        await expect.poll(() => metricValue(quickProbeProxy.adminPort!, "hanzonode_proxy_circuit_state", { backend: "hanzod" }), { timeout: QUICK_PROBE_DEADLINE_MS / 2 }).toBe(1);
       } finally {
         hanzod.thaw();
       }

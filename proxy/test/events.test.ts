@@ -62,6 +62,12 @@ describe("hanzod owns auth (tick, presence, health), legacy owns the sessions fa
         await new Promise((r) => setTimeout(r, 150));
       }
       await waitFor(() => c.events.filter((e) => e.event === "tick").length >= 10, 20_000, "ticks from hanzod");
+      // A tick after the first sessions.changed: waited for, not assumed to have come while the patches ran.
+      const tickAfterChange = (): boolean => {
+        const seen = sequenced(c);
+        return seen.slice(seen.findIndex((e) => e.event === "sessions.changed")).some((e) => e.event === "tick");
+      };
+      await waitFor(tickAfterChange, 20_000, "a tick after the first sessions.changed");
       const events = sequenced(c);
       const names = new Set(events.map((e) => e.event));
       expect(names.has("tick")).toBe(true);

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startProxy, type RunningProxy } from "../index.js";
 import { connectClient, maybePayload, payloadOf, waitFor, type ResponseFrame } from "./ws-client.js";
-import { CollectingSink, HANZOD_TOKEN, checklistFile, spawnHanzod, startTestHanzod, type TestHanzod } from "./support.js";
+import { CollectingSink, HANZOD_TOKEN, checklistFile, metricValue, spawnHanzod, startTestHanzod, type TestHanzod } from "./support.js";
 
 const legacy = inject("legacy");
 
@@ -14,7 +14,7 @@ describe("killing hanzod mid-traffic", () => {
 
   beforeAll(async () => {
     hanzod = await spawnHanzod();
-    proxy = await startProxy({ listenPort: 0, legacyUrl: legacy.url, hanzodUrl: hanzod.url, hanzodToken: HANZOD_TOKEN, checklistPath: file.path, shadowSink: sink, logLevel: "silent" });
+    proxy = await startProxy({ listenPort: 0, adminPort: 0, legacyUrl: legacy.url, hanzodUrl: hanzod.url, hanzodToken: HANZOD_TOKEN, checklistPath: file.path, shadowSink: sink, logLevel: "silent" });
   });
   afterAll(async () => {
     await proxy.close();
@@ -22,7 +22,7 @@ describe("killing hanzod mid-traffic", () => {
     file.dispose();
   });
 
-  it("shadowed methods see no failure; fallback methods answer from legacy within 1 s", async () => {
+  it("shadowed methods see no failure; fallback methods answer from legacy at once, not after hanzod's deadline", async () => {
     const c = await connectClient(proxy.url, { token: legacy.token });
     const health: Array<{ f: ResponseFrame; at: number }> = [];
     const status: ResponseFrame[] = [];
@@ -37,20 +37,24 @@ describe("killing hanzod mid-traffic", () => {
     })();
     await waitFor(() => health.filter((h) => maybePayload(h.f)?.answeredBy === "hanzod").length >= 5, 30_000, "health from hanzod");
     await waitFor(() => sink.observations.some((o) => o.method === "status" && !("failed" in o.actual)), 30_000, "a shadow comparison");
+    const healthTimeouts = (): Promise<number> => metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method: "health", backend: "hanzod", outcome: "timeout" });
+    const timeoutsBeforeKill = await healthTimeouts();
     const killedAt = Date.now();
     await hanzod.kill();
-    const firstLegacy = await waitFor(() => health.find((h) => h.at >= killedAt && h.f.ok && maybePayload(h.f)?.answeredBy === undefined), 10_000, "health from legacy after the kill");
+    await waitFor(() => health.find((h) => h.at >= killedAt && h.f.ok && maybePayload(h.f)?.answeredBy === undefined), 30_000, "health from legacy after the kill");
     const afterKill = health.length;
-    await waitFor(() => health.length >= afterKill + 10, 20_000, "more health calls");
+    await waitFor(() => health.length >= afterKill + 10, 60_000, "more health calls");
     stop = true;
     await loop;
-    expect(firstLegacy.at - killedAt).toBeLessThan(1000);
+    // The proxy noticed the lost leg and sent health to legacy at once: no health call waited out hanzod's
+    // deadline (a wall-clock bound would measure the loaded machine, not the proxy).
+    expect(await healthTimeouts()).toBe(timeoutsBeforeKill);
     expect(health.filter((h) => !h.f.ok).map((h) => h.f.error)).toEqual([]);
     expect(status.filter((s) => !s.ok).map((s) => s.error)).toEqual([]);
     expect(status.every((s) => maybePayload(s)?.answeredBy === undefined)).toBe(true);
     expect(c.ws.readyState).toBe(c.ws.OPEN);
     await c.close();
-  });
+  }, 180_000);
 });
 
 describe("events from two legs", () => {

@@ -1,7 +1,7 @@
 /**
  * hanzod under `hanzonode up` fails on its own: the real CLI in its own process in front of the real legacy,
  * hanzod a supervised child of it. `health` goes to hanzod with `fallback: legacy`, `status` to legacy.
- *  - hanzod stopped (SIGSTOP) for 5 s: legacy-routed calls keep their latency (compared with the same loop
+ *  - hanzod stopped (SIGSTOP) for 10 s: legacy-routed calls keep their latency (compared with the same loop
  *    before the stop), hanzod-routed calls fail over to legacy within the deadline, and after SIGCONT every
  *    call has exactly one answer and hanzod serves again (the same process: a stalled child is not killed).
  *  - hanzod killed (SIGKILL): no client connection drops, no call fails, up restarts hanzod within seconds
@@ -17,8 +17,10 @@ import { alive, startUp, stopUp, upReady, type UpParts, type UpProcess } from ".
 import { metricValue } from "./support.js";
 
 const legacy = inject("legacy");
-const DEADLINE_MS = 3000;
-const STOP_MS = 5000;
+// Deadline and stop long enough that a stall (a call held for the deadline or the whole stop) stands far
+// above what a loaded two-core machine adds to a legacy-routed call.
+const DEADLINE_MS = 6000;
+const STOP_MS = 10_000;
 
 interface Sample {
   method: string;
@@ -80,7 +82,7 @@ describe("hanzod as up's supervised child: stopped and killed under traffic", { 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("SIGSTOP for 5 s: legacy-routed latency unchanged, hanzod-routed calls fail over within the deadline, nothing lost after SIGCONT", async () => {
+  it("SIGSTOP for 10 s: legacy-routed latency unchanged, hanzod-routed calls fail over within the deadline, nothing lost after SIGCONT", async () => {
     const c = await connectClient(parts.clientUrl, { token: legacy.token });
     const status = callLoop(c, "status", 20);
     const health = callLoop(c, "health", 100);
@@ -111,17 +113,18 @@ describe("hanzod as up's supervised child: stopped and killed under traffic", { 
       );
       // During the stop the status loop kept going (a proxy stalled with hanzod would have managed one or two calls).
       expect(during.length).toBeGreaterThan(10);
-      // Not a 5 s stall, and not even the deadline: the worst legacy-routed call stays far below both ...
+      // Not a 10 s stall, and not even the deadline: the worst legacy-routed call stays far below both ...
       expect(Math.max(...duringMs)).toBeLessThan(DEADLINE_MS / 2);
-      // ... and the typical call is what it was before (noise: twice the median plus scheduling slack).
-      expect(median(duringMs)).toBeLessThanOrEqual(2 * median(beforeMs) + 25);
+      // ... and the typical call is what it was before (noise: twice the median plus a quarter second for
+      // whatever else the shared machine runs meanwhile; a call held by the stopped hanzod takes seconds).
+      expect(median(duringMs)).toBeLessThanOrEqual(2 * median(beforeMs) + 250);
 
       // hanzod-routed calls during the stop were answered (by legacy) within the deadline plus slack.
       const healthDuring = health.samples.filter((s) => s.at >= stoppedAt && s.at < contAt);
       expect(healthDuring.length).toBeGreaterThan(0);
       for (const s of healthDuring) {
         expect(s.f.ok, JSON.stringify(s.f.error)).toBe(true);
-        expect(s.ms).toBeLessThan(DEADLINE_MS + 2000);
+        expect(s.ms).toBeLessThan(DEADLINE_MS + 3000);
       }
       // ... by legacy, through the fallback.
       expect(legacyWhileStopped).toBeGreaterThan(legacyBeforeStop);
@@ -185,7 +188,7 @@ describe("hanzod as up's supervised child: stopped and killed under traffic", { 
 
     up.child.kill("SIGTERM");
     expect((await up.exited).code).toBe(0);
-    await expect.poll(() => alive(newPid), { timeout: 5000 }).toBe(false);
-    await expect.poll(() => alive(parts.isolatedPid), { timeout: 5000 }).toBe(false);
+    await expect.poll(() => alive(newPid), { timeout: 30_000 }).toBe(false);
+    await expect.poll(() => alive(parts.isolatedPid), { timeout: 30_000 }).toBe(false);
   });
 });

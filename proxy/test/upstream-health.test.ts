@@ -59,7 +59,7 @@ describe("a dead legacy gateway behind the proxy", () => {
 
   it("recovers by itself once the legacy gateway answers on that address", async () => {
     legacy = await startLegacyGateway({ port });
-    await expect.poll(async () => (await admin(proxy, "/readyz")).status, { timeout: 10_000 }).toBe(200);
+    await expect.poll(async () => (await admin(proxy, "/readyz")).status, { timeout: 60_000 }).toBe(200);
     expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_upstream_up", { backend: "legacy" })).toBe(1);
     const { socket, hello } = await connectRaw(proxy.url, { token: legacy.token });
     try {
