@@ -55,6 +55,8 @@ function startAttach(args: string[], home: string): Attach {
   child.stdout!.on("data", feed(out));
   child.stderr!.on("data", feed(err));
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  // "close" comes once its stdout and stderr have ended too: every line it printed has been fed by then.
+  const outputDone = new Promise<number | null>((r) => child.once("close", (code) => r(code)));
   return {
     child,
     out,
@@ -70,7 +72,7 @@ function startAttach(args: string[], home: string): Attach {
         if (earlier >= 0) return found(earlier);
         const t = setTimeout(() => reject(new Error(`no line matching ${re} within ${ms} ms; saw:\n${all.join("\n")}`)), ms);
         waiters.push({ re, resolve: (index) => (clearTimeout(t), found(index)) });
-        void exited.then((code) => setTimeout(() => reject(new Error(`attach exited ${code} before ${re}; saw:\n${all.join("\n")}`)), 50));
+        void outputDone.then((code) => reject(new Error(`attach exited ${code} before ${re}; saw:\n${all.join("\n")}`)));
       }),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");

@@ -84,7 +84,7 @@ export function connectFrame(params: Record<string, unknown>, id = "c1"): Frame 
 export const isRes = (id: string) => (f: Frame) => f.type === "res" && f.id === id;
 
 /** Sends frames after the challenge and returns every frame until the server closes (or `settleMs` passes). */
-export async function exchange(url: string, build: (challenge: { nonce: string; ts: number }) => (string | Frame)[], settleMs = 15_000): Promise<{ frames: Frame[]; close: { code: number; reason: string } | null }> {
+export async function exchange(url: string, build: (challenge: { nonce: string; ts: number }) => (string | Frame)[], settleMs = 45_000): Promise<{ frames: Frame[]; close: { code: number; reason: string } | null }> {
   const s = await openRaw(url);
   for (const f of build(s.challenge)) typeof f === "string" ? s.sendText(f) : s.send(f);
   const close = await Promise.race([s.closed, new Promise<null>((r) => setTimeout(() => r(null), settleMs))]);

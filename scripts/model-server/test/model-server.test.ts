@@ -164,7 +164,9 @@ describe("model server: faults", () => {
   });
 
   it("[[stall]] never answers: the client's timeout ends the request, the server records it stalled", async () => {
-    const impatient = new OpenAI({ baseURL: server.baseUrl, apiKey: "sk-test", maxRetries: 0, timeout: 300 });
+    // Long enough that the request surely reaches the server (same process) and is recorded before the
+    // client gives up, however loaded the machine; a stalled answer never comes, so the timeout still ends it.
+    const impatient = new OpenAI({ baseURL: server.baseUrl, apiKey: "sk-test", maxRetries: 0, timeout: 3000 });
     const err = await impatient.chat.completions.create({ model: "hanzo-test", messages: [user("[[stall]]")], stream: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(APIConnectionError);
     const rec = server.completions().at(-1);
