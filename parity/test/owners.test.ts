@@ -99,7 +99,7 @@ describe("promote and roll back an owner", () => {
         return undefined;
       }
     };
-    const hanzodServer = await waitFor(() => helloFrom(HANZOD_TOKEN), 10_000, "a hello from hanzod through the proxy");
+    const hanzodServer = await waitFor(() => helloFrom(HANZOD_TOKEN), 30_000, "a hello from hanzod through the proxy");
     expect(hanzodServer).not.toEqual((legacyHello.payload as { server?: unknown }).server);
 
     const auth = await rollBackAndAudit("auth", "authOwner");

@@ -12,6 +12,8 @@ import { runGatewayClient, type CallLine } from "../../../test/gateway-client.js
 // One release after the other (each describe starts its own model server and legacy, stops both after).
 let models: ModelServer;
 let legacy: LegacyGateway;
+/** A turn's own limits are 180-200 s (the CLI's --timeout, the client run's): the test waits as long. */
+const TURN_TIMEOUT_MS = 240_000;
 
 
 interface ChatMessageOut {
@@ -55,7 +57,7 @@ describe.each(TESTED_LEGACY_VERSIONS)("openclaw %s runs turns against the test m
     await models?.close();
   });
 
-  it("`openclaw gateway call agent --expect-final` ends with the model server's scripted reply", async () => {
+  it("`openclaw gateway call agent --expect-final` ends with the model server's scripted reply", { timeout: TURN_TIMEOUT_MS }, async () => {
     const message = "[[reply:Legacy agent turn via the test model server.]]";
     const r = await runOpenclawCli(legacy.install, ["gateway", "call", "agent", "--url", legacy.url, "--token", legacy.token, "--json", "--expect-final", "--timeout", "180000", "--params", JSON.stringify({ message, sessionKey: "agent:main:cli-agent", idempotencyKey: "legacy-models-agent-1" })], { timeoutMs: 200_000 });
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -72,7 +74,7 @@ describe.each(TESTED_LEGACY_VERSIONS)("openclaw %s runs turns against the test m
     expect(seen[0]?.outcome).toBe("streamed");
   });
 
-  it("@openclaw/gateway-client chat.send: acked {runId, status: started}, then a chat final with the scripted reply", async () => {
+  it("@openclaw/gateway-client chat.send: acked {runId, status: started}, then a chat final with the scripted reply", { timeout: TURN_TIMEOUT_MS }, async () => {
     const line = await chatSend("[[reply:Chat turn, streamed in pieces.]]", "legacy-models-chat-1");
     expect(line.ok, JSON.stringify(line)).toBe(true);
     if (!line.ok) return;
@@ -82,7 +84,7 @@ describe.each(TESTED_LEGACY_VERSIONS)("openclaw %s runs turns against the test m
     expect(requestsFor("Chat turn, streamed")).toHaveLength(1);
   });
 
-  it("a scripted exec tool call runs on the gateway host and its output goes back to the model", async () => {
+  it("a scripted exec tool call runs on the gateway host and its output goes back to the model", { timeout: TURN_TIMEOUT_MS }, async () => {
     const line = await chatSend('[[tool:exec {"command":"echo hanzonode-tool-ok"}]]', "legacy-models-tool-1");
     expect(line.ok, JSON.stringify(line)).toBe(true);
     if (!line.ok) return;
