@@ -42,7 +42,8 @@ async function startGuarded(stopTimeoutMs: number) {
   return { proc, exited, said, childPid: Number(ready[1]), dir: ready[2]! };
 }
 
-describe("ExitGuard forced endings", () => {
+// The guarded process starts under tsx: over 20 s on a loaded two-core machine.
+describe("ExitGuard forced endings", { timeout: 180_000 }, () => {
   it("a second SIGINT while the graceful stop hangs: exit 130, the child's group killed, the folder removed", async () => {
     const g = await startGuarded(60_000);
     expect(alive(g.childPid) && existsSync(g.dir)).toBe(true);

@@ -76,7 +76,7 @@ describe("keepalive", () => {
     } finally {
       await hz.stop();
     }
-  });
+  }, 120_000);
 
   it("pings only after hello: a socket that never authenticates is not pinged before the handshake timeout", async () => {
     const hz = await startTestHanzod({ keepaliveIntervalMs: 100, keepalivePongTimeoutMs: 100, handshakeTimeoutMs: 800 });

@@ -15,7 +15,8 @@ import { connectRawClient } from "./support/raw-client.js";
 
 const legacy = inject("legacy");
 
-describe("parity learn (offline, from recorded fixtures)", () => {
+// The CLI runs under tsx: 10-25 s a run on a loaded two-core machine.
+describe("parity learn (offline, from recorded fixtures)", { timeout: 180_000 }, () => {
   let dir: TempDir;
   let fixtures: string;
 

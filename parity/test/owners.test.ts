@@ -18,7 +18,8 @@ import { HANZOD_TOKEN, startTestHanzod, tempDir, waitFor, writeChecklist, type T
 const legacy = inject("legacy");
 const HANDSHAKE_FIXTURE = join(recordedSuiteDir(DEFAULT_LEGACY_VERSION), "handshake.raw.jsonl");
 
-describe("promote and roll back an owner", () => {
+// Each test runs the CLI (under tsx) three to six times: 10-25 s a run on a loaded two-core machine.
+describe("promote and roll back an owner", { timeout: 300_000 }, () => {
   let dir: TempDir;
   let checklist: string;
   let hanzod: TestHanzod;

@@ -26,7 +26,8 @@ function answer(r: TimedResponse): BackendAnswer {
   return a;
 }
 
-describe("parity report", () => {
+// The CLI runs under tsx: 10-25 s a run on a loaded two-core machine, up to three runs a test.
+describe("parity report", { timeout: 180_000 }, () => {
   let dir: TempDir;
   let storePath: string;
   let checklist: string;

@@ -6,7 +6,8 @@ import { CollectingSink, metricValue, useProxyBesideHanzod } from "./support.js"
 
 const legacy = inject("legacy");
 
-describe("real clients through the proxy", () => {
+// The openclaw CLI starts slowly on a loaded machine, and a test runs it twice.
+describe("real clients through the proxy", { timeout: 180_000 }, () => {
   let install: LegacyInstall;
   const sink = new CollectingSink();
   const env = useProxyBesideHanzod(legacy.url, ["version: 1", "methods:", "  health: hanzod", "  status: shadow"], { shadowSink: sink });

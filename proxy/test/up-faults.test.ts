@@ -173,8 +173,9 @@ describe("hanzod as up's supervised child: stopped and killed under traffic", { 
       expect(alive(parts.hanzodPid)).toBe(false);
       expect(alive(newPid)).toBe(true);
       // The restart backoff starts at 250 ms; the rest is hanzod's own start under tsx, which on a loaded
-      // 2-core machine can take several seconds: the bound is generous, the figure is printed above.
-      expect(backMs).toBeLessThan(20_000);
+      // 2-core machine takes seconds (14 s seen with the full suite running): the bound is generous, the
+      // figure is printed above.
+      expect(backMs).toBeLessThan(45_000);
       const all = [...status.samples, ...health.samples];
       expect(all.filter((s) => !s.f.ok).map((s) => s.f.error)).toEqual([]);
       // While it was down, legacy answered health through the fallback.
