@@ -2,7 +2,8 @@
  * FixtureWriter: the recorder's FrameTap. One JSONL file per client connection; every line is written
  * with a synchronous append on the connection's own fd before the tap returns, so a crash of the
  * recorder loses nothing already relayed (the bytes are in the kernel's page cache; we do not fsync,
- * which would cost milliseconds per frame). Secrets are replaced before anything is written.
+ * which would cost milliseconds per frame). Secrets are replaced before anything is written, and so are
+ * the recording machine's host facts (host name, address, kernel release...: recorder/host-facts.ts).
  * Errors never propagate into the relay: a connection whose file fails stops recording and reports it.
  */
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
@@ -13,6 +14,7 @@ import type { ConnectionMeta, ConnectionTap, FrameTap } from "../proxy/tap.js";
 import { addressClass } from "./address-class.js";
 import { FIXTURE_FORMAT, FIXTURE_VERSION, type FixtureClose, type FixtureFrame, type FixtureHeader } from "../protocol/fixture-format.js";
 import { GATEWAY_TOKEN_LABEL, GATEWAY_TOKEN_PLACEHOLDER, Redactor } from "../protocol/redact.js";
+import { methodCarriesHostFacts, scrubHostFacts } from "./host-facts.js";
 
 /** Upgrade headers worth keeping: they change how the gateway treats a connection. Others are noise or secrets. */
 export const RECORDED_HEADERS = [
@@ -120,6 +122,8 @@ class ConnectionFixture implements ConnectionTap {
   private fd: number | undefined;
   private n = 0;
   private failed = false;
+  /** Requests whose answer can carry host facts (id -> method), until answered. */
+  private readonly hostFactRequests = new Map<string, string>();
   onDone: (() => void) | undefined;
 
   constructor(
@@ -184,9 +188,29 @@ class ConnectionFixture implements ConnectionTap {
       return { ...base, raw: data.toString("base64"), encoding: "base64", malformed: "not-json" };
     }
     const decoded = decodeFrame(text);
-    if (decoded.ok && JSON.stringify(decoded.frame) === text) return { ...base, frame: this.redactor.redactValue(decoded.frame as unknown as Record<string, unknown>) };
+    if (decoded.ok && JSON.stringify(decoded.frame) === text) {
+      const frame = this.redactor.redactValue(decoded.frame as unknown as Record<string, unknown>);
+      this.scrubHostFacts(dir, frame);
+      return { ...base, frame };
+    }
     const malformed = decoded.ok ? "non-canonical" : decoded.failure.kind;
     return { ...base, raw: this.redactor.redactRawText(text), encoding: "utf8", malformed };
+  }
+
+  /** The recording machine's host facts out of a server frame (what the rules compare by shape only). */
+  private scrubHostFacts(dir: "c2s" | "s2c", frame: Record<string, unknown>): void {
+    const id = typeof frame.id === "string" ? frame.id : undefined;
+    if (dir === "c2s") {
+      if (frame.type === "req" && id !== undefined && typeof frame.method === "string" && methodCarriesHostFacts(frame.method)) this.hostFactRequests.set(id, frame.method);
+      return;
+    }
+    if (frame.type === "event" && typeof frame.event === "string") scrubHostFacts(frame.payload, { event: frame.event });
+    else if (frame.type === "res" && id !== undefined) {
+      const method = this.hostFactRequests.get(id);
+      if (method === undefined) return;
+      this.hostFactRequests.delete(id);
+      scrubHostFacts(frame.payload, { method });
+    }
   }
 
   private append(line: object): void {

@@ -46,15 +46,20 @@ const HEALTH: NormalizationRules = {
  * behaviour: a recording made on one machine replays on any other, and a shadowed pair on one host
  * agrees anyway. So they keep their type and presence, never their value. What the row says about
  * the connection (mode, reason, roles, scopes, version) stays compared.
+ * These host facts are also what the recorder scrubs from fixtures at record time (recorder/host-facts.ts).
  */
+export const PRESENCE_HOST_FACTS: readonly PathGlob[] = [
+  "/host", // os.hostname() of the machine
+  "/ip", // its primary LAN address (the host name when it has none)
+  "/platform", // OS and kernel release ("linux 6.18.44-..."), or the client's OS
+  "/deviceFamily", // "Linux", "Mac", "Windows"
+  "/modelIdentifier", // CPU architecture, or the Mac's hardware model
+  "/text", // "Gateway: <host> (<ip>) · app <version> · mode <mode> · reason <reason>": each part has its own field
+];
+
 const PRESENCE_ROW: NormalizationRules = {
   shapeOnly: [
-    "/host", // os.hostname() of the machine
-    "/ip", // its primary LAN address (the host name when it has none)
-    "/platform", // OS and kernel release ("linux 6.18.44-..."), or the client's OS
-    "/deviceFamily", // "Linux", "Mac", "Windows"
-    "/modelIdentifier", // CPU architecture, or the Mac's hardware model
-    "/text", // "Gateway: <host> (<ip>) · app <version> · mode <mode> · reason <reason>": each part has its own field
+    ...PRESENCE_HOST_FACTS,
     // 2026.9.6, the gateway owner's profile (`user`): its name is the host account's full name (passwd
     // GECOS), and its avatar URL's `?v=` revision is the profile's update time (or its avatar's digest),
     // both facts of the state dir the profile was made in. Who the row names (`user/id`, `user/identity`)
