@@ -9,15 +9,18 @@
 import { DEFAULT_RULES, GlobMatcher, PRESENCE_HOST_FACTS, rulesFor, type PathGlob } from "../parity/compare/index.js";
 
 const FOUND = 1;
-const matchers = new Map<string, { matcher: GlobMatcher; globs: PathGlob[] } | null>();
+/** Per method and event the rules name, plus one entry for every other name (bounded: clients invent names). */
+const matchers = new Map<string, GlobMatcher | null>();
 
-/** The host-fact globs of one method's result or one event's payload, or null when it has none. */
-function hostFactsOf(target: { method: string } | { event: string }): { matcher: GlobMatcher; globs: PathGlob[] } | null {
-  const key = "method" in target ? `m:${target.method}` : `e:${target.event}`;
+/** A matcher for the host-fact globs of one method's result or one event's payload, or null when it has none. */
+function hostFactsOf(target: { method: string } | { event: string }): GlobMatcher | null {
+  const named = "method" in target ? DEFAULT_RULES.methods?.[target.method] !== undefined : DEFAULT_RULES.events?.[target.event] !== undefined;
+  const key = !named ? "" : "method" in target ? `m:${target.method}` : `e:${target.event}`;
   let m = matchers.get(key);
   if (m === undefined) {
-    const globs = (rulesFor(DEFAULT_RULES, target).source.shapeOnly ?? []).filter((g) => PRESENCE_HOST_FACTS.some((fact) => g.endsWith(fact)));
-    m = globs.length === 0 ? null : { matcher: new GlobMatcher(globs.map((glob) => ({ glob, tag: FOUND }))), globs };
+    const rules = named ? rulesFor(DEFAULT_RULES, target) : rulesFor(DEFAULT_RULES, {});
+    const globs: PathGlob[] = (rules.source.shapeOnly ?? []).filter((g) => PRESENCE_HOST_FACTS.some((fact) => g.endsWith(fact)));
+    m = globs.length === 0 ? null : new GlobMatcher(globs.map((glob) => ({ glob, tag: FOUND })));
     matchers.set(key, m);
   }
   return m;
@@ -40,7 +43,7 @@ export function scrubbedHostFact(field: string): string {
 export function scrubHostFacts(payload: unknown, target: { method: string } | { event: string }): number {
   const m = hostFactsOf(target);
   if (m === null) return 0;
-  return walk(payload, m.matcher, m.matcher.root);
+  return walk(payload, m, m.root);
 }
 
 function walk(value: unknown, matcher: GlobMatcher, states: readonly number[]): number {
