@@ -55,7 +55,7 @@ describe("ExitGuard forced endings", { timeout: 180_000 }, () => {
     expect(alive(g.childPid)).toBe(true); // it ignores SIGTERM: the graceful stop is still waiting
     g.proc.kill("SIGINT");
     expect(await g.exited).toBe(130);
-    await expect.poll(() => alive(g.childPid), { timeout: 5000 }).toBe(false);
+    await expect.poll(() => alive(g.childPid), { timeout: 30_000 }).toBe(false);
     expect(existsSync(g.dir)).toBe(false);
   });
 
@@ -63,7 +63,7 @@ describe("ExitGuard forced endings", { timeout: 180_000 }, () => {
     const g = await startGuarded(1000);
     g.proc.kill("SIGTERM");
     expect(await g.exited).toBe(1);
-    await expect.poll(() => alive(g.childPid), { timeout: 5000 }).toBe(false);
+    await expect.poll(() => alive(g.childPid), { timeout: 30_000 }).toBe(false);
     expect(existsSync(g.dir)).toBe(false);
   });
 });

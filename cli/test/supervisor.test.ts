@@ -75,13 +75,13 @@ describe("supervise", () => {
     expect(alive(grand)).toBe(true);
     await s.stop();
     expect(alive(pid)).toBe(false);
-    await expect.poll(() => alive(grand), { timeout: 5000 }).toBe(false);
+    await expect.poll(() => alive(grand), { timeout: 30_000 }).toBe(false);
   });
 
   it("a first start that is never ready rejects and leaves no process", async () => {
     const { sup: s, spawned } = start({ readyLine: /^never printed (\S+)/, readyTimeoutMs: 1500 });
     await expect(s.ready).rejects.toThrow(/toy was not ready within 1500 ms/);
     expect(spawned).toHaveLength(1);
-    await expect.poll(() => alive(spawned[0]!), { timeout: 5000 }).toBe(false);
+    await expect.poll(() => alive(spawned[0]!), { timeout: 30_000 }).toBe(false);
   });
 });
