@@ -8,7 +8,7 @@
 import { errorShape } from "../../../protocol/index.js";
 import { MethodError } from "../../core/method.js";
 import { normalizeAgentId, type SessionStoreReader } from "../../state/sessions.js";
-import { assertPresentable, unavailable } from "./list.js";
+import { assertPresentable, rowsFor, unavailable } from "./list.js";
 import { parseAgentSessionKey, presentSessionRow } from "./row.js";
 
 export interface ResolvedKey {
@@ -40,7 +40,8 @@ export function requireKey(value: unknown): string {
   return key;
 }
 
-export function sessionsDescribe(reader: SessionStoreReader, params: Record<string, unknown>, admin: boolean, now = Date.now()): Record<string, unknown> {
+export function sessionsDescribe(reader: SessionStoreReader, release: string, params: Record<string, unknown>, admin: boolean, now = Date.now()): Record<string, unknown> {
+  const rows = rowsFor(release);
   const rawKey = requireKey(params.key);
   if (params.includeLastMessage === true) throw unavailable(`sessions.describe with "includeLastMessage"`);
   const cfg = reader.config();
@@ -51,8 +52,8 @@ export function sessionsDescribe(reader: SessionStoreReader, params: Record<stri
   if (!record) return { session: null };
   assertPresentable(cfg, [record]);
   // The summary's state (current/stale/updating) follows the legacy's summariser; hanzod presents only sessions without one.
-  if (record.entry.activitySummary !== undefined) throw unavailable(`sessions.describe of a session with an activity summary ("${key}")`);
-  const row = presentSessionRow(record.key, record.entry, { agentId, listRow: false, defaultAgentId, admin, now }, { activitySummary: { state: "stale", canEnsure: true } });
+  if (rows.describeViewerFields && record.entry.activitySummary !== undefined) throw unavailable(`sessions.describe of a session with an activity summary ("${key}")`);
+  const row = presentSessionRow(record.key, record.entry, { release: rows, agentId, listRow: false, defaultAgentId, admin, now }, { activitySummary: { state: "stale", canEnsure: true } });
   if (params.includeDerivedTitles === true) {
     // With a display name the legacy's title is that name; without one it reads the transcript.
     if (typeof row.displayName !== "string") throw unavailable(`sessions.describe "includeDerivedTitles" for a session without a display name`);

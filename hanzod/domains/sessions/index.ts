@@ -17,8 +17,8 @@ export default defineDomain({
   setup: (core) => new SessionStoreReader(core.opts.stateDir, core.opts.configPath ?? legacyStateLayout(core.opts.stateDir).configPath),
   teardown: (reader) => reader.close(),
   methods: [
-    { name: "sessions.list", handler: ({ state, params, caller }) => sessionsList(state, params, caller.scopes.includes(ADMIN_SCOPE)) },
-    { name: "sessions.describe", handler: ({ state, params, caller }) => sessionsDescribe(state, params, caller.scopes.includes(ADMIN_SCOPE)) },
+    { name: "sessions.list", handler: ({ core, state, params, caller }) => sessionsList(state, core.version, params, caller.scopes.includes(ADMIN_SCOPE)) },
+    { name: "sessions.describe", handler: ({ core, state, params, caller }) => sessionsDescribe(state, core.version, params, caller.scopes.includes(ADMIN_SCOPE)) },
     { name: "sessions.preview", handler: ({ state, params }) => sessionsPreview(state, params) },
   ],
 });

@@ -11,7 +11,7 @@
 import { Errors } from "../../../protocol/index.js";
 import { MethodError } from "../../core/method.js";
 import { normalizeAgentId, type SessionRecord, type SessionStoreReader, type SessionStoreTarget } from "../../state/sessions.js";
-import { parseAgentSessionKey, presentSessionRow, sessionDefaults, unsupportedConfig, unsupportedEntryField, unsupportedKey } from "./row.js";
+import { parseAgentSessionKey, presentSessionRow, releaseRows, sessionDefaults, unsupportedConfig, unsupportedEntryField, unsupportedKey, type ReleaseRows } from "./row.js";
 
 const DEFAULT_LIMIT = 100;
 
@@ -31,7 +31,15 @@ const NEEDS_LEGACY_STATE: readonly [string, (v: unknown) => boolean][] = [
   ["includePeople", (v) => v === true],
   ["activeOnly", (v) => v === true],
   ["workspaceDir", (v) => v !== undefined],
+  ["hasBoard", (v) => v !== undefined],
 ];
+
+/** The row presentation of the release hanzod answers as, or a refusal naming it. */
+export function rowsFor(release: string): ReleaseRows {
+  const rows = releaseRows(release);
+  if (!rows) throw unavailable(`session rows as openclaw ${release}`);
+  return rows;
+}
 
 export function unavailable(what: string): MethodError {
   return new MethodError(Errors.handlerFailed(`hanzod does not serve ${what} yet; route this call to the legacy gateway`));
@@ -106,7 +114,8 @@ function searchFields(r: SessionRecord): string[] {
   return [r.key, e.label, e.subject, e.sessionId, e.category, label ?? e.autoLabel, "direct"].filter((v): v is string => typeof v === "string").map((v) => v.toLowerCase());
 }
 
-export function sessionsList(reader: SessionStoreReader, params: Record<string, unknown>, admin: boolean, now = Date.now()): Record<string, unknown> {
+export function sessionsList(reader: SessionStoreReader, release: string, params: Record<string, unknown>, admin: boolean, now = Date.now()): Record<string, unknown> {
+  const rowsOf = rowsFor(release);
   for (const [name, matters] of NEEDS_LEGACY_STATE) if (matters(params[name])) throw unavailable(`sessions.list with "${name}"`);
   const cfg = reader.config();
   const scope = resolveScope(reader, cfg, params.agentId, params.configuredAgentsOnly === true);
@@ -163,7 +172,7 @@ export function sessionsList(reader: SessionStoreReader, params: Record<string, 
   result.nextOffset = hasMore ? nextOffset : null;
   result.hasMore = hasMore;
   result.owners = [];
-  result.defaults = sessionDefaults();
-  result.sessions = window.map((r) => presentSessionRow(r.key, r.entry, { agentId: r.agentId, listRow: true, defaultAgentId: scope.defaultAgentId, admin, now }));
+  result.defaults = sessionDefaults(rowsOf, admin);
+  result.sessions = window.map((r) => presentSessionRow(r.key, r.entry, { release: rowsOf, agentId: r.agentId, listRow: true, defaultAgentId: scope.defaultAgentId, admin, now }));
   return result;
 }

@@ -10,32 +10,52 @@
  */
 import type { SessionEntry } from "../../state/sessions.js";
 
-/** The legacy's built-in model defaults when the config selects no model (2026.9.1 and 2026.9.6). */
-const THINKING_IDS = ["low", "medium", "high", "xhigh", "max", "ultra"] as const;
-const AGENT_RUNTIME = { id: "codex", cloudPlacementSupported: false, devicePlacementSupported: false, source: "implicit" } as const;
-export const BUILTIN_MODEL = {
-  modelProvider: "openai",
-  model: "gpt-6-astra",
-  contextTokens: 200_000,
-  thinkingDefault: "medium",
-  fastAutoOnSeconds: 60,
-} as const;
+/**
+ * What the two supported releases present differently for the same stored session (observed with the
+ * real 2026.9.1 and 2026.9.6 on the same kind of state): the built-in model when the config selects
+ * none, its thinking levels, where a model selection applies, the fields 2026.9.6 added to rows
+ * (`runtimeSelectionLocked`, `snapshotAt`, describe's `activitySummary` and `sharingRole`), and which
+ * main sessions carry the heartbeat (every agent's under 2026.9.1, the default agent's under 2026.9.6).
+ */
+export interface ReleaseRows {
+  model: string;
+  thinkingIds: readonly string[];
+  /** Where a model selection applies; 2026.9.1 makes it global for callers that can persist config (admins). */
+  modelSelectionTarget: { admin: "session" | "global"; other: "session" | "global" };
+  rowClockAndLock: boolean;
+  describeViewerFields: boolean;
+  heartbeatOnEveryAgentMain: boolean;
+}
 
-function thinkingLevels(): { id: string; label: string }[] {
-  return THINKING_IDS.map((id) => ({ id, label: id }));
+const RELEASE_ROWS: Readonly<Record<string, ReleaseRows>> = {
+  "2026.9.1": { model: "gpt-5.6-sol", thinkingIds: ["off", "low", "medium", "high", "xhigh", "max", "ultra"], modelSelectionTarget: { admin: "global", other: "session" }, rowClockAndLock: false, describeViewerFields: false, heartbeatOnEveryAgentMain: true },
+  "2026.9.6": { model: "gpt-6-astra", thinkingIds: ["low", "medium", "high", "xhigh", "max", "ultra"], modelSelectionTarget: { admin: "session", other: "session" }, rowClockAndLock: true, describeViewerFields: true, heartbeatOnEveryAgentMain: false },
+};
+
+/** The presentation of the release hanzod answers as; undefined for a release hanzod has not observed. */
+export function releaseRows(release: string): ReleaseRows | undefined {
+  return RELEASE_ROWS[release];
+}
+
+/** Shared by both releases: the built-in model's provider, context, runtime and fast-mode defaults. */
+const AGENT_RUNTIME = { id: "codex", cloudPlacementSupported: false, devicePlacementSupported: false, source: "implicit" } as const;
+const BUILTIN = { modelProvider: "openai", contextTokens: 200_000, thinkingDefault: "medium", fastAutoOnSeconds: 60 } as const;
+
+function thinkingLevels(r: ReleaseRows): { id: string; label: string }[] {
+  return r.thinkingIds.map((id) => ({ id, label: id }));
 }
 
 /** `defaults` of a sessions.list answer under the built-in model selection. */
-export function sessionDefaults(): Record<string, unknown> {
+export function sessionDefaults(r: ReleaseRows, admin: boolean): Record<string, unknown> {
   return {
-    modelProvider: BUILTIN_MODEL.modelProvider,
-    model: BUILTIN_MODEL.model,
-    contextTokens: BUILTIN_MODEL.contextTokens,
+    modelProvider: BUILTIN.modelProvider,
+    model: r.model,
+    contextTokens: BUILTIN.contextTokens,
     agentRuntime: { ...AGENT_RUNTIME },
-    thinkingLevels: thinkingLevels(),
-    thinkingOptions: [...THINKING_IDS],
-    thinkingDefault: BUILTIN_MODEL.thinkingDefault,
-    modelSelectionTarget: "session",
+    thinkingLevels: thinkingLevels(r),
+    thinkingOptions: [...r.thinkingIds],
+    thinkingDefault: BUILTIN.thinkingDefault,
+    modelSelectionTarget: admin ? r.modelSelectionTarget.admin : r.modelSelectionTarget.other,
   };
 }
 
@@ -134,6 +154,7 @@ export function unsupportedKey(key: string): boolean {
 }
 
 export interface RowContext {
+  release: ReleaseRows;
   /** The agent whose database holds the row. */
   agentId: string;
   /** List rows carry the run projection (no run in flight); describe's rows do not. */
@@ -178,32 +199,33 @@ export function presentSessionRow(key: string, entry: SessionEntry, ctx: RowCont
   for (const k of ["lastReadAt", "markedUnreadAt", "lastInteractionAt", "lastActivityAt"]) set(row, k, entry[k]);
   set(row, "sessionId", entry.sessionId);
   set(row, "thinkingLevel", entry.thinkingLevel);
-  row.thinkingLevels = thinkingLevels();
-  row.thinkingOptions = [...THINKING_IDS];
-  row.thinkingDefault = BUILTIN_MODEL.thinkingDefault;
+  row.thinkingLevels = thinkingLevels(ctx.release);
+  row.thinkingOptions = [...ctx.release.thinkingIds];
+  row.thinkingDefault = BUILTIN.thinkingDefault;
   set(row, "fastMode", entry.fastMode);
   const sessionFast = typeof entry.fastMode === "boolean";
   row.effectiveFastMode = sessionFast ? entry.fastMode : false;
   row.effectiveFastModeSource = sessionFast ? "session" : "default";
-  row.fastAutoOnSeconds = BUILTIN_MODEL.fastAutoOnSeconds;
+  row.fastAutoOnSeconds = BUILTIN.fastAutoOnSeconds;
   for (const k of ["verboseLevel", "traceLevel", "reasoningLevel", "elevatedLevel", "sendPolicy"]) set(row, k, entry[k]);
   row.totalTokensFresh = false;
-  // The default agent's main session carries the heartbeat (the legacy's automation keys).
-  if (parsed && parsed.agentId === ctx.defaultAgentId && parsed.rest === "main") row.hasAutomation = true;
+  // Main sessions that carry the heartbeat (the legacy's automation keys).
+  if (isMain && (ctx.release.heartbeatOnEveryAgentMain || parsed?.agentId === ctx.defaultAgentId)) row.hasAutomation = true;
   row.effectiveResponseUsage = "off";
   row.effectiveQueueMode = "steer";
-  row.modelProvider = BUILTIN_MODEL.modelProvider;
-  row.model = BUILTIN_MODEL.model;
+  row.modelProvider = BUILTIN.modelProvider;
+  row.model = ctx.release.model;
   row.modelOverrideSource = null;
-  row.runtimeSelectionLocked = false;
+  if (ctx.release.rowClockAndLock) row.runtimeSelectionLocked = false;
   row.agentRuntime = { ...AGENT_RUNTIME };
   set(row, "projectId", entry.projectId);
-  row.snapshotAt = ctx.now;
+  if (ctx.release.rowClockAndLock) row.snapshotAt = ctx.now;
   // Runs are served by the legacy; hanzod answers the reads of sessions with no run in flight.
   if (ctx.listRow) {
     row.hasActiveRun = false;
     row.activeRunIds = [];
   }
+  if (!ctx.listRow && !ctx.release.describeViewerFields) return row;
   Object.assign(row, extra);
   // A token-authenticated operator has no profile: admins are "admin", others "owner" (no gateway.roles).
   row.sharingRole = ctx.admin ? "admin" : "owner";
