@@ -43,8 +43,16 @@ export function normalizeAgentId(id: string): string {
   return id.trim().toLowerCase();
 }
 
+interface ParsedRows {
+  /** `PRAGMA data_version` when read: it changes when any other connection (the legacy) commits to the file. */
+  dataVersion: number;
+  rows: { key: string; entry: SessionEntry }[];
+}
+
 export class SessionStoreReader {
   private readonly dbs = new Map<string, SqliteDatabase>();
+  /** Parsed rows per database, reused until the legacy commits again: a list re-parses nothing unchanged. */
+  private readonly parsed = new Map<string, ParsedRows>();
 
   constructor(
     private readonly stateDir: string,
@@ -90,26 +98,40 @@ export class SessionStoreReader {
     return db;
   }
 
-  /** Every listable session of these targets; `key` narrows to one session key. */
+  private static parseRows(rows: readonly { key: string; json: string }[]): { key: string; entry: SessionEntry }[] {
+    const out: { key: string; entry: SessionEntry }[] = [];
+    for (const r of rows) {
+      let entry: unknown;
+      try {
+        entry = JSON.parse(r.json);
+      } catch {
+        continue; // the legacy's validator marks such a row invalid; it is not listed either way
+      }
+      if (typeof entry === "object" && entry !== null && !Array.isArray(entry)) out.push({ key: r.key, entry: entry as SessionEntry });
+    }
+    return out;
+  }
+
+  private allRows(storePath: string, db: SqliteDatabase): { key: string; entry: SessionEntry }[] {
+    const dataVersion = db.pragma("data_version", { simple: true }) as number;
+    const cached = this.parsed.get(storePath);
+    if (cached && cached.dataVersion === dataVersion) return cached.rows;
+    const rows = SessionStoreReader.parseRows(db.prepare("SELECT session_key AS key, entry_json AS json FROM session_nodes WHERE entry_valid != -1").all() as { key: string; json: string }[]);
+    this.parsed.set(storePath, { dataVersion, rows });
+    return rows;
+  }
+
+  /** Every listable session of these targets; `key` narrows to one session key. Entries are shared: read, never modify. */
   read(targets: readonly SessionStoreTarget[], key?: string): SessionRecord[] {
     const out: SessionRecord[] = [];
     for (const t of targets) {
       const db = this.db(t.storePath);
       if (!db) continue;
-      const rows = (
+      const rows =
         key === undefined
-          ? db.prepare("SELECT session_key AS key, entry_json AS json FROM session_nodes WHERE entry_valid != -1").all()
-          : db.prepare("SELECT session_key AS key, entry_json AS json FROM session_nodes WHERE entry_valid != -1 AND session_key = ?").all(key)
-      ) as { key: string; json: string }[];
-      for (const r of rows) {
-        let entry: unknown;
-        try {
-          entry = JSON.parse(r.json);
-        } catch {
-          continue; // the legacy's validator marks such a row invalid; it is not listed either way
-        }
-        if (typeof entry === "object" && entry !== null && !Array.isArray(entry)) out.push({ agentId: t.agentId, key: r.key, entry: entry as SessionEntry, storePath: t.storePath });
-      }
+          ? this.allRows(t.storePath, db)
+          : SessionStoreReader.parseRows(db.prepare("SELECT session_key AS key, entry_json AS json FROM session_nodes WHERE entry_valid != -1 AND session_key = ?").all(key) as { key: string; json: string }[]);
+      for (const r of rows) out.push({ agentId: t.agentId, key: r.key, entry: r.entry, storePath: t.storePath });
     }
     return out;
   }
@@ -123,5 +145,6 @@ export class SessionStoreReader {
   close(): void {
     for (const db of this.dbs.values()) db.close();
     this.dbs.clear();
+    this.parsed.clear();
   }
 }

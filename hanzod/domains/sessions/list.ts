@@ -1,7 +1,7 @@
 /**
  * `sessions.list` on the legacy's agent databases, the way 2026.9.x answers it (dist
  * session-utils-list: filterSessionCandidateEntries, filterSessionEntries, selectSessionEntries,
- * buildSessionsListResult): candidate filters, search, activity window, sort (pinned first for
+ * buildSessionsListResult): candidate filters, activity window, sort (pinned first for
  * `updatedAt`), then the offset/limit window with `totalCount`, `nextOffset` and `hasMore`.
  *
  * Params the legacy answers from state hanzod does not read yet (profiles and involvement, subagent
@@ -32,6 +32,9 @@ const NEEDS_LEGACY_STATE: readonly [string, (v: unknown) => boolean][] = [
   ["activeOnly", (v) => v === true],
   ["workspaceDir", (v) => v !== undefined],
   ["hasBoard", (v) => v !== undefined],
+  // Beyond the stored fields the legacy's search matches run state, model names and the agent's identity
+  // name (config or workspace identity file): not derived yet, so not half-answered.
+  ["search", (v) => typeof v === "string" && v.trim() !== ""],
 ];
 
 /** The row presentation of the release hanzod answers as, or a refusal naming it. */
@@ -108,12 +111,6 @@ export function assertPresentable(cfg: Record<string, unknown>, records: readonl
   }
 }
 
-function searchFields(r: SessionRecord): string[] {
-  const e = r.entry;
-  const label = typeof e.label === "string" && e.label.trim() ? e.label.trim() : undefined;
-  return [r.key, e.label, e.subject, e.sessionId, e.category, label ?? e.autoLabel, "direct"].filter((v): v is string => typeof v === "string").map((v) => v.toLowerCase());
-}
-
 export function sessionsList(reader: SessionStoreReader, release: string, params: Record<string, unknown>, admin: boolean, now = Date.now()): Record<string, unknown> {
   const rowsOf = rowsFor(release);
   for (const [name, matters] of NEEDS_LEGACY_STATE) if (matters(params[name])) throw unavailable(`sessions.list with "${name}"`);
@@ -127,7 +124,6 @@ export function sessionsList(reader: SessionStoreReader, release: string, params
   const includeUnknown = params.includeUnknown === true;
   const label = typeof params.label === "string" ? params.label.trim() : "";
   const archived = params.archived;
-  const search = typeof params.search === "string" ? params.search.trim().toLowerCase() : "";
   const activeMinutes = typeof params.activeMinutes === "number" ? Math.max(1, Math.floor(params.activeMinutes)) : undefined;
   const cutoff = activeMinutes === undefined ? undefined : now - activeMinutes * 60_000;
   const sortBy = typeof params.sortBy === "string" ? params.sortBy : "updatedAt";
@@ -148,7 +144,6 @@ export function sessionsList(reader: SessionStoreReader, release: string, params
     if (params.projectId !== undefined && e.projectId !== params.projectId) return false;
     if (params.group !== undefined && (e.category ?? "") !== params.group) return false;
     if (params.pinned !== undefined && (e.pinnedAt !== undefined) !== params.pinned) return false;
-    if (search && !searchFields(r).some((f) => f.includes(search))) return false;
     if (cutoff !== undefined && (sortBy === "activity" ? activityTimestamp(e) : ((e.updatedAt as number | undefined) ?? 0)) < cutoff) return false;
     return true;
   });
