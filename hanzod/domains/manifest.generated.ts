@@ -12,6 +12,9 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
   "health": "health",
   "status": "health",
   "logs.tail": "logs",
+  "sessions.list": "sessions",
+  "sessions.describe": "sessions",
+  "sessions.preview": "sessions",
   "system-presence": "system",
   "system.info": "system",
 });
@@ -28,5 +31,6 @@ export const DOMAIN_LOADERS: Readonly<Record<string, () => Promise<{ default: Do
   "gateway": () => import("./gateway/index.js"),
   "health": () => import("./health/index.js"),
   "logs": () => import("./logs/index.js"),
+  "sessions": () => import("./sessions/index.js"),
   "system": () => import("./system/index.js"),
 });

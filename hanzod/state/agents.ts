@@ -54,7 +54,8 @@ export interface AgentInventory {
   sessions: AgentSessions;
 }
 
-function configuredAgentIds(config: Record<string, unknown>): { ids: string[]; defaultId: string } {
+/** The agents a config declares (default first; none declared = the implicit `main`). */
+export function configuredAgentIds(config: Record<string, unknown>): { ids: string[]; defaultId: string } {
   const agents = config.agents as { list?: unknown } | undefined;
   const list = Array.isArray(agents?.list) ? (agents.list as { id?: unknown; default?: unknown }[]) : [];
   const ids = list.map((a) => (typeof a?.id === "string" ? a.id.trim() : "")).filter((id) => id.length > 0);

@@ -1,0 +1,24 @@
+/**
+ * The sessions domain, read side: `sessions.list`, `sessions.describe`, `sessions.preview` on the
+ * legacy's own agent databases, opened read-only (hanzod/state/sessions.ts). Writers (patch, reset,
+ * delete, compact) and the sessions' events stay on the legacy for now; the reads re-read the
+ * databases on every call, as the legacy does, so a write by either runtime is seen at once.
+ */
+import { ADMIN_SCOPE } from "../../../protocol/index.js";
+import { defineDomain } from "../../core/method.js";
+import { legacyStateLayout } from "../../state/legacy-state.js";
+import { SessionStoreReader } from "../../state/sessions.js";
+import { sessionsDescribe } from "./describe.js";
+import { sessionsList } from "./list.js";
+import { sessionsPreview } from "./preview.js";
+
+export default defineDomain({
+  name: "sessions",
+  setup: (core) => new SessionStoreReader(core.opts.stateDir, core.opts.configPath ?? legacyStateLayout(core.opts.stateDir).configPath),
+  teardown: (reader) => reader.close(),
+  methods: [
+    { name: "sessions.list", handler: ({ core, state, params, caller }) => sessionsList(state, core.version, params, caller.scopes.includes(ADMIN_SCOPE)) },
+    { name: "sessions.describe", handler: ({ core, state, params, caller }) => sessionsDescribe(state, core.version, params, caller.scopes.includes(ADMIN_SCOPE)) },
+    { name: "sessions.preview", handler: ({ state, params }) => sessionsPreview(state, params) },
+  ],
+});

@@ -1,0 +1,173 @@
+/**
+ * `sessions.list` on the legacy's agent databases, the way 2026.9.x answers it (dist
+ * session-utils-list: filterSessionCandidateEntries, filterSessionEntries, selectSessionEntries,
+ * buildSessionsListResult): candidate filters, activity window, sort (pinned first for
+ * `updatedAt`), then the offset/limit window with `totalCount`, `nextOffset` and `hasMore`.
+ *
+ * Params the legacy answers from state hanzod does not read yet (profiles and involvement, subagent
+ * runs, transcript titles and previews, activity summaries) are refused with a message naming them,
+ * never answered differently; so are configs and entries `row.ts` cannot present exactly.
+ */
+import { Errors } from "../../../protocol/index.js";
+import { MethodError } from "../../core/method.js";
+import { normalizeAgentId, type SessionRecord, type SessionStoreReader, type SessionStoreTarget } from "../../state/sessions.js";
+import { parseAgentSessionKey, presentSessionRow, releaseRows, sessionDefaults, unsupportedConfig, unsupportedEntryField, unsupportedKey, type ReleaseRows } from "./row.js";
+
+const DEFAULT_LIMIT = 100;
+
+/** Params whose answer needs legacy state hanzod does not read yet (checked only when set to a value that matters). */
+const NEEDS_LEGACY_STATE: readonly [string, (v: unknown) => boolean][] = [
+  ["spawnedBy", (v) => v !== undefined],
+  ["excludeSubagents", (v) => v === true],
+  ["includeDerivedTitles", (v) => v === true],
+  ["includeLastMessage", (v) => v === true],
+  ["includeActivitySummary", (v) => v === true],
+  ["creatorId", (v) => v !== undefined],
+  ["ownerId", (v) => v !== undefined],
+  ["ownerFirst", (v) => v === true],
+  ["involvingMe", (v) => v === true],
+  ["profileRelation", (v) => v !== undefined],
+  ["involvingProfileId", (v) => v !== undefined],
+  ["includePeople", (v) => v === true],
+  ["activeOnly", (v) => v === true],
+  ["workspaceDir", (v) => v !== undefined],
+  ["hasBoard", (v) => v !== undefined],
+  // Beyond the stored fields the legacy's search matches run state, model names and the agent's identity
+  // name (config or workspace identity file): not derived yet, so not half-answered.
+  ["search", (v) => typeof v === "string" && v.trim() !== ""],
+];
+
+/** The row presentation of the release hanzod answers as, or a refusal naming it. */
+export function rowsFor(release: string): ReleaseRows {
+  const rows = releaseRows(release);
+  if (!rows) throw unavailable(`session rows as openclaw ${release}`);
+  return rows;
+}
+
+export function unavailable(what: string): MethodError {
+  return new MethodError(Errors.handlerFailed(`hanzod does not serve ${what} yet; route this call to the legacy gateway`));
+}
+
+interface Scope {
+  targets: SessionStoreTarget[];
+  path: string;
+  defaultAgentId: string;
+}
+
+/** The legacy's store scope: one agent's database, configured agents only, or all (path "(multiple)" unless one). */
+export function resolveScope(reader: SessionStoreReader, cfg: Record<string, unknown>, agentIdParam: unknown, configuredOnly: boolean): Scope {
+  const { defaultAgentId, targets } = reader.targets(cfg);
+  let chosen: SessionStoreTarget[];
+  if (typeof agentIdParam === "string" && agentIdParam.trim()) {
+    const id = normalizeAgentId(agentIdParam);
+    chosen = targets.filter((t) => t.agentId === id);
+  } else chosen = configuredOnly ? targets.filter((t) => t.configured) : targets;
+  return { targets: chosen, path: chosen.length === 1 ? (chosen[0] as SessionStoreTarget).storePath : "(multiple)", defaultAgentId };
+}
+
+function isCronDisplayKey(key: string): boolean {
+  return /^(?:cron:|agent::*[^:]+:+cron:+[^:])/u.test(key.toLowerCase());
+}
+
+function isSystemCreated(r: SessionRecord): boolean {
+  const e = r.entry;
+  if (isCronDisplayKey(r.key)) return false;
+  const actor = e.createdActor as { type?: unknown } | undefined;
+  if (actor?.type === "system") return true;
+  if (e.createdVia !== "run" && e.createdVia !== "internal") return false;
+  if (actor?.type === "human") return false;
+  const text = (v: unknown) => typeof v === "string" && v.trim() !== "";
+  return !(text(e.label) || text(e.displayName) || text(e.subject));
+}
+
+function activityTimestamp(e: SessionRecord["entry"]): number {
+  const pos = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v > 0 ? v : undefined);
+  const a = pos(e.lastActivityAt);
+  const i = pos(e.lastInteractionAt);
+  if (a !== undefined || i !== undefined) return Math.max(a ?? 0, i ?? 0);
+  return pos(e.updatedAt) ?? pos(e.createdAt) ?? 0;
+}
+
+function compare(a: SessionRecord, b: SessionRecord, sortBy: string): number {
+  if (sortBy === "updatedAt") {
+    const ap = (a.entry.pinnedAt as number | undefined) ?? 0;
+    const bp = (b.entry.pinnedAt as number | undefined) ?? 0;
+    if (ap !== bp) return bp - ap;
+  }
+  const ts = (r: SessionRecord): number => (sortBy === "activity" ? activityTimestamp(r.entry) : ((sortBy === "lastInteractionAt" ? r.entry.lastInteractionAt : r.entry.updatedAt) as number | undefined) ?? 0);
+  const d = ts(b) - ts(a);
+  if (d !== 0) return d;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/** Refuses a config or a row hanzod cannot present as the legacy does. */
+export function assertPresentable(cfg: Record<string, unknown>, records: readonly SessionRecord[]): void {
+  const setting = unsupportedConfig(cfg);
+  if (setting) throw unavailable(`session rows under the config setting "${setting}"`);
+  for (const r of records) {
+    if (unsupportedKey(r.key)) throw unavailable(`session rows for key "${r.key}" (route/peer classification)`);
+    const field = unsupportedEntryField(r.entry);
+    if (field) throw unavailable(`session rows whose entry has "${field}" (session "${r.key}")`);
+  }
+}
+
+export function sessionsList(reader: SessionStoreReader, release: string, params: Record<string, unknown>, admin: boolean, now = Date.now()): Record<string, unknown> {
+  const rowsOf = rowsFor(release);
+  for (const [name, matters] of NEEDS_LEGACY_STATE) if (matters(params[name])) throw unavailable(`sessions.list with "${name}"`);
+  const cfg = reader.config();
+  const scope = resolveScope(reader, cfg, params.agentId, params.configuredAgentsOnly === true);
+  const all = reader.read(scope.targets);
+  // The legacy's configured-only scope also drops rows whose key names an agent the config does not declare.
+  const rows = params.configuredAgentsOnly === true ? all.filter((r) => { const p = parseAgentSessionKey(r.key); return !p || scope.targets.some((t) => t.agentId === p.agentId); }) : all;
+
+  const includeGlobal = params.includeGlobal === true;
+  const includeUnknown = params.includeUnknown === true;
+  const label = typeof params.label === "string" ? params.label.trim() : "";
+  const archived = params.archived;
+  const activeMinutes = typeof params.activeMinutes === "number" ? Math.max(1, Math.floor(params.activeMinutes)) : undefined;
+  const cutoff = activeMinutes === undefined ? undefined : now - activeMinutes * 60_000;
+  const sortBy = typeof params.sortBy === "string" ? params.sortBy : "updatedAt";
+
+  const filtered = rows.filter((r) => {
+    const e = r.entry;
+    if (params.excludeCron === true && isCronDisplayKey(r.key)) return false;
+    if (params.excludeSystem === true && isSystemCreated(r)) return false;
+    if (!includeGlobal && r.key === "global") return false;
+    if (!includeUnknown && r.key === "unknown") return false;
+    if (archived !== "all") {
+      const isArchived = e.archivedAt !== undefined;
+      if (archived === true ? !isArchived : isArchived) return false;
+    }
+    if (params.requireLastInteraction === true && !(typeof e.lastInteractionAt === "number" && e.lastInteractionAt > 0)) return false;
+    if (label && e.label !== label) return false;
+    if (params.boardFace !== undefined && e.boardFace !== params.boardFace) return false;
+    if (params.projectId !== undefined && e.projectId !== params.projectId) return false;
+    if (params.group !== undefined && (e.category ?? "") !== params.group) return false;
+    if (params.pinned !== undefined && (e.pinnedAt !== undefined) !== params.pinned) return false;
+    if (cutoff !== undefined && (sortBy === "activity" ? activityTimestamp(e) : ((e.updatedAt as number | undefined) ?? 0)) < cutoff) return false;
+    return true;
+  });
+  filtered.sort((a, b) => compare(a, b, sortBy));
+
+  const limit = typeof params.limit === "number" ? Math.max(1, Math.floor(params.limit)) : DEFAULT_LIMIT;
+  const offset = typeof params.offset === "number" ? Math.max(0, Math.floor(params.offset)) : 0;
+  // Every row in scope, not just the window: a row hanzod cannot read fully could change filters and counts.
+  assertPresentable(cfg, rows);
+  const window = filtered.slice(offset, offset + limit);
+  const nextOffset = offset + window.length;
+  const hasMore = nextOffset < filtered.length;
+  const result: Record<string, unknown> = {
+    ts: now,
+    path: scope.path,
+    count: window.length,
+    totalCount: filtered.length,
+    limitApplied: limit,
+  };
+  if (offset > 0) result.offset = offset;
+  result.nextOffset = hasMore ? nextOffset : null;
+  result.hasMore = hasMore;
+  result.owners = [];
+  result.defaults = sessionDefaults(rowsOf, admin);
+  result.sessions = window.map((r) => presentSessionRow(r.key, r.entry, { release: rowsOf, agentId: r.agentId, listRow: true, defaultAgentId: scope.defaultAgentId, admin, now }));
+  return result;
+}

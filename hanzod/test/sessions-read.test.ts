@@ -1,0 +1,198 @@
+/**
+ * The sessions read methods on one state dir, two live runtimes: a real legacy gateway (two agents)
+ * creates and changes sessions through `sessions.patch`, and hanzod, started on the legacy's state dir,
+ * answers `sessions.list` / `sessions.describe` / `sessions.preview` from the legacy's agent databases.
+ * Each answer is compared with the legacy's own for the same call and scopes, after only the volatile
+ * fields: `ts` (the answer's clock) and `snapshotAt` (each row's clock).
+ *
+ * Both supported releases, each with its own legacy and hanzod answering as that release (`compat`). A
+ * case the release's own frozen contract refuses (params and values added in 2026.9.6) runs only where it
+ * is valid: hanzod accepts params valid anywhere in its window by design, so those differ on purpose.
+ *
+ * No timing luck: a comparison asks the legacy before and after hanzod and retries until the legacy's
+ * two answers agree (the legacy may finish a write of its own, e.g. an archive's activity summary, in
+ * between), so both runtimes are compared on the same state.
+ */
+import { isDeepStrictEqual } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
+import { releaseValidator } from "../../protocol/index.js";
+import { startHanzod, type HanzodHandle } from "../index.js";
+import { connectFrame, isRes, openRaw, type RawSession } from "./helpers.js";
+
+interface Answer {
+  ok: boolean;
+  payload?: unknown;
+  error?: unknown;
+}
+
+const VOLATILE = new Set(["ts", "snapshotAt"]);
+function stripVolatile(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(stripVolatile);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).filter(([k]) => !VOLATILE.has(k)).map(([k, x]) => [k, stripVolatile(x)]));
+  return v;
+}
+
+async function operator(url: string, token: string, scopes: string[]): Promise<RawSession> {
+  const s = await openRaw(url);
+  s.send(connectFrame({ client: { id: "cli", version: "1", platform: "linux", mode: "cli" }, scopes, auth: { token } }));
+  const hello = await s.next(isRes("c1"));
+  if (!hello.ok) throw new Error(`connect refused: ${JSON.stringify(hello.error)}`);
+  return s;
+}
+
+let n = 0;
+async function ask(s: RawSession, method: string, params: Record<string, unknown>): Promise<Answer> {
+  const id = `r${++n}`;
+  s.send({ type: "req", id, method, params });
+  const res = await s.next(isRes(id));
+  return { ok: res.ok === true, payload: res.payload, error: res.error };
+}
+
+async function ok(s: RawSession, method: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const a = await ask(s, method, params);
+  if (!a.ok) throw new Error(`${method}: ${JSON.stringify(a.error)}`);
+  return a.payload as Record<string, unknown>;
+}
+
+describe.each(["2026.9.6", "2026.9.1"])("sessions read methods on a running legacy's state (openclaw %s)", (release) => {
+  const contract = releaseValidator(release);
+  const inContract = (definition: string) => (params: Record<string, unknown>) => contract.validate(definition, params).valid;
+  let legacy: LegacyGateway;
+  let hz: HanzodHandle;
+  const conns: RawSession[] = [];
+  let legacyAdmin: RawSession, legacyReader: RawSession, hanzodAdmin: RawSession, hanzodReader: RawSession;
+
+  /** The legacy's answer and hanzod's for one call, on the same state (the legacy asked before and after). */
+  async function both(scope: "admin" | "reader", method: string, params: Record<string, unknown>): Promise<{ legacy: Answer; hanzod: Answer }> {
+    const [l, h] = scope === "admin" ? [legacyAdmin, hanzodAdmin] : [legacyReader, hanzodReader];
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const before = await ask(l, method, params);
+      const fromHanzod = await ask(h, method, params);
+      const after = await ask(l, method, params);
+      if (isDeepStrictEqual(stripVolatile(before), stripVolatile(after))) return { legacy: before, hanzod: fromHanzod };
+    }
+    throw new Error(`the legacy's ${method} answer kept changing`);
+  }
+
+  async function expectSame(scope: "admin" | "reader", method: string, params: Record<string, unknown>): Promise<Answer> {
+    const { legacy: l, hanzod: h } = await both(scope, method, params);
+    expect({ call: [scope, method, params], answer: stripVolatile(h) }).toEqual({ call: [scope, method, params], answer: stripVolatile(l) });
+    return l;
+  }
+
+  beforeAll(async () => {
+    legacy = await startLegacyGateway({ version: release, config: { agents: { list: [{ id: "main", default: true }, { id: "ops" }] } } });
+    hz = await startHanzod({ port: 0, auth: { mode: "token", token: "t" }, stateDir: legacy.stateDir, logger: false, compat: release });
+    legacyAdmin = await operator(legacy.url, legacy.token, ["operator.admin"]);
+    legacyReader = await operator(legacy.url, legacy.token, ["operator.read"]);
+    hanzodAdmin = await operator(hz.url, "t", ["operator.admin"]);
+    hanzodReader = await operator(hz.url, "t", ["operator.read"]);
+    conns.push(legacyAdmin, legacyReader, hanzodAdmin, hanzodReader);
+
+    // Sessions across both agents, through the legacy: plain, pinned with display settings, unread, archived.
+    for (const [key, label] of [
+      ["agent:main:main", "main one"],
+      ["agent:main:work", "work"],
+      ["agent:main:notes", "notes"],
+      ["agent:ops:main", "ops main"],
+      ["agent:ops:deploy", "deploy"],
+      ["agent:ops:old", "old"],
+    ] as const) {
+      await ok(legacyAdmin, "sessions.patch", { key, label });
+    }
+    await ok(legacyAdmin, "sessions.patch", { key: "agent:main:notes", icon: "bot", color: "red", category: "g1", pinned: true, boardFace: "chat", thinkingLevel: "high", fastMode: true });
+    await ok(legacyAdmin, "sessions.patch", { key: "agent:main:work", unread: true });
+    const old = await ok(legacyAdmin, "sessions.describe", { key: "agent:ops:old" });
+    const sessionId = (old.session as { sessionId: string }).sessionId;
+    await ok(legacyAdmin, "sessions.patch", { key: "agent:ops:old", archived: true, expectedSessionId: sessionId });
+  });
+
+  afterAll(async () => {
+    for (const c of conns) c.close();
+    await hz?.close();
+    await legacy?.stop();
+  });
+
+  it("sessions.list: the legacy's answer for readers and admins, with filters, sorts and agent scopes", async () => {
+    const all = (await expectSame("admin", "sessions.list", {})).payload as { sessions: { key: string }[]; totalCount: number; path: string };
+    // What the comparison covers: the sessions made above (archived one excluded by default), pinned first.
+    expect(all.totalCount).toBe(5);
+    expect(all.path).toBe("(multiple)");
+    expect(all.sessions[0]?.key).toBe("agent:main:notes");
+    const cases: Record<string, unknown>[] = [
+      {},
+      { agentId: "ops" },
+      { agentId: "OPS" },
+      { agentId: "nope" },
+      { configuredAgentsOnly: true },
+      { archived: true },
+      { archived: "all", sortBy: "activity" },
+      { sortBy: "lastInteractionAt" },
+      { label: "work" },
+      { group: "g1", pinned: true },
+      { pinned: false },
+      { boardFace: "chat" },
+      { activeMinutes: 60 },
+      { excludeCron: true, excludeSystem: true, includeGlobal: true, includeUnknown: true },
+    ];
+    for (const scope of ["admin", "reader"] as const) for (const params of cases.filter(inContract("SessionsListParams"))) await expectSame(scope, "sessions.list", params);
+  }, 240_000);
+
+  it("sessions.list paging: pages of the legacy's size, offsets and hasMore, in the legacy's order", async () => {
+    for (const scope of ["admin", "reader"] as const) {
+      const keys: string[] = [];
+      let offset: number | null = 0;
+      while (offset !== null) {
+        const page = (await expectSame(scope, "sessions.list", { archived: "all", limit: 2, ...(offset > 0 ? { offset } : {}) })).payload as { sessions: { key: string }[]; nextOffset: number | null };
+        keys.push(...page.sessions.map((s) => s.key));
+        offset = page.nextOffset;
+      }
+      expect(keys).toHaveLength(6);
+      await expectSame(scope, "sessions.list", { limit: 3, offset: 10 });
+    }
+  }, 120_000);
+
+  it("bad params and unknown agents get the legacy's own errors", async () => {
+    const bad: [string, Record<string, unknown>][] = [
+      ["sessions.list", { limit: 0 }],
+      ["sessions.list", { offset: -1 }],
+      ["sessions.list", { bogus: 1 }],
+      ["sessions.list", { sortBy: "name" }],
+      ["sessions.describe", {}],
+      ["sessions.describe", { key: "  " }],
+      ["sessions.describe", { key: "agent:ops:deploy", agentId: "nope" }],
+      ["sessions.describe", { key: "agent:ops:deploy", agentId: "main" }],
+      ["sessions.preview", { keys: ["agent:main:work"], maxChars: 5 }],
+    ];
+    for (const [method, params] of bad.filter(([m, p]) => m !== "sessions.describe" || !p.agentId || inContract("SessionsDescribeParams")({ key: "k", agentId: p.agentId }))) {
+      const l = await expectSame("reader", method, params);
+      expect(l.ok).toBe(false);
+    }
+  });
+
+  it("sessions.describe and sessions.preview: the legacy's answers for present, bare, foreign and missing keys", async () => {
+    for (const scope of ["admin", "reader"] as const) {
+      const cases: Record<string, unknown>[] = [{ key: "main" }, { key: "agent:main:notes" }, { key: "agent:ops:deploy" }, { key: "deploy", agentId: "ops" }, { key: "agent:main:work", includeDerivedTitles: true }, { key: "agent:zz:x" }, { key: "missing" }];
+      for (const params of cases.filter(inContract("SessionsDescribeParams"))) {
+        await expectSame(scope, "sessions.describe", params);
+      }
+      await expectSame(scope, "sessions.preview", { keys: ["agent:main:work", "deploy", "agent:zz:x", "main"], limit: 3 });
+    }
+  });
+
+  it("what hanzod cannot present yet it refuses by name instead of answering differently", async () => {
+    for (const param of [{ includeLastMessage: true }, { search: "dep" }]) {
+      const refused = await ask(hanzodReader, "sessions.list", param);
+      expect(refused).toMatchObject({ ok: false, error: { code: "UNAVAILABLE", message: expect.stringContaining(`"${Object.keys(param)[0]}"`) } });
+    }
+    // An entry field whose row needs the legacy's runtime (here the response-usage display mode).
+    await ok(legacyAdmin, "sessions.patch", { key: "agent:ops:deploy", responseUsage: "tokens" });
+    const l = await ask(legacyReader, "sessions.list", { agentId: "ops" });
+    expect(l.ok).toBe(true);
+    const h = await ask(hanzodReader, "sessions.list", { agentId: "ops" });
+    expect(h).toMatchObject({ ok: false, error: { code: "UNAVAILABLE", message: expect.stringContaining('"responseUsage"') } });
+    // Other sessions stay readable, and still match.
+    await expectSame("reader", "sessions.list", { agentId: "main" });
+  });
+});
