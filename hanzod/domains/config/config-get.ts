@@ -7,12 +7,23 @@
  * `raw`/`parsed` is decided by that validation (an invalid file's text is withheld entirely): hanzod has
  * none of these, so it refuses rather than answer a guess or show text the legacy would withhold.
  */
+import { createHash } from "node:crypto";
+import { compareReleases } from "../../../protocol/releases.js";
 import { errorShape } from "../../../protocol/index.js";
 import { MethodError } from "../../core/method.js";
 import { readConfigFile } from "../../state/config-snapshot.js";
 import type { ConfigRevisionProjector } from "../../state/config-revision.js";
 
-export function configGet(configPath: string, projector: () => ConfigRevisionProjector): Record<string, unknown> {
+/**
+ * `configRevisionHash` of an invalid snapshot: 2026.9.6 answers null; 2026.9.1 projects the hash of its
+ * (empty) resolved config all the same: hashRuntimeConfigValue({}) = sha256 base64url of the stable "{}".
+ */
+function invalidRevisionHash(release: string, projector: ConfigRevisionProjector): string | null {
+  if (compareReleases(release, "2026.9.6") >= 0) return null;
+  return projector.projectResolvedHash(createHash("sha256").update("{}").digest("base64url"));
+}
+
+export function configGet(configPath: string, release: string, projector: () => ConfigRevisionProjector): Record<string, unknown> {
   const read = readConfigFile(configPath);
   if (read.kind !== "invalid") {
     throw new MethodError(
@@ -39,7 +50,7 @@ export function configGet(configPath: string, projector: () => ConfigRevisionPro
     issues: read.issues,
     warnings: [],
     legacyIssues: [],
-    configRevisionHash: null,
+    configRevisionHash: invalidRevisionHash(release, projector()),
     // The hash of the config this runtime applied: hanzod runs no config of its own yet.
     appliedConfigHash: null,
   };

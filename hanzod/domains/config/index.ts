@@ -29,5 +29,5 @@ export default defineDomain<ConfigState>({
       },
     };
   },
-  methods: [{ name: "config.get", params: "contract", handler: ({ state }) => configGet(state.configPath, () => state.projector()) }],
+  methods: [{ name: "config.get", params: "contract", handler: ({ state, core }) => configGet(state.configPath, core.version, () => state.projector()) }],
 });
