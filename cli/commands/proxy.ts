@@ -47,7 +47,7 @@ function stopOnSignal(parts: Stoppable[]): void {
   });
 }
 
-export function checklistArg(argv: Record<string, unknown>): string | undefined {
+export function checklistArg(argv: { checklist?: string | undefined }): string | undefined {
   if (typeof argv.checklist === "string") return resolve(argv.checklist);
   return existsSync(DEFAULT_CHECKLIST) ? resolve(DEFAULT_CHECKLIST) : undefined;
 }
