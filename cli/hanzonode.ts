@@ -31,6 +31,6 @@ let cli = yargs(hideBin(process.argv))
   .version(false)
   .wrap(Math.min(100, process.stdout.columns ?? 100));
 
-for (const c of all) cli = cli.command(c.command, c.describe, c.builder, c.handler);
+for (const c of all) cli = c.register(cli);
 
 await cli.parseAsync();

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Argv } from "yargs";
-import type { CliCommand } from "./command.js";
+import { defineCommand, type CliCommand } from "./command.js";
 import { ExitGuard } from "./exit-guard.js";
 import { signalGroup, supervise, type SupervisedProcess, type SupervisorOutput } from "./supervisor.js";
 import { startProxy } from "../proxy/index.js";
@@ -68,7 +68,7 @@ async function startHanzodChild(guard: ExitGuard, output: SupervisorOutput, name
   return { process: child, url: await child.ready };
 }
 
-export const upCommand: CliCommand = {
+export const upCommand = defineCommand({
   command: "up",
   describe: "Start hanzod and the proxy, wired together, in front of a legacy gateway (started locally if none is given)",
   builder: (y: Argv) =>
@@ -90,11 +90,11 @@ export const upCommand: CliCommand = {
     };
     guard.install();
     const output = passThrough(guard, say);
-    const stateDir = resolve(String(argv.stateDir));
+    const stateDir = resolve(argv.stateDir);
     mkdirSync(stateDir, { recursive: true });
     try {
-      let legacyUrl = argv.legacy as string | undefined;
-      let legacyToken = (argv.token as string | undefined) ?? process.env.OPENCLAW_GATEWAY_TOKEN;
+      let legacyUrl = argv.legacy;
+      let legacyToken = argv.token ?? process.env.OPENCLAW_GATEWAY_TOKEN;
       // The started legacy's config: its gateway.trustedProxies become the proxy's default.
       let legacyConfigPath: string | undefined;
       if (legacyUrl === undefined) {
@@ -133,13 +133,13 @@ export const upCommand: CliCommand = {
       const isolatedDir = mkdtempSync(join(tmpdir(), "hanzonode-isolated-"));
       guard.addDir(isolatedDir);
       const [hanzod, isolated] = await Promise.all([
-        startHanzodChild(guard, output, "hanzod", join(stateDir, "hanzod"), hanzodToken, argv.hanzodPort as number, compat.release),
+        startHanzodChild(guard, output, "hanzod", join(stateDir, "hanzod"), hanzodToken, argv.hanzodPort, compat.release),
         startHanzodChild(guard, output, "hanzod-isolated", isolatedDir, hanzodToken, 0, compat.release),
       ]);
       let proxy: RunningProxy | undefined;
       const sink = paritySink(stateDir, () => proxy);
       proxy = await startProxy({
-        listenPort: argv.listen as number,
+        listenPort: argv.listen,
         legacyUrl,
         legacyConfigPath,
         hanzodUrl: hanzod.url,
@@ -147,9 +147,9 @@ export const upCommand: CliCommand = {
         hanzodToken,
         legacyToken,
         checklistPath: checklistArg(argv),
-        adminPort: argv.adminPort as number,
+        adminPort: argv.adminPort,
         shadowSink: sink,
-        hanzodDeadlineMs: argv.hanzodDeadlineMs as number,
+        hanzodDeadlineMs: argv.hanzodDeadlineMs,
       });
       const running = proxy;
       guard.add({ name: "proxy", stop: () => running.close() });
@@ -172,4 +172,4 @@ export const upCommand: CliCommand = {
       await guard.end(1, "start-up failed");
     }
   },
-};
+});

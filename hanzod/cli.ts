@@ -32,9 +32,9 @@ const argv = await yargs(hideBin(process.argv))
   .scriptName("hanzod")
   .usage("$0 [options]\n\nRun hanzod, the runtime that replaces the legacy OpenClaw gateway.")
   .option("port", { type: "number", describe: "port to listen on (0 = ephemeral; default gateway.port or 18789)" })
-  .option("bind", { type: "string", choices: ["loopback", "lan", "auto", "custom"], describe: "interface (legacy gateway.bind)" })
+  .option("bind", { type: "string", choices: ["loopback", "lan", "auto", "custom"] as const, describe: "interface (legacy gateway.bind)" })
   .option("host", { type: "string", describe: "explicit listen address (overrides --bind)" })
-  .option("auth", { type: "string", choices: ["token", "password", "none", "trusted-proxy"], describe: "auth mode (legacy gateway.auth.mode)" })
+  .option("auth", { type: "string", choices: ["token", "password", "none", "trusted-proxy"] as const, describe: "auth mode (legacy gateway.auth.mode)" })
   .option("token", { type: "string", describe: "shared token (or OPENCLAW_GATEWAY_TOKEN)" })
   .option("password", { type: "string", describe: "shared password (or OPENCLAW_GATEWAY_PASSWORD)" })
   .option("trusted-proxy", { type: "array", string: true, describe: "trusted proxy IP/CIDR (repeatable; legacy gateway.trustedProxies)" })
@@ -42,7 +42,7 @@ const argv = await yargs(hideBin(process.argv))
   .option("state-dir", { type: "string", describe: "state directory (SQLite, logs)", default: join(homedir(), ".hanzod") })
   .option("config", { type: "string", describe: "legacy openclaw.json to read gateway.* from" })
   .option("compat", { type: "string", describe: "legacy release to answer as where releases differ (default: the newest frozen one; `hanzonode up` passes the legacy's)" })
-  .option("restart-mode", { type: "string", choices: ["in-process", "exit"], describe: "on a restart request: listen again in-process, or exit 0 for a supervisor (default: exit when systemd/launchd is detected)" })
+  .option("restart-mode", { type: "string", choices: ["in-process", "exit"] as const, describe: "on a restart request: listen again in-process, or exit 0 for a supervisor (default: exit when systemd/launchd is detected)" })
   .strict()
   // A flag hanzod does not know in a unit's command line is a configuration error, not a crash.
   .fail((msg, err) => {
@@ -56,7 +56,7 @@ const argv = await yargs(hideBin(process.argv))
 
 try {
   const file = argv.config ? loadLegacyConfig(resolve(argv.config)) : undefined;
-  const mode = (argv.auth ?? file?.auth?.mode ?? "token") as AuthMode;
+  const mode: AuthMode = argv.auth ?? file?.auth?.mode ?? "token";
   const auth: HanzodAuthOptions = { mode };
   const token = argv.token ?? file?.auth?.token ?? process.env.OPENCLAW_GATEWAY_TOKEN;
   const password = argv.password ?? file?.auth?.password ?? process.env.OPENCLAW_GATEWAY_PASSWORD;
@@ -74,7 +74,7 @@ try {
     ...(file ? { configPath: file.path } : {}),
     logToStderr: true,
     ...(argv.compat ? { compat: argv.compat } : {}),
-    restartMode: (argv["restart-mode"] as "in-process" | "exit" | undefined) ?? (supervisedByEnv(process.env) ? "exit" : "in-process"),
+    restartMode: argv["restart-mode"] ?? (supervisedByEnv(process.env) ? "exit" : "in-process"),
     onRestartExit: () => process.exit(0),
   });
   process.stdout.write(`hanzod listening on ${handle.url}\n`);

@@ -22,14 +22,24 @@ export function wsDataToText(data: string | Buffer | ArrayBuffer | Buffer[]): st
   return (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString("utf8");
 }
 
-export function decodeFrame(data: string | Buffer | ArrayBuffer | Buffer[]): DecodeResult {
-  const text = wsDataToText(data);
-  let value: unknown;
+export type JsonResult = { ok: true; value: unknown } | { ok: false; failure: DecodeFailure };
+
+/**
+ * A message's text as JSON, before any frame check. For a server that answers shape errors itself, as the
+ * legacy does (hanzod); everyone else wants `decodeFrame`.
+ */
+export function decodeJson(text: string): JsonResult {
   try {
-    value = JSON.parse(text);
+    return { ok: true, value: JSON.parse(text) as unknown };
   } catch (err) {
-    return fail("not-json", (err as Error).message);
+    return { ok: false, failure: { kind: "not-json", message: (err as Error).message } };
   }
+}
+
+export function decodeFrame(data: string | Buffer | ArrayBuffer | Buffer[]): DecodeResult {
+  const json = decodeJson(wsDataToText(data));
+  if (!json.ok) return json;
+  const value = json.value;
   if (value === null || typeof value !== "object" || Array.isArray(value)) return fail("not-object", "frame is not a JSON object");
   const frame = value as Record<string, unknown>;
   switch (frame.type) {

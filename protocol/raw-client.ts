@@ -1,11 +1,13 @@
 /**
  * A raw protocol client: one WebSocket, every frame decoded through the shared codec and kept in
- * arrival order. Tests, fixture recording and probes use it for what no real client produces (bad
- * frames, forged proofs, protocol mismatches) and to watch seq and close codes exactly. It never waits
- * a fixed time: every wait is for a frame or a close, with a deadline that names what was awaited.
+ * arrival order. Tests, fixture recording, probes and replay use it for what no real client produces
+ * (bad frames, forged proofs, protocol mismatches) and to watch seq and close codes exactly. It is the
+ * one frame-collecting client: the others (the proxy tests' `connectClient`, hanzod's test helpers, the
+ * recorder's `ReplaySession`) are views over it. It never waits a fixed time: every wait is for a
+ * frame or a close, with a deadline that names what was awaited.
  */
 import WebSocket from "ws";
-import { decodeFrame } from "./codec.js";
+import { decodeFrame, wsDataToText } from "./codec.js";
 import { isInterimAnswer, type EventFrame, type Frame, type ResponseFrame } from "./frames.js";
 import { PROTOCOL_VERSION } from "./contract.js";
 
@@ -52,6 +54,22 @@ export function connectParams(o: ConnectOptions = {}): Record<string, unknown> {
   };
 }
 
+/** One message as it arrived: the decoded frame (text messages that decode) and the text itself. */
+export interface ReceivedMessage {
+  /** Position in arrival order (1-based). */
+  n: number;
+  /** Epoch ms at arrival. */
+  at: number;
+  frame: Frame | undefined;
+  raw: string;
+  binary: boolean;
+}
+
+export interface OpenOptions {
+  /** Deadline for the WebSocket upgrade (ws' handshakeTimeout); none by default. */
+  handshakeTimeoutMs?: number;
+}
+
 let nextId = 0;
 
 export class RawGatewaySocket {
@@ -59,34 +77,59 @@ export class RawGatewaySocket {
   readonly frames: Frame[] = [];
   /** Messages that did not decode as frames, verbatim. */
   readonly undecodable: string[] = [];
+  /** Every message, frames or not, in arrival order. */
+  readonly received: ReceivedMessage[] = [];
   readonly closed: Promise<CloseInfo>;
   private readonly waiters = new Set<() => void>();
   private closeInfo: CloseInfo | undefined;
+  private weClosed = false;
+  private peerClosed: boolean | undefined;
 
   private constructor(readonly ws: WebSocket) {
     this.closed = new Promise((resolve) =>
       ws.on("close", (code, reason) => {
         this.closeInfo = { code, reason: reason.toString() };
+        this.peerClosed = !this.weClosed;
         resolve(this.closeInfo);
         this.wake();
       }),
     );
     // Listening from construction: a server may send its challenge in the same packet as the 101.
-    ws.on("message", (data: Buffer) => {
-      const decoded = decodeFrame(data);
+    ws.on("message", (data: Buffer, isBinary: boolean) => {
+      const raw = wsDataToText(data);
+      const decoded = decodeFrame(raw);
       if (decoded.ok) this.frames.push(decoded.frame);
-      else this.undecodable.push(data.toString());
+      else this.undecodable.push(raw);
+      this.received.push({ n: this.received.length + 1, at: Date.now(), frame: decoded.ok && !isBinary ? decoded.frame : undefined, raw, binary: isBinary });
       this.wake();
     });
   }
 
-  static open(url: string, headers: Record<string, string> = {}): Promise<RawGatewaySocket> {
-    const ws = new WebSocket(url, { perMessageDeflate: false, headers });
+  static open(url: string, headers: Record<string, string> = {}, opts: OpenOptions = {}): Promise<RawGatewaySocket> {
+    const ws = new WebSocket(url, { perMessageDeflate: false, headers, ...(opts.handshakeTimeoutMs !== undefined ? { handshakeTimeout: opts.handshakeTimeoutMs } : {}) });
     const socket = new RawGatewaySocket(ws);
     return new Promise((resolve, reject) => {
       ws.once("open", () => resolve(socket));
       ws.once("error", reject);
     });
+  }
+
+  /** How the socket closed, once it has. */
+  get closedWith(): CloseInfo | undefined {
+    return this.closeInfo;
+  }
+
+  /** True when the server closed first, false when we did; undefined while open. */
+  get closedByPeer(): boolean | undefined {
+    return this.peerClosed;
+  }
+
+  /** Like `until`, for callers that treat a close or the deadline as an answer: false instead of a rejection. */
+  async holds(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+    return this.until(condition, timeoutMs).then(
+      () => true,
+      () => false,
+    );
   }
 
   private wake(): void {
@@ -148,9 +191,19 @@ export class RawGatewaySocket {
     return this.frames.filter((f): f is EventFrame => f.type === "event" && (name === undefined || f.event === name));
   }
 
-  async close(code = 1000): Promise<CloseInfo> {
-    if (this.ws.readyState !== WebSocket.CLOSED) this.ws.close(code);
+  async close(code: number | null = 1000): Promise<CloseInfo> {
+    if (this.ws.readyState !== WebSocket.CLOSED) {
+      this.weClosed = true;
+      // null: a close frame without a code (the peer sees 1005), as some real clients send.
+      if (code === null) this.ws.close();
+      else this.ws.close(code);
+    }
     return this.closed;
+  }
+
+  terminate(): void {
+    if (this.ws.readyState !== WebSocket.CLOSED) this.weClosed = true;
+    this.ws.terminate();
   }
 }
 

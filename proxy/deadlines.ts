@@ -4,7 +4,7 @@
  * hanzod answer never reaches the client.
  */
 import { createHash } from "node:crypto";
-import { mayHaveTimeoutMs } from "./sniff.js";
+import { mayHaveTimeoutMs } from "../protocol/sniff.js";
 import type { LegKey } from "./leg.js";
 import type { Pending } from "./pending.js";
 

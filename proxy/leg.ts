@@ -5,6 +5,7 @@
  */
 import WebSocket from "ws";
 import type { OutgoingHttpHeaders } from "node:http";
+import { decodeFrame } from "../protocol/codec.js";
 import { MAX_BUFFERED_BYTES } from "./limits.js";
 import { maskOptions, sendBatched } from "./send-batch.js";
 
@@ -76,12 +77,10 @@ export class Leg {
         events.message(leg, data as Buffer, isBinary);
         return;
       }
-      let frame: { type?: string; event?: string; id?: string; ok?: boolean; error?: { message?: string }; payload?: unknown };
-      try {
-        frame = JSON.parse((data as Buffer).toString("utf8")) as typeof frame;
-      } catch {
-        return;
-      }
+      // Only the handshake is decoded here (once per brokered leg); after ready, frames pass through as bytes.
+      const decoded = decodeFrame(data as Buffer);
+      if (!decoded.ok) return;
+      const frame = decoded.frame;
       if (!sentConnect && frame.type === "event" && frame.event === "connect.challenge") {
         sentConnect = true;
         ws.send(hs.connectFrame);

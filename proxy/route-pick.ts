@@ -9,7 +9,7 @@ import type { ProxyContext } from "./context.js";
 import type { LegKey } from "./leg.js";
 import type { ShadowMode } from "./pending.js";
 import { bucketOf } from "./routing.js";
-import { mayHaveIdempotencyKey } from "./sniff.js";
+import { mayHaveIdempotencyKey } from "../protocol/sniff.js";
 import type { Backend } from "./tap.js";
 
 export interface Pick {

@@ -11,7 +11,7 @@ import type { Backend, ConnectionMeta, ConnectionTap } from "./tap.js";
 import type { ProxyContext } from "./context.js";
 import { mirrorClose } from "./close-mirror.js";
 import { Leg, type LegEvents, type LegKey } from "./leg.js";
-import { mayBeInterim, sniffRequest, sniffResponse } from "./sniff.js";
+import { mayBeInterim, sniffRequest, sniffResponse } from "../protocol/sniff.js";
 import { sendBatched } from "./send-batch.js";
 import type { Outcome } from "./metrics.js";
 import { backendOf, MAX_PENDING, methodLabel, type Pending, type ShadowMode } from "./pending.js";

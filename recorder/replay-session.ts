@@ -1,10 +1,9 @@
 /**
- * One live WebSocket to the replay target with an inbox: every frame the target sends is kept, and
- * callers wait for the first unconsumed frame matching a predicate. Nothing waits on a fixed sleep;
- * every wait ends on a match, on the socket closing, or on a deadline.
+ * The replay's view of one live socket to the target: the shared raw client (`protocol/raw-client.ts`)
+ * with consumption on top, so each recorded answer is matched by a distinct received frame. Nothing
+ * waits on a fixed sleep; every wait ends on a match, on the socket closing, or on a deadline.
  */
-import WebSocket from "ws";
-import { decodeFrame, wsDataToText } from "../protocol/index.js";
+import { RawGatewaySocket, type ReceivedMessage } from "../protocol/index.js";
 
 export interface Received {
   /** Position in arrival order (1-based). */
@@ -23,110 +22,64 @@ export interface CloseInfo {
 }
 
 export class ReplaySession {
-  readonly inbox: Received[] = [];
-  private ws: WebSocket | undefined;
-  private closeInfo: CloseInfo | undefined;
-  private weClosed = false;
-  private readonly listeners = new Set<() => void>();
+  private readonly seen: Received[] = [];
+
+  private constructor(private readonly socket: RawGatewaySocket) {}
 
   static async open(url: string, headers: Record<string, string>, timeoutMs: number): Promise<ReplaySession> {
-    const s = new ReplaySession();
-    await s.connect(url, headers, timeoutMs);
-    return s;
-  }
-
-  private connect(url: string, headers: Record<string, string>, timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { headers, handshakeTimeout: timeoutMs, perMessageDeflate: false });
-      this.ws = ws;
-      ws.on("message", (data, isBinary) => {
-        const raw = wsDataToText(data);
-        const d = isBinary ? undefined : decodeFrame(raw);
-        this.inbox.push({ n: this.inbox.length + 1, at: Date.now(), frame: d?.ok ? (d.frame as unknown as Record<string, unknown>) : undefined, raw, consumed: false });
-        this.notify();
-      });
-      ws.once("open", () => resolve());
-      ws.once("error", (err) => {
-        if (ws.readyState !== WebSocket.OPEN && !this.closeInfo) reject(err);
-      });
-      ws.once("close", (code, reason) => {
-        this.closeInfo = { code, reason: reason.toString(), byTarget: !this.weClosed };
-        this.notify();
-        resolve();
-      });
-    });
+    return new ReplaySession(await RawGatewaySocket.open(url, headers, { handshakeTimeoutMs: timeoutMs }));
   }
 
   get closed(): CloseInfo | undefined {
-    return this.closeInfo;
+    const c = this.socket.closedWith;
+    return c ? { ...c, byTarget: this.socket.closedByPeer === true } : undefined;
   }
 
   send(data: string | Buffer, isBinary: boolean): boolean {
-    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
-    this.ws.send(data, { binary: isBinary });
+    const ws = this.socket.ws;
+    if (ws.readyState !== ws.OPEN) return false;
+    ws.send(data, { binary: isBinary });
     return true;
   }
 
-  private notify(): void {
-    for (const l of [...this.listeners]) l();
+  /** Every message the target sent so far, in arrival order (entries keep their consumed flag). */
+  get inbox(): Received[] {
+    return this.sync();
+  }
+
+  private sync(): Received[] {
+    for (let i = this.seen.length; i < this.socket.received.length; i++) this.seen.push(asReceived(this.socket.received[i]!));
+    return this.seen;
   }
 
   /** Wait for (and consume) the first unconsumed frame matching `pred`; undefined on close or deadline. */
-  take(pred: (r: Received) => boolean, timeoutMs: number): Promise<Received | undefined> {
-    const find = (): Received | undefined => this.inbox.find((r) => !r.consumed && pred(r));
-    const hit = find();
-    if (hit) return Promise.resolve(consume(hit));
-    if (this.closeInfo) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      const done = (r: Received | undefined): void => {
-        clearTimeout(timer);
-        this.listeners.delete(check);
-        resolve(r ? consume(r) : undefined);
-      };
-      const check = (): void => {
-        const r = find();
-        if (r) done(r);
-        else if (this.closeInfo) done(undefined);
-      };
-      const timer = setTimeout(() => done(undefined), timeoutMs);
-      this.listeners.add(check);
-    });
+  async take(pred: (r: Received) => boolean, timeoutMs: number): Promise<Received | undefined> {
+    let hit: Received | undefined;
+    const found = await this.socket.holds(() => (hit = this.sync().find((r) => !r.consumed && pred(r))) !== undefined, timeoutMs);
+    if (!found || !hit) return undefined;
+    hit.consumed = true;
+    return hit;
   }
 
   /** Wait until the target closes the socket; undefined if it is still open at the deadline. */
-  waitClosed(timeoutMs: number): Promise<CloseInfo | undefined> {
-    if (this.closeInfo) return Promise.resolve(this.closeInfo);
-    return new Promise((resolve) => {
-      const check = (): void => {
-        if (!this.closeInfo) return;
-        clearTimeout(timer);
-        this.listeners.delete(check);
-        resolve(this.closeInfo);
-      };
-      const timer = setTimeout(() => {
-        this.listeners.delete(check);
-        resolve(undefined);
-      }, timeoutMs);
-      this.listeners.add(check);
-    });
+  async waitClosed(timeoutMs: number): Promise<CloseInfo | undefined> {
+    await this.socket.holds(() => this.socket.closedWith !== undefined, timeoutMs);
+    return this.closed;
   }
 
   /** Close from our side (as the recorded client did) and wait for the close to complete. */
   async close(code: number | undefined, timeoutMs: number): Promise<void> {
-    if (this.closeInfo || !this.ws) return;
-    this.weClosed = true;
+    if (this.socket.closedWith) return;
     const sendable = code !== undefined && (code === 1000 || (code >= 3000 && code <= 4999));
-    if (sendable) this.ws.close(code);
-    else this.ws.close();
-    if (!(await this.waitClosed(timeoutMs))) this.ws.terminate();
+    void this.socket.close(sendable ? code : null);
+    if (!(await this.waitClosed(timeoutMs))) this.socket.terminate();
   }
 
   terminate(): void {
-    this.ws?.terminate();
+    this.socket.terminate();
   }
 }
 
-function consume(r: Received): Received {
-  r.consumed = true;
-  return r;
+function asReceived(m: ReceivedMessage): Received {
+  return { n: m.n, at: m.at, frame: m.frame as Record<string, unknown> | undefined, raw: m.raw, consumed: false };
 }

@@ -13,7 +13,7 @@
  *    the client closed, replay closes the same way and the target must not have closed first.
  */
 import { basename } from "node:path";
-import { createDeviceIdentity, releaseValidator, signDeviceBlock, type DeviceIdentity } from "../protocol/index.js";
+import { createDeviceIdentity, decodeFrame, releaseValidator, signDeviceBlock, type DeviceIdentity } from "../protocol/index.js";
 import { compareAnswers, contractDifferences, DEFAULT_RULES, type Difference, type RuleSet } from "../parity/compare/index.js";
 import { frameWireData, readFixture, type Fixture, type FixtureFrame } from "../protocol/fixture-format.js";
 import { ReplaySession, type Received } from "./replay-session.js";
@@ -287,9 +287,10 @@ class FixtureReplay {
       const wire = frameWireData(line);
       isBinary = wire.isBinary;
       data = typeof wire.data === "string" ? this.secrets.substitute(wire.data) : wire.data;
-      const id = /"id"\s*:\s*"([^"]+)"/.exec(typeof data === "string" ? data : "")?.[1];
-      const method = /"method"\s*:\s*"([^"]+)"/.exec(typeof data === "string" ? data : "")?.[1];
-      if (id && method) this.methodsById.set(id, method);
+      // Raw lines are frames the codec refused or whose text is not canonical: only a request the codec
+      // accepts has an id and method the target can answer by.
+      const decoded = isBinary ? undefined : decodeFrame(data);
+      if (decoded?.ok && decoded.frame.type === "req") this.methodsById.set(decoded.frame.id, decoded.frame.method);
     }
     if (session.send(data, isBinary)) this.framesSent++;
     else if (!session.closed?.byTarget || this.fixture.close?.by !== "upstream") {

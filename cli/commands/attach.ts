@@ -4,7 +4,7 @@
  * `--write-config [path]` the client config (openclaw.json) is pointed at it: gateway.mode remote.
  */
 import { createServer } from "node:net";
-import type { CliCommand } from "../command.js";
+import { defineCommand, type CliCommand } from "../command.js";
 import { SshTunnel, splitTarget } from "../attach/ssh-tunnel.js";
 import { defaultClientConfigPath, writeRemoteClientConfig, type RemoteClientConfig } from "../attach/client-config.js";
 import { connectRaw } from "../../protocol/index.js";
@@ -17,22 +17,29 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-function configTarget(argv: Record<string, unknown>): string | undefined {
-  const w = argv["write-config"];
-  if (w === undefined || w === false) return undefined;
-  return typeof w === "string" && w.length > 0 ? w : defaultClientConfigPath();
+interface ConfigArgs {
+  /** "" when given without a value: the default client config. */
+  "write-config"?: string | undefined;
+  token?: string | undefined;
+  password?: string | undefined;
 }
 
-function writeConfig(argv: Record<string, unknown>, remote: RemoteClientConfig): void {
+function configTarget(argv: ConfigArgs): string | undefined {
+  const w = argv["write-config"];
+  if (w === undefined) return undefined;
+  return w.length > 0 ? w : defaultClientConfigPath();
+}
+
+function writeConfig(argv: ConfigArgs, remote: RemoteClientConfig): void {
   const path = configTarget(argv);
   if (!path) return;
-  const token = argv.token as string | undefined;
-  const password = argv.password as string | undefined;
+  const token = argv.token;
+  const password = argv.password;
   const written = writeRemoteClientConfig(path, { ...remote, ...(token ? { token } : {}), ...(password ? { password } : {}) });
   process.stdout.write(`client config: ${written.path} (gateway.mode remote, gateway.remote.url ${remote.url}, transport ${remote.transport})${written.backup ? `; previous kept as ${written.backup}` : ""}\n`);
 }
 
-const attach: CliCommand = {
+const attach = defineCommand({
   command: "attach",
   describe: "Attach clients to a remote hanzod: keep an SSH tunnel (--ssh) or check a direct URL (--url); optionally write the client config",
   builder: (y) =>
@@ -43,7 +50,7 @@ const attach: CliCommand = {
       .option("local-port", { type: "number", describe: "local end of the tunnel (default: the remote port)" })
       .option("identity", { type: "string", describe: "ssh private key file" })
       .option("known-hosts", { type: "string", describe: "known_hosts file to check the host key against" })
-      .option("host-key-policy", { type: "string", choices: ["strict", "openssh"], default: "strict", describe: "strict: refuse unknown or changed host keys; openssh: your ssh config decides" })
+      .option("host-key-policy", { type: "string", choices: ["strict", "openssh"] as const, default: "strict" as const, describe: "strict: refuse unknown or changed host keys; openssh: your ssh config decides" })
       .option("ssh-config", { type: "string", describe: "ssh client config file (-F)" })
       .option("write-config", { type: "string", describe: "point this openclaw.json at the gateway (no value: OPENCLAW_CONFIG_PATH or ~/.openclaw/openclaw.json)" })
       .option("token", { type: "string", describe: "gateway token to write as gateway.remote.token (and to check --url)" })
@@ -58,7 +65,7 @@ const attach: CliCommand = {
     if (typeof argv.url === "string") {
       const url = argv.url;
       try {
-        const { socket, hello } = await connectRaw(url, { ...(argv.token ? { token: argv.token as string } : {}), ...(argv.password ? { password: argv.password as string } : {}) });
+        const { socket, hello } = await connectRaw(url, { ...(argv.token ? { token: argv.token } : {}), ...(argv.password ? { password: argv.password } : {}) });
         await socket.close();
         const version = (hello.payload as { server?: { version?: string } }).server?.version ?? "unknown";
         process.stdout.write(`reachable: ${url} (gateway ${version})\n`);
@@ -70,10 +77,12 @@ const attach: CliCommand = {
       writeConfig(argv, { url, transport: "direct" });
       return;
     }
-    const target = argv.ssh as string;
+    const target = argv.ssh;
+    // .check() above demands --ssh when --url is absent; this keeps the type honest without a cast.
+    if (target === undefined) throw new Error("give --ssh user@host or --url ws://host:port");
     splitTarget(target);
-    const remotePort = argv["remote-port"] as number;
-    const localPort = (argv["local-port"] as number | undefined) ?? remotePort;
+    const remotePort = argv["remote-port"];
+    const localPort = argv["local-port"] ?? remotePort;
     if (!(await portFree(localPort))) {
       process.stderr.write(`hanzonode attach: local port ${localPort} is in use; pass --local-port\n`);
       process.exitCode = 1;
@@ -83,10 +92,10 @@ const attach: CliCommand = {
       target,
       localPort,
       remotePort,
-      hostKeyPolicy: argv["host-key-policy"] as "strict" | "openssh",
-      ...(argv.identity ? { identity: argv.identity as string } : {}),
-      ...(argv["known-hosts"] ? { knownHosts: argv["known-hosts"] as string } : {}),
-      ...(argv["ssh-config"] ? { sshConfig: argv["ssh-config"] as string } : {}),
+      hostKeyPolicy: argv["host-key-policy"],
+      ...(argv.identity ? { identity: argv.identity } : {}),
+      ...(argv["known-hosts"] ? { knownHosts: argv["known-hosts"] } : {}),
+      ...(argv["ssh-config"] ? { sshConfig: argv["ssh-config"] } : {}),
     });
     let configWritten = false;
     const done = new Promise<number>((resolve) => {
@@ -113,6 +122,6 @@ const attach: CliCommand = {
     process.exitCode = await done;
     await tunnel.stop();
   },
-};
+});
 
 export const attachCommands: CliCommand[] = [attach];

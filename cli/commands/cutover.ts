@@ -1,5 +1,5 @@
 /** `hanzonode cutover [--check]`: the phase-6 gate that retires the legacy, and the switch itself. */
-import type { CliCommand } from "../command.js";
+import { defineCommand, type CliCommand } from "../command.js";
 import { checklistPathFrom, parseSince, stateDirFrom, storePathFrom } from "../options.js";
 import { checkCutover } from "../cutover/check.js";
 import { cutover } from "../cutover/apply.js";
@@ -13,7 +13,7 @@ function duration(text: string): number {
   return Number(m[1]) * UNIT_MS[m[2]!]!;
 }
 
-const cmd: CliCommand = {
+const cmd = defineCommand({
   command: "cutover",
   describe: "Check whether the legacy can go (--check), or point clients at hanzod directly and record it",
   builder: (y) =>
@@ -33,12 +33,12 @@ const cmd: CliCommand = {
       storePath: storePathFrom(argv),
       checklistPath: checklistPathFrom(argv, true)!,
       stateDir: stateDirFrom(argv),
-      since: parseSince(argv.since as string),
-      quietMs: duration(argv.quiet as string),
+      since: parseSince(argv.since),
+      quietMs: duration(argv.quiet),
     };
     if (argv.check) {
       const r = await checkCutover(base);
-      process.stdout.write(`${r.ok ? "the legacy can go" : "the legacy cannot go yet"}: ${r.seen.length} method(s) seen since ${argv.since as string}\n`);
+      process.stdout.write(`${r.ok ? "the legacy can go" : "the legacy cannot go yet"}: ${r.seen.length} method(s) seen since ${argv.since}\n`);
       for (const b of r.blockers) process.stdout.write(`  blocks: ${b}\n`);
       for (const n of r.notes) process.stdout.write(`  note: ${n}\n`);
       process.exitCode = r.ok ? 0 : 1;
@@ -49,12 +49,12 @@ const cmd: CliCommand = {
       ...base,
       hanzodUrl: argv["hanzod-url"],
       clientConfigPath: typeof argv["client-config"] === "string" ? argv["client-config"] : defaultClientConfigPath(),
-      ...(argv.token ? { token: argv.token as string } : {}),
-      ...(argv.why ? { why: argv.why as string } : {}),
+      ...(argv.token ? { token: argv.token } : {}),
+      ...(argv.why ? { why: argv.why } : {}),
     });
     for (const l of out.lines) process.stdout.write(`${l}\n`);
     process.exitCode = out.applied ? 0 : 1;
   },
-};
+});
 
 export const cutoverCommands: CliCommand[] = [cmd];

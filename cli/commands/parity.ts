@@ -1,6 +1,6 @@
 /** `hanzonode parity ...`: report, learn, promote, rollback. Logic lives in report/, noise/, gates/. */
 import type { Argv } from "yargs";
-import type { CliCommand } from "../command.js";
+import { defineCommand, type CliCommand } from "../command.js";
 import { DEFAULT_RULES } from "../../parity/compare/index.js";
 import { ChecklistError } from "../../parity/checklist/index.js";
 import { checklistPathFrom, parseSince, phaseName, stateDirFrom, storePathFrom } from "../options.js";
@@ -14,7 +14,7 @@ import { runReport } from "../../parity/report/run.js";
 import { DiffStore } from "../../parity/store/diff-store.js";
 import { isPostgresUrl } from "../../parity/store/open.js";
 
-function storeOptions(y: Argv): Argv {
+function storeOptions<T>(y: Argv<T>) {
   return y
     .option("state-dir", { type: "string", describe: "State dir holding parity.sqlite and audit.jsonl (default ./.hanzonode)" })
     .option("store", { type: "string", describe: "The diff store: a file (default <state-dir>/parity.sqlite) or postgres://... (a fleet's shared store, which also holds its checklist and audit log)" });
@@ -31,10 +31,8 @@ async function guarded(fn: () => Promise<number>): Promise<void> {
   }
 }
 
-function scopeFrom(argv: Record<string, unknown>): PromotionScope {
-  const method = typeof argv.method === "string" ? argv.method : undefined;
-  const phase = argv.phase === undefined ? undefined : String(argv.phase);
-  const owner = argv.owner === undefined ? undefined : String(argv.owner);
+function scopeFrom(argv: { method?: string; phase?: string; owner?: string }): PromotionScope {
+  const { method, phase, owner } = argv;
   if ([method, phase, owner].filter((x) => x !== undefined).length > 1) throw new Error("name one of METHOD, --phase N or --owner auth|nodes");
   if (method) return { method };
   if (phase) return { phase: phaseName(phase) };
@@ -56,7 +54,7 @@ function printOutcome(o: PromoteOutcome): void {
   (o.applied || o.verdict === "pass" ? process.stdout : process.stderr).write(o.message + "\n");
 }
 
-const report: CliCommand = {
+const report = defineCommand({
   command: "report",
   describe: "Per-method parity (match after noise, differing paths, latency, errors) and contract coverage",
   builder: (y) =>
@@ -88,9 +86,9 @@ const report: CliCommand = {
       });
       return exitCode;
     }),
-};
+});
 
-const learn: CliCommand = {
+const learn = defineCommand({
   command: "learn [fixtures..]",
   describe: "Learn noise (paths that differ between two legacy answers) and print suggested checklist rules",
   builder: (y) =>
@@ -138,9 +136,9 @@ const learn: CliCommand = {
       }
       return 0;
     }),
-};
+});
 
-function routeChangeOptions(y: Argv): Argv {
+function routeChangeOptions<T>(y: Argv<T>) {
   return storeOptions(y)
     .positional("method", { type: "string", describe: "The method to move" })
     .option("phase", { type: "string", describe: "Move a whole phase (1..4 or later) instead of one method" })
@@ -152,7 +150,7 @@ function routeChangeOptions(y: Argv): Argv {
     .option("json", { type: "boolean", describe: "Print the outcome as JSON" });
 }
 
-const promoteCmd: CliCommand = {
+const promoteCmd = defineCommand({
   command: "promote [method]",
   describe: "Move a method (or phase) toward hanzod if its gate holds: --to shadow | canary:N | hanzod; or --owner auth|nodes",
   builder: (y) =>
@@ -178,9 +176,9 @@ const promoteCmd: CliCommand = {
       else printOutcome(outcome);
       return outcome.applied || outcome.verdict === "pass" || outcome.forced ? 0 : 2;
     }),
-};
+});
 
-const rollbackCmd: CliCommand = {
+const rollbackCmd = defineCommand({
   command: "rollback [method]",
   describe: "Move a method (or phase, or --owner auth|nodes) back to legacy (or --to shadow); always allowed, audited",
   builder: (y) => routeChangeOptions(y).option("to", { type: "string", default: "legacy", describe: "legacy (default) or shadow" }),
@@ -192,7 +190,7 @@ const rollbackCmd: CliCommand = {
         instance: typeof argv.instance === "string" ? argv.instance : undefined,
         stateDir: stateDirFrom(argv),
         scope: scopeFrom(argv),
-        to: String(argv.to),
+        to: argv.to,
         why: typeof argv.why === "string" ? argv.why : undefined,
         who: typeof argv.who === "string" ? argv.who : undefined,
       });
@@ -200,19 +198,19 @@ const rollbackCmd: CliCommand = {
       else process.stdout.write(r.message + "\n");
       return 0;
     }),
-};
+});
 
 const subcommands: CliCommand[] = [report, learn, promoteCmd, rollbackCmd];
 
 export const parityCommands: CliCommand[] = [
-  {
+  defineCommand({
     command: "parity",
     describe: "Shadow parity: report, learn noise, promote and roll back methods",
     builder: (y) => {
       let out = y;
-      for (const c of subcommands) out = out.command(c.command, c.describe, c.builder, c.handler);
+      for (const c of subcommands) out = c.register(out);
       return out.demandCommand(1, "name a parity command: report, learn, promote or rollback");
     },
     handler: () => undefined,
-  },
+  }),
 ];

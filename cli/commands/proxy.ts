@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Argv } from "yargs";
-import type { CliCommand } from "../command.js";
+import { defineCommand, type CliCommand } from "../command.js";
 import { startProxy } from "../../proxy/index.js";
 import type { RunningProxy } from "../../proxy/api.js";
 import { createLogger } from "../../proxy/log.js";
@@ -47,7 +47,7 @@ function stopOnSignal(parts: Stoppable[]): void {
   });
 }
 
-export function checklistArg(argv: Record<string, unknown>): string | undefined {
+export function checklistArg(argv: { checklist?: string | undefined }): string | undefined {
   if (typeof argv.checklist === "string") return resolve(argv.checklist);
   return existsSync(DEFAULT_CHECKLIST) ? resolve(DEFAULT_CHECKLIST) : undefined;
 }
@@ -83,7 +83,7 @@ async function fleetParts(store: string, instance: string, seedFile: string | un
   return { sink, checklist };
 }
 
-const proxyCommand: CliCommand = {
+const proxyCommand = defineCommand({
   command: "proxy",
   describe: "Route clients per method between the legacy gateway and hanzod by the parity checklist",
   builder: (y: Argv) =>
@@ -109,10 +109,10 @@ const proxyCommand: CliCommand = {
       })
       .example("$0 proxy --listen 18790 --legacy ws://127.0.0.1:18789 --hanzod ws://127.0.0.1:18800 --checklist parity/checklist.yaml --admin-port 9464", ""),
   handler: async (argv) => {
-    const stateDir = resolve(String(argv.stateDir));
-    const legacyToken = (argv.legacyToken as string | undefined) ?? process.env.OPENCLAW_GATEWAY_TOKEN;
+    const stateDir = resolve(argv.stateDir);
+    const legacyToken = argv.legacyToken ?? process.env.OPENCLAW_GATEWAY_TOKEN;
     let proxy: RunningProxy | undefined;
-    const hanzodUrl = argv.hanzod as string | undefined;
+    const hanzodUrl = argv.hanzod;
     const store = typeof argv.store === "string" ? argv.store : undefined;
     const fleet = isPostgresUrl(store) ? await fleetParts(store, typeof argv.instance === "string" ? argv.instance : defaultInstance(), checklistArg(argv), () => proxy) : undefined;
     const sink = fleet?.sink ?? (hanzodUrl !== undefined ? paritySink(stateDir, () => proxy, store) : undefined);
@@ -121,20 +121,20 @@ const proxyCommand: CliCommand = {
         ? new FixtureWriter({ outDir: resolve(argv.record), gatewayToken: legacyToken, onError: (id, err) => process.stderr.write(`recording of ${id} stopped: ${err.message}\n`) })
         : undefined;
     proxy = await startProxy({
-      listenHost: argv.host as string,
-      listenPort: argv.listen as number,
-      legacyUrl: argv.legacy as string | undefined,
+      listenHost: argv.host,
+      listenPort: argv.listen,
+      legacyUrl: argv.legacy,
       hanzodUrl,
-      trustedProxies: argv.trustedProxy as string[] | undefined,
-      legacyConfigPath: argv.legacyConfig as string | undefined,
-      hanzodToken: (argv.hanzodToken as string | undefined) ?? process.env.HANZOD_PROXY_TOKEN,
+      trustedProxies: argv.trustedProxy,
+      legacyConfigPath: argv.legacyConfig,
+      hanzodToken: argv.hanzodToken ?? process.env.HANZOD_PROXY_TOKEN,
       legacyToken,
       checklistPath: fleet ? undefined : checklistArg(argv),
       checklistSource: fleet?.checklist,
-      adminPort: argv.adminPort as number | undefined,
+      adminPort: argv.adminPort,
       shadowSink: sink,
       tap,
-      hanzodDeadlineMs: argv.hanzodDeadlineMs as number,
+      hanzodDeadlineMs: argv.hanzodDeadlineMs,
     });
     process.stdout.write(`proxy: clients connect to ${proxy.url}\n`);
     if (proxy.metricsUrl) process.stdout.write(`metrics: ${proxy.metricsUrl}\n`);
@@ -144,6 +144,6 @@ const proxyCommand: CliCommand = {
       { name: "proxy", stop: async () => { await running.close(); await sink?.close(); } },
     ]);
   },
-};
+});
 
 export const proxyCommands: CliCommand[] = [proxyCommand];

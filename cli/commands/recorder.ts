@@ -1,6 +1,6 @@
 /** `hanzonode` subcommands contributed by recorder/: `record` (proxy + FixtureWriter) and `replay`. */
 import { resolve } from "node:path";
-import type { CliCommand } from "../command.js";
+import { defineCommand, type CliCommand } from "../command.js";
 import { DEFAULT_LEGACY_VERSION } from "../../scripts/legacy/index.js";
 import { startProxy } from "../../proxy/index.js";
 import { FixtureWriter } from "../../recorder/fixture-writer.js";
@@ -12,7 +12,7 @@ import { isPostgresUrl, redactUrl } from "../../parity/store/pg/store.js";
 import { formatDrift, formatResultLine, formatSummary } from "../../recorder/report-format.js";
 
 /** Files and folders (their *.jsonl, sorted) as a flat file list. */
-const record: CliCommand = {
+const record = defineCommand({
   command: "record",
   describe: "Relay clients to a legacy gateway and record every connection as a JSONL fixture",
   builder: (y) =>
@@ -24,14 +24,14 @@ const record: CliCommand = {
       .option("host", { type: "string", default: "127.0.0.1", describe: "address to listen on" })
       .example("$0 record --listen 18790 --legacy ws://127.0.0.1:18789 --out fixtures/new", "record through port 18790"),
   handler: async (argv) => {
-    const token = argv.token as string | undefined;
+    const token = argv.token;
     const writer = new FixtureWriter({
-      outDir: resolve(argv.out as string),
+      outDir: resolve(argv.out),
       ...(token ? { gatewayToken: token } : {}),
       onError: (id, err) => process.stderr.write(`recording of connection ${id} stopped: ${err.message}\n`),
     });
-    const proxy = await startProxy({ listenHost: argv.host as string, listenPort: argv.listen as number, legacyUrl: argv.legacy as string, tap: writer, logLevel: "warn" });
-    process.stdout.write(`recording ${proxy.url} -> ${String(argv.legacy)} into ${resolve(argv.out as string)} (Ctrl-C to stop)\n`);
+    const proxy = await startProxy({ listenHost: argv.host, listenPort: argv.listen, legacyUrl: argv.legacy, tap: writer, logLevel: "warn" });
+    process.stdout.write(`recording ${proxy.url} -> ${argv.legacy} into ${resolve(argv.out)} (Ctrl-C to stop)\n`);
     await new Promise<void>((done) => {
       const stop = (): void => void proxy.close().then(done);
       process.once("SIGINT", stop);
@@ -39,9 +39,9 @@ const record: CliCommand = {
     });
     process.stdout.write(`wrote ${writer.files().length} fixture(s)\n`);
   },
-};
+});
 
-const replay: CliCommand = {
+const replay = defineCommand({
   command: "replay [fixtures..]",
   describe: "Replay recorded fixtures against a target and compare the answers (exit 1 on any difference)",
   builder: (y) =>
@@ -66,17 +66,17 @@ const replay: CliCommand = {
       .example("$0 replay --target URL --token T --check-contract --contract 2026.9.1 fixtures/recorded/2026.9.1", "replay and check every answer against the 2026.9.1 contract")
       .example("$0 replay --target ws://127.0.0.1:18789 --token T --target-kind legacy --state-dir .hanzonode", "replay and store the results for parity report"),
   handler: async (argv) => {
-    const fixtures = argv.fixtures as string[];
+    const fixtures = argv.fixtures;
     const files = expandFixturePaths(fixtures);
     const json = argv.json === true;
     const checkContract = argv["check-contract"] === true;
     const report = await replayFixtures({
-      target: argv.target as string,
-      token: argv.token as string,
+      target: argv.target,
+      token: argv.token,
       files,
       checkContract,
       ...(typeof argv.contract === "string" ? { contractRelease: argv.contract } : {}),
-      answerTimeoutMs: argv.timeout as number,
+      answerTimeoutMs: argv.timeout,
       onResult: json ? undefined : (r, i, n) => process.stdout.write(formatResultLine(r, i, n) + "\n"),
     });
     if (json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
@@ -84,14 +84,15 @@ const replay: CliCommand = {
       process.stdout.write(formatSummary(report) + "\n");
       if (checkContract) process.stdout.write(formatDrift(report.drift) + "\n");
     }
-    if (argv.stateDir !== undefined || argv.store !== undefined) {
+    // .check() above demands --target-kind whenever results are stored.
+    if ((argv.stateDir !== undefined || argv.store !== undefined) && argv.targetKind !== undefined) {
       const storePath = storePathFrom({ store: argv.store, stateDir: argv.stateDir });
-      const rows = await storeReplayRun(report, { storePath, targetKind: argv.targetKind as TargetKind, source: fixtures.join(" ") });
+      const rows = await storeReplayRun(report, { storePath, targetKind: argv.targetKind, source: fixtures.join(" ") });
       // stderr, so --json output stays one JSON document
-      process.stderr.write(`stored replay results of ${rows.length} method(s) against ${String(argv.targetKind)} in ${isPostgresUrl(storePath) ? redactUrl(storePath) : storePath}\n`);
+      process.stderr.write(`stored replay results of ${rows.length} method(s) against ${argv.targetKind} in ${isPostgresUrl(storePath) ? redactUrl(storePath) : storePath}\n`);
     }
     process.exitCode = report.ok ? 0 : 1;
   },
-};
+});
 
 export const recorderCommands: CliCommand[] = [record, replay];

@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { WebSocket, RawData } from "ws";
 import type { Logger } from "pino";
-import { clipForLog, CloseCodes, CloseReasons, Errors, errorResponse, raiseReceiverMaxPayload, truncateCloseReason, wsDataToText, type ErrorShape } from "../../protocol/index.js";
+import { clipForLog, CloseCodes, CloseReasons, Errors, errorResponse, raiseReceiverMaxPayload, truncateCloseReason, wsDataToText, decodeJson, type ErrorShape } from "../../protocol/index.js";
 import { DEFAULTS } from "../options.js";
 import type { Runtime } from "./runtime.js";
 import type { CallerInfo } from "./method.js";
@@ -177,14 +177,13 @@ export class Connection implements EventRecipient, CallOrigin {
   private onMessage(data: RawData): void {
     if (this.closed) return;
     const text = wsDataToText(data);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
+    const json = decodeJson(text);
+    if (!json.ok) {
       // The legacy logs a parse error; before hello it closes the socket, after hello it ignores the frame.
       if (!this.session) this.close(CloseCodes.NORMAL, "");
       return;
     }
+    const parsed = json.value;
     if (this.session && this.caller) {
       const caller = this.caller;
       if (caller.role !== "operator") void this.onRequest(parsed, caller);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeFrame, encodeFrame, messageByteLength } from "../index.js";
+import { decodeFrame, decodeJson, encodeFrame, messageByteLength } from "../index.js";
 
 describe("decodeFrame", () => {
   it("decodes the three frame kinds and keeps unknown fields for contract checks", () => {
@@ -23,5 +23,21 @@ describe("decodeFrame", () => {
     expect(decodeFrame(text)).toEqual({ ok: true, frame });
     expect(messageByteLength(text)).toBe(Buffer.byteLength(text));
     expect(messageByteLength(text)).toBeGreaterThan(text.length);
+  });
+});
+
+describe("decodeJson", () => {
+  it("hands any JSON value back unchecked (shape errors are the server's to answer) and names bad JSON", () => {
+    expect(decodeJson('{"type":"req","id":""}')).toEqual({ ok: true, value: { type: "req", id: "" } });
+    expect(decodeJson("[1,2]")).toEqual({ ok: true, value: [1, 2] });
+    expect(decodeJson("{not json")).toMatchObject({ ok: false, failure: { kind: "not-json" } });
+  });
+
+  it("is the step decodeFrame starts with: the same not-json failure for the same text", () => {
+    const bad = '{"type":"req",';
+    const viaJson = decodeJson(bad);
+    const viaFrame = decodeFrame(bad);
+    expect(viaJson.ok || viaFrame.ok).toBe(false);
+    if (!viaJson.ok && !viaFrame.ok) expect(viaFrame.failure).toEqual(viaJson.failure);
   });
 });

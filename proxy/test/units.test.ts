@@ -1,20 +1,8 @@
-/** Hot-path helpers: sniffing routing fields, seq merging, the breaker. */
+/** Hot-path helpers: seq merging, the breaker, the shadow budget (frame sniffing: protocol/test/sniff.test.ts). */
 import { describe, expect, it } from "vitest";
-import { sniffRequest, sniffResponse, mayBeInterim } from "../sniff.js";
 import { EventSequencer } from "../sequencer.js";
 import { CircuitBreaker } from "../breaker.js";
 import { ShadowBudget } from "../shadow-budget.js";
-
-describe("sniffing", () => {
-  it("reads id and method / ok from the usual key order and gives up on anything else", () => {
-    expect(sniffRequest(Buffer.from('{"type":"req","id":"1:abc","method":"health","params":{}}'))).toEqual({ id: "1:abc", method: "health" });
-    expect(sniffRequest(Buffer.from('{"id":"1","type":"req","method":"health"}'))).toBeUndefined();
-    expect(sniffRequest(Buffer.from('{"type":"req","id":"a\\"b","method":"health"}'))).toBeUndefined();
-    expect(sniffResponse(Buffer.from('{"type":"res","id":"7","ok":false,"error":{}}'))).toEqual({ id: "7", ok: false });
-    expect(sniffResponse(Buffer.from('{"type":"event","event":"tick"}'))).toBeUndefined();
-    expect(mayBeInterim(Buffer.from('{"type":"res","id":"7","ok":true,"payload":{"runId":"r","status":"accepted"}}'))).toBe(true);
-  });
-});
 
 describe("EventSequencer", () => {
   it("merges two streams into one monotonic seq, keeps upstream gaps, hides deliberate drops", () => {

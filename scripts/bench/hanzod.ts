@@ -1,11 +1,16 @@
 /**
  * `npm run bench:hanzod`: hanzod side by side with the real legacy gateway, one after the other on the
  * same machine (never at once: two cores). For each:
- *   - spawn-to-first-`health`: from spawn() until the first connect+health over WS succeeds;
+ *   - spawn-to-first-`health`: from spawn() until the first connect+health over WS succeeds, and the
+ *     process group's RSS at that moment ("at ready");
  *   - RSS of the whole process group after 200 idle authenticated connections;
  *   - connect+`health` round trip (open, challenge, connect, health, close) p50/p99 over 2,000 sequential runs;
  *   - `health` calls/s from 50 concurrent connected clients (each: one call at a time).
  * hanzod runs from the compiled dist/ (built first), as `npx hanzod` does.
+ * Start-up targets (issue 15): spawn -> first health <= 150 ms and RSS at ready <= 60 MB. They are
+ * checked here, against the numbers of this run, beside hanzod / floor ratios: the floor is node + ws
+ * answering the handshake (floor-gateway.mjs), started STARTUP_ROUNDS times interleaved with hanzod,
+ * medians compared, so a loaded machine moves both sides.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
@@ -20,14 +25,21 @@ const SEQ_CALLS = Number(process.env.BENCH_SEQ_CALLS ?? 2000);
 const CONCURRENT = 50;
 const THROUGHPUT_MS = Number(process.env.BENCH_THROUGHPUT_MS ?? 5000);
 const TOKEN = `bench-${Date.now().toString(36)}`;
+const STARTUP_ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 5);
+const TARGET_STARTUP_MS = 150;
+const TARGET_READY_RSS_MB = 60;
 
 interface Target {
   name: string;
   spawn(port: number): { child: ChildProcess; cleanup(): void };
 }
 
-interface Result {
+interface Started {
   startupMs: number;
+  readyRssMb: number;
+}
+
+interface Result extends Started {
   rssMb: number;
   p50: number;
   p99: number;
@@ -101,25 +113,61 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
+/** Spawn until the first connect+health succeeds (polled every 5 ms), and the group's RSS right then. */
+async function untilReady(t: Target, child: ChildProcess, url: string, started: number): Promise<Started> {
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${t.name} exited with ${child.exitCode}`);
+    try {
+      await connectHealthClose(url);
+      const startupMs = performance.now() - started;
+      return { startupMs, readyRssMb: groupRssMb(child.pid as number) };
+    } catch {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    if (performance.now() - started > 180_000) throw new Error(`${t.name} not answering health after 180 s`);
+  }
+}
+
+/** Only start-up: spawn, wait for ready, stop. */
+async function measureStart(t: Target): Promise<Started> {
+  const port = await freePort();
+  const started = performance.now();
+  const { child, cleanup } = t.spawn(port);
+  try {
+    return await untilReady(t, child, `ws://127.0.0.1:${port}`, started);
+  } finally {
+    await stopProcessGroup(child);
+    cleanup();
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** hanzod and the floor started alternately, STARTUP_ROUNDS each; medians of both. */
+async function startupAgainstFloor(hanzod: Target, floor: Target): Promise<{ hanzod: Started; floor: Started }> {
+  const h: Started[] = [];
+  const f: Started[] = [];
+  for (let i = 0; i < STARTUP_ROUNDS; i++) {
+    f.push(await measureStart(floor));
+    h.push(await measureStart(hanzod));
+  }
+  const med = (xs: Started[]): Started => ({ startupMs: median(xs.map((x) => x.startupMs)), readyRssMb: median(xs.map((x) => x.readyRssMb)) });
+  process.stderr.write(`[bench] start-up rounds (ms): hanzod ${h.map((x) => x.startupMs.toFixed(0)).join(" ")}; floor ${f.map((x) => x.startupMs.toFixed(0)).join(" ")}\n`);
+  return { hanzod: med(h), floor: med(f) };
+}
+
 async function measure(t: Target): Promise<Result> {
   const port = await freePort();
   const url = `ws://127.0.0.1:${port}`;
   const started = performance.now();
   const { child, cleanup } = t.spawn(port);
   try {
-    let startupMs = NaN;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`${t.name} exited with ${child.exitCode}`);
-      try {
-        await connectHealthClose(url);
-        startupMs = performance.now() - started;
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      if (performance.now() - started > 180_000) throw new Error(`${t.name} not answering health after 180 s`);
-    }
-    process.stderr.write(`[bench] ${t.name}: first health after ${startupMs.toFixed(0)} ms\n`);
+    const { startupMs, readyRssMb } = await untilReady(t, child, url, started);
+    process.stderr.write(`[bench] ${t.name}: first health after ${startupMs.toFixed(0)} ms, RSS at ready ${readyRssMb.toFixed(0)} MB\n`);
 
     const idle: WebSocket[] = [];
     for (let i = 0; i < IDLE_CONNS; i++) idle.push(await connect(url));
@@ -156,11 +204,32 @@ async function measure(t: Target): Promise<Result> {
     const callsPerSec = calls / ((performance.now() - t0) / 1000);
     for (const ws of clients) ws.close();
     process.stderr.write(`[bench] ${t.name}: ${callsPerSec.toFixed(0)} health calls/s from ${CONCURRENT} clients\n`);
-    return { startupMs, rssMb, p50: pct(lat, 50), p99: pct(lat, 99), callsPerSec };
+    return { startupMs, readyRssMb, rssMb, p50: pct(lat, 50), p99: pct(lat, 99), callsPerSec };
   } finally {
     await stopProcessGroup(child);
     cleanup();
   }
+}
+
+type StartupRows = [name: string, floor: number, hanzod: number, target: number][];
+
+function startupRows(start: { hanzod: Started; floor: Started }): StartupRows {
+  return [
+    ["spawn -> first health (ms)", start.floor.startupMs, start.hanzod.startupMs, TARGET_STARTUP_MS],
+    ["RSS at ready (MB)", start.floor.readyRssMb, start.hanzod.readyRssMb, TARGET_READY_RSS_MB],
+  ];
+}
+
+function meetsTargets(start: { hanzod: Started; floor: Started }): boolean {
+  return startupRows(start).every(([, , hv, target]) => hv <= target);
+}
+
+/** Start-up against the floor and the issue's targets, medians of STARTUP_ROUNDS interleaved starts. */
+function printStartup(start: { hanzod: Started; floor: Started }): void {
+  const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
+  const lines = ["| metric | node+ws floor | hanzod | hanzod/floor | target | meets target |", "|---|---:|---:|---:|---:|:---:|"];
+  for (const [name, fv, hv, target] of startupRows(start)) lines.push(`| ${name} | ${fmt(fv)} | ${fmt(hv)} | ${(hv / fv).toFixed(2)}x | <= ${target} | ${hv <= target ? "yes" : "NO"} |`);
+  process.stdout.write(`\nhanzod start-up, median of ${STARTUP_ROUNDS} starts interleaved with the floor (node + ws answering the handshake)\n${lines.join("\n")}\n`);
 }
 
 async function main(): Promise<void> {
@@ -196,6 +265,19 @@ async function main(): Promise<void> {
     },
   };
 
+  const floor: Target = {
+    name: "node+ws floor",
+    spawn(port) {
+      const child = spawn(process.execPath, [join(REPO_ROOT, "scripts", "bench", "floor-gateway.mjs"), "--port", String(port)], { cwd: REPO_ROOT, detached: true, stdio: "ignore" });
+      return { child, cleanup: () => undefined };
+    },
+  };
+
+  const start = await startupAgainstFloor(hanzod, floor);
+  if (process.env.BENCH_STARTUP_ONLY === "1") {
+    printStartup(start);
+    process.exit(meetsTargets(start) ? 0 : 1);
+  }
   const l = await measure(legacy);
   const h = await measure(hanzod);
   const rows: [string, number, number, string, boolean][] = [
@@ -212,7 +294,9 @@ async function main(): Promise<void> {
     lines.push(`| ${name} | ${fmt(lv)} | ${fmt(hv)} | ${ratio.toFixed(1)}x | ${win ? "yes" : "NO"} |`);
   }
   process.stdout.write(`\nhanzod vs ${legacy.name} (${new Date().toISOString()}, ${process.platform}, node ${process.version} for hanzod)\n${lines.join("\n")}\n`);
-  process.exit(rows.every((r) => r[4]) ? 0 : 1);
+
+  printStartup(start);
+  process.exit(rows.every((r) => r[4]) && meetsTargets(start) ? 0 : 1);
 }
 
 await main();

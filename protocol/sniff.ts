@@ -1,7 +1,8 @@
 /**
- * Hot-path peeking: read a frame's routing fields (type, id, method / ok) straight from the bytes when
- * the sender used the usual key order (every OpenClaw client and both backends do), without parsing the
- * payload. Anything unusual returns undefined and the caller falls back to the full decoder.
+ * The codec's fast path for the proxy's hot path (frame in, route, frame out): read a frame's routing
+ * fields (type, id, method / ok) straight from the bytes when the sender used the usual key order (every
+ * OpenClaw client and both backends do), without parsing the payload. Anything unusual returns undefined
+ * and the caller falls back to the full decoder (`codec.ts`), whose reading it never contradicts.
  */
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
