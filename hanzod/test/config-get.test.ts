@@ -15,18 +15,12 @@ import { DEFAULT_LEGACY_VERSION, startLegacyGateway, type LegacyGateway } from "
 import { startHanzod, type HanzodHandle } from "../index.js";
 import { createConfigRevisionProjector, hashConfigRaw, loadConfigRevisionKey } from "../state/config-revision.js";
 import { legacyStateLayout } from "../state/legacy-state.js";
-import { connectFrame, isRes, openRaw, type Frame } from "./helpers.js";
+import { connectOperator, request, type Frame } from "./helpers.js";
 
-let n = 0;
 async function ask(url: string, token: string, scopes: string[]): Promise<Frame> {
-  const s = await openRaw(url);
+  const { s } = await connectOperator(url, token, scopes);
   try {
-    s.send(connectFrame({ client: { id: "cli", version: "1", platform: "linux", mode: "cli" }, scopes, auth: { token } }));
-    const hello = await s.next(isRes("c1"));
-    if (!hello.ok) throw new Error(`connect refused: ${JSON.stringify(hello.error)}`);
-    const id = `g${++n}`;
-    s.send({ type: "req", id, method: "config.get", params: {} });
-    return await s.next(isRes(id));
+    return await request(s, "config.get", {});
   } finally {
     s.close();
   }

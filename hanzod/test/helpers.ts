@@ -83,6 +83,29 @@ export function connectFrame(params: Record<string, unknown>, id = "c1"): Frame 
 
 export const isRes = (id: string) => (f: Frame) => f.type === "res" && f.id === id;
 
+/** The CLI's client identity, as state tests connect with it to both runtimes. */
+export const CLI_CLIENT = { id: "cli", version: "1", platform: "linux", mode: "cli" };
+
+/** A connected operator (token auth, these scopes); throws with the server's error when refused. */
+export async function connectOperator(url: string, token: string, scopes: string[], client: Record<string, unknown> = CLI_CLIENT): Promise<{ s: RawSession; hello: Frame }> {
+  const s = await openRaw(url);
+  s.send(connectFrame({ client, scopes, auth: { token } }));
+  const hello = await s.next(isRes("c1"));
+  if (!hello.ok) {
+    s.close();
+    throw new Error(`connect refused: ${JSON.stringify(hello.error)}`);
+  }
+  return { s, hello };
+}
+
+let requestNo = 0;
+/** One request on the session and its answer (a frame), ids unique across the test file. */
+export async function request(s: RawSession, method: string, params?: unknown): Promise<Frame> {
+  const id = `q${++requestNo}`;
+  s.send({ type: "req", id, method, ...(params === undefined ? {} : { params }) });
+  return s.next(isRes(id));
+}
+
 /** Sends frames after the challenge and returns every frame until the server closes (or `settleMs` passes). */
 export async function exchange(url: string, build: (challenge: { nonce: string; ts: number }) => (string | Frame)[], settleMs = 45_000): Promise<{ frames: Frame[]; close: { code: number; reason: string } | null }> {
   const s = await openRaw(url);

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { releaseValidator } from "../../protocol/index.js";
 import { startHanzod, type HanzodHandle } from "../index.js";
-import { connectFrame, isRes, openRaw, type RawSession } from "./helpers.js";
+import { connectOperator, request, type RawSession } from "./helpers.js";
 
 interface Answer {
   ok: boolean;
@@ -34,18 +34,11 @@ function stripVolatile(v: unknown): unknown {
 }
 
 async function operator(url: string, token: string, scopes: string[]): Promise<RawSession> {
-  const s = await openRaw(url);
-  s.send(connectFrame({ client: { id: "cli", version: "1", platform: "linux", mode: "cli" }, scopes, auth: { token } }));
-  const hello = await s.next(isRes("c1"));
-  if (!hello.ok) throw new Error(`connect refused: ${JSON.stringify(hello.error)}`);
-  return s;
+  return (await connectOperator(url, token, scopes)).s;
 }
 
-let n = 0;
 async function ask(s: RawSession, method: string, params: Record<string, unknown>): Promise<Answer> {
-  const id = `r${++n}`;
-  s.send({ type: "req", id, method, params });
-  const res = await s.next(isRes(id));
+  const res = await request(s, method, params);
   return { ok: res.ok === true, payload: res.payload, error: res.error };
 }
 

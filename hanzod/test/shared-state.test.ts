@@ -7,21 +7,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { startHanzod, type HanzodHandle } from "../index.js";
-import { connectFrame, isRes, openRaw, type RawSession } from "./helpers.js";
+import { connectOperator, request, type RawSession } from "./helpers.js";
 
 async function operator(url: string, token: string, scopes: string[]): Promise<RawSession> {
-  const s = await openRaw(url);
-  s.send(connectFrame({ client: { id: "cli", version: "1", platform: "linux", mode: "cli" }, scopes, auth: { token } }));
-  const hello = await s.next(isRes("c1"));
-  if (!hello.ok) throw new Error(`connect refused: ${JSON.stringify(hello.error)}`);
-  return s;
+  return (await connectOperator(url, token, scopes)).s;
 }
 
-let n = 0;
 async function call(s: RawSession, method: string, params: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-  const id = `r${++n}`;
-  s.send({ type: "req", id, method, params });
-  const res = await s.next(isRes(id));
+  const res = await request(s, method, params);
   if (!res.ok) throw new Error(`${method}: ${JSON.stringify(res.error)}`);
   return res.payload as Record<string, unknown>;
 }

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { releaseValidator, validateResult } from "../../protocol/index.js";
 import { LEGACY_READY_TIMEOUT_MS, startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
-import { connectFrame, isRes, newDeviceKey, openRaw, signedDevice, startTestHanzod, type Frame, type RawSession, type TestHanzod } from "./helpers.js";
+import { connectFrame, connectOperator, isRes, newDeviceKey, openRaw, request, signedDevice, startTestHanzod, type Frame, type RawSession, type TestHanzod } from "./helpers.js";
 
 const release = inject("legacy").version;
 const contract = releaseValidator(release);
@@ -34,19 +34,10 @@ const sides = (): [Side, Side] => [
 const cli = { id: "cli", version: "2026.9.1", platform: "linux", mode: "cli" };
 
 async function operator(url: string, token: string, scopes: string[]): Promise<{ s: RawSession; hello: Frame }> {
-  const s = await openRaw(url);
-  s.send(connectFrame({ client: cli, scopes, auth: { token } }));
-  const hello = await s.next(isRes("c1"));
-  if (!hello.ok) throw new Error(`connect failed: ${JSON.stringify(hello.error)}`);
-  return { s, hello };
+  return connectOperator(url, token, scopes, cli);
 }
 
-let seqNo = 0;
-async function call(s: RawSession, method: string, params?: unknown): Promise<Frame> {
-  const id = `q${++seqNo}`;
-  s.send({ type: "req", id, method, ...(params === undefined ? {} : { params }) });
-  return s.next(isRes(id));
-}
+const call = request;
 
 /** The error with the clock-dependent retry delay reduced to its presence. */
 function errorOf(res: Frame): unknown {
