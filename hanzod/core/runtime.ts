@@ -113,7 +113,14 @@ export function createRuntime(opts: HanzodOptions, log: Logger | undefined, lega
       pendingHealth = setTimeout(() => {
         pendingHealth = undefined;
         lastHealthBroadcast = Date.now();
-        const snap = health.refresh();
+        let snap;
+        try {
+          snap = health.refresh();
+        } catch (err) {
+          // A timer's throw would end the process: a snapshot that cannot be read now is skipped, not fatal.
+          log?.warn({ err }, "health refresh failed; the previous snapshot stays");
+          return;
+        }
         broadcaster.stateVersion.health += 1;
         broadcaster.broadcast("health", snap, { withStateVersion: true });
       }, wait);

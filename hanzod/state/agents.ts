@@ -83,6 +83,12 @@ export class AgentInventoryReader {
     if (!db) {
       if (!existsSync(path)) return { path, count: 0, recent: [] };
       db = openSqlite(path, { readonly: true, fileMustExist: true });
+      // The legacy creates an agent's database file before its schema: until the table is there, the agent
+      // has no sessions (read again next time rather than cached as schemaless).
+      if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session_nodes'").get()) {
+        db.close();
+        return { path, count: 0, recent: [] };
+      }
       this.dbs.set(path, db);
     }
     const count = (db.prepare("SELECT count(*) AS n FROM session_nodes").get() as { n: number }).n;

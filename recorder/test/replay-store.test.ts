@@ -60,7 +60,8 @@ describe("replay results in the parity store", () => {
 
     const hzReport = await replayFixtures({ target: hz.url, token: hz.token, files: HANZOD_FIXTURES });
     const rows = await storeReplayRun(hzReport, { storePath: defaultStorePath(work), targetKind: "hanzod", source: "test" });
-    // config.get is a phase-2 method hanzod does not implement (the proxy routes it to legacy): the one red method.
+    // config.get: hanzod answers it only for a file the legacy cannot parse and refuses a valid one (UNAVAILABLE),
+    // so the recorded valid-file call is the one red method.
     expect(rows.filter((r) => r.failed > 0).map((r) => r.method)).toEqual(["config.get"]);
     expect(rows.find((r) => r.method === "config.get")?.firstFailure).toContain("ok at /ok");
 
@@ -72,7 +73,7 @@ describe("replay results in the parity store", () => {
     expect(byMethod.get("connect")).toMatchObject({ replayGreenLegacy: true, replayGreenHanzod: true });
     expect(byMethod.get("health")).toMatchObject({ replayGreenLegacy: true, replayGreenHanzod: true, implemented: true });
     expect(byMethod.get("status")).toMatchObject({ replayGreenLegacy: null, replayGreenHanzod: true, implemented: true });
-    expect(byMethod.get("config.get")).toMatchObject({ replayGreenLegacy: null, replayGreenHanzod: false, implemented: false });
+    expect(byMethod.get("config.get")).toMatchObject({ replayGreenLegacy: null, replayGreenHanzod: false, implemented: true });
     expect(byMethod.get("gateway.suspend.prepare")).toMatchObject({ replayGreenLegacy: null, replayGreenHanzod: true, implemented: true });
     expect(report.coverage.replayGreenLegacy).toBe(2);
     // connect, health, status, gateway.suspend.prepare
