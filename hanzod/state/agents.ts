@@ -9,11 +9,9 @@
  * A database that does not exist yet is not created (count 0), so a fresh hanzod loads no SQLite for
  * this; one that exists is opened read-only.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { openSqlite, type SqliteDatabase } from "../../protocol/index.js";
+import type { SqliteDatabase } from "../../protocol/index.js";
 import { readLegacyConfigObject } from "../config-file.js";
-import { AGENT_DB_NAME } from "./legacy-state.js";
+import { agentDbPath, openAgentDbIfReady } from "./legacy-state.js";
 
 /** The legacy's default heartbeat (src/infra/heartbeat defaults, as 2026.9.1 and 2026.9.6 report them). */
 const DEFAULT_HEARTBEAT = {
@@ -74,21 +72,15 @@ export class AgentInventoryReader {
   ) {}
 
   agentDbPath(agentId: string): string {
-    return join(this.stateDir, "agents", agentId, "agent", AGENT_DB_NAME);
+    return agentDbPath(this.stateDir, agentId);
   }
 
   private sessions(agentId: string, now: number): AgentSessions {
     const path = this.agentDbPath(agentId);
     let db = this.dbs.get(path);
     if (!db) {
-      if (!existsSync(path)) return { path, count: 0, recent: [] };
-      db = openSqlite(path, { readonly: true, fileMustExist: true });
-      // The legacy creates an agent's database file before its schema: until the table is there, the agent
-      // has no sessions (read again next time rather than cached as schemaless).
-      if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session_nodes'").get()) {
-        db.close();
-        return { path, count: 0, recent: [] };
-      }
+      db = openAgentDbIfReady(path);
+      if (!db) return { path, count: 0, recent: [] };
       this.dbs.set(path, db);
     }
     const count = (db.prepare("SELECT count(*) AS n FROM session_nodes").get() as { n: number }).n;

@@ -10,7 +10,7 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { openSqlite } from "../../protocol/index.js";
+import { openSqlite, type SqliteDatabase } from "../../protocol/index.js";
 import { releasesFor, supportedVersions, type LegacyDbKind } from "./schema-versions.js";
 
 export const STATE_DB_RELATIVE = join("state", "openclaw.sqlite");
@@ -100,6 +100,24 @@ export function checkLegacyDatabase(file: string, kind: LegacyDbKind): LegacyDbI
   if (typeof meta?.app_version === "string") info.appVersion = meta.app_version;
   if (typeof meta?.agent_id === "string") info.agentId = meta.agent_id;
   return info;
+}
+
+/** Where the legacy keeps an agent's database. */
+export function agentDbPath(stateDir: string, agentId: string): string {
+  return join(stateDir, "agents", agentId, "agent", AGENT_DB_NAME);
+}
+
+/**
+ * An agent database opened read-only, or undefined while it holds no sessions table: absent, or created
+ * by the legacy before its schema (a reader that queried it then would throw `no such table`). Not
+ * cached by the caller in that state, so the next read sees the table once the legacy has made it.
+ */
+export function openAgentDbIfReady(file: string): SqliteDatabase | undefined {
+  if (!existsSync(file)) return undefined;
+  const db = openSqlite(file, { readonly: true, fileMustExist: true });
+  if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session_nodes'").get()) return db;
+  db.close();
+  return undefined;
 }
 
 /** The agent databases present under `<stateDir>/agents/<id>/agent/`. */

@@ -11,10 +11,10 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { openSqlite, type SqliteDatabase } from "../../protocol/index.js";
+import type { SqliteDatabase } from "../../protocol/index.js";
 import { readLegacyConfigObject } from "../config-file.js";
 import { configuredAgentIds } from "./agents.js";
-import { AGENT_DB_NAME } from "./legacy-state.js";
+import { agentDbPath, openAgentDbIfReady } from "./legacy-state.js";
 
 /** A session entry as the legacy stores it (entry_json); only the fields hanzod reads are typed. */
 export interface SessionEntry {
@@ -60,7 +60,7 @@ export class SessionStoreReader {
   ) {}
 
   agentDbPath(agentId: string): string {
-    return join(this.stateDir, "agents", agentId, "agent", AGENT_DB_NAME);
+    return agentDbPath(this.stateDir, agentId);
   }
 
   /** The state's config, as a plain object ({} when it cannot be read: the config domain reports that). */
@@ -91,8 +91,8 @@ export class SessionStoreReader {
   private db(storePath: string): SqliteDatabase | undefined {
     let db = this.dbs.get(storePath);
     if (!db) {
-      if (!existsSync(storePath)) return undefined;
-      db = openSqlite(storePath, { readonly: true, fileMustExist: true });
+      db = openAgentDbIfReady(storePath);
+      if (!db) return undefined;
       this.dbs.set(storePath, db);
     }
     return db;
