@@ -1,10 +1,13 @@
 /**
  * ajv validators compiled from the frozen contract. Definitions compile lazily (the schema has 877 of
- * them) and are cached, so a process pays only for what it validates.
+ * them), each on its own with only the definitions it references, and are cached: a process pays only
+ * for what it validates. The whole contract never goes into ajv: adding it (3.5 MB) meant checking it
+ * against the draft-07 meta-schema, walking it for ids and compiling its root, about a second per engine.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { loadContractSchema } from "./contract.js";
 import type { Frame } from "./frames.js";
+import { unescapePointerSegment } from "./json-pointer.js";
 
 export interface ContractIssue {
   /** Definition whose rule was broken, e.g. `HelloOk` or `RequestFrame`. */
@@ -74,6 +77,36 @@ function innermostDefinition(schemaPath: string): string | undefined {
   return m?.[1];
 }
 
+const LOCAL_REF = /^#\/definitions\/([^/]+)$/;
+
+/** `name` and every definition it reaches through local `#/definitions/<x>` refs, as a new `definitions` object. */
+function referencedDefinitions(all: Record<string, object>, name: string): Record<string, object> {
+  const out: Record<string, object> = {};
+  const todo = [name];
+  while (todo.length > 0) {
+    const n = todo.pop()!;
+    if (Object.prototype.hasOwnProperty.call(out, n) || !Object.prototype.hasOwnProperty.call(all, n)) continue;
+    const def = all[n]!;
+    out[n] = def;
+    const stack: unknown[] = [def];
+    while (stack.length > 0) {
+      const v = stack.pop();
+      if (typeof v !== "object" || v === null) continue;
+      if (Array.isArray(v)) {
+        for (const item of v) stack.push(item);
+        continue;
+      }
+      for (const [k, child] of Object.entries(v)) {
+        if (k === "$ref" && typeof child === "string") {
+          const m = LOCAL_REF.exec(child);
+          if (m) todo.push(unescapePointerSegment(m[1]!));
+        } else stack.push(child);
+      }
+    }
+  }
+  return out;
+}
+
 /**
  * One JSON schema with `definitions` (the pinned contract, or a frozen release's), compiled lazily per
  * definition. Each instance owns its ajv engines, so releases never share compiled state.
@@ -93,13 +126,8 @@ export class SchemaValidator {
   constructor(private readonly load: () => { $id: string; definitions: Record<string, object> }) {}
 
   private engine(e: Engine): Ajv {
-    if (!e.ajv) {
-      const schema = this.load();
-      this.schemaId = schema.$id;
-      // strict:false because the contract carries vendor keywords (x-openclaw-since) and a discriminator.
-      e.ajv = new Ajv({ strict: false, allErrors: e.allErrors, validateFormats: false, discriminator: false });
-      e.ajv.addSchema(schema);
-    }
+    // strict:false because the contract carries vendor keywords (x-openclaw-since) and a discriminator.
+    e.ajv ??= new Ajv({ strict: false, allErrors: e.allErrors, validateFormats: false, discriminator: false });
     return e.ajv;
   }
 
@@ -107,11 +135,27 @@ export class SchemaValidator {
     return Object.prototype.hasOwnProperty.call(this.load().definitions, name);
   }
 
+  /**
+   * Compiles one definition: a schema root of the same `$id` holding `definition` and the definitions it
+   * reaches through `#/definitions/...` refs (none, in the frozen contracts so far), so error paths
+   * (`#/definitions/<name>/...`) and ref resolution read as they did with the whole contract added.
+   */
+  private compile(definition: string, e: Engine): ValidateFunction | null {
+    const schema = this.load();
+    this.schemaId ||= schema.$id;
+    if (!this.hasDefinition(definition)) return null;
+    const definitions = referencedDefinitions(schema.definitions, definition);
+    // One root per definition, each under its own id: an engine keeps every definition it compiled.
+    const id = `${this.schemaId}?definition=${encodeURIComponent(definition)}`;
+    const a = this.engine(e);
+    a.addSchema({ $id: id, definitions });
+    return a.getSchema(`${id}#/definitions/${definition}`) ?? null;
+  }
+
   private validatorFor(definition: string, e: Engine): ValidateFunction | null {
     let fn = e.compiled.get(definition);
     if (fn === undefined) {
-      const a = this.engine(e);
-      fn = this.hasDefinition(definition) ? (a.getSchema(`${this.schemaId}#/definitions/${definition}`) ?? null) : null;
+      fn = this.compile(definition, e);
       e.compiled.set(definition, fn);
     }
     return fn;

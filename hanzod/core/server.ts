@@ -10,7 +10,6 @@ import type { Runtime } from "./runtime.js";
 import { Connection, type ConnectionHost } from "./connection.js";
 import { DomainRegistry } from "./domains.js";
 import { Pipeline } from "./pipeline.js";
-import { warmHandshakeValidators } from "./handshake/validation.js";
 
 export interface RunningServer {
   port: number;
@@ -40,7 +39,6 @@ export async function listen(rt: Runtime): Promise<RunningServer> {
     }
     json(res, 404, { error: "not found" });
   });
-  warmHandshakeValidators();
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: DEFAULTS.maxPreauthPayload });
   http.on("upgrade", (req, socket, head) => {
     wss.handleUpgrade(req, socket, head, (ws) => {

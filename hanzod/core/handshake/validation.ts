@@ -46,17 +46,6 @@ export function formatIssues(issues: readonly ContractIssue[]): string {
   return text;
 }
 
-/**
- * Compiles, at start, the validators a hostile first frame reaches: compiling RequestFrame's contract
- * subtree takes about a second, which would otherwise stall every connection on the first bad frame.
- */
-export function warmHandshakeValidators(): void {
-  validateDefinition("RequestFrame", null);
-  validateDefinition("ConnectParams", null);
-  // A connect is checked against every release of the window (null fails each, so each compiles).
-  validateInWindow("ConnectParams", null);
-}
-
 export type FirstFrameVerdict =
   | { kind: "connect"; id: string; params: ConnectParamsShape }
   | { kind: "not-request" }
