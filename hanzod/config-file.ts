@@ -3,31 +3,41 @@
  * accepts) and maps the `gateway.*` settings hanzod honours: port, bind, auth, trustedProxies.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { z } from "zod";
+import { createRequire } from "node:module";
+import type * as Zod from "zod";
 import type { AuthMode, HanzodAuthOptions } from "./options.js";
 import { ConfigError } from "./config-error.js";
 
-const GatewaySection = z.object({
-  port: z.number().int().min(0).max(65535).optional(),
-  bind: z.enum(["loopback", "lan", "auto", "custom", "tailnet"]).optional(),
-  customBindHost: z.string().optional(),
-  trustedProxies: z.array(z.string()).optional(),
-  auth: z
-    .object({
-      mode: z.enum(["token", "password", "none", "trusted-proxy"]).optional(),
-      token: z.string().optional(),
-      password: z.string().optional(),
-      trustedProxy: z
-        .object({
-          userHeader: z.string(),
-          requiredHeaders: z.array(z.string()).optional(),
-          allowUsers: z.array(z.string()).optional(),
-          allowLoopback: z.boolean().optional(),
-        })
-        .optional(),
-    })
-    .optional(),
-});
+/**
+ * The `gateway` section's schema, built on the first `--config` read: zod is ~220 modules, which every
+ * start without a config file would otherwise load (the CLI imports this file for bindToHost).
+ */
+function gatewaySectionSchema() {
+  const { z } = createRequire(import.meta.url)("zod") as typeof Zod;
+  return z.object({
+    port: z.number().int().min(0).max(65535).optional(),
+    bind: z.enum(["loopback", "lan", "auto", "custom", "tailnet"]).optional(),
+    customBindHost: z.string().optional(),
+    trustedProxies: z.array(z.string()).optional(),
+    auth: z
+      .object({
+        mode: z.enum(["token", "password", "none", "trusted-proxy"]).optional(),
+        token: z.string().optional(),
+        password: z.string().optional(),
+        trustedProxy: z
+          .object({
+            userHeader: z.string(),
+            requiredHeaders: z.array(z.string()).optional(),
+            allowUsers: z.array(z.string()).optional(),
+            allowLoopback: z.boolean().optional(),
+          })
+          .optional(),
+      })
+      .optional(),
+  });
+}
+
+let gatewaySection: ReturnType<typeof gatewaySectionSchema> | undefined;
 
 export interface LegacyGatewayConfig {
   path: string;
@@ -107,7 +117,8 @@ export function loadLegacyConfig(path: string): LegacyGatewayConfig {
     throw new ConfigError(`${path}: cannot be parsed as JSON with comments (${err instanceof Error ? err.message : String(err)})`);
   }
   if (raw === null || typeof raw !== "object") throw new ConfigError(`${path}: the config must be an object`);
-  const parsed = GatewaySection.safeParse(raw.gateway ?? {});
+  gatewaySection ??= gatewaySectionSchema();
+  const parsed = gatewaySection.safeParse(raw.gateway ?? {});
   if (!parsed.success) throw new ConfigError(`${path}: gateway section: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const g = parsed.data;
   const cfg: LegacyGatewayConfig = { path };

@@ -27,10 +27,19 @@ export interface ValidationOutcome {
 }
 
 interface Engine {
-  ajv: Ajv | undefined;
   allErrors: boolean;
   compiled: Map<string, ValidateFunction | null>;
 }
+
+/**
+ * The two ajv instances (first error / all errors), shared by every SchemaValidator: each definition is
+ * added under an id of its own contract instance, so nothing compiled is shared between contracts. A
+ * fresh ajv instance compiles the draft-07 meta-schema before its first schema (over 100 ms on a loaded
+ * 2-core machine); the frozen contracts are checked against it once in protocol/test/validators.test.ts
+ * instead of on every start (validateSchema: false).
+ */
+const AJV: { first: Ajv | undefined; all: Ajv | undefined } = { first: undefined, all: undefined };
+let nextContract = 0;
 
 /** Values with more nodes than this are explained by their first error only. */
 export const MAX_EXPLAINED_NODES = 2_000;
@@ -109,7 +118,7 @@ function referencedDefinitions(all: Record<string, object>, name: string): Recor
 
 /**
  * One JSON schema with `definitions` (the pinned contract, or a frozen release's), compiled lazily per
- * definition. Each instance owns its ajv engines, so releases never share compiled state.
+ * definition. Each instance owns its compiled validators, so releases never share compiled state.
  *
  * Two engines over the same schema: `first` stops at the first error (every value is checked with it,
  * so a valid value or a huge invalid one costs one early-exit pass); `all` lists every error, and runs
@@ -118,17 +127,19 @@ function referencedDefinitions(all: Record<string, object>, name: string): Recor
  */
 export class SchemaValidator {
   private schemaId = "";
+  private readonly instance = nextContract++;
   private readonly engines: { first: Engine; all: Engine } = {
-    first: { ajv: undefined, allErrors: false, compiled: new Map() },
-    all: { ajv: undefined, allErrors: true, compiled: new Map() },
+    first: { allErrors: false, compiled: new Map() },
+    all: { allErrors: true, compiled: new Map() },
   };
 
   constructor(private readonly load: () => { $id: string; definitions: Record<string, object> }) {}
 
   private engine(e: Engine): Ajv {
+    const key = e.allErrors ? "all" : "first";
     // strict:false because the contract carries vendor keywords (x-openclaw-since) and a discriminator.
-    e.ajv ??= new Ajv({ strict: false, allErrors: e.allErrors, validateFormats: false, discriminator: false });
-    return e.ajv;
+    AJV[key] ??= new Ajv({ strict: false, allErrors: e.allErrors, validateFormats: false, discriminator: false, validateSchema: false });
+    return AJV[key];
   }
 
   hasDefinition(name: string): boolean {
@@ -146,7 +157,7 @@ export class SchemaValidator {
     if (!this.hasDefinition(definition)) return null;
     const definitions = referencedDefinitions(schema.definitions, definition);
     // One root per definition, each under its own id: an engine keeps every definition it compiled.
-    const id = `${this.schemaId}?definition=${encodeURIComponent(definition)}`;
+    const id = `${this.schemaId}?contract=${this.instance}&definition=${encodeURIComponent(definition)}`;
     const a = this.engine(e);
     a.addSchema({ $id: id, definitions });
     return a.getSchema(`${id}#/definitions/${definition}`) ?? null;
