@@ -122,12 +122,22 @@ export function loadRelease(release: string): ReleaseContract {
   if (!c) {
     const dir = releaseDir(release);
     if (!existsSync(join(dir, RELEASE_FILES.schema))) throw new Error(`release ${release} is not frozen (no ${join(dir, RELEASE_FILES.schema)}); run \`hanzonode contract freeze --release ${release}\``);
+    // Each file is read when first asked for: validating a request needs the schema only.
+    let schema: ReleaseSchema | undefined;
+    let methods: Record<string, ReleaseMethodRow> | undefined;
+    let surface: ReleaseSurface | undefined;
     c = {
       release,
       dir,
-      schema: readJson<ReleaseSchema>(join(dir, RELEASE_FILES.schema)),
-      methods: readJson<{ methods: Record<string, ReleaseMethodRow> }>(join(dir, RELEASE_FILES.methods)).methods,
-      surface: readJson<ReleaseSurface>(join(dir, RELEASE_FILES.surface)),
+      get schema() {
+        return (schema ??= readJson<ReleaseSchema>(join(dir, RELEASE_FILES.schema)));
+      },
+      get methods() {
+        return (methods ??= readJson<{ methods: Record<string, ReleaseMethodRow> }>(join(dir, RELEASE_FILES.methods)).methods);
+      },
+      get surface() {
+        return (surface ??= readJson<ReleaseSurface>(join(dir, RELEASE_FILES.surface)));
+      },
     };
     cache.set(release, c);
   }
