@@ -18,7 +18,7 @@ import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { startHanzod, type HanzodHandle } from "../index.js";
-import { connectFrame, isRes, openRaw, type RawSession } from "./helpers.js";
+import { CLI_CLIENT, connectOperator, request, type RawSession } from "./helpers.js";
 
 interface Answer {
   ok: boolean;
@@ -30,19 +30,12 @@ type Who = "reader" | "admin" | "kind";
 const WHO: readonly Who[] = ["reader", "admin", "kind"];
 
 async function operator(url: string, token: string, who: Who): Promise<RawSession> {
-  const s = await openRaw(url);
   const scopes = who === "admin" ? ["operator.admin"] : ["operator.read"];
-  s.send(connectFrame({ client: { id: "cli", version: "1", platform: "linux", mode: "cli" }, scopes, auth: { token }, ...(who === "kind" ? { caps: ["agent-kind"] } : {}) }));
-  const hello = await s.next(isRes("c1"));
-  if (!hello.ok) throw new Error(`connect refused: ${JSON.stringify(hello.error)}`);
-  return s;
+  return (await connectOperator(url, token, scopes, CLI_CLIENT, who === "kind" ? { caps: ["agent-kind"] } : {})).s;
 }
 
-let n = 0;
 async function ask(s: RawSession, method: string, params: Record<string, unknown>): Promise<Answer> {
-  const id = `a${++n}`;
-  s.send({ type: "req", id, method, params });
-  const res = await s.next(isRes(id));
+  const res = await request(s, method, params);
   return { ok: res.ok === true, payload: res.payload, error: res.error };
 }
 
