@@ -11,6 +11,10 @@ export interface CallerInfo {
   connId: string;
   role: string;
   scopes: readonly string[];
+  /** The connect's declared client capabilities (some answers depend on them, e.g. agents.list's `agent-kind`). */
+  caps?: readonly string[];
+  /** The connect's client id (e.g. the Control UI's `openclaw-control-ui`). */
+  clientId?: string;
 }
 
 /** A handler's refusal: the catalog shape (protocol/errors.ts) goes to the client as is. */

@@ -4,6 +4,7 @@ import type { DomainDeclaration, EventDeclaration } from "../core/method.js";
 
 /** Each method hanzod implements -> the domain that declares it (read without loading the domain). */
 export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze({
+  "agents.list": "agents",
   "config.get": "config",
   "gateway.restart.preflight": "gateway",
   "gateway.restart.request": "gateway",
@@ -29,6 +30,7 @@ export const EAGER_DOMAINS: readonly string[] = Object.freeze(["gateway", "healt
 
 /** Loads a domain's declarations, the first time a call needs it. */
 export const DOMAIN_LOADERS: Readonly<Record<string, () => Promise<{ default: DomainDeclaration }>>> = Object.freeze({
+  "agents": () => import("./agents/index.js"),
   "config": () => import("./config/index.js"),
   "gateway": () => import("./gateway/index.js"),
   "health": () => import("./health/index.js"),

@@ -86,10 +86,10 @@ export const isRes = (id: string) => (f: Frame) => f.type === "res" && f.id === 
 /** The CLI's client identity, as state tests connect with it to both runtimes. */
 export const CLI_CLIENT = { id: "cli", version: "1", platform: "linux", mode: "cli" };
 
-/** A connected operator (token auth, these scopes); throws with the server's error when refused. */
-export async function connectOperator(url: string, token: string, scopes: string[], client: Record<string, unknown> = CLI_CLIENT): Promise<{ s: RawSession; hello: Frame }> {
+/** A connected operator (token auth, these scopes, `extra` connect params such as caps); throws with the server's error when refused. */
+export async function connectOperator(url: string, token: string, scopes: string[], client: Record<string, unknown> = CLI_CLIENT, extra: Record<string, unknown> = {}): Promise<{ s: RawSession; hello: Frame }> {
   const s = await openRaw(url);
-  s.send(connectFrame({ client, scopes, auth: { token } }));
+  s.send(connectFrame({ ...extra, client, scopes, auth: { token } }));
   const hello = await s.next(isRes("c1"));
   if (!hello.ok) {
     s.close();

@@ -38,8 +38,8 @@ export function releaseRows(release: string): ReleaseRows | undefined {
 }
 
 /** Shared by both releases: the built-in model's provider, context, runtime and fast-mode defaults. */
-const AGENT_RUNTIME = { id: "codex", cloudPlacementSupported: false, devicePlacementSupported: false, source: "implicit" } as const;
-const BUILTIN = { modelProvider: "openai", contextTokens: 200_000, thinkingDefault: "medium", fastAutoOnSeconds: 60 } as const;
+export const AGENT_RUNTIME = { id: "codex", cloudPlacementSupported: false, devicePlacementSupported: false, source: "implicit" } as const;
+export const BUILTIN = { modelProvider: "openai", contextTokens: 200_000, thinkingDefault: "medium", fastAutoOnSeconds: 60 } as const;
 
 function thinkingLevels(r: ReleaseRows): { id: string; label: string }[] {
   return r.thinkingIds.map((id) => ({ id, label: id }));
