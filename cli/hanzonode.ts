@@ -8,6 +8,7 @@ import { upCommand } from "./up.js";
 import { attachCommands } from "./commands/attach.js";
 import { cutoverCommands } from "./commands/cutover.js";
 import { contractCommands } from "./commands/contract.js";
+import { statusCommands } from "./commands/status.js";
 import type { CliCommand } from "./command.js";
 
 const all: CliCommand[] = [
@@ -18,6 +19,7 @@ const all: CliCommand[] = [
   ...attachCommands,
   ...cutoverCommands,
   ...contractCommands,
+  ...statusCommands,
 ];
 
 let cli = yargs(hideBin(process.argv))

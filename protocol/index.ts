@@ -17,3 +17,4 @@ export * from "./server-capabilities.js";
 export * from "./releases.js";
 export * from "./window.js";
 export * from "./recorded-suites.js";
+export * from "./proxy-mark.js";

@@ -80,6 +80,8 @@ export class RawGatewaySocket {
   /** Every message, frames or not, in arrival order. */
   readonly received: ReceivedMessage[] = [];
   readonly closed: Promise<CloseInfo>;
+  /** The server's 101 response headers (what answered the upgrade: a proxy marks itself there). */
+  upgradeHeaders: Readonly<Record<string, string | string[] | undefined>> = {};
   private readonly waiters = new Set<() => void>();
   private closeInfo: CloseInfo | undefined;
   private weClosed = false;
@@ -94,6 +96,9 @@ export class RawGatewaySocket {
         this.wake();
       }),
     );
+    ws.once("upgrade", (res) => {
+      this.upgradeHeaders = res.headers;
+    });
     // Listening from construction: a server may send its challenge in the same packet as the 101.
     ws.on("message", (data: Buffer, isBinary: boolean) => {
       const raw = wsDataToText(data);

@@ -26,7 +26,7 @@ import { HandshakePair, type PairOwners } from "./handshake-pair.js";
 import type { Backend, ConnectionMeta, ConnectionTap } from "./tap.js";
 import { allLegacyTable, loadChecklistSync, watchChecklist, type ChecklistWatcher, type RoutingTable } from "../parity/checklist/index.js";
 import { readFileSync } from "node:fs";
-import { ProxyMatcher } from "../protocol/index.js";
+import { PROXY_MARK_HEADER, PROXY_MARK_VALUE, ProxyMatcher } from "../protocol/index.js";
 
 const BREAKER_STATE = { closed: 0, "half-open": 1, open: 2 } as const;
 
@@ -123,6 +123,8 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     // Agree to exactly what the backend agreed to, so the client sees the backend's choice.
     handleProtocols: (_offered, req) => selectedProtocol.get(req) ?? false,
   });
+  const mark = `${PROXY_MARK_HEADER}: ${PROXY_MARK_VALUE}`;
+  wss.on("headers", (headers) => headers.push(mark));
   let nextConnection = 0;
   let nonceWarned = false;
   const warnNonceNotAdopted = (): void => {
