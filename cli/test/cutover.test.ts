@@ -1,9 +1,10 @@
 /**
  * The cutover gate on prepared stores (the real parity store, checklist and audit log): one used method
  * still on the legacy is named and fails the check; with everything on hanzod and passing, the check
- * succeeds and `cutover` writes the direct client config, audits it, and says how to return.
+ * succeeds and `cutover` writes the direct client config, audits it, and says how to return; that config
+ * reaches a real hanzod with no proxy in the path, and the legacy's own CLI is served there.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +14,12 @@ import { readAudit } from "../../parity/checklist/index.js";
 import type { ComparisonRow } from "../../parity/store/types.js";
 import { checkCutover } from "../cutover/check.js";
 import { cutover } from "../cutover/apply.js";
+import { resolveClientTarget } from "../status/client-target.js";
+import { probeGateway } from "../status/probe.js";
+import { startTestHanzod } from "../../hanzod/test/helpers.js";
+import { ensureLegacyInstalled, runOpenclawCli } from "../../scripts/legacy/index.js";
+
+const legacy = inject("legacy");
 
 const HOUR = 3_600_000;
 const now = Date.now();
@@ -98,14 +105,29 @@ describe("hanzonode cutover --check", () => {
     expect(r.blockers).toEqual([]);
     expect(r.ok).toBe(true);
 
-    const clientConfigPath = join(dir, "client", "openclaw.json");
-    const out = await cutover({ storePath, checklistPath, stateDir: dir, ...window, hanzodUrl: "ws://127.0.0.1:18789", clientConfigPath, token: "t" });
-    expect(out.applied).toBe(true);
-    expect(JSON.parse(readFileSync(clientConfigPath, "utf8"))).toMatchObject({ gateway: { mode: "remote", remote: { url: "ws://127.0.0.1:18789", transport: "direct", token: "t" } } });
-    const audit = await readAudit(dir);
-    expect(audit.at(-1)).toMatchObject({ target: "cutover", new: "ws://127.0.0.1:18789", forced: false });
-    expect(out.lines.join("\n")).toMatch(/to return while the legacy still exists/);
-  });
+    const hanzod = await startTestHanzod();
+    try {
+      const clientConfigPath = join(dir, "client", "openclaw.json");
+      const out = await cutover({ storePath, checklistPath, stateDir: dir, ...window, hanzodUrl: hanzod.url, clientConfigPath, token: hanzod.token });
+      expect(out.applied).toBe(true);
+      expect(JSON.parse(readFileSync(clientConfigPath, "utf8"))).toMatchObject({ gateway: { mode: "remote", remote: { url: hanzod.url, transport: "direct", token: hanzod.token } } });
+      const audit = await readAudit(dir);
+      expect(audit.at(-1)).toMatchObject({ target: "cutover", new: hanzod.url, forced: false });
+      expect(out.lines.join("\n")).toMatch(/to return while the legacy still exists/);
+
+      // What that config reaches: hanzod itself, no proxy in the path (hanzonode status's probe) ...
+      const target = resolveClientTarget(clientConfigPath, {});
+      expect(target).toMatchObject({ mode: "remote", url: hanzod.url });
+      expect(await probeGateway(target.url, { token: target.token! })).toMatchObject({ runtime: "hanzod", viaProxy: false });
+      // ... and the legacy's own CLI, configured only by that file, is served there.
+      const install = await ensureLegacyInstalled(legacy.version);
+      const cli = await runOpenclawCli(install, ["gateway", "call", "health", "--json"], { env: { OPENCLAW_CONFIG_PATH: clientConfigPath }, timeoutMs: 90_000 });
+      expect(cli.code, `${cli.stdout}\n${cli.stderr}`).toBe(0);
+      expect(JSON.parse(cli.stdout)).toMatchObject({ ok: true });
+    } finally {
+      await hanzod.stop();
+    }
+  }, 180_000);
 
   it("a rollback to legacy inside the quiet period blocks; the CLI exits 1 and prints the blockers", async () => {
     const storePath = store([{ method: "health", backend: "hanzod", hoursAgo: 1 }]);
