@@ -47,6 +47,8 @@ interface ParsedRows {
   /** `PRAGMA data_version` when read: it changes when any other connection (the legacy) commits to the file. */
   dataVersion: number;
   rows: { key: string; entry: SessionEntry }[];
+  /** The rows as one target's records, made once per parse (a list over 10,000 sessions made them per call). */
+  records?: { agentId: string; list: readonly SessionRecord[] };
 }
 
 export class SessionStoreReader {
@@ -112,25 +114,47 @@ export class SessionStoreReader {
     return out;
   }
 
-  private allRows(storePath: string, db: SqliteDatabase): { key: string; entry: SessionEntry }[] {
+  private allRows(storePath: string, db: SqliteDatabase): ParsedRows {
     const dataVersion = db.pragma("data_version", { simple: true }) as number;
     const cached = this.parsed.get(storePath);
-    if (cached && cached.dataVersion === dataVersion) return cached.rows;
+    if (cached && cached.dataVersion === dataVersion) return cached;
     const rows = SessionStoreReader.parseRows(db.prepare("SELECT session_key AS key, entry_json AS json FROM session_nodes WHERE entry_valid != -1").all() as { key: string; json: string }[]);
-    this.parsed.set(storePath, { dataVersion, rows });
-    return rows;
+    const parsed: ParsedRows = { dataVersion, rows };
+    this.parsed.set(storePath, parsed);
+    return parsed;
+  }
+
+  /** One target's listable sessions, one shared array per database until the legacy commits again. */
+  private recordsOf(t: SessionStoreTarget, db: SqliteDatabase): readonly SessionRecord[] {
+    const parsed = this.allRows(t.storePath, db);
+    if (parsed.records?.agentId !== t.agentId) {
+      parsed.records = { agentId: t.agentId, list: parsed.rows.map((r) => ({ agentId: t.agentId, key: r.key, entry: r.entry, storePath: t.storePath })) };
+    }
+    return parsed.records.list;
+  }
+
+  /**
+   * Every listable session of these targets, one array per target that exists. The arrays (and their
+   * records and entries) are shared and stay the same objects until the legacy commits to that database:
+   * read, never modify; their identity says "nothing changed" to a caller that memoises.
+   */
+  readShared(targets: readonly SessionStoreTarget[]): (readonly SessionRecord[])[] {
+    const parts: (readonly SessionRecord[])[] = [];
+    for (const t of targets) {
+      const db = this.db(t.storePath);
+      if (db) parts.push(this.recordsOf(t, db));
+    }
+    return parts;
   }
 
   /** Every listable session of these targets; `key` narrows to one session key. Entries are shared: read, never modify. */
   read(targets: readonly SessionStoreTarget[], key?: string): SessionRecord[] {
+    if (key === undefined) return this.readShared(targets).flat();
     const out: SessionRecord[] = [];
     for (const t of targets) {
       const db = this.db(t.storePath);
       if (!db) continue;
-      const rows =
-        key === undefined
-          ? this.allRows(t.storePath, db)
-          : SessionStoreReader.parseRows(db.prepare("SELECT session_key AS key, entry_json AS json FROM session_nodes WHERE entry_valid != -1 AND session_key = ?").all(key) as { key: string; json: string }[]);
+      const rows = SessionStoreReader.parseRows(db.prepare("SELECT session_key AS key, entry_json AS json FROM session_nodes WHERE entry_valid != -1 AND session_key = ?").all(key) as { key: string; json: string }[]);
       for (const r of rows) out.push({ agentId: t.agentId, key: r.key, entry: r.entry, storePath: t.storePath });
     }
     return out;

@@ -174,6 +174,15 @@ describe.each(["2026.9.6", "2026.9.1"])("sessions read methods on a running lega
     }
   });
 
+  it("a write through the legacy is in hanzod's next list (rows and selections are reused only while the legacy commits nothing)", async () => {
+    const params = { agentId: "main", sortBy: "updatedAt" };
+    await expectSame("admin", "sessions.list", params);
+    await expectSame("admin", "sessions.list", params); // the same selection again: answered from the reused rows
+    await ok(legacyAdmin, "sessions.patch", { key: "agent:main:main", label: "renamed once" });
+    const after = (await expectSame("admin", "sessions.list", params)).payload as { sessions: { key: string; label?: string }[] };
+    expect(after.sessions.find((r) => r.key === "agent:main:main")?.label).toBe("renamed once");
+  });
+
   it("what hanzod cannot present yet it refuses by name instead of answering differently", async () => {
     for (const param of [{ includeLastMessage: true }, { search: "dep" }]) {
       const refused = await ask(hanzodReader, "sessions.list", param);

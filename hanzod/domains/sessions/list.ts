@@ -128,12 +128,42 @@ export function assertPresentable(cfg: Record<string, unknown>, records: readonl
   }
 }
 
-export function sessionsList(reader: SessionStoreReader, release: string, params: Record<string, unknown>, admin: boolean, now = Date.now()): Record<string, unknown> {
-  const rowsOf = rowsFor(release);
-  for (const [name, matters] of NEEDS_LEGACY_STATE) if (matters(params[name])) throw unavailable(`sessions.list with "${name}"`);
-  const cfg = reader.config();
-  const scope = resolveScope(reader, cfg, params.agentId, params.configuredAgentsOnly === true);
-  const all = reader.read(scope.targets);
+/** The params that pick and order rows (not the window): a memo key. */
+const SELECTING_PARAMS = ["configuredAgentsOnly", "includeGlobal", "includeUnknown", "label", "archived", "requireLastInteraction", "boardFace", "projectId", "group", "pinned", "excludeCron", "excludeSystem", "sortBy"] as const;
+
+interface Selection {
+  parts: readonly (readonly SessionRecord[])[];
+  signature: string;
+  /** The rows in scope (before the filters): every one must be presentable, not just the window. */
+  rows: readonly SessionRecord[];
+  filtered: readonly SessionRecord[];
+}
+
+/**
+ * The last selections per reader. Polling clients (the Control UI's sessions view, dashboards) ask the
+ * same list again and again; while the legacy commits nothing, the shared row arrays keep their
+ * identity and the filtered, sorted rows are reused: the call then costs its window only.
+ */
+const MEMO_SIZE = 16;
+const selections = new WeakMap<SessionStoreReader, Selection[]>();
+
+function sameParts(a: readonly (readonly SessionRecord[])[], b: readonly (readonly SessionRecord[])[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function select(reader: SessionStoreReader, scope: Scope, params: Record<string, unknown>, now: number): Selection {
+  const parts = reader.readShared(scope.targets);
+  const activeMinutes = typeof params.activeMinutes === "number" ? Math.max(1, Math.floor(params.activeMinutes)) : undefined;
+  // A window of recent activity depends on the clock: never memoised.
+  const signature = activeMinutes === undefined ? JSON.stringify([scope.targets.map((t) => t.agentId), SELECTING_PARAMS.map((k) => params[k] ?? null)]) : "";
+  const memo = selections.get(reader) ?? [];
+  if (signature !== "") {
+    const hit = memo.find((m) => m.signature === signature && sameParts(m.parts, parts));
+    if (hit) return hit;
+  }
+  const all = parts.flat();
   // The legacy's configured-only scope also drops rows whose key names an agent the config does not declare.
   const rows = params.configuredAgentsOnly === true ? all.filter((r) => { const p = parseAgentSessionKey(r.key); return !p || scope.targets.some((t) => t.agentId === p.agentId); }) : all;
 
@@ -141,7 +171,6 @@ export function sessionsList(reader: SessionStoreReader, release: string, params
   const includeUnknown = params.includeUnknown === true;
   const label = typeof params.label === "string" ? params.label.trim() : "";
   const archived = params.archived;
-  const activeMinutes = typeof params.activeMinutes === "number" ? Math.max(1, Math.floor(params.activeMinutes)) : undefined;
   const cutoff = activeMinutes === undefined ? undefined : now - activeMinutes * 60_000;
   const sortBy = typeof params.sortBy === "string" ? params.sortBy : "updatedAt";
 
@@ -165,6 +194,21 @@ export function sessionsList(reader: SessionStoreReader, release: string, params
     return true;
   });
   filtered.sort((a, b) => compare(a, b, sortBy));
+  const selection: Selection = { parts, signature, rows, filtered };
+  if (signature !== "") {
+    memo.unshift(selection);
+    if (memo.length > MEMO_SIZE) memo.length = MEMO_SIZE;
+    selections.set(reader, memo);
+  }
+  return selection;
+}
+
+export function sessionsList(reader: SessionStoreReader, release: string, params: Record<string, unknown>, admin: boolean, now = Date.now()): Record<string, unknown> {
+  const rowsOf = rowsFor(release);
+  for (const [name, matters] of NEEDS_LEGACY_STATE) if (matters(params[name])) throw unavailable(`sessions.list with "${name}"`);
+  const cfg = reader.config();
+  const scope = resolveScope(reader, cfg, params.agentId, params.configuredAgentsOnly === true);
+  const { rows, filtered } = select(reader, scope, params, now);
 
   const limit = typeof params.limit === "number" ? Math.max(1, Math.floor(params.limit)) : DEFAULT_LIMIT;
   const offset = typeof params.offset === "number" ? Math.max(0, Math.floor(params.offset)) : 0;
