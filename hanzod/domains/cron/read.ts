@@ -9,14 +9,14 @@
  * - the scheduler may be running (`cron.enabled` is not `false` in the config): a running scheduler keeps
  *   run state in memory (running markers, queued runs) and decides `nextWakeAtMs`; only the disabled
  *   scheduler was compared (the legacy's `OPENCLAW_SKIP_CRON` is in its environment, invisible to hanzod);
- * - a job that is due or has no next run (enabled, time-scheduled, `state.nextRunAtMs` missing or past):
+ * - in cron.list and cron.get, a job that is due or has no next run (enabled, time-scheduled, `state.nextRunAtMs` missing or past):
  *   the legacy recomputes its schedule on every read and writes the result back;
  * - a job that is running, or scheduled on a process (`on-exit`, `stream`);
  * - stored features whose decoding is not ported (state/cron.ts `unportable`), a custom `cron.store`, an
  *   unparseable config;
  * - `cron.list` filters that need the legacy's session store (`sessionKey`, `sessionAgentId`), delivery
  *   previews that need its channel plugins, and the list's `snapshotRevision` on 2026.9.1 (that release
- *   hashes in-memory state the stored rows do not reproduce: checked on one state dir, cause not found).
+ *   hashes in-memory state the stored rows do not reproduce, not even through its own loader: see the README).
  */
 import { errorShape } from "../../../protocol/index.js";
 import { MethodError } from "../../core/method.js";
@@ -157,8 +157,18 @@ export function cronGet(st: CronReadState, release: string, p: Record<string, un
   return readView(job);
 }
 
-export function cronStatus(st: CronReadState, now = Date.now()): Record<string, unknown> {
-  const { loaded, jobs } = allJobs(st, "cron.status", now);
+/**
+ * With the scheduler off the answer holds no job's schedule or run state (`nextWakeAtMs` is null): only the
+ * count of jobs the legacy loads, which its read-time recompute does not change. So due, running or
+ * process-scheduled jobs are counted as stored; only jobs whose decoding is not ported are refused.
+ */
+export function cronStatus(st: CronReadState): Record<string, unknown> {
+  const loaded = load(st, "cron.status");
+  const jobs = st.reader.jobs(loaded.key);
+  for (const job of jobs) {
+    const feature = unportable(job);
+    if (feature) throw unavailable(`cron.status with a job with ${feature} (job "${job.id}")`);
+  }
   const triggers = isRecord(loaded.cron.triggers) ? loaded.cron.triggers : {};
   return {
     enabled: false,
