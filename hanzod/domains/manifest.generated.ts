@@ -9,6 +9,7 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
   "cron.list": "cron",
   "cron.get": "cron",
   "cron.status": "cron",
+  "cron.scratch.get": "cron",
   "gateway.restart.preflight": "gateway",
   "gateway.restart.request": "gateway",
   "gateway.suspend.prepare": "gateway",

@@ -118,6 +118,13 @@ export class CronStoreReader {
     return jobs;
   }
 
+  /** A job's scratch row (`cron_job_scratch`), or undefined when it has none (or the table is not there yet). */
+  scratch(key: string, jobId: string): { content: string | null; revision: number; updated_at_ms: number } | undefined {
+    const db = this.open();
+    if (!db || !db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cron_job_scratch'").get()) return undefined;
+    return db.prepare("SELECT content, revision, updated_at_ms FROM cron_job_scratch WHERE store_key = ? AND job_id = ?").get(key, jobId) as { content: string | null; revision: number; updated_at_ms: number } | undefined;
+  }
+
   close(): void {
     this.db?.close();
     this.db = undefined;

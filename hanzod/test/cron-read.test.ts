@@ -2,7 +2,8 @@
  * The cron read methods on one state dir, two live runtimes: a real legacy gateway (two agents, its
  * scheduler disabled as the launcher's quiet config sets it) holds jobs added, updated and removed through
  * its own `cron.add` / `cron.update` / `cron.remove`, and hanzod, started on the legacy's state dir, answers
- * `cron.list` / `cron.get` / `cron.status` from the legacy's `cron_jobs` rows. Each answer is compared with
+ * `cron.list` / `cron.get` / `cron.status` / `cron.scratch.get` from the legacy's `cron_jobs` and
+ * `cron_job_scratch` rows. Each answer is compared with
  * the legacy's own for the same call, for a reader and an admin. No field is ignored.
  *
  * Both supported releases, each with its own legacy and hanzod answering as that release (`compat`);
@@ -120,6 +121,28 @@ describe.each(["2026.9.6", "2026.9.1"])("cron read methods on a running legacy's
       const l = await expectSame("reader", method, params);
       expect(l.ok).toBe(false);
     }
+  });
+
+  it("cron.scratch.get: the admin's scratch rows as the legacy answers them, the reader refused as the legacy refuses", async () => {
+    const ops = added["ops daily"]!;
+    const ping = added["hourly ping"]!;
+    const set = async (params: Record<string, unknown>) => {
+      const a = await ask(legacyConn.admin, "cron.scratch.set", params);
+      if (!a.ok) throw new Error(`cron.scratch.set: ${JSON.stringify(a.error)}`);
+    };
+    await set({ id: ops, content: "first notes" });
+    await set({ id: ops, content: "second notes", expectedRevision: 1 });
+    await set({ jobId: ping, content: "ping notes" });
+    await set({ id: ping, content: null });
+    // What the comparison covers: a job with scratch, a cleared one, one that never had any, an unknown id.
+    const withScratch = await expectSame("admin", "cron.scratch.get", { id: ops });
+    expect(withScratch.payload).toMatchObject({ scratch: { content: "second notes", revision: 2 }, currentRevision: 2 });
+    const cleared = await expectSame("admin", "cron.scratch.get", { jobId: ping });
+    expect(cleared.payload).toMatchObject({ scratch: null });
+    await expectSame("admin", "cron.scratch.get", { id: added["Zeta later"] });
+    expect((await expectSame("admin", "cron.scratch.get", { id: "no-such-job" })).ok).toBe(false);
+    expect((await expectSame("admin", "cron.scratch.get", {})).ok).toBe(false);
+    expect((await expectSame("reader", "cron.scratch.get", { id: ops })).ok).toBe(false);
   });
 
   it.runIf(release === "2026.9.6")("cron.list: the legacy's pages for readers and admins, with filters, sorts and projections", async () => {

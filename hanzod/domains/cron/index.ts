@@ -1,14 +1,14 @@
 /**
- * The cron domain, read side: `cron.list`, `cron.get`, `cron.status` on the legacy's stored jobs (state
+ * The cron domain, read side: `cron.list`, `cron.get`, `cron.status`, `cron.scratch.get` on the legacy's stored jobs (state
  * database `cron_jobs`, opened read-only; see read.ts for what is answered and what is refused). The
  * writers (`cron.add/update/remove/run`, scratch) and the scheduler stay on the legacy as one family: the
- * scheduler holds its jobs in memory. `cron.runs` (the task-run ledger) and `cron.scratch.get` stay there too.
+ * scheduler holds its jobs in memory. `cron.runs` (the task-run ledger) stays there too.
  */
 import { Errors, errorShape, validateParamsInWindow, type ContractIssue, type ErrorShape } from "../../../protocol/index.js";
 import { defineDomain, MethodError } from "../../core/method.js";
 import { legacyStateLayout } from "../../state/legacy-state.js";
 import { CronStoreReader } from "../../state/cron.js";
-import { cronGet, cronList, cronStatus, type CronReadState } from "./read.js";
+import { cronGet, cronList, cronScratchGet, cronStatus, type CronReadState } from "./read.js";
 
 function need(state: CronReadState | undefined, method: string): CronReadState {
   if (!state) throw new MethodError(errorShape("UNAVAILABLE", `${method}: hanzod needs the legacy's state dir (--state-dir) for its cron jobs`));
@@ -49,5 +49,6 @@ export default defineDomain<CronReadState | undefined>({
     { name: "cron.list", params: "contract", handler: ({ core, state, params }) => cronList(need(state, "cron.list"), core.version, params) },
     { name: "cron.get", params: anyOfParams("cron.get"), handler: ({ core, state, params }) => cronGet(need(state, "cron.get"), core.version, params) },
     { name: "cron.status", params: "contract", handler: ({ state }) => cronStatus(need(state, "cron.status")) },
+    { name: "cron.scratch.get", params: anyOfParams("cron.scratch.get"), handler: ({ core, state, params }) => cronScratchGet(need(state, "cron.scratch.get"), core.version, params) },
   ],
 });

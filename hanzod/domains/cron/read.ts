@@ -1,5 +1,5 @@
 /**
- * `cron.list`, `cron.get`, `cron.status` on the legacy's stored jobs (hanzod/state/cron.ts), answered the
+ * `cron.list`, `cron.get`, `cron.status` (and the admin's `cron.scratch.get`) on the legacy's stored jobs (hanzod/state/cron.ts), answered the
  * way 2026.9.x answers them (dist cron service `listPage` / `readJob` / `status` and the gateway's
  * `cronHandlers`), for operators (read and admin alike: an operator has no cron caller scope and sees every
  * job).
@@ -143,16 +143,43 @@ export function cronList(st: CronReadState, release: string, p: Record<string, u
   return { ...page, jobs, deliveryPreviews };
 }
 
-export function cronGet(st: CronReadState, release: string, p: Record<string, unknown>, now = Date.now()): Record<string, unknown> {
+function notFound(release: string, jobId: string, lead: string): MethodError {
+  const suffix = release === "2026.9.1" ? "" : " For cross-session management, use a fresh authenticated configured channel owner or Control UI administrator turn or the Automations page.";
+  return new MethodError(errorShape("INVALID_REQUEST", `${lead}: ${jobId}. List automations and retry with a current job id.${suffix}`, { code: "CRON_JOB_NOT_FOUND", jobId }));
+}
+
+function requireJobId(method: string, p: Record<string, unknown>): string {
   const raw = p.id ?? p.jobId;
   const jobId = typeof raw === "string" ? raw.trim() : "";
-  if (!jobId) throw invalid("cron.get", "missing id");
+  if (!jobId) throw invalid(method, "missing id");
+  return jobId;
+}
+
+/** The legacy's scratch size limit (dist cron scratch-contract), the same in both releases. */
+const CRON_JOB_SCRATCH_MAX_BYTES = 262_144;
+
+/**
+ * `cron.scratch.get` (admin): the job's `cron_job_scratch` row as the public scratch (`content`, `revision`,
+ * `updatedAtMs`; the source hash stays private), `currentRevision` (0 without a row), `maxBytes`. The legacy
+ * reads the row directly (dist cron scratch-store), after finding the job in its store.
+ */
+export function cronScratchGet(st: CronReadState, release: string, p: Record<string, unknown>): Record<string, unknown> {
+  const jobId = requireJobId("cron.scratch.get", p);
+  const { key } = load(st, "cron.scratch.get");
+  const job = st.reader.jobs(key).find((j) => j.id === jobId);
+  if (!job) throw notFound(release, jobId, "Automation not found");
+  const feature = unportable(job);
+  if (feature) throw unavailable(`cron.scratch.get of a job with ${feature} (job "${job.id}")`);
+  const row = st.reader.scratch(key, jobId);
+  const scratch = row && row.content !== null ? { content: row.content, revision: row.revision, updatedAtMs: row.updated_at_ms } : null;
+  return { scratch, currentRevision: row?.revision ?? 0, maxBytes: CRON_JOB_SCRATCH_MAX_BYTES };
+}
+
+export function cronGet(st: CronReadState, release: string, p: Record<string, unknown>, now = Date.now()): Record<string, unknown> {
+  const jobId = requireJobId("cron.get", p);
   const { key } = load(st, "cron.get");
   const job = st.reader.jobs(key).find((j) => j.id === jobId);
-  if (!job) {
-    const suffix = release === "2026.9.1" ? "" : " For cross-session management, use a fresh authenticated configured channel owner or Control UI administrator turn or the Automations page.";
-    throw new MethodError(errorShape("INVALID_REQUEST", `cron job not found: ${jobId}. List automations and retry with a current job id.${suffix}`, { code: "CRON_JOB_NOT_FOUND", jobId }));
-  }
+  if (!job) throw notFound(release, jobId, "cron job not found");
   assertStored(job, "cron.get", now);
   return readView(job);
 }
