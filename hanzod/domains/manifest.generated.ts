@@ -6,6 +6,10 @@ import type { DomainDeclaration, EventDeclaration } from "../core/method.js";
 export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze({
   "agents.list": "agents",
   "config.get": "config",
+  "cron.list": "cron",
+  "cron.get": "cron",
+  "cron.status": "cron",
+  "cron.scratch.get": "cron",
   "gateway.restart.preflight": "gateway",
   "gateway.restart.request": "gateway",
   "gateway.suspend.prepare": "gateway",
@@ -32,6 +36,7 @@ export const EAGER_DOMAINS: readonly string[] = Object.freeze(["gateway", "healt
 export const DOMAIN_LOADERS: Readonly<Record<string, () => Promise<{ default: DomainDeclaration }>>> = Object.freeze({
   "agents": () => import("./agents/index.js"),
   "config": () => import("./config/index.js"),
+  "cron": () => import("./cron/index.js"),
   "gateway": () => import("./gateway/index.js"),
   "health": () => import("./health/index.js"),
   "logs": () => import("./logs/index.js"),

@@ -1,0 +1,54 @@
+/**
+ * The cron domain, read side: `cron.list`, `cron.get`, `cron.status`, `cron.scratch.get` on the legacy's stored jobs (state
+ * database `cron_jobs`, opened read-only; see read.ts for what is answered and what is refused). The
+ * writers (`cron.add/update/remove/run`, scratch) and the scheduler stay on the legacy as one family: the
+ * scheduler holds its jobs in memory. `cron.runs` (the task-run ledger) stays there too.
+ */
+import { Errors, errorShape, validateParamsInWindow, type ContractIssue, type ErrorShape } from "../../../protocol/index.js";
+import { defineDomain, MethodError } from "../../core/method.js";
+import { legacyStateLayout } from "../../state/legacy-state.js";
+import { CronStoreReader } from "../../state/cron.js";
+import { cronGet, cronList, cronScratchGet, cronStatus, type CronReadState } from "./read.js";
+
+function need(state: CronReadState | undefined, method: string): CronReadState {
+  if (!state) throw new MethodError(errorShape("UNAVAILABLE", `${method}: hanzod needs the legacy's state dir (--state-dir) for its cron jobs`));
+  return state;
+}
+
+/**
+ * `cron.get`'s params are one of two objects (`{id}` or `{jobId}`): the legacy's message names the missing
+ * property of each branch (`must have required property 'id'; must have required property 'jobId'; must
+ * match a schema in anyOf`), where the shared formatter keeps one `required` per path (right for a single
+ * object, which the legacy's validator leaves at its first miss), and a too-short string in its lower-case
+ * wording. Same wording otherwise.
+ */
+function anyOfParams(method: string): (params: Record<string, unknown>) => ErrorShape | undefined {
+  const part = (issue: ContractIssue): string => {
+    const path = issue.path === "/" ? "" : issue.path.slice(0, 64);
+    if (issue.keyword === "additionalProperties") return issue.property ? `${path ? `at ${path}` : "at root"}: unexpected property '${issue.property.slice(0, 64)}'` : `${path ? `at ${path}: ` : ""}must NOT have additional properties`;
+    // The legacy words a too-short string in lower case ("must not have fewer than 1 characters").
+    const message = issue.keyword === "minLength" ? issue.message.replace("must NOT have", "must not have") : issue.message;
+    return `${path ? `at ${path}: ` : ""}${message}`;
+  };
+  return (params) => {
+    const check = validateParamsInWindow(method, params);
+    if (!check || check.valid) return undefined;
+    const parts = [...new Set(check.issues.slice(0, 16).map(part))];
+    return Errors.invalidMethodParams(method, parts.join("; "));
+  };
+}
+
+export default defineDomain<CronReadState | undefined>({
+  name: "cron",
+  setup: (core) =>
+    core.legacy
+      ? { reader: new CronStoreReader(core.legacy.stateDb), stateDir: core.legacy.stateDir, stateDb: core.legacy.stateDb, configPath: core.opts.configPath ?? core.legacy.configPath ?? legacyStateLayout(core.opts.stateDir).configPath }
+      : undefined,
+  teardown: (state) => state?.reader.close(),
+  methods: [
+    { name: "cron.list", params: "contract", handler: ({ core, state, params }) => cronList(need(state, "cron.list"), core.version, params) },
+    { name: "cron.get", params: anyOfParams("cron.get"), handler: ({ core, state, params }) => cronGet(need(state, "cron.get"), core.version, params) },
+    { name: "cron.status", params: "contract", handler: ({ state }) => cronStatus(need(state, "cron.status")) },
+    { name: "cron.scratch.get", params: anyOfParams("cron.scratch.get"), handler: ({ core, state, params }) => cronScratchGet(need(state, "cron.scratch.get"), core.version, params) },
+  ],
+});

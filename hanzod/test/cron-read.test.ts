@@ -1,0 +1,225 @@
+/**
+ * The cron read methods on one state dir, two live runtimes: a real legacy gateway (two agents, its
+ * scheduler disabled as the launcher's quiet config sets it) holds jobs added, updated and removed through
+ * its own `cron.add` / `cron.update` / `cron.remove`, and hanzod, started on the legacy's state dir, answers
+ * `cron.list` / `cron.get` / `cron.status` / `cron.scratch.get` from the legacy's `cron_jobs` and
+ * `cron_job_scratch` rows. Each answer is compared with
+ * the legacy's own for the same call, for a reader and an admin. No field is ignored.
+ *
+ * Both supported releases, each with its own legacy and hanzod answering as that release (`compat`);
+ * `cron.list` is compared on 2026.9.6 and refused by hanzod on 2026.9.1 (its `snapshotRevision`).
+ *
+ * No timing luck: the legacy's writes are committed before it answers them, and every comparison asks the
+ * legacy before and after hanzod, retrying until those two agree, so both runtimes answer the same state.
+ * Jobs run at the earliest an hour after they are added, so none falls due while the test runs.
+ */
+import { isDeepStrictEqual } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
+import { startHanzod, type HanzodHandle } from "../index.js";
+import { connectOperator, request, type RawSession } from "./helpers.js";
+
+interface Answer {
+  ok: boolean;
+  payload?: unknown;
+  error?: unknown;
+}
+
+type Who = "reader" | "admin";
+const WHO: readonly Who[] = ["reader", "admin"];
+const HOUR = 3_600_000;
+
+async function ask(s: RawSession, method: string, params: Record<string, unknown>): Promise<Answer> {
+  const res = await request(s, method, params);
+  return { ok: res.ok === true, payload: res.payload, error: res.error };
+}
+
+interface Job {
+  id: string;
+  name: string;
+}
+
+describe.each(["2026.9.6", "2026.9.1"])("cron read methods on a running legacy's state (openclaw %s)", (release) => {
+  let legacy: LegacyGateway;
+  let hz: HanzodHandle;
+  const legacyConn = {} as Record<Who, RawSession>;
+  const hanzodConn = {} as Record<Who, RawSession>;
+  const added: Record<string, string> = {};
+
+  async function expectSame(who: Who, method: string, params: Record<string, unknown>): Promise<Answer> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const before = await ask(legacyConn[who], method, params);
+      const fromHanzod = await ask(hanzodConn[who], method, params);
+      const after = await ask(legacyConn[who], method, params);
+      if (!isDeepStrictEqual(before, after)) continue;
+      expect({ who, method, params, answer: fromHanzod }).toEqual({ who, method, params, answer: before });
+      return before;
+    }
+    throw new Error(`the legacy's ${method} answer kept changing`);
+  }
+
+  async function add(params: Record<string, unknown>): Promise<string> {
+    const a = await ask(legacyConn.admin, "cron.add", params);
+    if (!a.ok) throw new Error(`cron.add: ${JSON.stringify(a.error)}`);
+    const id = (a.payload as { id: string }).id;
+    added[params.name as string] = id;
+    return id;
+  }
+
+  beforeAll(async () => {
+    legacy = await startLegacyGateway({ version: release, config: { agents: { list: [{ id: "main", default: true }, { id: "ops" }] } } });
+    hz = await startHanzod({ port: 0, auth: { mode: "token", token: "t" }, stateDir: legacy.stateDir, logger: false, compat: release });
+    for (const who of WHO) {
+      const scopes = who === "admin" ? ["operator.admin"] : ["operator.read"];
+      legacyConn[who] = (await connectOperator(legacy.url, legacy.token, scopes)).s;
+      hanzodConn[who] = (await connectOperator(hz.url, "t", scopes)).s;
+    }
+    // Jobs of several shapes, through the legacy: an interval, a cron expression for another agent (an agent
+    // turn, no delivery), a disabled one-shot, a described job with a display name.
+    await add({ name: "hourly ping", schedule: { kind: "every", everyMs: 2 * HOUR }, sessionTarget: "main", wakeMode: "now", payload: { kind: "systemEvent", text: "ping" } });
+    await add({ name: "ops daily", agentId: "ops", description: "daily ops report", schedule: { kind: "cron", expr: "0 9 * * *", tz: "UTC" }, sessionTarget: "isolated", wakeMode: "next-heartbeat", payload: { kind: "agentTurn", message: "report" }, delivery: { mode: "none" } });
+    await add({ name: "Zeta later", enabled: false, schedule: { kind: "at", at: "2031-01-01T00:00:00Z" }, sessionTarget: "main", wakeMode: "now", payload: { kind: "systemEvent", text: "z" } });
+    await add({ name: "alpha weekly", description: "Weekly Alpha", schedule: { kind: "cron", expr: "30 6 * * 1" }, sessionTarget: "main", wakeMode: "now", payload: { kind: "systemEvent", text: "a" } });
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const who of WHO) {
+      legacyConn[who]?.close();
+      hanzodConn[who]?.close();
+    }
+    await hz?.close();
+    await legacy?.stop();
+  });
+
+  it("cron.status and cron.get: the legacy's answers for every job, the id alias and unknown ids", async () => {
+    const listed = (await ask(legacyConn.reader, "cron.list", { includeDisabled: true, limit: 200 })).payload as { jobs: Job[] };
+    // What the comparison covers: the jobs added above, beside the legacy's own (heartbeat, skill reviews, ...).
+    expect(listed.jobs.map((j) => j.name)).toEqual(expect.arrayContaining(Object.keys(added)));
+    for (const who of WHO) {
+      const status = await expectSame(who, "cron.status", {});
+      expect(status.payload).toMatchObject({ enabled: false, storage: "sqlite", jobs: listed.jobs.length });
+      for (const job of listed.jobs) await expectSame(who, "cron.get", { id: job.id });
+      await expectSame(who, "cron.get", { jobId: added["ops daily"] });
+      await expectSame(who, "cron.get", { id: ` ${added["hourly ping"]} ` });
+      const missing = await expectSame(who, "cron.get", { id: "no-such-job" });
+      expect(missing.ok).toBe(false);
+    }
+  }, 180_000);
+
+  it("bad params get the legacy's own errors", async () => {
+    const bad: [string, Record<string, unknown>][] = [
+      ["cron.get", {}],
+      ["cron.get", { id: "x", bogus: 1 }],
+      ["cron.get", { id: "" }],
+      ["cron.get", { id: "   " }],
+      ["cron.status", { bogus: 1 }],
+      ["cron.list", { bogus: 1 }],
+      ["cron.list", { limit: 0 }],
+      ["cron.list", { sortBy: "id" }],
+    ];
+    for (const [method, params] of bad) {
+      const l = await expectSame("reader", method, params);
+      expect(l.ok).toBe(false);
+    }
+  });
+
+  it("cron.scratch.get: the admin's scratch rows as the legacy answers them, the reader refused as the legacy refuses", async () => {
+    const ops = added["ops daily"]!;
+    const ping = added["hourly ping"]!;
+    const set = async (params: Record<string, unknown>) => {
+      const a = await ask(legacyConn.admin, "cron.scratch.set", params);
+      if (!a.ok) throw new Error(`cron.scratch.set: ${JSON.stringify(a.error)}`);
+    };
+    await set({ id: ops, content: "first notes" });
+    await set({ id: ops, content: "second notes", expectedRevision: 1 });
+    await set({ jobId: ping, content: "ping notes" });
+    await set({ id: ping, content: null });
+    // What the comparison covers: a job with scratch, a cleared one, one that never had any, an unknown id.
+    const withScratch = await expectSame("admin", "cron.scratch.get", { id: ops });
+    expect(withScratch.payload).toMatchObject({ scratch: { content: "second notes", revision: 2 }, currentRevision: 2 });
+    const cleared = await expectSame("admin", "cron.scratch.get", { jobId: ping });
+    expect(cleared.payload).toMatchObject({ scratch: null });
+    await expectSame("admin", "cron.scratch.get", { id: added["Zeta later"] });
+    expect((await expectSame("admin", "cron.scratch.get", { id: "no-such-job" })).ok).toBe(false);
+    expect((await expectSame("admin", "cron.scratch.get", {})).ok).toBe(false);
+    expect((await expectSame("reader", "cron.scratch.get", { id: ops })).ok).toBe(false);
+  });
+
+  it.runIf(release === "2026.9.6")("cron.list: the legacy's pages for readers and admins, with filters, sorts and projections", async () => {
+    const all = (await expectSame("reader", "cron.list", {})).payload as { jobs: Job[]; total: number };
+    expect(all.jobs.map((j) => j.name)).toEqual(expect.arrayContaining(["hourly ping", "ops daily", "alpha weekly"]));
+    expect(all.jobs.map((j) => j.name)).not.toContain("Zeta later");
+    const cases: Record<string, unknown>[] = [
+      {},
+      { includeDisabled: true },
+      { enabled: "disabled" },
+      { enabled: "all", sortBy: "name" },
+      { enabled: "all", sortBy: "name", sortDir: "desc" },
+      { enabled: "all", sortBy: "updatedAtMs", sortDir: "desc" },
+      { agentId: "ops" },
+      { agentId: "OPS" },
+      { agentId: "nobody" },
+      { scheduleKind: "cron" },
+      { scheduleKind: "at", includeDisabled: true },
+      { lastRunStatus: "unknown" },
+      { lastRunStatus: "ok" },
+      { trigger: "unconditional" },
+      { trigger: "conditional" },
+      { query: "alpha" },
+      { query: "  WEEKLY " },
+      { query: added["ops daily"]!.slice(0, 8) },
+      { compact: true, includeDisabled: true },
+      { includeDeliveryPreviews: false },
+    ];
+    for (const who of WHO) for (const params of cases) await expectSame(who, "cron.list", params);
+    // Paging: pages of the legacy's size and order, offsets past the end.
+    const names: string[] = [];
+    let offset: number | null = 0;
+    while (offset !== null) {
+      const page = (await expectSame("reader", "cron.list", { enabled: "all", limit: 2, ...(offset > 0 ? { offset } : {}) })).payload as { jobs: Job[]; nextOffset: number | null };
+      names.push(...page.jobs.map((j) => j.name));
+      offset = page.nextOffset;
+    }
+    expect(names).toContain("Zeta later");
+    await expectSame("admin", "cron.list", { limit: 3, offset: 500 });
+  }, 240_000);
+
+  it("after the legacy updates and removes jobs, hanzod reads the same rows", async () => {
+    const upd = await ask(legacyConn.admin, "cron.update", { id: added["hourly ping"], patch: { name: "renamed ping", enabled: false } });
+    expect(upd.ok).toBe(true);
+    const rm = await ask(legacyConn.admin, "cron.remove", { id: added["alpha weekly"] });
+    expect(rm.ok).toBe(true);
+    // The legacy's own read shows both writes before anything is compared.
+    const renamed = await ask(legacyConn.reader, "cron.get", { id: added["hourly ping"] });
+    expect(renamed.payload).toMatchObject({ name: "renamed ping", enabled: false });
+    for (const who of WHO) {
+      await expectSame(who, "cron.get", { id: added["hourly ping"] });
+      expect((await expectSame(who, "cron.get", { id: added["alpha weekly"] })).ok).toBe(false);
+      await expectSame(who, "cron.status", {});
+      if (release === "2026.9.6") {
+        await expectSame(who, "cron.list", {});
+        await expectSame(who, "cron.list", { includeDisabled: true, sortBy: "name" });
+      }
+    }
+  }, 120_000);
+
+  it("what hanzod cannot answer from the stored rows it refuses by name instead of answering differently", async () => {
+    const refused = (r: Answer, name: string) => expect(r).toMatchObject({ ok: false, error: { code: "UNAVAILABLE", message: expect.stringContaining(name) } });
+    if (release === "2026.9.1") {
+      expect((await ask(legacyConn.reader, "cron.list", {})).ok).toBe(true);
+      refused(await ask(hanzodConn.reader, "cron.list", {}), '"snapshotRevision"');
+      return;
+    }
+    refused(await ask(hanzodConn.reader, "cron.list", { sessionKey: "agent:main:main" }), '"sessionKey"');
+    // A job whose delivery the legacy previews through its channel plugins.
+    const id = await add({ name: "announce", agentId: "ops", schedule: { kind: "every", everyMs: 3 * HOUR }, sessionTarget: "isolated", wakeMode: "now", payload: { kind: "agentTurn", message: "x" } });
+    const legacyList = await ask(legacyConn.reader, "cron.list", {});
+    expect(legacyList.ok).toBe(true);
+    expect((legacyList.payload as { deliveryPreviews: Record<string, unknown> }).deliveryPreviews[id]).toBeDefined();
+    refused(await ask(hanzodConn.reader, "cron.list", {}), '"deliveryPreviews"');
+    // The same list without previews is still answered, and matches.
+    await expectSame("reader", "cron.list", { includeDeliveryPreviews: false });
+    await expectSame("admin", "cron.list", { compact: true });
+    await expectSame("reader", "cron.get", { id });
+  }, 120_000);
+});
