@@ -123,6 +123,12 @@ async function main(): Promise<void> {
   const gw = await startLegacyGateway({ config: { agents: { list: [{ id: "main", default: true }] } } });
   let hz: Awaited<ReturnType<typeof startHanzod>> | undefined;
   const sockets: RawGatewaySocket[] = [];
+  // Interrupted (Ctrl-C, a CI timeout): the legacy this started is stopped by PID all the same.
+  const interrupted = (signal: NodeJS.Signals): void => {
+    void Promise.allSettled([hz?.close(), gw.stop()]).finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
   try {
     hz = await startHanzod({ port: 0, auth: { mode: "token", token: "bench" }, stateDir: gw.stateDir, logger: false, compat: gw.version });
     const legacy = await operator(gw.url, gw.token);
