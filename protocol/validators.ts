@@ -5,7 +5,8 @@
  * against the draft-07 meta-schema, walking it for ids and compiling its root, about a second per engine.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { loadContractSchema } from "./contract.js";
+import { CONTRACT_SCHEMA_PATH, loadContractSchema } from "./contract.js";
+import { schemaFileSource, wholeSchemaSource, type DefinitionSource, type WholeSchema } from "./definition-source.js";
 import type { Frame } from "./frames.js";
 import { unescapePointerSegment } from "./json-pointer.js";
 
@@ -89,13 +90,14 @@ function innermostDefinition(schemaPath: string): string | undefined {
 const LOCAL_REF = /^#\/definitions\/([^/]+)$/;
 
 /** `name` and every definition it reaches through local `#/definitions/<x>` refs, as a new `definitions` object. */
-function referencedDefinitions(all: Record<string, object>, name: string): Record<string, object> {
+function referencedDefinitions(source: DefinitionSource, name: string): Record<string, object> {
   const out: Record<string, object> = {};
   const todo = [name];
   while (todo.length > 0) {
     const n = todo.pop()!;
-    if (Object.prototype.hasOwnProperty.call(out, n) || !Object.prototype.hasOwnProperty.call(all, n)) continue;
-    const def = all[n]!;
+    if (Object.prototype.hasOwnProperty.call(out, n)) continue;
+    const def = source.get(n);
+    if (def === undefined) continue;
     out[n] = def;
     const stack: unknown[] = [def];
     while (stack.length > 0) {
@@ -133,7 +135,12 @@ export class SchemaValidator {
     all: { allErrors: true, compiled: new Map() },
   };
 
-  constructor(private readonly load: () => { $id: string; definitions: Record<string, object> }) {}
+  private readonly source: DefinitionSource;
+
+  /** A whole schema (loaded when first needed), or a source reading definitions one at a time. */
+  constructor(source: (() => WholeSchema) | DefinitionSource) {
+    this.source = typeof source === "function" ? wholeSchemaSource(source) : source;
+  }
 
   private engine(e: Engine): Ajv {
     const key = e.allErrors ? "all" : "first";
@@ -143,7 +150,7 @@ export class SchemaValidator {
   }
 
   hasDefinition(name: string): boolean {
-    return Object.prototype.hasOwnProperty.call(this.load().definitions, name);
+    return this.source.has(name);
   }
 
   /**
@@ -152,10 +159,9 @@ export class SchemaValidator {
    * (`#/definitions/<name>/...`) and ref resolution read as they did with the whole contract added.
    */
   private compile(definition: string, e: Engine): ValidateFunction | null {
-    const schema = this.load();
-    this.schemaId ||= schema.$id;
+    this.schemaId ||= this.source.id();
     if (!this.hasDefinition(definition)) return null;
-    const definitions = referencedDefinitions(schema.definitions, definition);
+    const definitions = referencedDefinitions(this.source, definition);
     // One root per definition, each under its own id: an engine keeps every definition it compiled.
     const id = `${this.schemaId}?contract=${this.instance}&definition=${encodeURIComponent(definition)}`;
     const a = this.engine(e);
@@ -183,7 +189,7 @@ export class SchemaValidator {
   }
 }
 
-const pinned = new SchemaValidator(loadContractSchema);
+const pinned = new SchemaValidator(schemaFileSource(CONTRACT_SCHEMA_PATH, loadContractSchema));
 
 export function hasDefinition(name: string): boolean {
   return pinned.hasDefinition(name);
