@@ -25,7 +25,7 @@ describe("definitions read one at a time", () => {
 
   const dir = mkdtempSync(join(tmpdir(), "definition-source-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const schema = { $id: "https://example.test/s.json", methods: { "a.b": { scope: "x" } }, definitions: { A: { type: "string" }, B: {}, C: { type: "object", properties: { a: { $ref: "#/definitions/A" } } } } };
+  const schema = { $id: "https://example.test/s.json", methods: { "a.b": { scope: "x" } }, definitions: { A: { type: "string" }, B: {}, C: { type: "object", properties: { a: { $ref: "#/definitions/A" } } }, 'Q"x': { const: 1 }, "é\\": { const: "é" } } };
 
   it("reads a two-space file lazily and falls back to the whole parse for any other layout", () => {
     const pretty = join(dir, "pretty.json");
@@ -34,6 +34,7 @@ describe("definitions read one at a time", () => {
     const whole = () => (wholeLoads++, schema);
     const lazy = schemaFileSource(pretty, whole);
     expect([lazy.id(), lazy.get("A"), lazy.get("B"), lazy.get("C"), lazy.has("a.b")]).toEqual([schema.$id, schema.definitions.A, {}, schema.definitions.C, false]);
+    expect([lazy.get('Q"x'), lazy.get("é\\")]).toEqual([{ const: 1 }, { const: "é" }]);
     expect(wholeLoads).toBe(0);
     for (const layout of [JSON.stringify(schema), JSON.stringify(schema, null, 4), JSON.stringify(schema, null, "\t")]) {
       const file = join(dir, "other.json");
