@@ -4,10 +4,30 @@
  * for what it validates. The whole contract never goes into ajv: adding it (3.5 MB) meant checking it
  * against the draft-07 meta-schema, walking it for ids and compiling its root, about a second per engine.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { loadContractSchema } from "./contract.js";
+import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from "ajv";
+import { CONTRACT_SCHEMA_PATH, loadContractSchema } from "./contract.js";
+import { schemaFileSource, wholeSchemaSource, type DefinitionSource, type WholeSchema } from "./definition-source.js";
 import type { Frame } from "./frames.js";
 import { unescapePointerSegment } from "./json-pointer.js";
+import { PRECOMPILED } from "./precompiled-validators.generated.js";
+
+/**
+ * ajv (about 60 modules, 8 MB of RSS) is required when a definition without a precompiled validator is
+ * first compiled: a process whose first connect and `health` are valid never loads it.
+ */
+const requireCjs = createRequire(import.meta.url);
+let AjvCtor: typeof AjvClass | undefined;
+function ajvClass(): typeof AjvClass {
+  return (AjvCtor ??= (requireCjs("ajv") as typeof import("ajv")).Ajv);
+}
+
+/** The options of the engines; the precompiled validators (scripts/contract/precompile-validators.ts) use the same. */
+export function engineOptions(allErrors: boolean): { strict: false; allErrors: boolean; validateFormats: false; discriminator: false; validateSchema: false } {
+  // strict:false because the contract carries vendor keywords (x-openclaw-since) and a discriminator.
+  return { strict: false, allErrors, validateFormats: false, discriminator: false, validateSchema: false };
+}
 
 export interface ContractIssue {
   /** Definition whose rule was broken, e.g. `HelloOk` or `RequestFrame`. */
@@ -38,7 +58,7 @@ interface Engine {
  * 2-core machine); the frozen contracts are checked against it once in protocol/test/validators.test.ts
  * instead of on every start (validateSchema: false).
  */
-const AJV: { first: Ajv | undefined; all: Ajv | undefined } = { first: undefined, all: undefined };
+const AJV: { first: AjvClass | undefined; all: AjvClass | undefined } = { first: undefined, all: undefined };
 let nextContract = 0;
 
 /** Values with more nodes than this are explained by their first error only. */
@@ -89,13 +109,14 @@ function innermostDefinition(schemaPath: string): string | undefined {
 const LOCAL_REF = /^#\/definitions\/([^/]+)$/;
 
 /** `name` and every definition it reaches through local `#/definitions/<x>` refs, as a new `definitions` object. */
-function referencedDefinitions(all: Record<string, object>, name: string): Record<string, object> {
+export function referencedDefinitions(source: DefinitionSource, name: string): Record<string, object> {
   const out: Record<string, object> = {};
   const todo = [name];
   while (todo.length > 0) {
     const n = todo.pop()!;
-    if (Object.prototype.hasOwnProperty.call(out, n) || !Object.prototype.hasOwnProperty.call(all, n)) continue;
-    const def = all[n]!;
+    if (Object.prototype.hasOwnProperty.call(out, n)) continue;
+    const def = source.get(n);
+    if (def === undefined) continue;
     out[n] = def;
     const stack: unknown[] = [def];
     while (stack.length > 0) {
@@ -116,6 +137,11 @@ function referencedDefinitions(all: Record<string, object>, name: string): Recor
   return out;
 }
 
+/** Identifies a definition together with the definitions it references (see PRECOMPILED). */
+export function definitionsDigest(definitions: Record<string, object>): string {
+  return createHash("sha256").update(JSON.stringify(definitions)).digest("hex");
+}
+
 /**
  * One JSON schema with `definitions` (the pinned contract, or a frozen release's), compiled lazily per
  * definition. Each instance owns its compiled validators, so releases never share compiled state.
@@ -133,17 +159,21 @@ export class SchemaValidator {
     all: { allErrors: true, compiled: new Map() },
   };
 
-  constructor(private readonly load: () => { $id: string; definitions: Record<string, object> }) {}
+  private readonly source: DefinitionSource;
 
-  private engine(e: Engine): Ajv {
+  /** A whole schema (loaded when first needed), or a source reading definitions one at a time. */
+  constructor(source: (() => WholeSchema) | DefinitionSource) {
+    this.source = typeof source === "function" ? wholeSchemaSource(source) : source;
+  }
+
+  private engine(e: Engine): AjvClass {
     const key = e.allErrors ? "all" : "first";
-    // strict:false because the contract carries vendor keywords (x-openclaw-since) and a discriminator.
-    AJV[key] ??= new Ajv({ strict: false, allErrors: e.allErrors, validateFormats: false, discriminator: false, validateSchema: false });
+    AJV[key] ??= new (ajvClass())(engineOptions(e.allErrors));
     return AJV[key];
   }
 
   hasDefinition(name: string): boolean {
-    return Object.prototype.hasOwnProperty.call(this.load().definitions, name);
+    return this.source.has(name);
   }
 
   /**
@@ -152,10 +182,15 @@ export class SchemaValidator {
    * (`#/definitions/<name>/...`) and ref resolution read as they did with the whole contract added.
    */
   private compile(definition: string, e: Engine): ValidateFunction | null {
-    const schema = this.load();
-    this.schemaId ||= schema.$id;
+    this.schemaId ||= this.source.id();
     if (!this.hasDefinition(definition)) return null;
-    const definitions = referencedDefinitions(schema.definitions, definition);
+    const definitions = referencedDefinitions(this.source, definition);
+    if (!e.allErrors) {
+      // ajv's own code for this very schema, generated ahead; used only while the definitions it was
+      // generated from are byte for byte the ones read now (a changed contract compiles as before).
+      const pre = PRECOMPILED[this.schemaId]?.[definition];
+      if (pre && pre.digest === definitionsDigest(definitions)) return pre.validate as ValidateFunction;
+    }
     // One root per definition, each under its own id: an engine keeps every definition it compiled.
     const id = `${this.schemaId}?contract=${this.instance}&definition=${encodeURIComponent(definition)}`;
     const a = this.engine(e);
@@ -183,7 +218,7 @@ export class SchemaValidator {
   }
 }
 
-const pinned = new SchemaValidator(loadContractSchema);
+const pinned = new SchemaValidator(schemaFileSource(CONTRACT_SCHEMA_PATH, loadContractSchema));
 
 export function hasDefinition(name: string): boolean {
   return pinned.hasDefinition(name);

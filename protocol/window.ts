@@ -3,7 +3,9 @@
  * is valid. A refusal is worded as the release hanzod stands beside (`compat`) would word it, since that
  * is the legacy the client would otherwise have met.
  */
-import { loadRelease, newestRelease, windowReleases } from "./releases.js";
+import { join } from "node:path";
+import { RELEASE_FILES, loadRelease, newestRelease, windowReleases } from "./releases.js";
+import { schemaFileSource, type DefinitionSource } from "./definition-source.js";
 import { SchemaValidator, definitionStem, hasDefinition, validateDefinition, type ContractIssue } from "./validators.js";
 
 const validators = new Map<string, SchemaValidator>();
@@ -11,7 +13,16 @@ const validators = new Map<string, SchemaValidator>();
 export function releaseValidator(release: string): SchemaValidator {
   let v = validators.get(release);
   if (!v) {
-    v = new SchemaValidator(() => loadRelease(release).schema);
+    // Made on first use, as the whole schema was loaded before: an unfrozen release is refused then, by loadRelease.
+    let source: DefinitionSource | undefined;
+    const s = (): DefinitionSource => {
+      if (!source) {
+        const contract = loadRelease(release);
+        source = schemaFileSource(join(contract.dir, RELEASE_FILES.schema), () => contract.schema);
+      }
+      return source;
+    };
+    v = new SchemaValidator({ id: () => s().id(), has: (name) => s().has(name), get: (name) => s().get(name) });
     validators.set(release, v);
   }
   return v;
