@@ -78,6 +78,13 @@ export function readView(job: CronJob): Record<string, unknown> {
     lastRunAtMs: s.lastRunAtMs,
     lastRunStatus: s.lastRunStatus ?? s.lastStatus,
     lastRunError: s.lastError,
+    ...deliveryOutcome(s),
+  });
+}
+
+/** The last delivery's outcome, as both of the legacy's job projections end with it. */
+function deliveryOutcome(s: CronJob["state"]): Record<string, unknown> {
+  return {
     lastDelivered: s.lastDelivered,
     lastDeliveryStatus: s.lastDeliveryStatus,
     lastDeliveryError: s.lastDeliveryError,
@@ -85,7 +92,7 @@ export function readView(job: CronJob): Record<string, unknown> {
     lastFailureNotificationDelivered: s.lastFailureNotificationDelivered,
     lastFailureNotificationDeliveryStatus: s.lastFailureNotificationDeliveryStatus,
     lastFailureNotificationDeliveryError: s.lastFailureNotificationDeliveryError,
-  });
+  };
 }
 
 function iso(ms: unknown): string | null {
@@ -116,13 +123,7 @@ export function compactView(job: CronJob): Record<string, unknown> {
     lastRunError: s.lastError ?? null,
     runningAtMs: s.runningAtMs,
     autoDisabled: s.autoDisabled,
-    lastDelivered: s.lastDelivered,
-    lastDeliveryStatus: s.lastDeliveryStatus,
-    lastDeliveryError: s.lastDeliveryError,
-    deliverySuppressionReason: s.deliverySuppressionReason,
-    lastFailureNotificationDelivered: s.lastFailureNotificationDelivered,
-    lastFailureNotificationDeliveryStatus: s.lastFailureNotificationDeliveryStatus,
-    lastFailureNotificationDeliveryError: s.lastFailureNotificationDeliveryError,
+    ...deliveryOutcome(s),
   });
 }
 
