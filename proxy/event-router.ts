@@ -3,7 +3,8 @@
  * (derived from the routing of its method family), the non-owner's copy is dropped, and the owner's
  * seq is renumbered into one monotonic client seq.
  */
-import { encodeFrame, type EventFrame } from "../protocol/index.js";
+import { decodeFrameOrUndefined, encodeFrame, type EventFrame } from "../protocol/index.js";
+import { withSeq, type SniffedEvent } from "../protocol/sniff.js";
 import type { ProxyContext } from "./context.js";
 import type { RoutingProfile } from "./identity.js";
 import type { LegKey } from "./leg.js";
@@ -23,6 +24,8 @@ export class EventRouter {
   private readonly seq = new EventSequencer<LegKey>();
   /** The backend that last answered a request of each method family: its events are the ones delivered. */
   private readonly familyOwner = new Map<string, Backend>();
+  /** Event name -> its method family (see familyOf below). */
+  private readonly families = new Map<string, string>();
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -34,7 +37,7 @@ export class EventRouter {
 
   /** A request of `method` went to `backend`: that family's events now come from there. */
   noteRequest(method: string, backend: Backend): void {
-    const family = familyOf(method);
+    const family = this.familyOf(method);
     // Client input: a connection cannot make this map hold more than a few short names.
     if (family.length > MAX_FAMILY_CHARS || (this.familyOwner.size >= MAX_FAMILIES && !this.familyOwner.has(family))) return;
     this.familyOwner.set(family, backend);
@@ -50,43 +53,72 @@ export class EventRouter {
     this.seq.reset(key);
   }
 
-  onEvent(key: LegKey, frame: EventFrame, data: Buffer): void {
+  /**
+   * One upstream event. `sniffed`: its name and seq read from the bytes (protocol/sniff.ts), the usual
+   * case; otherwise `frame` is the decoded event. A renumbered seq is spliced into the bytes rather than
+   * the frame re-encoded: the payload (often most of the frame) is never parsed or serialised here.
+   */
+  onEvent(key: LegKey, data: Buffer, sniffed: SniffedEvent | undefined, frame: EventFrame | undefined): void {
+    const name = sniffed !== undefined ? sniffed.event : frame!.event;
+    const seq = sniffed !== undefined ? sniffed.seq : typeof frame!.seq === "number" ? frame!.seq : undefined;
     const backend = backendOf(key);
-    const owner = key === "isolated" ? undefined : this.eventOwner(frame.event);
+    const family = this.familyOf(name);
+    const owner = key === "isolated" ? undefined : this.eventOwner(name, family);
     const sink = this.ctx.sink;
-    if (sink !== undefined && key !== "isolated" && this.isShadowedFamily(frame.event)) {
-      sink.submitEvent({ at: Date.now(), connectionId: this.connectionId, backend, event: frame.event, payload: frame.payload });
+    if (sink !== undefined && key !== "isolated" && this.isShadowedFamily(name, family)) {
+      // Only a shadowed family's events are compared, so only they are decoded for their payload.
+      const decoded = frame ?? decodeFrameOrUndefined(data);
+      const payload = decoded?.type === "event" ? decoded.payload : undefined;
+      sink.submitEvent({ at: Date.now(), connectionId: this.connectionId, backend, event: name, payload });
     }
+    const metrics = this.ctx.metrics;
     if (owner !== backend) {
-      if (typeof frame.seq === "number") this.seq.skip(key, frame.seq);
-      this.ctx.metrics.events.inc({ backend, fate: "dropped" });
+      if (seq !== undefined) this.seq.skip(key, seq);
+      metrics.countEvent(backend, false);
       return;
     }
-    this.ctx.metrics.events.inc({ backend, fate: "delivered" });
-    if (typeof frame.seq !== "number") {
+    metrics.countEvent(backend, true);
+    if (seq === undefined) {
       this.out(data, backend);
       return;
     }
-    const out = this.seq.deliver(key, frame.seq);
-    if (out === frame.seq) {
+    const out = this.seq.deliver(key, seq);
+    if (out === seq) {
       this.out(data, backend);
       return;
     }
-    frame.seq = out;
-    this.out(encodeFrame(frame), backend);
+    if (sniffed !== undefined) {
+      this.out(withSeq(data, sniffed, out), backend);
+      return;
+    }
+    frame!.seq = out;
+    this.out(encodeFrame(frame!), backend);
   }
 
-  private eventOwner(event: string): Backend {
+  /**
+   * An event's family, computed once per distinct name: per event it was sliced twice (owner, shadowed).
+   * Request methods (client input) pass here too: only short names are kept, and only so many.
+   */
+  private familyOf(name: string): string {
+    let family = this.families.get(name);
+    if (family === undefined) {
+      family = familyOf(name);
+      if (this.families.size < MAX_FAMILIES && name.length <= MAX_FAMILY_CHARS) this.families.set(name, family);
+    }
+    return family;
+  }
+
+  private eventOwner(event: string, family: string): Backend {
     if (!this.profile.nodeSession && !AUTH_OWNED_EVENTS.has(event)) {
-      const seen = this.familyOwner.get(familyOf(event));
+      const seen = this.familyOwner.get(family);
       if (seen !== undefined) return seen;
     }
     return routedEventOwner(this.ctx.table(), event, this.authBackend, this.profile);
   }
 
-  private isShadowedFamily(event: string): boolean {
+  private isShadowedFamily(event: string, family: string): boolean {
     if (AUTH_OWNED_EVENTS.has(event)) return false;
-    const rep = representativeMethod(familyOf(event));
+    const rep = representativeMethod(family);
     return rep !== undefined && this.ctx.table().decide(rep).kind === "shadow";
   }
 }
