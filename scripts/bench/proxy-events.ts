@@ -94,7 +94,9 @@ async function runProxy(role: ProxyRole): Promise<void> {
 // ---- orchestration -------------------------------------------------------------------------------
 
 function spawnRole(args: string[], children: ChildProcess[]): Promise<{ proc: ChildProcess; port: number }> {
-  const proc = spawn(process.execPath, ["--import", "tsx", here, ...args], { stdio: ["ignore", "pipe", "inherit"], cwd: REPO_ROOT });
+  // BENCH_CPU_PROF=DIR: the proxies write V8 CPU profiles there when stopped (as in proxy.ts).
+  const prof = process.env.BENCH_CPU_PROF && args[0] === "proxy" ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF] : [];
+  const proc = spawn(process.execPath, [...prof, "--import", "tsx", here, ...args], { stdio: ["ignore", "pipe", "inherit"], cwd: REPO_ROOT });
   children.push(proc);
   return new Promise((resolve, reject) => {
     let buf = "";
