@@ -14,8 +14,11 @@ const OK_TRUE = Buffer.from(',"ok":true');
 const OK_FALSE = Buffer.from(',"ok":false');
 
 function startsWithAt(buf: Buffer, at: number, needle: Buffer): boolean {
-  if (buf.length - at < needle.length) return false;
-  return buf.compare(needle, 0, needle.length, at, at + needle.length) === 0;
+  if (at < 0 || buf.length - at < needle.length) return false;
+  // A byte loop, not buf.compare: the needles are a few dozen bytes, most checks fail on an early
+  // byte (a response tried as an event), and a call into C++ costs more than the loop.
+  for (let i = 0; i < needle.length; i++) if (buf[at + i] !== needle[i]) return false;
+  return true;
 }
 
 /** Index of the closing quote of a JSON string starting at `from`, or -1 when it contains escapes. */
