@@ -17,6 +17,22 @@ import type { Backend } from "./tap.js";
 const MAX_FAMILIES = 256;
 const MAX_FAMILY_CHARS = 64;
 
+/**
+ * Event name -> its method family, computed once per distinct name for the whole process: per event it
+ * was sliced twice (owner, shadowed). Names come from the backends (a few dozen); bounded all the same.
+ */
+const eventFamilies = new Map<string, string>();
+const MAX_EVENT_NAMES = 1024;
+
+function eventFamily(name: string): string {
+  let family = eventFamilies.get(name);
+  if (family === undefined) {
+    family = familyOf(name);
+    if (eventFamilies.size < MAX_EVENT_NAMES && name.length <= MAX_FAMILY_CHARS) eventFamilies.set(name, family);
+  }
+  return family;
+}
+
 /** Where a delivered event goes: the session's client send path. */
 export type EventOut = (data: Buffer | string, backend: Backend) => void;
 
@@ -24,8 +40,6 @@ export class EventRouter {
   private readonly seq = new EventSequencer<LegKey>();
   /** The backend that last answered a request of each method family: its events are the ones delivered. */
   private readonly familyOwner = new Map<string, Backend>();
-  /** Event name -> its method family (see familyOf below). */
-  private readonly families = new Map<string, string>();
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -37,7 +51,7 @@ export class EventRouter {
 
   /** A request of `method` went to `backend`: that family's events now come from there. */
   noteRequest(method: string, backend: Backend): void {
-    const family = this.familyOf(method);
+    const family = familyOf(method);
     // Client input: a connection cannot make this map hold more than a few short names.
     if (family.length > MAX_FAMILY_CHARS || (this.familyOwner.size >= MAX_FAMILIES && !this.familyOwner.has(family))) return;
     this.familyOwner.set(family, backend);
@@ -62,7 +76,7 @@ export class EventRouter {
     const name = sniffed !== undefined ? sniffed.event : frame!.event;
     const seq = sniffed !== undefined ? sniffed.seq : typeof frame!.seq === "number" ? frame!.seq : undefined;
     const backend = backendOf(key);
-    const family = this.familyOf(name);
+    const family = eventFamily(name);
     const owner = key === "isolated" ? undefined : this.eventOwner(name, family);
     const sink = this.ctx.sink;
     if (sink !== undefined && key !== "isolated" && this.isShadowedFamily(name, family)) {
@@ -93,19 +107,6 @@ export class EventRouter {
     }
     frame!.seq = out;
     this.out(encodeFrame(frame!), backend);
-  }
-
-  /**
-   * An event's family, computed once per distinct name: per event it was sliced twice (owner, shadowed).
-   * Request methods (client input) pass here too: only short names are kept, and only so many.
-   */
-  private familyOf(name: string): string {
-    let family = this.families.get(name);
-    if (family === undefined) {
-      family = familyOf(name);
-      if (this.families.size < MAX_FAMILIES && name.length <= MAX_FAMILY_CHARS) this.families.set(name, family);
-    }
-    return family;
   }
 
   private eventOwner(event: string, family: string): Backend {
