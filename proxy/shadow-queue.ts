@@ -104,7 +104,8 @@ export class ShadowQueue {
         .catch(() => undefined)
         .finally(() => {
           this.active--;
-          this.schedule();
+          // A copy's answer, not a client's: the next job may start at once, as it always did.
+          this.pump();
         });
     }
   };
