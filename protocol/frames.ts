@@ -20,7 +20,8 @@ export function isEvent(frame: Frame): frame is EventFrame {
 
 /**
  * An interim answer (`agent`, two-phase approval requests): `ok` with `payload.status: "accepted"`,
- * meaning the work goes on and the final `res` follows on the same id. The one place this rule lives.
+ * meaning the work goes on and the final `res` follows on the same id. The one place this rule lives;
+ * which methods can answer that way at all is `mayAnswerTwice` (methods.ts, with the method policy).
  */
 export function isInterimAnswer(frame: { readonly type?: unknown; readonly ok?: unknown; readonly payload?: unknown }): boolean {
   return frame.type === "res" && frame.ok === true && (frame.payload as { status?: unknown } | null | undefined)?.status === "accepted";

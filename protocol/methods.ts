@@ -37,6 +37,20 @@ export function isSideEffecting(method: string): boolean {
   return row === undefined || SIDE_EFFECT_SCOPES.has(row.scope);
 }
 
+/**
+ * Contract methods whose request can be answered twice: an interim `accepted` (see isInterimAnswer), then
+ * the final answer on the same id. From the legacy's handlers (openclaw 2026.9.6): `agent` always,
+ * `exec.approval.request` and `plugin.approval.request` when called with `twoPhase`. Every other
+ * contract method answers once, even when that one answer says `status: "accepted"` (a progress-card
+ * refresh does): only these answers need the interim check.
+ */
+const ANSWERS_TWICE: ReadonlySet<string> = new Set(["agent", "exec.approval.request", "plugin.approval.request"]);
+
+export function mayAnswerTwice(method: string): boolean {
+  // A method outside the contract (a plugin's) could answer any way: fail closed, as for side effects.
+  return ANSWERS_TWICE.has(method) || methodPolicy(method) === undefined;
+}
+
 export function hasIdempotencyKey(params: unknown): boolean {
   return typeof params === "object" && params !== null && "idempotencyKey" in params;
 }

@@ -14,8 +14,11 @@ const OK_TRUE = Buffer.from(',"ok":true');
 const OK_FALSE = Buffer.from(',"ok":false');
 
 function startsWithAt(buf: Buffer, at: number, needle: Buffer): boolean {
-  if (buf.length - at < needle.length) return false;
-  return buf.compare(needle, 0, needle.length, at, at + needle.length) === 0;
+  if (at < 0 || buf.length - at < needle.length) return false;
+  // A byte loop, not buf.compare: the needles are a few dozen bytes, most checks fail on an early
+  // byte (a response tried as an event), and a call into C++ costs more than the loop.
+  for (let i = 0; i < needle.length; i++) if (buf[at + i] !== needle[i]) return false;
+  return true;
 }
 
 /** Index of the closing quote of a JSON string starting at `from`, or -1 when it contains escapes. */
@@ -56,6 +59,97 @@ export function sniffResponse(buf: Buffer): SniffedResponse | undefined {
   if (startsWithAt(buf, idEnd + 1, OK_TRUE)) return { id: buf.toString("utf8", idStart, idEnd), ok: true };
   if (startsWithAt(buf, idEnd + 1, OK_FALSE)) return { id: buf.toString("utf8", idStart, idEnd), ok: false };
   return undefined;
+}
+
+const EVENT_PREFIX = Buffer.from('{"type":"event","event":"');
+const SEQ_KEY = Buffer.from(',"seq":');
+const STATE_VERSION_KEY = Buffer.from(',"stateVersion":');
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const ZERO = 0x30;
+const NINE = 0x39;
+/** Longest seq read from the bytes: 15 digits stay exact in a double (and are ~10^15 events away). */
+const MAX_SEQ_DIGITS = 15;
+
+export interface SniffedEvent {
+  event: string;
+  /** The top-level seq, and where its digits are in the bytes (for withSeq). */
+  seq: number;
+  seqStart: number;
+  seqEnd: number;
+}
+
+/** Start of the unsigned integer literal that ends just before `end` (-1: none, or not canonical). */
+function digitsBefore(buf: Buffer, end: number): number {
+  let i = end;
+  while (i > 0 && buf[i - 1]! >= ZERO && buf[i - 1]! <= NINE) i--;
+  const n = end - i;
+  if (n === 0 || n > MAX_SEQ_DIGITS || (n > 1 && buf[i] === ZERO)) return -1;
+  return i;
+}
+
+/**
+ * Start of a flat object `{"k":1,"j":2}` that ends at `close` (its `}`), read backwards: plain keys (no
+ * quote, no backslash) and unsigned integers only, the shape of the legacy's `stateVersion`. -1 otherwise.
+ */
+function flatCountersStart(buf: Buffer, close: number): number {
+  let i = close;
+  if (buf[i - 1] === OPEN_BRACE) return i - 1;
+  for (;;) {
+    const d = digitsBefore(buf, i);
+    if (d < 0 || buf[d - 1] !== COLON || buf[d - 2] !== QUOTE) return -1;
+    const keyEnd = d - 2;
+    let k = keyEnd - 1;
+    while (k >= 0 && buf[k] !== QUOTE && buf[k] !== BACKSLASH) k--;
+    if (k < 0 || buf[k] !== QUOTE || k === keyEnd - 1) return -1;
+    const before = buf[k - 1];
+    if (before === OPEN_BRACE) return k - 1;
+    if (before !== COMMA) return -1;
+    i = k - 1;
+  }
+}
+
+/**
+ * An event's name and top-level `seq`, read from the bytes without parsing the payload. Both backends
+ * write events as JSON.stringify({type, event, payload, seq[, stateVersion]}): the name is at the front
+ * and the seq at the back, as `,"seq":N}` or `,"seq":N,"stateVersion":{...}}`. Read backwards from the
+ * frame's last byte, every quote on that path is unescaped (each follows a plain key character, `{` or
+ * `,`), so in a JSON text those bytes are the top-level object's own members, never the inside of the
+ * payload; a `seq` written more than once reads as the last, as JSON.parse reads it. Anything else (no
+ * seq, another key order, whitespace, escapes, a seq that is not a plain unsigned integer) returns
+ * undefined and the caller decodes the frame (codec.ts), whose reading this never contradicts.
+ */
+export function sniffEvent(buf: Buffer): SniffedEvent | undefined {
+  if (!startsWithAt(buf, 0, EVENT_PREFIX)) return undefined;
+  const nameStart = EVENT_PREFIX.length;
+  const nameEnd = plainStringEnd(buf, nameStart);
+  if (nameEnd <= nameStart || buf[nameEnd + 1] !== COMMA) return undefined;
+  let last = buf.length - 1;
+  if (buf[last] !== CLOSE_BRACE) return undefined;
+  if (buf[last - 1] === CLOSE_BRACE) {
+    const open = flatCountersStart(buf, last - 1);
+    if (open < 0) return undefined;
+    const keyAt = open - STATE_VERSION_KEY.length;
+    if (!startsWithAt(buf, keyAt, STATE_VERSION_KEY)) return undefined;
+    last = keyAt;
+  }
+  const seqStart = digitsBefore(buf, last);
+  const keyAt = seqStart - SEQ_KEY.length;
+  // The seq key must come after the name: `{"type":"event","event":"x","seq":1}` has no payload to skip.
+  if (seqStart < 0 || keyAt <= nameEnd || !startsWithAt(buf, keyAt, SEQ_KEY)) return undefined;
+  return { event: buf.toString("utf8", nameStart, nameEnd), seq: Number(buf.toString("latin1", seqStart, last)), seqStart, seqEnd: last };
+}
+
+/** The event with its seq digits replaced by `seq` (a non-negative integer), every other byte as it came. */
+export function withSeq(buf: Buffer, sniffed: SniffedEvent, seq: number): Buffer {
+  const digits = String(seq);
+  const out = Buffer.allocUnsafe(buf.length - (sniffed.seqEnd - sniffed.seqStart) + digits.length);
+  buf.copy(out, 0, 0, sniffed.seqStart);
+  out.write(digits, sniffed.seqStart, "latin1");
+  buf.copy(out, sniffed.seqStart + digits.length, sniffed.seqEnd);
+  return out;
 }
 
 const ACCEPTED = Buffer.from('"status":"accepted"');

@@ -3,7 +3,8 @@
  * (derived from the routing of its method family), the non-owner's copy is dropped, and the owner's
  * seq is renumbered into one monotonic client seq.
  */
-import { encodeFrame, type EventFrame } from "../protocol/index.js";
+import { decodeFrameOrUndefined, encodeFrame, type EventFrame } from "../protocol/index.js";
+import { withSeq, type SniffedEvent } from "../protocol/sniff.js";
 import type { ProxyContext } from "./context.js";
 import type { RoutingProfile } from "./identity.js";
 import type { LegKey } from "./leg.js";
@@ -15,6 +16,22 @@ import type { Backend } from "./tap.js";
 /** Method families remembered per connection, and the longest family name kept (real ones are short). */
 const MAX_FAMILIES = 256;
 const MAX_FAMILY_CHARS = 64;
+
+/**
+ * Event name -> its method family, computed once per distinct name for the whole process: per event it
+ * was sliced twice (owner, shadowed). Names come from the backends (a few dozen); bounded all the same.
+ */
+const eventFamilies = new Map<string, string>();
+const MAX_EVENT_NAMES = 1024;
+
+function eventFamily(name: string): string {
+  let family = eventFamilies.get(name);
+  if (family === undefined) {
+    family = familyOf(name);
+    if (eventFamilies.size < MAX_EVENT_NAMES && name.length <= MAX_FAMILY_CHARS) eventFamilies.set(name, family);
+  }
+  return family;
+}
 
 /** Where a delivered event goes: the session's client send path. */
 export type EventOut = (data: Buffer | string, backend: Backend) => void;
@@ -50,43 +67,59 @@ export class EventRouter {
     this.seq.reset(key);
   }
 
-  onEvent(key: LegKey, frame: EventFrame, data: Buffer): void {
+  /**
+   * One upstream event. `sniffed`: its name and seq read from the bytes (protocol/sniff.ts), the usual
+   * case; otherwise `frame` is the decoded event. A renumbered seq is spliced into the bytes rather than
+   * the frame re-encoded: the payload (often most of the frame) is never parsed or serialised here.
+   */
+  onEvent(key: LegKey, data: Buffer, sniffed: SniffedEvent | undefined, frame: EventFrame | undefined): void {
+    const name = sniffed !== undefined ? sniffed.event : frame!.event;
+    const seq = sniffed !== undefined ? sniffed.seq : typeof frame!.seq === "number" ? frame!.seq : undefined;
     const backend = backendOf(key);
-    const owner = key === "isolated" ? undefined : this.eventOwner(frame.event);
+    const family = eventFamily(name);
+    const owner = key === "isolated" ? undefined : this.eventOwner(name, family);
     const sink = this.ctx.sink;
-    if (sink !== undefined && key !== "isolated" && this.isShadowedFamily(frame.event)) {
-      sink.submitEvent({ at: Date.now(), connectionId: this.connectionId, backend, event: frame.event, payload: frame.payload });
+    if (sink !== undefined && key !== "isolated" && this.isShadowedFamily(name, family)) {
+      // Only a shadowed family's events are compared, so only they are decoded for their payload.
+      const decoded = frame ?? decodeFrameOrUndefined(data);
+      const payload = decoded?.type === "event" ? decoded.payload : undefined;
+      sink.submitEvent({ at: Date.now(), connectionId: this.connectionId, backend, event: name, payload });
     }
+    const metrics = this.ctx.metrics;
     if (owner !== backend) {
-      if (typeof frame.seq === "number") this.seq.skip(key, frame.seq);
-      this.ctx.metrics.events.inc({ backend, fate: "dropped" });
+      if (seq !== undefined) this.seq.skip(key, seq);
+      metrics.countEvent(backend, false);
       return;
     }
-    this.ctx.metrics.events.inc({ backend, fate: "delivered" });
-    if (typeof frame.seq !== "number") {
+    metrics.countEvent(backend, true);
+    if (seq === undefined) {
       this.out(data, backend);
       return;
     }
-    const out = this.seq.deliver(key, frame.seq);
-    if (out === frame.seq) {
+    const out = this.seq.deliver(key, seq);
+    if (out === seq) {
       this.out(data, backend);
       return;
     }
-    frame.seq = out;
-    this.out(encodeFrame(frame), backend);
+    if (sniffed !== undefined) {
+      this.out(withSeq(data, sniffed, out), backend);
+      return;
+    }
+    frame!.seq = out;
+    this.out(encodeFrame(frame!), backend);
   }
 
-  private eventOwner(event: string): Backend {
+  private eventOwner(event: string, family: string): Backend {
     if (!this.profile.nodeSession && !AUTH_OWNED_EVENTS.has(event)) {
-      const seen = this.familyOwner.get(familyOf(event));
+      const seen = this.familyOwner.get(family);
       if (seen !== undefined) return seen;
     }
     return routedEventOwner(this.ctx.table(), event, this.authBackend, this.profile);
   }
 
-  private isShadowedFamily(event: string): boolean {
+  private isShadowedFamily(event: string, family: string): boolean {
     if (AUTH_OWNED_EVENTS.has(event)) return false;
-    const rep = representativeMethod(familyOf(event));
+    const rep = representativeMethod(family);
     return rep !== undefined && this.ctx.table().decide(rep).kind === "shadow";
   }
 }

@@ -3,6 +3,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 
 /** `timeout`: hanzod missed the request deadline; `late`: its answer came after that and was dropped. */
 export type Outcome = "ok" | "error" | "unavailable" | "fallback" | "closed" | "timeout" | "late";
+const OUTCOMES: readonly Outcome[] = ["ok", "error", "unavailable", "fallback", "closed", "timeout", "late"];
+const OUTCOME_INDEX = Object.fromEntries(OUTCOMES.map((o, i) => [o, i])) as Record<Outcome, number>;
 
 export class ProxyMetrics {
   readonly registry = new Registry();
@@ -11,6 +13,7 @@ export class ProxyMetrics {
     help: "Client requests by method, backend that answered and outcome",
     labelNames: ["method", "backend", "outcome"] as const,
     registers: [this.registry],
+    collect: () => this.flushRequests(),
   });
   readonly latency = new Histogram({
     name: "hanzonode_proxy_request_duration_seconds",
@@ -67,6 +70,7 @@ export class ProxyMetrics {
     help: "Upstream events by backend and fate (delivered, dropped as non-owner)",
     labelNames: ["backend", "fate"] as const,
     registers: [this.registry],
+    collect: () => this.flushEvents(),
   });
   readonly checklistReloads = new Counter({
     name: "hanzonode_proxy_checklist_reloads_total",
@@ -79,26 +83,53 @@ export class ProxyMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: "hanzonode_proxy_" });
   }
 
-  // Label lookups hash the label set on every call; the hot path uses cached children instead.
-  private readonly requestChildren = new Map<string, { inc(): void }>();
-  private readonly latencyChildren = new Map<string, { observe(v: number): void }>();
+  // The per-request and per-event counts are plain numbers, added into the counters when /metrics is
+  // read (collect, below). prom-client's inc, even through a cached labels() child, hashes the label
+  // set into a string on every call; this keeps the hot path to an array index and an addition.
+  private readonly requestCounts = new Map<string, Float64Array>();
+  private readonly eventCounts = new Float64Array(4);
+  private readonly latencyChildren = {
+    legacy: this.latency.labels("legacy"),
+    hanzod: this.latency.labels("hanzod"),
+  };
 
   countRequest(method: string, backend: "legacy" | "hanzod", outcome: Outcome): void {
-    const key = `${method}\u0000${backend}\u0000${outcome}`;
-    let child = this.requestChildren.get(key);
-    if (child === undefined) {
-      child = this.requests.labels(method, backend, outcome);
-      this.requestChildren.set(key, child);
+    let counts = this.requestCounts.get(method);
+    if (counts === undefined) {
+      counts = new Float64Array(OUTCOMES.length * 2);
+      this.requestCounts.set(method, counts);
     }
-    child.inc();
+    counts[OUTCOME_INDEX[outcome] * 2 + (backend === "legacy" ? 0 : 1)]!++;
   }
 
   observeLatency(backend: "legacy" | "hanzod", seconds: number): void {
-    let child = this.latencyChildren.get(backend);
-    if (child === undefined) {
-      child = this.latency.labels(backend);
-      this.latencyChildren.set(backend, child);
+    this.latencyChildren[backend].observe(seconds);
+  }
+
+  /** An upstream event delivered to the client, or dropped (its backend does not own its family). */
+  countEvent(backend: "legacy" | "hanzod", delivered: boolean): void {
+    this.eventCounts[(backend === "legacy" ? 0 : 2) + (delivered ? 0 : 1)]!++;
+  }
+
+  /** Moves the counts gathered since the last read into the counters (prom-client calls this on every read). */
+  private flushRequests(): void {
+    for (const [method, counts] of this.requestCounts) {
+      for (let i = 0; i < counts.length; i++) {
+        const n = counts[i]!;
+        if (n === 0) continue;
+        counts[i] = 0;
+        this.requests.inc({ method, backend: i % 2 === 0 ? "legacy" : "hanzod", outcome: OUTCOMES[i >> 1]! }, n);
+      }
     }
-    child.observe(seconds);
+  }
+
+  private flushEvents(): void {
+    const c = this.eventCounts;
+    for (let i = 0; i < 4; i++) {
+      const n = c[i]!;
+      if (n === 0) continue;
+      c[i] = 0;
+      this.events.inc({ backend: i < 2 ? "legacy" : "hanzod", fate: i % 2 === 0 ? "delivered" : "dropped" }, n);
+    }
   }
 }

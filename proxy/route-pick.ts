@@ -13,9 +13,15 @@ import { mayHaveIdempotencyKey } from "../protocol/sniff.js";
 import type { Backend } from "./tap.js";
 
 export interface Pick {
-  leg: LegKey;
-  shadow: ShadowMode;
+  readonly leg: LegKey;
+  readonly shadow: ShadowMode;
 }
+
+// Every possible pick, made once: routing a request allocates nothing.
+const LEGACY: Pick = { leg: "legacy", shadow: "none" };
+const HANZOD: Pick = { leg: "hanzod", shadow: "none" };
+const SHADOW_HANZOD: Pick = { leg: "legacy", shadow: "hanzod" };
+const SHADOW_ISOLATED: Pick = { leg: "legacy", shadow: "isolated" };
 
 /**
  * `params` decodes the request lazily: most requests are routed on the sniffed method alone. `table` is
@@ -24,28 +30,28 @@ export interface Pick {
 export function pickLeg(ctx: ProxyContext, table: RoutingTable, decision: RouteDecision, method: string, data: Buffer, params: () => unknown, bucket: number): Pick {
   switch (decision.kind) {
     case "legacy":
-      return { leg: "legacy", shadow: "none" };
+      return LEGACY;
     case "hanzod":
-      return { leg: "hanzod", shadow: "none" };
+      return HANZOD;
     case "canary": {
       const p = mayHaveIdempotencyKey(data) ? params() : undefined;
       const key = hasIdempotencyKey(p) ? (p as { idempotencyKey: unknown }).idempotencyKey : undefined;
       const toHanzod = (b: number): Backend => (b < decision.canaryPercent ? "hanzod" : "legacy");
       const backend = typeof key === "string" ? ctx.stickiness.pick(key, () => toHanzod(bucketOf(key))) : toHanzod(bucket);
-      return { leg: backend, shadow: "none" };
+      return backend === "hanzod" ? HANZOD : LEGACY;
     }
     case "shadow": {
       // Never copy a side effect to hanzod's real state: runtime idempotency keys count too. (An isolated
       // copy runs against throwaway state, so it needs no check and its params are never decoded for one.)
       if (!decision.isolated && (isSideEffecting(method) || (mayHaveIdempotencyKey(data) && hasIdempotencyKey(params())))) {
         ctx.metrics.shadowSkipped.inc();
-        return { leg: "legacy", shadow: "none" };
+        return LEGACY;
       }
       if (!ctx.shadowBudget.take(method, table.shadowMaxPerSecond)) {
         ctx.metrics.shadowOverBudget.inc();
-        return { leg: "legacy", shadow: "none" };
+        return LEGACY;
       }
-      return { leg: "legacy", shadow: decision.isolated ? "isolated" : "hanzod" };
+      return decision.isolated ? SHADOW_ISOLATED : SHADOW_HANZOD;
     }
   }
 }

@@ -5,13 +5,13 @@
  * both legs merge into one seq.
  */
 import type WebSocket from "ws";
-import { decodeFrame, decodeFrameOrUndefined, encodeFrame, isInterimAnswer, errorResponse, Errors, isSideEffecting, raiseReceiverMaxPayload, type Frame, type RequestFrame } from "../protocol/index.js";
+import { decodeFrame, decodeFrameOrUndefined, encodeFrame, isInterimAnswer, errorResponse, Errors, isSideEffecting, mayAnswerTwice, raiseReceiverMaxPayload, type Frame, type RequestFrame } from "../protocol/index.js";
 import { MAX_PAYLOAD_BYTES } from "./limits.js";
 import type { Backend, ConnectionMeta, ConnectionTap } from "./tap.js";
 import type { ProxyContext } from "./context.js";
 import { mirrorClose } from "./close-mirror.js";
 import { Leg, type LegEvents, type LegKey } from "./leg.js";
-import { mayBeInterim, sniffRequest, sniffResponse } from "../protocol/sniff.js";
+import { mayBeInterim, sniffEvent, sniffRequest, sniffResponse } from "../protocol/sniff.js";
 import { sendBatched } from "./send-batch.js";
 import type { Outcome } from "./metrics.js";
 import { backendOf, MAX_PENDING, methodLabel, type Pending, type ShadowMode } from "./pending.js";
@@ -139,16 +139,35 @@ export class ClientSession {
     this.profile.nodeSession = connect.params.role === "node";
   }
 
+  /**
+   * The request route() is deciding on, and its params decoded only if a decision needs them (canary
+   * stickiness, shadow side-effect check, hanzod deadline). Fields and one function per session rather
+   * than a closure per request: most requests never read their params.
+   */
+  private routing: Buffer | undefined;
+  private routingFrame: RequestFrame | undefined;
+  private readonly routingParams = (): unknown => {
+    if (this.routingFrame === undefined && this.routing !== undefined) {
+      const d = decodeFrame(this.routing);
+      if (d.ok && d.frame.type === "req") this.routingFrame = d.frame;
+    }
+    return this.routingFrame?.params;
+  };
+
   private route(id: string, method: string, data: Buffer, parsed: RequestFrame | undefined): void {
+    this.routing = data;
+    this.routingFrame = parsed;
+    try {
+      this.decide(id, method, data, this.routingParams);
+    } finally {
+      // Not kept past the decision: the bytes belong to the request, which may be large.
+      this.routing = undefined;
+      this.routingFrame = undefined;
+    }
+  }
+
+  private decide(id: string, method: string, data: Buffer, params: () => unknown): void {
     const table = this.ctx.table();
-    let frame = parsed;
-    const params = (): unknown => {
-      if (frame === undefined) {
-        const d = decodeFrame(data);
-        if (d.ok && d.frame.type === "req") frame = d.frame;
-      }
-      return frame?.params;
-    };
     let leg: LegKey;
     let shadow: ShadowMode = "none";
     let fallback = false;
@@ -378,6 +397,11 @@ export class ClientSession {
       this.onResponse(key, data, res.id, res.ok, undefined);
       return;
     }
+    const event = sniffEvent(data);
+    if (event !== undefined) {
+      this.events.onEvent(key, data, event, undefined);
+      return;
+    }
     const decoded = decodeFrame(data);
     if (!decoded.ok) {
       if (key === this.authKey) this.sendToClient(data, false, backendOf(key));
@@ -385,7 +409,7 @@ export class ClientSession {
     }
     const frame = decoded.frame;
     if (frame.type === "res") this.onResponse(key, data, frame.id, frame.ok, frame);
-    else if (frame.type === "event") this.events.onEvent(key, frame, data);
+    else if (frame.type === "event") this.events.onEvent(key, data, undefined, frame);
     else if (key === this.authKey) this.sendToClient(data, false, backendOf(key));
   }
 
@@ -479,9 +503,11 @@ export class ClientSession {
       const late = this.late.isLate(id, key);
       if (p === undefined && key === this.authKey && !late) this.sendToClient(data, false, backendOf(key));
       else if (late) {
-        this.ctx.metrics.countRequest(this.late.labelOf(id) ?? "(late)", backendOf(key), "late");
-        // Only a final answer settles the debt; after an interim one the final is still to come.
-        if (!mayBeInterim(data)) this.late.forget(id);
+        const label = this.late.labelOf(id) ?? "(late)";
+        this.ctx.metrics.countRequest(label, backendOf(key), "late");
+        // Only a final answer settles the debt; after an interim one the final is still to come. (The
+        // label is the method's, or "(proxy)"/"(unknown)", which mayAnswerTwice treats as maybe.)
+        if (!(ok && mayAnswerTwice(label) && mayBeInterim(data))) this.late.forget(id);
       }
       return;
     }
@@ -503,7 +529,9 @@ export class ClientSession {
 
   private onAnswer(key: LegKey, data: Buffer, id: string, p: Pending, ok: boolean, parsed: Frame | undefined): void {
     if (p.deadline !== 0) this.ctx.hanzodBreaker.success();
-    if (mayBeInterim(data)) {
+    // Only an ok answer of a method that can answer twice may be interim: the others skip the scan of
+    // the whole answer (tens of microseconds on a large one) and the decode it can trigger.
+    if (ok && mayAnswerTwice(p.method) && mayBeInterim(data)) {
       const frame = parsed ?? decodeFrameOrUndefined(data);
       if (frame !== undefined && isInterimAnswer(frame)) {
         // hanzod is alive and working on it: the final answer may legitimately take long.

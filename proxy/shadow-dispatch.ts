@@ -10,6 +10,7 @@ import type { BackendAnswer, BackendFailure } from "../parity/shadow-sink.js";
 import type { ProxyContext } from "./context.js";
 import type { Leg, LegKey } from "./leg.js";
 import type { Pending } from "./pending.js";
+import type { PreparedCopy } from "./shadow-queue.js";
 import { redactSecrets } from "../protocol/redact.js";
 import { notReachable } from "./unreachable.js";
 
@@ -140,37 +141,32 @@ export class InternalRequests {
 
 /**
  * Queues the shadow copy of an answered request (and, sampled, a noise probe that asks legacy the same
- * again) for the parity sink to compare against the answer the client got.
+ * again) for the parity sink to compare against the answer the client got. Called right after the
+ * client's answer is handed to its socket, whose write waits for the end of the tick (send-batch.ts):
+ * so nothing is decoded or copied here. The request and the answer are decoded, and the params redacted,
+ * when the queue starts the job, once for both jobs.
  */
 export function queueShadow(ctx: ProxyContext, internal: InternalRequests, connectionId: string, id: string, p: Pending, answer: Buffer, parsed: Frame | undefined, latencyMs: number): void {
-  const res = parsed ?? decodeFrameOrUndefined(answer);
-  const req = decodeFrame(p.data!);
-  if (res?.type !== "res" || !req.ok || req.frame.type !== "req") return;
-  const expected: BackendAnswer = { ok: res.ok, latencyMs };
-  if (res.payload !== undefined) expected.payload = res.payload;
-  if (res.error !== undefined) expected.error = res.error;
-  const request = req.frame;
-  const params = redactSecrets(request.params);
-  const copyLeg: LegKey = p.shadow === "isolated" ? "isolated" : "hanzod";
-  ctx.shadowQueue.offer({
-    kind: "shadow",
-    method: p.method,
-    connectionId,
-    requestId: id,
-    params,
-    expected,
-    run: () => internal.send(copyLeg, request),
-  });
+  const requestBytes = p.data!;
+  let decoded: { request: RequestFrame; params: unknown; expected: BackendAnswer } | null | undefined;
+  const decode = (): typeof decoded => {
+    if (decoded !== undefined) return decoded;
+    const res = parsed ?? decodeFrameOrUndefined(answer);
+    const req = decodeFrame(requestBytes);
+    if (res?.type !== "res" || !req.ok || req.frame.type !== "req") return (decoded = null);
+    const expected: BackendAnswer = { ok: res.ok, latencyMs };
+    if (res.payload !== undefined) expected.payload = res.payload;
+    if (res.error !== undefined) expected.error = res.error;
+    return (decoded = { request: req.frame, params: redactSecrets(req.frame.params), expected });
+  };
+  const prepare = (leg: LegKey) => (): PreparedCopy | undefined => {
+    const d = decode();
+    if (d === null || d === undefined) return undefined;
+    return { params: d.params, expected: d.expected, run: () => internal.send(leg, d.request) };
+  };
+  ctx.shadowQueue.offer({ kind: "shadow", method: p.method, connectionId, requestId: id, prepare: prepare(p.shadow === "isolated" ? "isolated" : "hanzod") });
   const rate = ctx.table().noiseSampleRate;
   if (!isSideEffecting(p.method) && rate > 0 && ctx.random() < rate) {
-    ctx.shadowQueue.offer({
-      kind: "noise-probe",
-      method: p.method,
-      connectionId,
-      requestId: id,
-      params,
-      expected,
-      run: () => internal.send("legacy", request),
-    });
+    ctx.shadowQueue.offer({ kind: "noise-probe", method: p.method, connectionId, requestId: id, prepare: prepare("legacy") });
   }
 }

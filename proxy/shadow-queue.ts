@@ -11,6 +11,14 @@ export interface ShadowJob {
   method: string;
   connectionId: string;
   requestId: string;
+  /**
+   * Decodes what the copy needs, when the job starts (off the client path); undefined when there is
+   * nothing to copy (the request or the answer did not decode).
+   */
+  prepare(): PreparedCopy | undefined;
+}
+
+export interface PreparedCopy {
   params: unknown;
   expected: BackendAnswer;
   /** Sends the copy and resolves with the answer; rejects (or resolves a failure) when it cannot. */
@@ -20,6 +28,7 @@ export interface ShadowJob {
 export class ShadowQueue {
   private readonly jobs: ShadowJob[] = [];
   private active = 0;
+  private scheduled = false;
 
   constructor(
     private readonly sink: () => ShadowSink | undefined,
@@ -39,17 +48,36 @@ export class ShadowQueue {
     }
     this.jobs.push(job);
     this.metrics.shadowQueueDepth.set(this.jobs.length);
-    this.pump();
+    this.schedule();
     return true;
   }
 
-  private pump(): void {
+  /**
+   * Jobs start in a later turn of the event loop, never inside offer(): the caller is answering a client,
+   * and that answer's write (corked until the end of the tick) must not wait for a copy to be decoded.
+   */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.pump);
+  }
+
+  private readonly pump = (): void => {
+    this.scheduled = false;
     while (this.active < this.concurrency && this.jobs.length > 0) {
       const job = this.jobs.shift()!;
       this.metrics.shadowQueueDepth.set(this.jobs.length);
+      let copy: PreparedCopy | undefined;
+      try {
+        copy = job.prepare();
+      } catch {
+        copy = undefined;
+      }
+      if (copy === undefined) continue;
       this.active++;
       const started = Date.now();
-      job
+      const prepared = copy;
+      prepared
         .run()
         .catch((err: unknown): BackendFailure => ({ failed: err instanceof Error ? err.message : String(err), latencyMs: Date.now() - started }))
         .then((actual) => {
@@ -67,8 +95,8 @@ export class ShadowQueue {
             method: job.method,
             connectionId: job.connectionId,
             requestId: job.requestId,
-            params: job.params,
-            expected: job.expected,
+            params: prepared.params,
+            expected: prepared.expected,
             actual,
           });
           if (!failed && job.kind === "shadow") sink.recordLatency(job.method, "hanzod", actual.latencyMs, actual.ok);
@@ -76,8 +104,9 @@ export class ShadowQueue {
         .catch(() => undefined)
         .finally(() => {
           this.active--;
+          // A copy's answer, not a client's: the next job may start at once, as it always did.
           this.pump();
         });
     }
-  }
+  };
 }

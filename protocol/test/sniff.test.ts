@@ -1,6 +1,7 @@
 /** The hot-path peek: what it reads agrees with the full decoder, and it gives up rather than guess. */
 import { describe, expect, it } from "vitest";
 import { decodeFrame } from "../codec.js";
+import { mayAnswerTwice } from "../methods.js";
 import { mayBeInterim, mayHaveIdempotencyKey, mayHaveTimeoutMs, sniffRequest, sniffResponse } from "../sniff.js";
 
 const b = (text: string): Buffer => Buffer.from(text);
@@ -38,6 +39,11 @@ describe("sniffRequest / sniffResponse", () => {
 });
 
 describe("pre-checks before a decode", () => {
+  it("mayAnswerTwice: agent and the two-phase approval requests, any method outside the contract, nothing else", () => {
+    for (const m of ["agent", "exec.approval.request", "plugin.approval.request", "some.plugin.method"]) expect(mayAnswerTwice(m), m).toBe(true);
+    for (const m of ["health", "chat.send", "agent.wait", "sessions.list", "exec.approval.resolve"]) expect(mayAnswerTwice(m), m).toBe(false);
+  });
+
   it("mayBeInterim is true for an accepted answer and false for an answer without that status", () => {
     expect(mayBeInterim(b('{"type":"res","id":"7","ok":true,"payload":{"runId":"r","status":"accepted"}}'))).toBe(true);
     expect(mayBeInterim(b('{"type":"res","id":"7","ok":true,"payload":{"runId":"r","status":"ok"}}'))).toBe(false);

@@ -16,7 +16,10 @@
  *   - the throughput rounds again with the proxy pinned to a core of its own and the load generator and
  *     upstreams on the other (taskset; BENCH_PIN=0 skips it): what adding the proxy costs when it is not
  *     also taking the client's and the upstream's CPU;
- *   - proxy RSS per 1,000 idle connections, against the upstream's own RSS per 1,000 connections.
+ *   - proxy RSS per 1,000 idle connections, against the upstream's own RSS per 1,000 connections;
+ *   - events per second through a two-leg session and the proxy's CPU per event, the proxy before and
+ *     after the hot-path work of issue 15, in the same run (proxy-events.ts; BENCH_ONLY_EVENTS=1 runs
+ *     only that part).
  * BENCH_CPU_PROF=DIR makes the proxy children write V8 CPU profiles there.
  * Targets: <= 15% throughput loss, <= 0.3 ms added p50.
  */
@@ -29,6 +32,7 @@ import WebSocket, { WebSocketServer } from "ws";
 import { startProxy } from "../../proxy/index.js";
 import { createShadowSink } from "../../parity/shadow/sink.js";
 import { startHanzod } from "../../hanzod/index.js";
+import { eventsRun } from "./proxy-events.js";
 
 const here = fileURLToPath(import.meta.url);
 const LATENCY_CALLS = 3000;
@@ -415,6 +419,10 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const dir = mkdtempSync(join(tmpdir(), "bench-proxy-"));
   try {
+    if (process.env.BENCH_ONLY_EVENTS === "1") {
+      await eventsRun();
+      return;
+    }
     if (process.env.BENCH_ONLY_LEGACY === "1") {
       await legacyRun(children, dir);
       return;
@@ -480,6 +488,7 @@ async function main(): Promise<void> {
     console.log("  (every-call shadow runs each call on two backends: on two cores the shadow upstream shares the load generator's core)");
     await shadowSummary(targets);
 
+    await eventsRun();
     await legacyRun(children, dir);
   } finally {
     for (const c of children) c.kill("SIGTERM");
