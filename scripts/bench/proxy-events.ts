@@ -15,7 +15,8 @@
  * paths selectable in the proxy) keeps the proxy free of benchmark switches and measures exactly what
  * shipped. Without git or that revision (a shallow clone) the before rows are skipped, and say so.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnRole } from "./roles.js";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { createServer } from "node:http";
 import { mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -93,21 +94,6 @@ async function runProxy(role: ProxyRole): Promise<void> {
 
 // ---- orchestration -------------------------------------------------------------------------------
 
-function spawnRole(args: string[], children: ChildProcess[]): Promise<{ proc: ChildProcess; port: number }> {
-  // BENCH_CPU_PROF=DIR: the proxies write V8 CPU profiles there when stopped (as in proxy.ts).
-  const prof = process.env.BENCH_CPU_PROF && args[0] === "proxy" ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF] : [];
-  const proc = spawn(process.execPath, [...prof, "--import", "tsx", here, ...args], { stdio: ["ignore", "pipe", "inherit"], cwd: REPO_ROOT });
-  children.push(proc);
-  return new Promise((resolve, reject) => {
-    let buf = "";
-    proc.stdout!.on("data", (d: Buffer) => {
-      buf += d.toString();
-      const m = /ready (\d+)\n/.exec(buf);
-      if (m) resolve({ proc, port: Number(m[1]) });
-    });
-    proc.once("exit", (code) => reject(new Error(`${args[0]} exited ${String(code)}`)));
-  });
-}
 
 /** utime + stime of a process in seconds (/proc/<pid>/stat fields 14 and 15, USER_HZ = 100). */
 function cpuSeconds(pid: number): number {
@@ -199,15 +185,15 @@ export async function eventsRun(): Promise<void> {
   const children: ChildProcess[] = [];
   const dir = mkdtempSync(join(tmpdir(), "bench-proxy-events-"));
   try {
-    const legacy = await spawnRole(["upstream", "agent"], children);
-    const hanzod = await spawnRole(["upstream", "chat"], children);
+    const legacy = await spawnRole(here, ["upstream", "agent"], children);
+    const hanzod = await spawnRole(here, ["upstream", "chat"], children);
     const checklist = join(dir, "two-legs.yaml");
     writeFileSync(checklist, 'version: 1\nmethods:\n  "chat.*": hanzod\n');
     const role = (source?: string): string => JSON.stringify({ ...(source !== undefined ? { source } : {}), legacy: `ws://127.0.0.1:${legacy.port}`, hanzod: `ws://127.0.0.1:${hanzod.port}`, checklist } satisfies ProxyRole);
     const targets: Array<{ name: string; proc: ChildProcess; port: number }> = [];
     const before = checkoutBefore(dir);
-    if ("source" in before) targets.push({ name: `before (${BEFORE_REV.slice(0, 10)})`, ...(await spawnRole(["proxy", role(before.source)], children)) });
-    targets.push({ name: "after (this tree)", ...(await spawnRole(["proxy", role()], children)) });
+    if ("source" in before) targets.push({ name: `before (${BEFORE_REV.slice(0, 10)})`, ...(await spawnRole(here, ["proxy", role(before.source)], children)) });
+    targets.push({ name: "after (this tree)", ...(await spawnRole(here, ["proxy", role()], children)) });
     const rounds: Round[][] = targets.map(() => []);
     // Interleaved: a shared 2-core box drifts within a run; each target sees the same drift.
     for (let r = 0; r < ROUNDS; r++) for (const [i, t] of targets.entries()) rounds[i]!.push(await measure(`ws://127.0.0.1:${t.port}`, t.proc.pid!, ROUND_MS));

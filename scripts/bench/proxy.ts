@@ -23,7 +23,8 @@
  * BENCH_CPU_PROF=DIR makes the proxy children write V8 CPU profiles there.
  * Targets: <= 15% throughput loss, <= 0.3 ms added p50.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnRole, type RoleChild } from "./roles.js";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -80,25 +81,6 @@ async function runProxy(role: ProxyRole): Promise<void> {
 
 // ---- orchestration -------------------------------------------------------------------------------
 
-interface Child {
-  proc: ChildProcess;
-  ports: number[];
-}
-
-function spawnRole(args: string[]): Promise<Child> {
-  // BENCH_CPU_PROF=DIR: the proxy children write a V8 CPU profile there when they are stopped.
-  const prof = process.env.BENCH_CPU_PROF && args[0] === "proxy" ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF] : [];
-  const proc = spawn(process.execPath, [...prof, "--import", "tsx", here, ...args], { stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    let buf = "";
-    proc.stdout!.on("data", (d: Buffer) => {
-      buf += d.toString();
-      const m = /ready ([\d ]+)\n/.exec(buf);
-      if (m) resolve({ proc, ports: m[1]!.trim().split(" ").map(Number) });
-    });
-    proc.once("exit", (code) => reject(new Error(`${args[0]} exited ${String(code)}`)));
-  });
-}
 
 function rssOf(pid: number): number {
   // /proc/<pid>/status VmRSS in kB (Linux); the bench machine is Linux.
@@ -313,8 +295,8 @@ function shadowChecklist(dir: string, maxPerSecond: number): string {
 
 const DEFAULT_BUDGET = 500;
 
-async function startProxyChild(children: ChildProcess[], role: ProxyRole): Promise<Child> {
-  const child = await spawnRole(["proxy", JSON.stringify(role)]);
+async function startProxyChild(children: ChildProcess[], role: ProxyRole): Promise<RoleChild> {
+  const child = await spawnRole(here, ["proxy", JSON.stringify(role)]);
   children.push(child.proc);
   return child;
 }
@@ -335,7 +317,7 @@ async function legacyRun(children: ChildProcess[], dir: string): Promise<void> {
   }
   try {
     // hanzod as `hanzonode up` runs it: its own process, the proxy trusted on loopback with the legacy token.
-    const hanzod = await spawnRole(["hanzod", token, join(dir, "hanzod-state")]);
+    const hanzod = await spawnRole(here, ["hanzod", token, join(dir, "hanzod-state")]);
     children.push(hanzod.proc);
     const hanzodUrl = `ws://127.0.0.1:${hanzod.ports[0]}`;
     const plain = await startProxyChild(children, { legacy: url });
@@ -427,8 +409,8 @@ async function main(): Promise<void> {
       await legacyRun(children, dir);
       return;
     }
-    const echo = await spawnRole(["echo"]);
-    const shadowTarget = await spawnRole(["echo"]);
+    const echo = await spawnRole(here, ["echo"]);
+    const shadowTarget = await spawnRole(here, ["echo"]);
     children.push(echo.proc, shadowTarget.proc);
     const upstream = `ws://127.0.0.1:${echo.ports[0]}`;
     const shadowUrl = `ws://127.0.0.1:${shadowTarget.ports[0]}`;
@@ -469,7 +451,7 @@ async function main(): Promise<void> {
         `on its own core the proxy alone would sustain ~${(1e6 / proxyCpu).toFixed(0)} calls/s`,
     );
     // Fresh processes: the load rounds' garbage would be collected mid-measurement and blur the numbers.
-    const rssEcho = await spawnRole(["echo"]);
+    const rssEcho = await spawnRole(here, ["echo"]);
     children.push(rssEcho.proc);
     const rssUpstream = `ws://127.0.0.1:${rssEcho.ports[0]}`;
     const rssProxy = await startProxyChild(children, { legacy: rssUpstream });

@@ -6,7 +6,8 @@
  * here on a free port in a throwaway directory, stopped by PID). Throughput is the median of 3
  * interleaved rounds. Target: within 5 % of each other.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawnRole } from "./roles.js";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -58,18 +59,6 @@ async function runProxy(role: ProxyRole): Promise<void> {
   process.once("SIGTERM", () => void p.close().finally(() => process.exit(0)));
 }
 
-function spawnRole(args: string[]): Promise<{ proc: ChildProcess; port: number }> {
-  const proc = spawn(process.execPath, ["--import", "tsx", here, ...args], { stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    let buf = "";
-    proc.stdout!.on("data", (d: Buffer) => {
-      buf += d.toString();
-      const m = /ready (\d+)\n/.exec(buf);
-      if (m) resolve({ proc, port: Number(m[1]) });
-    });
-    proc.once("exit", (code) => reject(new Error(`${args[0]} exited ${String(code)}`)));
-  });
-}
 
 async function connect(url: string): Promise<{ ws: WebSocket; call(method: string): Promise<boolean> }> {
   const ws = new WebSocket(url, { perMessageDeflate: false });
@@ -147,13 +136,13 @@ async function main(): Promise<void> {
   try {
     const checklist = join(dir, "checklist.yaml");
     writeFileSync(checklist, "version: 1\nmethods:\n  health: shadow\nshadow: { queueSize: 10000, noiseSampleRate: 0, maxPerSecond: 500 }\n");
-    const legacy = await spawnRole(["echo"]);
-    const shadow = await spawnRole(["echo"]);
+    const legacy = await spawnRole(here, ["echo"]);
+    const shadow = await spawnRole(here, ["echo"]);
     children.push(legacy.proc, shadow.proc);
     const role = (store: string): string => JSON.stringify({ legacy: `ws://127.0.0.1:${legacy.port}`, hanzod: `ws://127.0.0.1:${shadow.port}`, checklist, store } satisfies ProxyRole);
     const sqlitePath = join(dir, "parity.sqlite");
-    const sqlite = await spawnRole(["proxy", role(sqlitePath)]);
-    const postgres = await spawnRole(["proxy", role(db.url)]);
+    const sqlite = await spawnRole(here, ["proxy", role(sqlitePath)]);
+    const postgres = await spawnRole(here, ["proxy", role(db.url)]);
     children.push(sqlite.proc, postgres.proc);
     // Per target: its proxy's CPU and, for the PostgreSQL one, the database server's (its backends and
     // background writers), over the counted rounds: where a throughput gap comes from on a small machine.
