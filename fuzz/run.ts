@@ -41,6 +41,9 @@ export interface ProcessSummary {
   /** The longest frame's size, bytes. */
   longestFrameBytes: number;
   framesOver50Ms: number;
+  /** Frames over 50 ms once the garbage-collection pauses inside them are taken out. */
+  framesOver50MsBesidesGc: number;
+  longestGcMs: number;
 }
 
 export interface FuzzSummary {
@@ -49,7 +52,7 @@ export interface FuzzSummary {
   attacks: Record<string, number>;
   routing: RoutingResult;
   /** Normal clients after the run: connect + health, per target. */
-  liveness: Record<string, { ok: boolean; ms: number }>;
+  liveness: Record<string, { ok: boolean; ms: number; why?: string }>;
   processes: ProcessSummary[];
   durationMs: number;
 }
@@ -69,26 +72,28 @@ function prng(seed: number): () => number {
   };
 }
 
-/** connect + health, as a normal client; false when either fails within 10 s. */
-async function normalClient(url: string): Promise<{ ok: boolean; ms: number }> {
+/** connect + health, as a normal client; not ok (with why) when either fails within 10 s. */
+async function normalClient(url: string): Promise<{ ok: boolean; ms: number; why?: string }> {
   const started = performance.now();
-  const ok = await new Promise<boolean>((resolve) => {
+  const why = await new Promise<string | undefined>((resolve) => {
     const ws = new WebSocket(url, { perMessageDeflate: false });
-    const end = (v: boolean): void => {
+    const end = (failure: string | undefined): void => {
       clearTimeout(timer);
       ws.terminate();
-      resolve(v);
+      resolve(failure);
     };
-    const timer = setTimeout(() => end(false), 10_000);
-    ws.on("error", () => end(false));
+    const timer = setTimeout(() => end("no answer within 10 s"), 10_000);
+    ws.on("error", (err) => end(`socket error: ${err.message}`));
+    ws.on("close", (code, reason) => end(`closed ${code} ${reason.toString()}`));
     ws.on("message", (data) => {
-      const f = JSON.parse(data.toString()) as { type: string; event?: string; id?: string; ok?: boolean };
+      const f = JSON.parse(data.toString()) as { type: string; event?: string; id?: string; ok?: boolean; error?: { code?: string; message?: string } };
+      const refusal = (): string => `${f.id === "c" ? "connect" : "health"}: ${f.error?.code ?? "?"} ${f.error?.message ?? ""}`;
       if (f.event === "connect.challenge") ws.send(JSON.stringify({ type: "req", id: "c", method: "connect", params: { minProtocol: 4, maxProtocol: 4, client: { id: "cli", version: "fuzz", platform: "linux", mode: "cli" }, role: "operator", scopes: ["operator.read"], auth: { token: TOKEN } } }));
-      else if (f.type === "res" && f.id === "c") f.ok ? ws.send(JSON.stringify({ type: "req", id: "h", method: "health" })) : end(false);
-      else if (f.type === "res" && f.id === "h") end(f.ok === true);
+      else if (f.type === "res" && f.id === "c") f.ok ? ws.send(JSON.stringify({ type: "req", id: "h", method: "health" })) : end(refusal());
+      else if (f.type === "res" && f.id === "h") end(f.ok === true ? undefined : refusal());
     });
   });
-  return { ok, ms: Math.round(performance.now() - started) };
+  return why === undefined ? { ok: true, ms: Math.round(performance.now() - started) } : { ok: false, ms: Math.round(performance.now() - started), why };
 }
 
 async function hostile(target: TargetProcess, opts: FuzzOptions, random: () => number, counts: Record<string, number>): Promise<number> {
@@ -123,6 +128,8 @@ function summarize(p: TargetProcess, idleRss: number, afterRss: number, activeFr
     longestFrameBytes: active.reduce((worst, r) => (r.longestFrameMs > worst.longestFrameMs ? r : worst), { longestFrameMs: -1, longestFrameBytes: 0 }).longestFrameBytes,
     longestFrameWallMs: Math.max(0, ...active.map((r) => r.longestFrameWallMs)),
     framesOver50Ms: active.reduce((n, r) => n + r.framesOver50Ms, 0),
+    framesOver50MsBesidesGc: active.reduce((n, r) => n + r.framesOver50MsBesidesGc, 0),
+    longestGcMs: Math.max(0, ...active.map((r) => r.longestGcMs)),
   };
 }
 
@@ -175,11 +182,11 @@ export function verdicts(s: FuzzSummary): Array<{ target: string; ok: boolean; d
     {
       target: "no single frame stalls an event loop > 50 ms",
       ok: worstFrame <= 50,
-      detail: s.processes.map((p) => `${p.name} longest frame ${p.longestFrameMs.toFixed(1)} ms CPU (${(p.longestFrameBytes / 1024).toFixed(0)} KB; ${p.framesOver50Ms} over 50 ms; ${p.longestFrameWallMs.toFixed(1)} ms wall; longest loop turn ${p.maxStallMs.toFixed(1)} ms)`).join(", "),
+      detail: s.processes.map((p) => `${p.name} longest frame ${p.longestFrameMs.toFixed(1)} ms CPU (${(p.longestFrameBytes / 1024).toFixed(0)} KB; ${p.framesOver50Ms} over 50 ms, ${p.framesOver50MsBesidesGc} of them besides garbage collection; longest GC pause ${p.longestGcMs.toFixed(1)} ms; ${p.longestFrameWallMs.toFixed(1)} ms wall; longest loop turn ${p.maxStallMs.toFixed(1)} ms)`).join(", "),
     },
     { target: "RSS <= 2x idle while running", ok: s.processes.every((p) => p.peakRssMb <= 2 * p.idleRssMb), detail: s.processes.map((p) => `${p.name} ${p.idleRssMb.toFixed(0)} -> ${p.peakRssMb.toFixed(0)} MB`).join(", ") },
     { target: "RSS within 20 % of idle after cool-down", ok: s.processes.every((p) => p.afterRssMb <= 1.2 * p.idleRssMb), detail: s.processes.map((p) => `${p.name} ${p.afterRssMb.toFixed(0)} MB`).join(", ") },
     { target: "0 answers lost or misrouted", ok: s.routing.lost === 0 && s.routing.misrouted === 0 && s.routing.refused === 0, detail: `${s.routing.answered}/${s.routing.requests} answered, ${s.routing.lost} lost, ${s.routing.misrouted} misrouted, ${s.routing.refused} connections refused` },
-    { target: "a normal client still connects", ok: Object.values(s.liveness).every((l) => l.ok), detail: Object.entries(s.liveness).map(([k, v]) => `${k} ${v.ok ? "ok" : "FAILED"} in ${v.ms} ms`).join(", ") },
+    { target: "a normal client still connects", ok: Object.values(s.liveness).every((l) => l.ok), detail: Object.entries(s.liveness).map(([k, v]) => `${k} ${v.ok ? "ok" : `FAILED (${v.why ?? "?"})`} in ${v.ms} ms`).join(", ") },
   ];
 }

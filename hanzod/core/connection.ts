@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { WebSocket, RawData } from "ws";
 import type { Logger } from "pino";
-import { clipForLog, CloseCodes, CloseReasons, Errors, errorResponse, raiseReceiverMaxPayload, truncateCloseReason, wsDataToText, decodeJson, type ErrorShape } from "../../protocol/index.js";
+import { clipForLog, CloseCodes, CloseReasons, Errors, errorResponse, messageByteLength, raiseReceiverMaxPayload, truncateCloseReason, wsDataToText, decodeJson, type ErrorShape } from "../../protocol/index.js";
 import { DEFAULTS } from "../options.js";
 import type { Runtime } from "./runtime.js";
 import type { CallerInfo } from "./method.js";
@@ -20,7 +20,10 @@ import { classifyFirstFrame, type ConnectParamsShape } from "./handshake/validat
 import { authenticateConnect, type AcceptedSession, type PeerInfo } from "./handshake/authenticate.js";
 import { clientIpFromForwardedFor, hasForwardedHeaders, headerValue, isLocalishHost, isLoopbackAddress, normalizeIp } from "./auth/net.js";
 import { buildHello } from "./hello.js";
-import { invalidFrameError, isPlainRequestFrame, type CallOrigin, type Pipeline } from "./pipeline.js";
+import type { CallOrigin, ParamsPrecheck, Pipeline } from "./pipeline.js";
+import { invalidFrameError, isPlainRequestFrame } from "./request-frame.js";
+import { OFF_THREAD_MIN_BYTES, type OffThreadJudge } from "./intake/off-thread.js";
+import { withDeferredParams, type FrameVerdict } from "./intake/verdict.js";
 import { isEphemeralClient } from "./presence.js";
 import { GATEWAY_OWNER_PROFILE_ID, ownerPresenceUser, type PresenceUser } from "../state/owner-profile.js";
 import { startKeepalive } from "./keepalive.js";
@@ -53,6 +56,8 @@ function attributedToOwner(s: AcceptedSession): boolean {
 export interface ConnectionHost {
   runtime: Runtime;
   pipeline: Pipeline;
+  /** Judges large frames off the main thread (intake/off-thread.ts). */
+  intake: OffThreadJudge;
   onClosed(c: Connection): void;
 }
 
@@ -86,6 +91,8 @@ export class Connection implements EventRecipient, CallOrigin {
   private connecting = false;
   /** Frames that arrived while connect was still being decided; the legacy answers them after hello. */
   private early: unknown[] | undefined;
+  /** Frames that arrived while a large one was being judged off-thread: they keep their order behind it. */
+  private backlog: RawData[] | undefined;
   private closed = false;
   private unauthorizedCount = 0;
   private presenceKey: string | undefined;
@@ -176,20 +183,29 @@ export class Connection implements EventRecipient, CallOrigin {
 
   private onMessage(data: RawData): void {
     if (this.closed) return;
+    if (this.session) {
+      if (this.backlog !== undefined) {
+        this.backlog.push(data);
+        return;
+      }
+      const bytes = messageByteLength(data);
+      if (bytes >= OFF_THREAD_MIN_BYTES) {
+        void this.judgeOffThread(data, bytes);
+        return;
+      }
+      const json = decodeJson(wsDataToText(data));
+      // The legacy logs a parse error and, after hello, ignores the frame.
+      if (json.ok) this.startRequest(json.value, bytes, undefined);
+      return;
+    }
     const text = wsDataToText(data);
     const json = decodeJson(text);
     if (!json.ok) {
-      // The legacy logs a parse error; before hello it closes the socket, after hello it ignores the frame.
-      if (!this.session) this.close(CloseCodes.NORMAL, "");
+      // The legacy logs a parse error; before hello it closes the socket.
+      this.close(CloseCodes.NORMAL, "");
       return;
     }
     const parsed = json.value;
-    if (this.session && this.caller) {
-      const caller = this.caller;
-      if (caller.role !== "operator") void this.onRequest(parsed, caller);
-      else if (!requestStarts.admit(text.length, () => void this.onRequest(parsed, caller))) this.refuseStart(parsed);
-      return;
-    }
     if (this.connecting) {
       const early = (this.early ??= []);
       if (early.length < MAX_EARLY_FRAMES) early.push(parsed);
@@ -203,6 +219,44 @@ export class Connection implements EventRecipient, CallOrigin {
     if (fenced) return this.rejectHandshake(verdict.id, fenced.error, CloseCodes.TRY_AGAIN_LATER, fenced.reason, true);
     this.connecting = true;
     void this.onConnect(verdict.id, verdict.params);
+  }
+
+  private startRequest(parsed: unknown, bytes: number, prechecked: ParamsPrecheck | undefined): void {
+    const caller = this.caller;
+    if (!caller) return;
+    if (caller.role !== "operator") void this.onRequest(parsed, caller, prechecked);
+    else if (!requestStarts.admit(bytes, () => void this.onRequest(parsed, caller, prechecked))) this.refuseStart(parsed);
+  }
+
+  /**
+   * A large frame is judged on the intake worker; the socket stops reading meanwhile (backpressure), and
+   * what it had already read waits in `backlog`, so requests still start in the order they were sent.
+   */
+  private async judgeOffThread(data: RawData, bytes: number): Promise<void> {
+    this.backlog = [];
+    this.ws.pause();
+    const whole = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    const text = (): string => whole.toString("utf8");
+    const verdict = await this.host.intake.judge(whole, text, this.host.runtime.version);
+    if (!this.closed) this.acceptVerdict(verdict, bytes, text);
+    const queued = this.backlog;
+    this.backlog = undefined;
+    if (this.closed) return;
+    this.ws.resume();
+    for (let i = 0; i < queued.length; i++) {
+      if (this.backlog !== undefined) {
+        (this.backlog as RawData[]).push(...queued.slice(i));
+        break;
+      }
+      this.onMessage(queued[i]!);
+    }
+  }
+
+  private acceptVerdict(verdict: FrameVerdict, bytes: number, text: () => string): void {
+    if (verdict.kind === "not-json") return;
+    if (verdict.kind === "invalid-frame") return this.sendRaw(JSON.stringify(errorResponse(verdict.id, verdict.error)));
+    const frame = verdict.paramsShipped ? verdict.frame : withDeferredParams(verdict.frame, text);
+    this.startRequest(frame, bytes, verdict.prechecked);
   }
 
   /** An operator request beyond the request-start queue: the legacy's retryable UNAVAILABLE. */
@@ -305,13 +359,13 @@ export class Connection implements EventRecipient, CallOrigin {
     for (const frame of early ?? []) void this.onRequest(frame, this.caller);
   }
 
-  private async onRequest(parsed: unknown, caller: CallerInfo): Promise<void> {
+  private async onRequest(parsed: unknown, caller: CallerInfo, prechecked?: ParamsPrecheck): Promise<void> {
     if (!isPlainRequestFrame(parsed)) {
       const { id, error } = invalidFrameError(parsed);
       this.sendRaw(JSON.stringify(errorResponse(id, error)));
       return;
     }
-    const error = await this.host.pipeline.run(parsed, caller, this);
+    const error = await this.host.pipeline.run(parsed, caller, this, prechecked);
     if (error?.message.startsWith("unauthorized role:")) {
       this.unauthorizedCount++;
       if (this.unauthorizedCount > UNAUTHORIZED_CLOSE_AFTER) {

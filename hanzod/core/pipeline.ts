@@ -8,36 +8,22 @@
  * Extra hooks (`HanzodOptions.hooks`) run after the built-in stage of the same name; production
  * registers none, tests register what they need (e.g. altering a result), so no test branch lives here.
  */
-import { ADMIN_SCOPE, Errors, errorResponse, isNodeRoleMethod, methodPolicy, scopeSatisfies, validateDefinition, validateParamsInWindow, type ErrorShape } from "../../protocol/index.js";
+import { ADMIN_SCOPE, Errors, errorResponse, isNodeRoleMethod, methodPolicy, scopeSatisfies, validateParamsInWindow, type ErrorShape, type WindowVerdict } from "../../protocol/index.js";
 import { formatIssues as formatIssuesFor } from "./handshake/validation.js";
 import { answerAs } from "./compat.js";
 import type { Runtime, CoreServices } from "./runtime.js";
 import type { DomainRegistry, ResolvedMethod } from "./domains.js";
+import type { RequestFrameLike } from "./request-frame.js";
 import { MethodError, type CallerInfo, type HandlerContext, type MethodDeclaration, type ParamsCheck } from "./method.js";
 
-export interface RequestFrameLike {
-  type: "req";
-  id: string;
-  method: string;
-  params?: unknown;
-}
-
-const FRAME_KEYS = new Set(["type", "id", "method", "params", "traceparent", "expectedProfileId"]);
-
-/** Cheap structural check for the common case; the contract validator only runs to explain a failure. */
-export function isPlainRequestFrame(v: unknown): v is RequestFrameLike {
-  if (typeof v !== "object" || v === null) return false;
-  const f = v as Record<string, unknown>;
-  if (f.type !== "req" || typeof f.id !== "string" || f.id.length === 0 || typeof f.method !== "string" || f.method.length === 0) return false;
-  for (const k in f) if (!FRAME_KEYS.has(k)) return false;
-  if (f.traceparent !== undefined && (typeof f.traceparent !== "string" || f.traceparent.length > 128)) return false;
-  return true;
-}
-
-export function invalidFrameError(v: unknown): { id: string; error: ErrorShape } {
-  const outcome = validateDefinition("RequestFrame", v);
-  const id = typeof v === "object" && v !== null && typeof (v as { id?: unknown }).id === "string" ? (v as { id: string }).id : "invalid";
-  return { id, error: Errors.invalidRequestFrame(formatIssuesFor(outcome.issues)) };
+/**
+ * The contract window's verdict on a request's params, reached before the pipeline ran (the off-thread
+ * intake checks large frames on a worker, so the main thread never walks them). Used by the validate
+ * stage only for the release it was reached for; `verdict` undefined: the window has no definition.
+ */
+export interface ParamsPrecheck {
+  compat: string;
+  verdict: WindowVerdict | undefined;
 }
 
 /** What the pipeline sees of a request once its method is known. */
@@ -48,6 +34,28 @@ export interface Call {
   readonly caller: CallerInfo;
   /** undefined: hanzod does not implement the method. */
   readonly decl: MethodDeclaration | undefined;
+}
+
+/**
+ * A call whose params are read when a stage first needs them: a large frame refused by its precheck
+ * never has its params rebuilt on the main thread (the frame's `params` may be a deferred getter).
+ */
+class RequestCall implements Call {
+  private cached: Record<string, unknown> | undefined;
+  constructor(
+    private readonly req: RequestFrameLike,
+    readonly caller: CallerInfo,
+    readonly decl: MethodDeclaration | undefined,
+  ) {}
+  get id(): string {
+    return this.req.id;
+  }
+  get method(): string {
+    return this.req.method;
+  }
+  get params(): Record<string, unknown> {
+    return (this.cached ??= (this.req.params ?? {}) as Record<string, unknown>);
+  }
 }
 
 export type PipelineHook =
@@ -100,10 +108,11 @@ function admit(rt: Runtime, call: Call, decl: MethodDeclaration): ErrorShape | "
  * Params valid for any release of the supported window are accepted; a refusal is worded as the compat
  * release (the one hanzod answers as) would word it.
  */
-function validate(method: string, params: Record<string, unknown>, rule: ParamsCheck, compat: string): ErrorShape | undefined {
+function validate(call: Call, rule: ParamsCheck, compat: string, prechecked: ParamsPrecheck | undefined): ErrorShape | undefined {
   if (rule === "handler") return undefined;
-  if (typeof rule === "function") return rule(params);
-  const check = validateParamsInWindow(method, params, compat);
+  if (typeof rule === "function") return rule(call.params);
+  const method = call.method;
+  const check = prechecked && prechecked.compat === compat ? prechecked.verdict : validateParamsInWindow(method, call.params, compat);
   if (!check || check.valid) return undefined;
   return rule === "contract-terse" ? Errors.invalidParamsFor(method) : Errors.invalidMethodParams(method, formatIssuesFor(check.issues));
 }
@@ -167,8 +176,7 @@ export class Pipeline {
   }
 
   /** Answers the request on `origin`; returns the error it answered with, if any. */
-  async run(req: RequestFrameLike, caller: CallerInfo, origin: CallOrigin): Promise<ErrorShape | undefined> {
-    const params = (req.params ?? {}) as Record<string, unknown>;
+  async run(req: RequestFrameLike, caller: CallerInfo, origin: CallOrigin, prechecked?: ParamsPrecheck): Promise<ErrorShape | undefined> {
     let found: ResolvedMethod | undefined;
     try {
       // Synchronous once the domain is loaded: no extra turn of the event loop on the hot path.
@@ -177,9 +185,9 @@ export class Pipeline {
     } catch (err) {
       return this.fail(origin, req.id, Errors.handlerFailed(String(err)));
     }
-    const call: Call = { id: req.id, method: req.method, params, caller, decl: found?.decl };
-    // authorize
-    const denied = authorize(req.method, caller, params, found?.decl) ?? this.extra("authorize", call);
+    const call = new RequestCall(req, caller, found?.decl);
+    // authorize (params are read only by a declaration that computes its scope from them)
+    const denied = authorize(req.method, caller, found?.decl?.scope ? call.params : undefined, found?.decl) ?? this.extra("authorize", call);
     if (denied) return this.fail(origin, req.id, denied);
     if (!found) return this.fail(origin, req.id, req.method === "connect" ? Errors.connectAfterHello() : Errors.unknownMethod(req.method));
     // admit
@@ -191,7 +199,7 @@ export class Pipeline {
     if (workOrigin) this.rt.work.begin(workOrigin);
     try {
       // validate
-      const invalid = validate(req.method, params, found.decl.params ?? "contract", this.rt.version) ?? this.extra("validate", call);
+      const invalid = validate(call, found.decl.params ?? "contract", this.rt.version, prechecked) ?? this.extra("validate", call);
       if (invalid) return this.fail(origin, req.id, invalid);
       // handle
       let payload = await found.decl.handler(new CallContext(call, found, origin, this.rt, this.rt));

@@ -10,6 +10,7 @@ import type { Runtime } from "./runtime.js";
 import { Connection, type ConnectionHost } from "./connection.js";
 import { DomainRegistry } from "./domains.js";
 import { Pipeline } from "./pipeline.js";
+import { OffThreadJudge } from "./intake/off-thread.js";
 
 export interface RunningServer {
   port: number;
@@ -27,7 +28,8 @@ export async function listen(rt: Runtime): Promise<RunningServer> {
   const connections = new Set<Connection>();
   const domains = new DomainRegistry(rt);
   await domains.preload();
-  const host: ConnectionHost = { runtime: rt, pipeline: new Pipeline(rt, domains, rt.opts.hooks), onClosed: (c) => connections.delete(c) };
+  const intake = new OffThreadJudge(rt.log);
+  const host: ConnectionHost = { runtime: rt, pipeline: new Pipeline(rt, domains, rt.opts.hooks), intake, onClosed: (c) => connections.delete(c) };
 
   const http: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -74,6 +76,7 @@ export async function listen(rt: Runtime): Promise<RunningServer> {
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       rt.health.stop();
+      await intake.close();
       await domains.close();
       rt.agents.close();
       rt.store.close();

@@ -27,9 +27,9 @@ const out: string[] = [];
 out.push(`fuzz run (seed ${options.seed}, ${(summary.durationMs / 1000).toFixed(0)} s): ${summary.framesSent.hanzod} hostile frames to hanzod, ${summary.framesSent.proxy} to the proxy`);
 out.push(`attack kinds run: ${Object.entries(summary.attacks).map(([k, v]) => `${k} ${v}`).join(", ")}`);
 out.push("");
-out.push("process               idle MB  peak MB  after MB  longest frame CPU ms  (wall ms)  frames >50 ms  longest loop turn ms  p99 turn ms  crashed");
+out.push("process               idle MB  peak MB  after MB  longest frame CPU ms  (wall ms)  frames >50 ms  (besides GC)  longest GC ms  longest loop turn ms  p99 turn ms  crashed");
 for (const p of summary.processes) {
-  out.push(`${p.name.padEnd(20)} ${p.idleRssMb.toFixed(0).padStart(8)} ${p.peakRssMb.toFixed(0).padStart(8)} ${p.afterRssMb.toFixed(0).padStart(9)} ${p.longestFrameMs.toFixed(1).padStart(21)} ${p.longestFrameWallMs.toFixed(1).padStart(10)} ${String(p.framesOver50Ms).padStart(14)} ${p.maxStallMs.toFixed(1).padStart(21)} ${p.p99StallMs.toFixed(1).padStart(12)}  ${p.crashed ? "YES" : "no"}`);
+  out.push(`${p.name.padEnd(20)} ${p.idleRssMb.toFixed(0).padStart(8)} ${p.peakRssMb.toFixed(0).padStart(8)} ${p.afterRssMb.toFixed(0).padStart(9)} ${p.longestFrameMs.toFixed(1).padStart(21)} ${p.longestFrameWallMs.toFixed(1).padStart(10)} ${String(p.framesOver50Ms).padStart(14)} ${String(p.framesOver50MsBesidesGc).padStart(13)} ${p.longestGcMs.toFixed(1).padStart(14)} ${p.maxStallMs.toFixed(1).padStart(21)} ${p.p99StallMs.toFixed(1).padStart(12)}  ${p.crashed ? "YES" : "no"}`);
 }
 out.push("");
 const vs = verdicts(summary);

@@ -1,0 +1,108 @@
+/**
+ * Large frames are judged on a worker thread. Parsing is the one cost of a frame that grows with what
+ * a client chooses to send: a 577 KB frame of 40,000 keys takes 25-35 ms to parse and each walk of
+ * its keys 10-30 ms more, so on the main thread one such frame held every other client up for longer
+ * than the 50 ms issue 16 allows. The worker parses and checks it (verdict.ts) and hands back only what
+ * the pipeline needs; a refused frame costs the main thread a copy of its bytes.
+ *
+ * One worker, started with the first large frame and stopped after a quiet spell, so a process that
+ * never sees one never pays for it. If the worker fails, the frames it held are judged inline: slower,
+ * never lost.
+ */
+import { Worker } from "node:worker_threads";
+import type { Logger } from "pino";
+import { judgeFrame, type FrameVerdict } from "./verdict.js";
+
+/** Frames from this size up are judged off the main thread (the pre-hello cap: smaller ones parse in a few ms). */
+export const OFF_THREAD_MIN_BYTES = 64 * 1024;
+/** A worker with nothing to do for this long is stopped. */
+const IDLE_STOP_MS = 10_000;
+
+export interface IntakeRequest {
+  seq: number;
+  bytes: Uint8Array;
+  compat: string;
+}
+export type IntakeReply = { seq: number; verdict: FrameVerdict; failed?: undefined } | { seq: number; failed: string; verdict?: undefined };
+
+interface Pending {
+  text: () => string;
+  compat: string;
+  resolve: (v: FrameVerdict) => void;
+}
+
+/** Source runs (tests, tsx) start the worker through a bootstrap that loads tsx; the build runs its compiled file. */
+function workerEntry(): URL {
+  return new URL(import.meta.url.endsWith(".ts") ? "./decode-worker-source.mjs" : "./decode-worker.js", import.meta.url);
+}
+
+export class OffThreadJudge {
+  private worker: Worker | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private seq = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+  constructor(private readonly log?: Pick<Logger, "warn">) {}
+
+  /** Judges `bytes` (a whole frame's UTF-8) as it would be inline; `text` gives the same frame as a string for the fallback. */
+  judge(bytes: Buffer, text: () => string, compat: string): Promise<FrameVerdict> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    const seq = ++this.seq;
+    return new Promise<FrameVerdict>((resolve) => {
+      this.pending.set(seq, { text, compat, resolve });
+      // A copy the worker owns outright: ws may hand us a slice of a shared buffer.
+      const copy = new Uint8Array(bytes.byteLength);
+      copy.set(bytes);
+      const request: IntakeRequest = { seq, bytes: copy, compat };
+      try {
+        this.ensureWorker().postMessage(request, [copy.buffer]);
+      } catch {
+        this.settle(seq, undefined);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const w = this.worker;
+    this.worker = undefined;
+    for (const seq of [...this.pending.keys()]) this.settle(seq, undefined);
+    if (w) await w.terminate();
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const w = new Worker(workerEntry());
+    w.unref();
+    w.on("message", (reply: IntakeReply) => {
+      this.settle(reply.seq, reply.verdict);
+    });
+    const lost = (): void => {
+      if (this.worker !== w) return;
+      this.worker = undefined;
+      for (const seq of [...this.pending.keys()]) this.settle(seq, undefined);
+    };
+    w.on("error", (err) => {
+      this.log?.warn({ err: String(err) }, "intake worker failed: large frames are judged inline until it restarts");
+      lost();
+    });
+    w.on("exit", lost);
+    this.worker = w;
+    return w;
+  }
+
+  /** Resolves one frame: with the worker's verdict, or judged inline when there is none. */
+  private settle(seq: number, verdict: FrameVerdict | undefined): void {
+    const p = this.pending.get(seq);
+    if (!p) return;
+    this.pending.delete(seq);
+    p.resolve(verdict ?? judgeFrame(p.text(), p.compat));
+    if (this.pending.size === 0 && this.worker && !this.idleTimer) {
+      this.idleTimer = setTimeout(() => {
+        this.idleTimer = undefined;
+        if (this.pending.size === 0) void this.close();
+      }, IDLE_STOP_MS);
+      this.idleTimer.unref();
+    }
+  }
+}

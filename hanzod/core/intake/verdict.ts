@@ -1,0 +1,57 @@
+/**
+ * What hanzod makes of one frame received after hello, before the pipeline: JSON, then the request
+ * frame's shape, then its params against the contract window. A pure function of the text, so the same
+ * code runs inline and on the intake worker (off-thread.ts).
+ *
+ * Params travel with the verdict only when the window accepted them (or a contract method has no params
+ * definition): a hostile frame's huge params are then never rebuilt on the main thread; a stage that
+ * still needs them (a handler-checked method, a scope computed from params) reparses the frame there.
+ */
+import { decodeJson, methodPolicy, validateParamsInWindow } from "../../../protocol/index.js";
+import type { ErrorShape } from "../../../protocol/index.js";
+import { invalidFrameError, isPlainRequestFrame, type RequestFrameLike } from "../request-frame.js";
+import type { ParamsPrecheck } from "../pipeline.js";
+
+export type FrameVerdict =
+  /** Not JSON: after hello the legacy ignores the frame. */
+  | { kind: "not-json" }
+  | { kind: "invalid-frame"; id: string; error: ErrorShape }
+  /** `frame.params` is absent when `paramsShipped` is false (see the header). */
+  | { kind: "request"; frame: RequestFrameLike; paramsShipped: boolean; prechecked: ParamsPrecheck | undefined };
+
+export function judgeFrame(text: string, compat: string): FrameVerdict {
+  const json = decodeJson(text);
+  if (!json.ok) return { kind: "not-json" };
+  const value = json.value;
+  if (!isPlainRequestFrame(value)) return { kind: "invalid-frame", ...invalidFrameError(value) };
+  // Only the method table's names are looked up: a client's unknown method name is never memoized here.
+  if (methodPolicy(value.method) === undefined) return withoutParams(value, undefined);
+  const prechecked: ParamsPrecheck = { compat, verdict: validateParamsInWindow(value.method, value.params ?? {}, compat) };
+  if (prechecked.verdict !== undefined && !prechecked.verdict.valid) return withoutParams(value, prechecked);
+  return { kind: "request", frame: value, paramsShipped: true, prechecked };
+}
+
+function withoutParams(frame: RequestFrameLike, prechecked: ParamsPrecheck | undefined): FrameVerdict {
+  const bare: RequestFrameLike = { type: "req", id: frame.id, method: frame.method };
+  const rest = frame as RequestFrameLike & { traceparent?: unknown; expectedProfileId?: unknown };
+  if (rest.traceparent !== undefined) (bare as typeof rest).traceparent = rest.traceparent;
+  if (rest.expectedProfileId !== undefined) (bare as typeof rest).expectedProfileId = rest.expectedProfileId;
+  return { kind: "request", frame: bare, paramsShipped: false, prechecked };
+}
+
+/** Gives a frame whose params stayed behind a `params` read on first use, from the frame's own text. */
+export function withDeferredParams(frame: RequestFrameLike, text: () => string): RequestFrameLike {
+  let params: unknown;
+  let read = false;
+  return Object.defineProperty(frame, "params", {
+    enumerable: true,
+    get(): unknown {
+      if (!read) {
+        read = true;
+        const json = decodeJson(text());
+        params = json.ok ? (json.value as { params?: unknown }).params : undefined;
+      }
+      return params;
+    },
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * Issue 16: a large frame is judged on the intake worker, so a hostile one (tens of thousands of keys)
+ * never parses on the main thread, and its answer, and the order of every answer on the connection,
+ * are what the inline path gives.
+ */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { judgeFrame, withDeferredParams } from "../core/intake/verdict.js";
+import { OFF_THREAD_MIN_BYTES } from "../core/intake/off-thread.js";
+import { invalidFrameError } from "../core/request-frame.js";
+import { connectFrame, isRes, openRaw, useTestHanzod, type Frame } from "./helpers.js";
+
+const hz = useTestHanzod();
+
+function keys(n: number): Record<string, number> {
+  const o: Record<string, number> = {};
+  for (let i = 0; i < n; i++) o[`k${i}`] = i;
+  return o;
+}
+
+describe("judging a frame (the same function runs inline and on the worker)", () => {
+  it("sorts JSON, frame shape and params the way the pipeline answers them", () => {
+    expect(judgeFrame("{nope", "2026.9.6")).toEqual({ kind: "not-json" });
+
+    const extra = { type: "req", id: "x1", method: "health", extra: keys(3) };
+    expect(judgeFrame(JSON.stringify(extra), "2026.9.6")).toEqual({ kind: "invalid-frame", ...invalidFrameError(extra) });
+
+    const refused = judgeFrame(JSON.stringify({ type: "req", id: "x2", method: "logs.tail", params: { ...keys(2), limit: 1 } }), "2026.9.6");
+    expect(refused).toMatchObject({ kind: "request", paramsShipped: false, frame: { type: "req", id: "x2", method: "logs.tail" }, prechecked: { compat: "2026.9.6", verdict: { valid: false } } });
+    expect(refused.kind === "request" && "params" in refused.frame).toBe(false);
+
+    const accepted = judgeFrame(JSON.stringify({ type: "req", id: "x3", method: "logs.tail", params: { limit: 5 } }), "2026.9.6");
+    expect(accepted).toMatchObject({ kind: "request", paramsShipped: true, frame: { params: { limit: 5 } }, prechecked: { verdict: { valid: true } } });
+
+    // A name outside the method table is not looked up (nor remembered), and its params stay behind.
+    expect(judgeFrame(JSON.stringify({ type: "req", id: "x4", method: "no.such", params: { a: 1 } }), "2026.9.6")).toEqual({ kind: "request", paramsShipped: false, frame: { type: "req", id: "x4", method: "no.such" }, prechecked: undefined });
+  });
+
+  it("params left behind are read from the frame's own text when a stage asks for them", () => {
+    const text = JSON.stringify({ type: "req", id: "d1", method: "m", params: { deep: [1, 2] } });
+    let reads = 0;
+    const frame = withDeferredParams({ type: "req", id: "d1", method: "m" }, () => {
+      reads++;
+      return text;
+    });
+    expect(reads).toBe(0);
+    expect(frame.params).toEqual({ deep: [1, 2] });
+    expect(frame.params).toEqual({ deep: [1, 2] });
+    expect(reads).toBe(1);
+  });
+});
+
+const byRefusal = (id: string): boolean => !["s1", "b4", "s3"].includes(id);
+
+describe("large frames through hanzod", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("are never parsed on the main thread, and every answer comes in order with the inline path's text", async () => {
+    const s = await openRaw(hz.url);
+    s.send(connectFrame({ client: { id: "cli", version: "1", platform: "linux", mode: "cli" }, scopes: ["operator.read"], auth: { token: hz.token } }));
+    expect(await s.next(isRes("c1"))).toMatchObject({ ok: true });
+
+    // Load the logs domain first: a domain's first call resolves later than an eager one's, whatever the path.
+    s.send({ type: "req", id: "w1", method: "logs.tail", params: { limit: 1 } });
+    await s.next(isRes("w1"));
+
+    const frameRefusal = invalidFrameError({ type: "req", id: "b2", method: "health", extra: 1 }).error;
+    const parse = vi.spyOn(JSON, "parse");
+    const big = {
+      keysInParams: JSON.stringify({ type: "req", id: "b1", method: "logs.tail", params: keys(40_000) }),
+      keysInFrame: JSON.stringify({ type: "req", id: "b2", method: "health", extra: keys(40_000) }),
+      unknown: JSON.stringify({ type: "req", id: "b3", method: "no.such", params: keys(20_000) }),
+      valid: JSON.stringify({ type: "req", id: "b4", method: "health", params: { pad: "x".repeat(2 * OFF_THREAD_MIN_BYTES) } }),
+      notJson: `{"type":"req","id":"b5",${" ".repeat(OFF_THREAD_MIN_BYTES)}`,
+    };
+    for (const text of Object.values(big)) expect(text.length).toBeGreaterThanOrEqual(OFF_THREAD_MIN_BYTES);
+    // Small frames between the large ones: each must wait for the large one sent before it.
+    s.sendText(big.keysInParams);
+    s.send({ type: "req", id: "s1", method: "health" });
+    s.sendText(big.keysInFrame);
+    s.sendText(big.notJson);
+    s.send({ type: "req", id: "s2", method: "logs.tail", params: { k0: 0 } });
+    s.sendText(big.unknown);
+    s.sendText(big.valid);
+    s.send({ type: "req", id: "s3", method: "health" });
+    s.send({ type: "req", id: "s4", method: "no.such", params: { k0: 0 } });
+    await s.next(isRes("s4"));
+
+    const answers = s.frames.filter((f): f is Frame & { id: string } => f.type === "res" && f.id !== "c1" && f.id !== "w1");
+    // Refusals are answered as they start, `health` a turn later: each kind keeps the order it was sent in.
+    const order = answers.map((f) => f.id);
+    expect(order.filter((id) => byRefusal(id))).toEqual(["b1", "b2", "s2", "b3", "s4"]);
+    expect(order.filter((id) => !byRefusal(id))).toEqual(["s1", "b4", "s3"]);
+    const byId = new Map(answers.map((f) => [f.id, f]));
+    // The same words as small frames get inline: the first unknown key, nothing echoed beyond it.
+    expect(byId.get("b1")?.error).toEqual(byId.get("s2")?.error);
+    expect(byId.get("b2")?.error).toEqual(frameRefusal);
+    expect(byId.get("b3")?.error).toEqual(byId.get("s4")?.error);
+    expect(byId.get("b3")?.error).toMatchObject({ message: expect.stringMatching(/scope|unknown method/) });
+    expect(byId.get("b4")).toMatchObject({ ok: true });
+    expect(byId.get("b4")?.payload).toEqual(byId.get("s3")?.payload);
+
+    const largeOnMain = parse.mock.calls.filter(([text]) => typeof text === "string" && text.length >= OFF_THREAD_MIN_BYTES);
+    expect(largeOnMain).toHaveLength(0);
+    s.close();
+  });
+});
