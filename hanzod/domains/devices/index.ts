@@ -18,7 +18,8 @@ export default defineDomain<GatewayIdentityReader | undefined>({
   methods: [
     {
       name: "gateway.identity.get",
-      params: "contract",
+      // The legacy checks no params here (`{bogus: 1}` is answered); the contract has no schema for them.
+      params: "handler",
       handler: ({ state }) => {
         if (!state) throw unavailable("gateway.identity.get: hanzod needs the legacy's state dir (--state-dir) for the gateway's device identity");
         const read = state.read();
