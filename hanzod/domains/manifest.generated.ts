@@ -5,11 +5,13 @@ import type { DomainDeclaration, EventDeclaration } from "../core/method.js";
 /** Each method hanzod implements -> the domain that declares it (read without loading the domain). */
 export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze({
   "agents.list": "agents",
+  "exec.approvals.get": "approvals",
   "config.get": "config",
   "cron.list": "cron",
   "cron.get": "cron",
   "cron.status": "cron",
   "cron.scratch.get": "cron",
+  "gateway.identity.get": "devices",
   "gateway.restart.preflight": "gateway",
   "gateway.restart.request": "gateway",
   "gateway.suspend.prepare": "gateway",
@@ -35,8 +37,10 @@ export const EAGER_DOMAINS: readonly string[] = Object.freeze(["gateway", "healt
 /** Loads a domain's declarations, the first time a call needs it. */
 export const DOMAIN_LOADERS: Readonly<Record<string, () => Promise<{ default: DomainDeclaration }>>> = Object.freeze({
   "agents": () => import("./agents/index.js"),
+  "approvals": () => import("./approvals/index.js"),
   "config": () => import("./config/index.js"),
   "cron": () => import("./cron/index.js"),
+  "devices": () => import("./devices/index.js"),
   "gateway": () => import("./gateway/index.js"),
   "health": () => import("./health/index.js"),
   "logs": () => import("./logs/index.js"),
