@@ -70,3 +70,32 @@ export function chatHistory(state: ChatReadState, release: string, params: Recor
     throw err;
   }
 }
+
+/**
+ * `sessions.get` (dist sessions-read): the session's most recent `limit` (default 200) stored messages as
+ * the legacy's raw transcript reader returns them (the same `__openclaw` display metadata, no display
+ * projection, no texts capped), `{messages: []}` for a session without a window. hanzod answers the plain
+ * text turns it answers in `chat.history` and refuses the same transcripts.
+ */
+export function sessionsGet(state: ChatReadState, params: Record<string, unknown>): Record<string, unknown> {
+  const raw = params.key ?? params.sessionKey;
+  const rawKey = (typeof raw === "string" ? raw : typeof raw === "number" || typeof raw === "bigint" ? String(raw) : "").trim();
+  if (!rawKey) throw new MethodError(errorShape("INVALID_REQUEST", "key required"));
+  const limit = typeof params.limit === "number" && Number.isFinite(params.limit) ? Math.max(1, Math.floor(params.limit)) : 200;
+  try {
+    const cfg = state.sessions.config();
+    const { agentId, key } = resolveSessionKey(state.sessions, cfg, rawKey, typeof params.agentId === "string" && params.agentId.trim() ? params.agentId : undefined);
+    const { targets } = state.sessions.targets(cfg);
+    const target = targets.find((t) => t.agentId === agentId);
+    if (target && !target.configured) throw new ProjectionRefusal(`a session of an agent the config does not declare ("${rawKey}")`);
+    const entry = target ? state.sessions.read([target], key)[0]?.entry : undefined;
+    const sessionId = typeof entry?.sessionId === "string" && entry.sessionId ? entry.sessionId : undefined;
+    if (!target || !sessionId) return { messages: [] };
+    const transcript = state.transcripts.snapshot(target.storePath, sessionId);
+    const page = historyPage(transcript, { dbPath: target.storePath, agentId }, { limit, uncappedLimit: true, offset: undefined, maxChars: Infinity, maxBytes: undefined });
+    return { messages: page.messages };
+  } catch (err) {
+    if (err instanceof ProjectionRefusal) throw unavailable(`sessions.get of ${err.message}`);
+    throw err;
+  }
+}

@@ -1,17 +1,26 @@
 /**
- * The chat domain, read side: `chat.history` on the legacy's own stored conversations (agent databases,
+ * The chat domain, read side: `chat.history` (and `sessions.get`, the raw read of the same transcript) on the legacy's own stored conversations (agent databases,
  * opened read-only: hanzod/state/transcripts.ts, with the session records of hanzod/state/sessions.ts).
  * The legacy reads transcripts from SQLite per call (no transcript cache); what it keeps in memory is run
  * state (runs in flight, their partial replies), so the readers move separately from the runs, and a
  * session whose run may be in flight is refused. Sends, aborts, injects and the chat events stay on the
  * legacy for now.
  */
-import { ADMIN_SCOPE } from "../../../protocol/index.js";
+import { ADMIN_SCOPE, Errors, validateParamsInWindow, type ErrorShape } from "../../../protocol/index.js";
+import { formatIssues } from "../../core/handshake/validation.js";
 import { defineDomain } from "../../core/method.js";
 import { legacyStateLayout } from "../../state/legacy-state.js";
 import { SessionStoreReader } from "../../state/sessions.js";
 import { TranscriptReader } from "../../state/transcripts.js";
-import { chatHistory, type ChatReadState } from "./history.js";
+import { chatHistory, sessionsGet, type ChatReadState } from "./history.js";
+
+/** The contract check, with a too-short string in the legacy's lower-case wording ("must not have fewer than 1 characters"). */
+function historyParams(params: Record<string, unknown>): ErrorShape | undefined {
+  const check = validateParamsInWindow("chat.history", params);
+  if (!check || check.valid) return undefined;
+  const issues = check.issues.map((i) => (i.keyword === "minLength" ? { ...i, message: i.message.replace("must NOT have", "must not have") } : i));
+  return Errors.invalidMethodParams("chat.history", formatIssues(issues));
+}
 
 export default defineDomain<ChatReadState>({
   name: "chat",
@@ -23,5 +32,9 @@ export default defineDomain<ChatReadState>({
     state.sessions.close();
     state.transcripts.close();
   },
-  methods: [{ name: "chat.history", params: "contract", handler: ({ core, state, params, caller }) => chatHistory(state, core.version, params, caller.scopes.includes(ADMIN_SCOPE)) }],
+  methods: [
+    { name: "chat.history", params: historyParams, handler: ({ core, state, params, caller }) => chatHistory(state, core.version, params, caller.scopes.includes(ADMIN_SCOPE)) },
+    // The raw read of the same transcript; the contract has no params schema for it (the legacy checks them itself).
+    { name: "sessions.get", params: "handler", handler: ({ state, params }) => sessionsGet(state, params) },
+  ],
 });

@@ -36,6 +36,8 @@ const USER_REWRITES = /untrusted metadata|^System:/m;
 
 export interface HistoryPageParams {
   limit: number | undefined;
+  /** The raw reader (`sessions.get`) takes any limit; `chat.history` caps it at 1000. */
+  uncappedLimit?: boolean;
   offset: number | undefined;
   maxChars: number | undefined;
   maxBytes: number | undefined;
@@ -120,7 +122,7 @@ function nextOffset(messages: readonly Record<string, unknown>[], total: number,
  * or no session id): the legacy answers an empty page then.
  */
 export function historyPage(transcript: TranscriptSnapshot | undefined, at: { dbPath: string; agentId: string }, p: HistoryPageParams): HistoryPage {
-  const max = Math.min(CHAT_HISTORY_MAX_ENTRIES, p.limit ?? CHAT_HISTORY_DEFAULT_LIMIT);
+  const max = p.uncappedLimit ? (p.limit ?? CHAT_HISTORY_DEFAULT_LIMIT) : Math.min(CHAT_HISTORY_MAX_ENTRIES, p.limit ?? CHAT_HISTORY_DEFAULT_LIMIT);
   const maxChars = p.maxChars ?? CHAT_HISTORY_DEFAULT_MAX_CHARS;
   const tail = p.offset === undefined || p.offset === 0;
   const offset = p.offset ?? 0;
