@@ -54,12 +54,14 @@ export interface HistoryPage {
 
 export class ProjectionRefusal extends Error {}
 
-/** The legacy's UTF-16-safe cap: no lone high surrogate left at the cut. */
+const isHigh = (c: number) => c >= 0xd800 && c <= 0xdbff;
+const isLow = (c: number) => c >= 0xdc00 && c <= 0xdfff;
+
+/** The legacy's UTF-16-safe cap (dist utf16-slice: truncateUtf16Safe): a surrogate pair is never cut in half. */
 function truncateText(text: string, maxChars: number): { text: string; truncated: boolean } {
   if (text.length <= maxChars) return { text, truncated: false };
   let end = Math.max(0, Math.floor(maxChars));
-  const code = text.charCodeAt(end - 1);
-  if (end > 0 && code >= 0xd800 && code <= 0xdbff) end -= 1;
+  if (end > 0 && isHigh(text.charCodeAt(end - 1)) && isLow(text.charCodeAt(end))) end -= 1;
   return { text: `${text.slice(0, end)}\n...(truncated)...`, truncated: true };
 }
 

@@ -69,7 +69,7 @@ export function configuredModel(cfg: Record<string, unknown>): ConfiguredModel {
   const provider = primary.slice(0, slash);
   const id = primary.slice(slash + 1);
   const entry = ((at(cfg, ["models", "providers", provider, "models"]) ?? []) as Record<string, unknown>[]).find((m) => m?.id === id);
-  if (slash <= 0 || !entry) throw new ProjectionRefusal(`a default model "${primary}" is not a configured provider's model`);
+  if (slash <= 0 || !entry) throw new ProjectionRefusal(`a default model ("${primary}") that is not a configured provider's model`);
   if (entry.reasoning !== false) throw new ProjectionRefusal(`a reasoning model (thinking profiles)`);
   if (typeof entry.contextWindow !== "number") throw new ProjectionRefusal(`a model without "contextWindow"`);
   // The rest of the config must be what the sessions rows already present exactly.
