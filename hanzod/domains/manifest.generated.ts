@@ -7,6 +7,7 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
   "agents.list": "agents",
   "exec.approvals.get": "approvals",
   "chat.history": "chat",
+  "chat.message.get": "chat",
   "sessions.get": "chat",
   "config.get": "config",
   "cron.list": "cron",

@@ -116,6 +116,12 @@ export class TranscriptReader {
     return read();
   }
 
+  /** Whether the transcript holds an event with this id (any branch, any type). */
+  hasEvent(storePath: string, sessionId: string, eventId: string): boolean {
+    const db = this.db(storePath);
+    return db !== undefined && db.prepare("SELECT 1 FROM transcript_event_identities WHERE session_id = ? AND event_id = ?").get(sessionId, eventId) !== undefined;
+  }
+
   /** The session's participants (`session_participants`), in the legacy's table order. */
   participants(storePath: string, sessionKey: string): SessionParticipantRow[] {
     const db = this.db(storePath);

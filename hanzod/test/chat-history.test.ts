@@ -158,6 +158,25 @@ describe.each(["2026.9.6", "2026.9.1"])("chat.history on a running legacy's stat
     }
   }, 120_000);
 
+  it("chat.message.get: one stored message by id, capped, missing ids and sessions, bad params", async () => {
+    const history = (await ask(legacyReader, "chat.history", { sessionKey: SESSION })).payload as { messages: { __openclaw: { id: string } }[] };
+    const [userId, assistantId] = history.messages.map((m) => m.__openclaw.id);
+    for (const scope of ["admin", "reader"] as const) {
+      const got = await expectSame(scope, { sessionKey: SESSION, messageId: assistantId }, "chat.message.get");
+      expect(got.payload).toMatchObject({ ok: true, message: { role: "assistant" } });
+      const cases: Record<string, unknown>[] = [
+        { sessionKey: "main", messageId: userId, maxChars: 4 },
+        { sessionKey: SESSION, messageId: "no-such-message" },
+        { sessionKey: SESSION, messageId: "pending:no-such-input" },
+        { sessionKey: "agent:main:never-used", messageId: userId },
+        { sessionKey: SESSION },
+        { sessionKey: SESSION, messageId: "" },
+        { sessionKey: SESSION, messageId: userId, agentId: "ops" },
+      ];
+      for (const params of cases) await expectSame(scope, params, "chat.message.get");
+    }
+  }, 120_000);
+
   it("what needs the legacy's runtime hanzod refuses by name instead of answering differently", async () => {
     const l = await ask(legacyReader, "chat.history", { sessionKey: SESSION, limit: 1 });
     const cursor = (l.payload as { deltaCursor: string }).deltaCursor;

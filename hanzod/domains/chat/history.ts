@@ -99,3 +99,41 @@ export function sessionsGet(state: ChatReadState, params: Record<string, unknown
     throw err;
   }
 }
+
+/**
+ * `chat.message.get` (dist chat-message-get-handler): one stored message by its id, displayed as in
+ * `chat.history` (texts capped at `maxChars`, default 1,000,000): `{ok: true, message}`, or `{ok: false,
+ * unavailableReason: "not_found"}` for a session without a window or an id that is no message of the
+ * active branch. hanzod answers from the same page projection, so it refuses the transcripts `chat.history`
+ * refuses, and pending inputs (`pending:` ids) when the session has any.
+ */
+export function chatMessageGet(state: ChatReadState, params: Record<string, unknown>): Record<string, unknown> {
+  const rawKey = params.sessionKey as string;
+  const messageId = params.messageId as string;
+  const notFound = { ok: false, unavailableReason: "not_found" };
+  try {
+    const cfg = state.sessions.config();
+    const { agentId, key } = resolveSessionKey(state.sessions, cfg, rawKey, params.agentId);
+    const { targets } = state.sessions.targets(cfg);
+    const target = targets.find((t) => t.agentId === agentId);
+    if (target && !target.configured) throw new ProjectionRefusal(`a session of an agent the config does not declare ("${rawKey}")`);
+    const entry = target ? state.sessions.read([target], key)[0]?.entry : undefined;
+    const sessionId = typeof entry?.sessionId === "string" && entry.sessionId ? entry.sessionId : undefined;
+    if (!target || !sessionId) return notFound;
+    const transcript = state.transcripts.snapshot(target.storePath, sessionId);
+    if (messageId.startsWith("pending:")) {
+      if ((transcript?.pendingInputs ?? 0) > 0) throw new ProjectionRefusal("a pending input");
+      return notFound;
+    }
+    const page = historyPage(transcript, { dbPath: target.storePath, agentId }, { limit: Number.MAX_SAFE_INTEGER, uncappedLimit: true, offset: undefined, maxChars: optionalNumber(params.maxChars) ?? 1_000_000, maxBytes: Infinity });
+    const message = page.messages.find((m) => (m.__openclaw as { id?: unknown }).id === messageId);
+    if (!message) {
+      if (transcript && state.transcripts.hasEvent(target.storePath, sessionId, messageId)) throw new ProjectionRefusal("an event that is not a message of the active branch");
+      return notFound;
+    }
+    return { ok: true, message };
+  } catch (err) {
+    if (err instanceof ProjectionRefusal) throw unavailable(`chat.message.get of ${err.message}`);
+    throw err;
+  }
+}

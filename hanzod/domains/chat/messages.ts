@@ -156,7 +156,8 @@ export function historyPage(transcript: TranscriptSnapshot | undefined, at: { db
   const messages = rows.slice(start, end).map((r) => projectMessage(r.event, r.seq, r.createdAt, r.position, source, maxChars));
 
   // The legacy's byte budget: every message fits (else it substitutes placeholders or drops the oldest).
-  const budget = Math.min(p.maxBytes ?? Infinity, CHAT_HISTORY_MAX_BYTES);
+  // Infinity: no page budget (a single message read), only the single-message size.
+  const budget = p.maxBytes === Infinity ? Infinity : Math.min(p.maxBytes ?? Infinity, CHAT_HISTORY_MAX_BYTES);
   let bytes = 2 + Math.max(0, messages.length - 1);
   for (const m of messages) {
     const b = jsonBytes(m);
