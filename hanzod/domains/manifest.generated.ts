@@ -6,6 +6,9 @@ import type { DomainDeclaration, EventDeclaration } from "../core/method.js";
 export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze({
   "agents.list": "agents",
   "exec.approvals.get": "approvals",
+  "chat.history": "chat",
+  "chat.message.get": "chat",
+  "sessions.get": "chat",
   "config.get": "config",
   "cron.list": "cron",
   "cron.get": "cron",
@@ -38,6 +41,7 @@ export const EAGER_DOMAINS: readonly string[] = Object.freeze(["gateway", "healt
 export const DOMAIN_LOADERS: Readonly<Record<string, () => Promise<{ default: DomainDeclaration }>>> = Object.freeze({
   "agents": () => import("./agents/index.js"),
   "approvals": () => import("./approvals/index.js"),
+  "chat": () => import("./chat/index.js"),
   "config": () => import("./config/index.js"),
   "cron": () => import("./cron/index.js"),
   "devices": () => import("./devices/index.js"),
