@@ -38,8 +38,9 @@ export interface ProcessSummary {
   /** Longest synchronous handling of one frame or accepted connection, CPU ms (see watchdog.ts). */
   longestFrameMs: number;
   longestFrameWallMs: number;
-  /** The longest frame's size, bytes. */
+  /** The longest frame's size, bytes, and whether it was a `message` or an accepted `connection`. */
   longestFrameBytes: number;
+  longestFrameEvent: string;
   framesOver50Ms: number;
   /** Frames over 50 ms once the garbage-collection pauses inside them are taken out. */
   framesOver50MsBesidesGc: number;
@@ -125,7 +126,7 @@ function summarize(p: TargetProcess, idleRss: number, afterRss: number, activeFr
     maxStallMs: Math.max(0, ...active.map((r) => r.maxStallMs)),
     p99StallMs: Math.max(0, ...active.map((r) => r.p99StallMs)),
     longestFrameMs: Math.max(0, ...active.map((r) => r.longestFrameMs)),
-    longestFrameBytes: active.reduce((worst, r) => (r.longestFrameMs > worst.longestFrameMs ? r : worst), { longestFrameMs: -1, longestFrameBytes: 0 }).longestFrameBytes,
+    ...(({ longestFrameBytes, longestFrameEvent }) => ({ longestFrameBytes, longestFrameEvent }))(active.reduce((worst, r) => (r.longestFrameMs > worst.longestFrameMs ? r : worst), { longestFrameMs: -1, longestFrameBytes: 0, longestFrameEvent: "" })),
     longestFrameWallMs: Math.max(0, ...active.map((r) => r.longestFrameWallMs)),
     framesOver50Ms: active.reduce((n, r) => n + r.framesOver50Ms, 0),
     framesOver50MsBesidesGc: active.reduce((n, r) => n + r.framesOver50MsBesidesGc, 0),
@@ -182,7 +183,7 @@ export function verdicts(s: FuzzSummary): Array<{ target: string; ok: boolean; d
     {
       target: "no single frame stalls an event loop > 50 ms",
       ok: worstFrame <= 50,
-      detail: s.processes.map((p) => `${p.name} longest frame ${p.longestFrameMs.toFixed(1)} ms CPU (${(p.longestFrameBytes / 1024).toFixed(0)} KB; ${p.framesOver50Ms} over 50 ms, ${p.framesOver50MsBesidesGc} of them besides garbage collection; longest GC pause ${p.longestGcMs.toFixed(1)} ms; ${p.longestFrameWallMs.toFixed(1)} ms wall; longest loop turn ${p.maxStallMs.toFixed(1)} ms)`).join(", "),
+      detail: s.processes.map((p) => `${p.name} longest frame ${p.longestFrameMs.toFixed(1)} ms CPU (${p.longestFrameEvent === "connection" ? "accepting a connection" : `${(p.longestFrameBytes / 1024).toFixed(0)} KB`}; ${p.framesOver50Ms} over 50 ms, ${p.framesOver50MsBesidesGc} of them besides garbage collection; longest GC pause ${p.longestGcMs.toFixed(1)} ms; ${p.longestFrameWallMs.toFixed(1)} ms wall; longest loop turn ${p.maxStallMs.toFixed(1)} ms)`).join(", "),
     },
     { target: "RSS <= 2x idle while running", ok: s.processes.every((p) => p.peakRssMb <= 2 * p.idleRssMb), detail: s.processes.map((p) => `${p.name} ${p.idleRssMb.toFixed(0)} -> ${p.peakRssMb.toFixed(0)} MB`).join(", ") },
     { target: "RSS within 20 % of idle after cool-down", ok: s.processes.every((p) => p.afterRssMb <= 1.2 * p.idleRssMb), detail: s.processes.map((p) => `${p.name} ${p.afterRssMb.toFixed(0)} MB`).join(", ") },

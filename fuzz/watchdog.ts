@@ -29,6 +29,8 @@ export interface WatchdogReport {
   longestFrameWallMs: number;
   /** Size of that longest frame in bytes (0 for an accepted connection): which attack it was, without its content. */
   longestFrameBytes: number;
+  /** What that longest handling was: a `message` or an accepted `connection`. */
+  longestFrameEvent: string;
   /** Frames (or connections) whose handling took over 50 ms since the previous report. */
   framesOver50Ms: number;
   /** Of those, frames still over 50 ms once the garbage-collection pauses inside them are taken out. */
@@ -65,6 +67,7 @@ function mainThreadCpuClock(): () => number {
 let longestFrameMs = 0;
 let longestFrameWallMs = 0;
 let longestFrameBytes = 0;
+let longestFrameEvent = "";
 let framesOver50Ms = 0;
 let longestGcMs = 0;
 
@@ -103,6 +106,7 @@ function timeEvent(proto: { emit: Emit }, timed: string, cpuNow: () => number): 
       if (ms > longestFrameMs) {
         longestFrameMs = ms;
         longestFrameBytes = byteSize(args[0]);
+        longestFrameEvent = timed;
       }
       if (wallMs > longestFrameWallMs) longestFrameWallMs = wallMs;
       if (ms > 50) {
@@ -156,6 +160,7 @@ export function startWatchdog(intervalMs = 250): () => void {
       longestFrameMs,
       longestFrameWallMs,
       longestFrameBytes,
+      longestFrameEvent,
       framesOver50Ms,
       framesOver50MsBesidesGc: settledLongFrames(performance.now()).filter((f) => f.cpuMs - f.gcMs > 50).length,
       longestGcMs,
@@ -167,6 +172,7 @@ export function startWatchdog(intervalMs = 250): () => void {
     longestFrameMs = 0;
     longestFrameWallMs = 0;
     longestFrameBytes = 0;
+    longestFrameEvent = "";
     framesOver50Ms = 0;
     longestGcMs = 0;
     process.send?.(report);
