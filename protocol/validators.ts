@@ -12,6 +12,7 @@ import { schemaFileSource, wholeSchemaSource, type DefinitionSource, type WholeS
 import type { Frame } from "./frames.js";
 import { unescapePointerSegment } from "./json-pointer.js";
 import { PRECOMPILED } from "./precompiled-validators.generated.js";
+import { PRECOMPILED as PRECOMPILED_ALL } from "./precompiled-validators-all.generated.js";
 
 /**
  * ajv (about 60 modules, 8 MB of RSS) is required when a definition without a precompiled validator is
@@ -185,12 +186,10 @@ export class SchemaValidator {
     this.schemaId ||= this.source.id();
     if (!this.hasDefinition(definition)) return null;
     const definitions = referencedDefinitions(this.source, definition);
-    if (!e.allErrors) {
-      // ajv's own code for this very schema, generated ahead; used only while the definitions it was
-      // generated from are byte for byte the ones read now (a changed contract compiles as before).
-      const pre = PRECOMPILED[this.schemaId]?.[definition];
-      if (pre && pre.digest === definitionsDigest(definitions)) return pre.validate as ValidateFunction;
-    }
+    // ajv's own code for this very schema, generated ahead; used only while the definitions it was
+    // generated from are byte for byte the ones read now (a changed contract compiles as before).
+    const pre = (e.allErrors ? PRECOMPILED_ALL : PRECOMPILED)[this.schemaId]?.[definition];
+    if (pre && pre.digest === definitionsDigest(definitions)) return pre.validate as ValidateFunction;
     // One root per definition, each under its own id: an engine keeps every definition it compiled.
     const id = `${this.schemaId}?contract=${this.instance}&definition=${encodeURIComponent(definition)}`;
     const a = this.engine(e);

@@ -2,8 +2,9 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import type { Ajv as AjvClass, ValidateFunction } from "ajv";
-import { PRECOMPILED_PATH, renderPrecompiled } from "../../scripts/hanzod/precompile-validators.js";
+import { PRECOMPILED_ALL_PATH, PRECOMPILED_PATH, renderPrecompiled } from "../../scripts/hanzod/precompile-validators.js";
 import { PRECOMPILED } from "../precompiled-validators.generated.js";
+import { PRECOMPILED as PRECOMPILED_ALL } from "../precompiled-validators-all.generated.js";
 import { PINNED_CONTRACT, definitionsDigest, engineOptions, referencedDefinitions } from "../validators.js";
 import { releaseValidator } from "../window.js";
 import { windowReleases } from "../releases.js";
@@ -48,16 +49,20 @@ const frameSamples: unknown[] = [
 
 describe("precompiled validators", () => {
   it("are current with the contracts (npm run hanzod:validators)", () => {
-    expect(readFileSync(PRECOMPILED_PATH, "utf8") === renderPrecompiled()).toBe(true);
+    expect(readFileSync(PRECOMPILED_PATH, "utf8") === renderPrecompiled(false)).toBe(true);
+    expect(readFileSync(PRECOMPILED_ALL_PATH, "utf8") === renderPrecompiled(true)).toBe(true);
   });
 
-  it("each is used, and answers every sample as ajv compiling the same definitions answers it", () => {
+  it.each([
+    ["first error", false, PRECOMPILED],
+    ["all errors", true, PRECOMPILED_ALL],
+  ] as const)("each (%s) is used, and answers every sample as ajv compiling the same definitions answers it", (_engine, allErrors, table) => {
     const { Ajv } = require("ajv") as { Ajv: typeof AjvClass };
-    const ajv = new Ajv(engineOptions(false));
+    const ajv = new Ajv(engineOptions(allErrors));
     const cases: [DefinitionSource, string, unknown[]][] = [[sourceOf(PINNED_CONTRACT), "RequestFrame", frameSamples], ...windowReleases().map((r): [DefinitionSource, string, unknown[]] => [sourceOf(releaseValidator(r)), "ConnectParams", connectSamples])];
     for (const [source, definition, samples] of cases) {
       const definitions = referencedDefinitions(source, definition);
-      const pre = PRECOMPILED[source.id()]?.[definition];
+      const pre = table[source.id()]?.[definition];
       expect(pre?.digest, `${source.id()} ${definition}`).toBe(definitionsDigest(definitions));
       const id = `${source.id()}?test&definition=${definition}`;
       ajv.addSchema({ $id: id, definitions });

@@ -15,6 +15,12 @@ import type { Ajv as AjvClass } from "ajv";
 import type { DefinitionSource } from "../../protocol/definition-source.js";
 
 export const PRECOMPILED_PATH = join(REPO_ROOT, "protocol", "precompiled-validators.generated.ts");
+/**
+ * The all-errors engine's code for the same definitions: an invalid connect or request frame is explained
+ * with every error it has, and compiling that on first use (loading ajv) cost 100 ms of one hostile
+ * pre-hello frame on a loaded machine (issue 16). One file per engine: ajv names its functions alike.
+ */
+export const PRECOMPILED_ALL_PATH = join(REPO_ROOT, "protocol", "precompiled-validators-all.generated.ts");
 
 const require = createRequire(import.meta.url);
 
@@ -22,12 +28,12 @@ function sourceOf(v: SchemaValidator): DefinitionSource {
   return (v as unknown as { source: DefinitionSource }).source;
 }
 
-export function renderPrecompiled(): string {
+export function renderPrecompiled(allErrors = false): string {
   const targets: { source: DefinitionSource; definition: string }[] = [{ source: sourceOf(PINNED_CONTRACT), definition: "RequestFrame" }];
   for (const release of windowReleases()) targets.push({ source: sourceOf(releaseValidator(release)), definition: "ConnectParams" });
   const { Ajv } = require("ajv") as { Ajv: typeof AjvClass };
   const standaloneCode = (require("ajv/dist/standalone") as { default: (ajv: AjvClass, refs: Record<string, string>) => string }).default;
-  const ajv = new Ajv({ ...engineOptions(false), code: { source: true, esm: true } });
+  const ajv = new Ajv({ ...engineOptions(allErrors), code: { source: true, esm: true } });
   const refs: Record<string, string> = {};
   const table: string[] = [];
   targets.forEach(({ source, definition }, i) => {
@@ -46,7 +52,7 @@ export function renderPrecompiled(): string {
     "const require = createRequire(import.meta.url);",
     code,
     "",
-    "/** schema $id -> definition -> ajv's validator for it (first error only), and the digest of the definitions it was made from. */",
+    `/** schema $id -> definition -> ajv's validator for it (${allErrors ? "all errors" : "first error only"}), and the digest of the definitions it was made from. */`,
     "export const PRECOMPILED: Record<string, Record<string, { digest: string; validate: (data: unknown) => boolean }>> = {};",
     ...table.map((row) => `Object.assign(PRECOMPILED, {\n${row}\n});`),
     "",
@@ -54,6 +60,7 @@ export function renderPrecompiled(): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  writeFileSync(PRECOMPILED_PATH, renderPrecompiled());
-  process.stdout.write(`wrote ${PRECOMPILED_PATH}\n`);
+  writeFileSync(PRECOMPILED_PATH, renderPrecompiled(false));
+  writeFileSync(PRECOMPILED_ALL_PATH, renderPrecompiled(true));
+  process.stdout.write(`wrote ${PRECOMPILED_PATH} and ${PRECOMPILED_ALL_PATH}\n`);
 }
