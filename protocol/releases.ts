@@ -143,3 +143,18 @@ export function loadRelease(release: string): ReleaseContract {
   }
   return c;
 }
+
+/**
+ * `method`'s row in `release`'s own method table (scope, since, advertised), or undefined when that
+ * release has no such method. For methods newer than the pinned contract (protocol/methods.ts) that
+ * hanzod serves as the release it stands beside.
+ */
+export function releaseMethodRow(release: string, method: string): ReleaseMethodRow | undefined {
+  const rows = loadRelease(release).methods;
+  return Object.prototype.hasOwnProperty.call(rows, method) ? rows[method] : undefined;
+}
+
+/** The events `release` lists in hello-ok (its GATEWAY_EVENTS). */
+export function releaseEventNames(release: string): readonly string[] {
+  return loadRelease(release).surface.events;
+}

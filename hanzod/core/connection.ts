@@ -309,7 +309,7 @@ export class Connection implements EventRecipient, CallOrigin {
     }
     const s = outcome.session;
     this.session = s;
-    this.caller = { connId: this.connId, role: s.role, scopes: s.scopes, caps: params.caps ?? [], clientId: params.client.id };
+    this.caller = { connId: this.connId, role: s.role, scopes: s.scopes, caps: params.caps ?? [], clientId: params.client.id, ...(owner ? { profileId: GATEWAY_OWNER_PROFILE_ID } : {}) };
     clearTimeout(this.handshakeTimer);
     if (!raiseReceiverMaxPayload(this.ws, DEFAULTS.maxPayload) && !receiverShapeWarned) {
       receiverShapeWarned = true;

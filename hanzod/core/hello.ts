@@ -5,7 +5,7 @@ import { DEFAULTS } from "../options.js";
 import type { Runtime } from "./runtime.js";
 import type { AcceptedSession } from "./handshake/authenticate.js";
 import { hanzodBuildId } from "../version.js";
-import { HANZOD_EVENTS, HANZOD_METHODS } from "../registry.js";
+import { advertisedFor } from "../registry.js";
 
 /** Additive contracts hanzod keeps (protocol/server-capabilities.ts): targeted restarts name this process. */
 export const HANZOD_CAPABILITIES = ["gateway-restart-target-safe-v1"] as const;
@@ -39,7 +39,7 @@ export function buildHello(rt: Runtime, connId: string, s: AcceptedSession): Rec
     type: "hello-ok",
     protocol: 4,
     server: { version: rt.version, buildId: hanzodBuildId(rt.version), bootId: rt.bootId, connId },
-    features: { methods: HANZOD_METHODS, events: HANZOD_EVENTS, capabilities: HANZOD_CAPABILITIES },
+    features: { ...advertisedFor(rt.version), capabilities: HANZOD_CAPABILITIES },
     snapshot,
     auth,
     policy: {

@@ -15,6 +15,12 @@ export interface CallerInfo {
   caps?: readonly string[];
   /** The connect's client id (e.g. the Control UI's `openclaw-control-ui`). */
   clientId?: string;
+  /**
+   * The person this connection is attributed to (the legacy's `authenticatedUserProfile`): from
+   * 2026.9.6 the gateway owner's profile for a tracked shared-secret operator; none for ephemeral
+   * clients (CLI, backend, probe) and proxy legs, as in the legacy.
+   */
+  profileId?: string;
 }
 
 /** A handler's refusal: the catalog shape (protocol/errors.ts) goes to the client as is. */

@@ -8,7 +8,7 @@
  * Extra hooks (`HanzodOptions.hooks`) run after the built-in stage of the same name; production
  * registers none, tests register what they need (e.g. altering a result), so no test branch lives here.
  */
-import { ADMIN_SCOPE, Errors, errorResponse, isNodeRoleMethod, methodPolicy, scopeSatisfies, validateParamsInWindow, type ErrorShape, type WindowVerdict } from "../../protocol/index.js";
+import { ADMIN_SCOPE, Errors, errorResponse, isNodeRoleMethod, methodPolicy, releaseMethodRow, scopeSatisfies, validateParamsInWindow, type ErrorShape, type WindowVerdict } from "../../protocol/index.js";
 import { formatIssues as formatIssuesFor } from "./handshake/validation.js";
 import { answerAs } from "./compat.js";
 import type { Runtime, CoreServices } from "./runtime.js";
@@ -76,14 +76,16 @@ export interface CallOrigin {
  * its `scope(params)` decides; a declaration without one is refused to non-admins (fail closed, so a
  * future method cannot slip through on a fixed scope). Without a declaration, the least privilege any of
  * them needs (write) gates the lookup that then answers "unknown method", as the legacy's order does.
+ * A method newer than the pinned contract takes its scope from the method table of `release` (the one
+ * hanzod answers as) when that release has it; otherwise it is unknown there and needs admin.
  */
-export function authorize(method: string, caller: CallerInfo, params?: Record<string, unknown>, decl?: Pick<MethodDeclaration, "scope">): ErrorShape | undefined {
+export function authorize(method: string, caller: CallerInfo, params?: Record<string, unknown>, decl?: Pick<MethodDeclaration, "scope">, release?: string): ErrorShape | undefined {
   if (method === "health") return undefined;
   const nodeMethod = isNodeRoleMethod(method);
   if (nodeMethod ? caller.role !== "node" : caller.role !== "operator") return Errors.unauthorizedRole(caller.role);
   if (caller.role === "node") return undefined;
   if (caller.scopes.includes(ADMIN_SCOPE)) return undefined;
-  const policy = methodPolicy(method);
+  const policy = methodPolicy(method) ?? (release !== undefined && decl !== undefined ? releaseMethodRow(release, method) : undefined);
   let required: string;
   if (policy === undefined) required = ADMIN_SCOPE;
   else if (policy.scope !== "dynamic") required = policy.scope;
@@ -182,12 +184,14 @@ export class Pipeline {
       // Synchronous once the domain is loaded: no extra turn of the event loop on the hot path.
       const r = this.domains.resolve(req.method);
       found = r instanceof Promise ? await r : r;
+      // A method newer than the pinned contract exists only from the release that added it.
+      if (found !== undefined && methodPolicy(req.method) === undefined && releaseMethodRow(this.rt.version, req.method) === undefined) found = undefined;
     } catch (err) {
       return this.fail(origin, req.id, Errors.handlerFailed(String(err)));
     }
     const call = new RequestCall(req, caller, found?.decl);
     // authorize (params are read only by a declaration that computes its scope from them)
-    const denied = authorize(req.method, caller, found?.decl?.scope ? call.params : undefined, found?.decl) ?? this.extra("authorize", call);
+    const denied = authorize(req.method, caller, found?.decl?.scope ? call.params : undefined, found?.decl, this.rt.version) ?? this.extra("authorize", call);
     if (denied) return this.fail(origin, req.id, denied);
     if (!found) return this.fail(origin, req.id, req.method === "connect" ? Errors.connectAfterHello() : Errors.unknownMethod(req.method));
     // admit

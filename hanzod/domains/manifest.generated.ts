@@ -23,6 +23,8 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
   "health": "health",
   "status": "health",
   "logs.tail": "logs",
+  "mentions.list": "mentions",
+  "mentions.dismiss": "mentions",
   "sessions.list": "sessions",
   "sessions.describe": "sessions",
   "sessions.preview": "sessions",
@@ -32,6 +34,7 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
 
 /** The events domains declare (core's own are in core/events.ts). */
 export const DOMAIN_EVENTS: readonly EventDeclaration[] = Object.freeze([
+  { name: "mentions.changed", guard: "operator.read", audience: "connection" },
 ]);
 
 /** Domains loaded before hanzod listens (declared `eager`); the others load on their first call. */
@@ -48,6 +51,7 @@ export const DOMAIN_LOADERS: Readonly<Record<string, () => Promise<{ default: Do
   "gateway": () => import("./gateway/index.js"),
   "health": () => import("./health/index.js"),
   "logs": () => import("./logs/index.js"),
+  "mentions": () => import("./mentions/index.js"),
   "sessions": () => import("./sessions/index.js"),
   "system": () => import("./system/index.js"),
 });

@@ -23,7 +23,7 @@ export interface RouteDecision {
   readonly compare: CompareRules | undefined;
   /** The deciding entry's own gate override (merged over the checklist's `gates:` by the parity gates). */
   readonly gate: GateOverride | undefined;
-  /** Which checklist entry decided: `methods.<key>`, `phases.<phase>` or `default`. */
+  /** Which checklist entry decided: `methods.<key>`, `phases.<phase>`, `default`, or `authOwner` (PERSON_BOUND_METHODS). */
   readonly source: string;
 }
 
@@ -58,6 +58,15 @@ function specificityOf(pattern: string): number {
   return pattern.replace(/[*?[\]{}!]/g, "").length * 1000 + pattern.length;
 }
 
+/**
+ * Methods whose answer is the calling connection's person's own view (openclaw 2026.9.6's mention
+ * Inbox: the view, its per-connection revision and the `mentions.changed` event that announces it). Only
+ * the backend holding the client's own connection knows that person: the proxy's brokered leg to the
+ * other one carries none (the legacy refuses it "Human mentions require a verified user profile"). So
+ * unless the checklist names one exactly, they go where the connection's auth goes.
+ */
+export const PERSON_BOUND_METHODS: ReadonlySet<string> = new Set(["mentions.list", "mentions.dismiss"]);
+
 export class RoutingTable {
   readonly authOwner: Backend;
   readonly nodeOwner: Backend;
@@ -71,6 +80,7 @@ export class RoutingTable {
   private readonly globs: GlobRule[] = [];
   private readonly phases = new Map<PhaseName, RouteDecision>();
   private readonly fallbackDecision: RouteDecision;
+  private readonly authOwnerDecision: RouteDecision;
   private readonly memo = new Map<string, RouteDecision>();
   private memoChars = 0;
 
@@ -91,12 +101,13 @@ export class RoutingTable {
       this.phases.set(phase, toDecision(entry, `phases.${phase}`));
     }
     this.fallbackDecision = toDecision(checklist.default, "default");
+    this.authOwnerDecision = toDecision(checklist.authOwner, "authOwner");
     const all = [this.fallbackDecision, ...this.exact.values(), ...this.globs.map((g) => g.decision), ...this.phases.values()];
     this.usesHanzod = checklist.authOwner === "hanzod" || checklist.nodeOwner === "hanzod" || all.some((d) => d.kind !== "legacy");
     Object.freeze(this.checklist);
   }
 
-  /** exact > glob (most specific) > phase > default. */
+  /** exact > person-bound (the auth owner) > glob (most specific) > phase > default. */
   decide(method: string): RouteDecision {
     const hit = this.memo.get(method);
     if (hit !== undefined) return hit;
@@ -118,6 +129,7 @@ export class RoutingTable {
   private resolve(method: string): RouteDecision {
     const exact = this.exact.get(method);
     if (exact !== undefined) return exact;
+    if (PERSON_BOUND_METHODS.has(method)) return this.authOwnerDecision;
     for (const g of this.globs) if (g.match(method)) return g.decision;
     const phase = methodPolicy(method)?.phase;
     if (phase !== undefined) {

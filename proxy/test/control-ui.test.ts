@@ -23,6 +23,7 @@ import { runOpenclawCli, startLegacyGateway, type LegacyGateway } from "../../sc
 import { startHanzod, type HanzodHandle } from "../../hanzod/index.js";
 import { ChromiumPage, ensureChromium } from "../../test/chromium-page.js";
 import { startProxy, type ConnectionTap, type FrameTap, type RunningProxy } from "../index.js";
+import type { Backend } from "../tap.js";
 import { checklistFile, metricValue } from "./support.js";
 import { spawnNodeHost } from "./node-host-run.js";
 
@@ -32,15 +33,19 @@ const OWNERS = ["hanzod", "legacy"] as const;
 /**
  * What a legacy release gives only to a person's own connection, which the proxy's brokered legacy leg
  * cannot be while hanzod owns auth: that leg takes the legacy's loopback backend path (gateway-client,
- * shared token), so it has no browser origin (2026.9.6 lists `mcp.authLogin` only with one) and no
- * person's profile (2026.9.6 answers `mentions.list` and announces `mentions.changed` only to a
- * profile's connection; the UI asks for mentions once hello-ok's presence names its user). And a
- * state family split across the two: 2026.9.6 stamps a client's presence row with `lastActivityAt` when
- * it sends chat or declares watched sessions, methods still routed to the legacy, so hanzod's presence
- * (it owns the handshake) never sees that activity; the CLI, connecting after the UI, sees the UI's row
- * without it. Open in issue 13: hanzod serving the profile methods itself, the brokered leg carrying the
- * person, presence activity moving with those methods. Listed per release so this test fails when a gap
- * closes or a new one opens.
+ * shared token), so it has no browser origin and no person's profile.
+ * - 2026.9.6's mention Inbox (`mentions.list`, which the UI asks for once hello-ok's presence names its
+ *   user, `mentions.dismiss`, the `mentions.changed` event) is the person's own view: hanzod serves it on
+ *   the legacy's state (hanzod/domains/mentions) and the routing sends it to the auth owner
+ *   (PERSON_BOUND_METHODS), so with either owner the UI's request is answered and the event is listed.
+ *   Checked below: no failed start-up request, and mentions.list answered by the auth owner.
+ * - Still open: 2026.9.6 lists `mcp.authLogin` only for a connection with a browser origin (its handler
+ *   starts a browser sign-in bound to that connection's origin), which the brokered leg lacks. And a
+ *   state family split across the two: 2026.9.6 stamps a client's presence row with `lastActivityAt` when
+ *   it sends chat or declares watched sessions, methods still routed to the legacy, so hanzod's presence
+ *   (it owns the handshake) never sees that activity; the CLI, connecting after the UI, sees the UI's row
+ *   without it.
+ * Listed per release so this test fails when a gap closes or a new one opens.
  */
 interface HelloGaps {
   /** Discovery entries the legacy lists for this client and hanzod-owned hello-ok does not. */
@@ -57,10 +62,10 @@ interface BrokeredLegGaps {
 }
 const BROKERED_LEG_GAPS: Record<string, BrokeredLegGaps> = {
   "2026.9.6": {
-    failedRequests: ["mentions.list"],
+    failedRequests: [],
     hello: {
-      "Control UI": { methods: ["mcp.authLogin"], events: ["mentions.changed"], presenceFields: [] },
-      CLI: { methods: [], events: ["mentions.changed"], presenceFields: ["lastActivityAt"] },
+      "Control UI": { methods: ["mcp.authLogin"], events: [], presenceFields: [] },
+      CLI: { methods: [], events: [], presenceFields: ["lastActivityAt"] },
     },
   },
 };
@@ -85,6 +90,8 @@ const MODEL_CONFIG = {
 
 /** Start-up requests of the 2026.9.1 UI, across the routing: phase 1 (system.info) on hanzod, the rest on legacy. */
 const STARTUP = ["sessions.subscribe", "config.get", "update.status", "agents.list", "plugin.surface.refresh", "system.info", "chat.startup", "models.authStatus", "sessions.messages.subscribe"];
+/** A release's start-up requests: 2026.9.6's UI also reads the person's mention Inbox (its presence names a user). */
+const startupOf = (version: string): string[] => (version === "2026.9.6" ? [...STARTUP, "mentions.list"] : STARTUP);
 
 const OUTPUT_DIR = join(REPO_ROOT, "test-output");
 
@@ -99,14 +106,25 @@ interface SeenHello {
 /** Records the hello-ok each client connection of a proxy received (after the proxy assembled it). */
 class HelloTap implements FrameTap {
   readonly hellos: SeenHello[] = [];
+  /** Each client request after the handshake: which backend it went to and which answered it (ok or not). */
+  readonly requests: Array<{ clientId: string; method: string; sentTo: Backend | undefined; answer?: { by: Backend | undefined; ok: boolean } }> = [];
   open(): ConnectionTap {
     let connect: { id: string; clientId: string; role: string; deviceId: string | undefined } | undefined;
+    const byId = new Map<string, (typeof this.requests)[number]>();
     return {
-      frame: (direction, data, isBinary) => {
+      frame: (direction, data, isBinary, backend) => {
         if (isBinary) return;
         const d = decodeFrame(typeof data === "string" ? Buffer.from(data) : data);
         if (!d.ok) return;
         const f = d.frame;
+        if (connect !== undefined && direction === "c2s" && f.type === "req" && f.method !== "connect") {
+          const r = { clientId: connect.clientId, method: f.method, sentTo: backend };
+          this.requests.push(r);
+          byId.set(f.id, r);
+        } else if (direction === "s2c" && f.type === "res" && byId.has(f.id)) {
+          byId.get(f.id)!.answer = { by: backend, ok: f.ok };
+          byId.delete(f.id);
+        }
         if (direction === "c2s" && f.type === "req" && f.method === "connect" && connect === undefined) {
           const p = (f.params ?? {}) as { client?: { id?: string }; role?: string; device?: { id?: string } };
           connect = { id: f.id, clientId: p.client?.id ?? "?", role: p.role ?? "operator", deviceId: p.device?.id };
@@ -127,7 +145,6 @@ describe("the legacy's Control UI through the proxy (headless Chromium)", () => 
   let chromium: string;
   let gw: LegacyGateway;
   let hanzod: HanzodHandle;
-  let hanzodDir: string;
   const proxies = {} as Record<Owner, RunningProxy>;
   const taps = { hanzod: new HelloTap(), legacy: new HelloTap() } as Record<Owner, HelloTap>;
   const files = OWNERS.map((owner) => checklistFile(["version: 1", `authOwner: ${owner}`, "nodeOwner: legacy", "default: legacy", "phases:", "  phase1: hanzod"].join("\n")));
@@ -135,9 +152,9 @@ describe("the legacy's Control UI through the proxy (headless Chromium)", () => 
   beforeAll(async () => {
     chromium = ensureChromium();
     gw = await startLegacyGateway({ version: shared.version, config: MODEL_CONFIG, log: () => undefined });
-    hanzodDir = mkdtempSync(join(tmpdir(), "control-ui-hanzod-"));
-    // As `hanzonode up` runs it: the legacy's token, the proxy trusted on loopback.
-    hanzod = await startHanzod({ port: 0, auth: { mode: "token", token: gw.token }, stateDir: hanzodDir, trustedProxies: ["127.0.0.1", "::1"], compat: gw.version, logger: false });
+    // The legacy's token, the proxy trusted on loopback, and the legacy's own state dir (one truth: the
+    // person's mention Inbox and the owner's profile are read from the legacy's state).
+    hanzod = await startHanzod({ port: 0, auth: { mode: "token", token: gw.token }, stateDir: gw.stateDir, trustedProxies: ["127.0.0.1", "::1"], compat: gw.version, logger: false });
     for (const [i, owner] of OWNERS.entries()) {
       proxies[owner] = await startProxy({ listenPort: 0, adminPort: 0, legacyUrl: gw.url, legacyToken: gw.token, hanzodUrl: hanzod.url, hanzodToken: gw.token, checklistPath: files[i]!.path, tap: taps[owner], logLevel: "silent" });
     }
@@ -148,7 +165,6 @@ describe("the legacy's Control UI through the proxy (headless Chromium)", () => 
     for (const owner of OWNERS) await proxies[owner]?.close();
     await hanzod?.close();
     await gw?.stop();
-    if (hanzodDir) rmSync(hanzodDir, { recursive: true, force: true });
     for (const f of files) f.dispose();
   }, 60_000);
 
@@ -157,7 +173,7 @@ describe("the legacy's Control UI through the proxy (headless Chromium)", () => 
     const page = await ChromiumPage.launch(chromium);
     try {
       await page.navigate(`http://127.0.0.1:${proxy.port}/#token=${encodeURIComponent(gw.token)}`);
-      const state = await settle(page);
+      const state = await settle(page, startupOf(gw.version));
       const shot = join(OUTPUT_DIR, `control-ui-authOwner-${owner}.png`);
       writeFileSync(shot, await page.screenshot());
       console.log(`Control UI through the proxy (authOwner ${owner}): screenshot ${shot}`);
@@ -173,10 +189,17 @@ describe("the legacy's Control UI through the proxy (headless Chromium)", () => 
       // Every start-up request got its answer, none an error.
       expect(state.unanswered, "requests without an answer").toEqual([]);
       expect(state.failed, "requests answered with an error").toEqual(owner === "hanzod" ? gapsOf(gw.version).failedRequests : []);
-      for (const m of STARTUP) expect(state.sent, `start-up request ${m}`).toContain(m);
+      for (const m of startupOf(gw.version)) expect(state.sent, `start-up request ${m}`).toContain(m);
       // ...wherever the routing sent it: system.info to hanzod, config.get to legacy.
       expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method: "system.info", backend: "hanzod", outcome: "ok" })).toBeGreaterThanOrEqual(1);
       expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method: "config.get", backend: "legacy", outcome: "ok" })).toBeGreaterThanOrEqual(1);
+      // 2026.9.6's mention Inbox (the person's own view): answered by the backend holding the UI's connection.
+      // (The proxy's metrics name methods newer than the pinned contract "(unknown)": read the tap instead.)
+      if (startupOf(gw.version).includes("mentions.list")) {
+        const asked = taps[owner].requests.filter((r) => r.clientId === "openclaw-control-ui" && r.method === "mentions.list");
+        expect(asked.length, "mentions.list through the proxy").toBeGreaterThanOrEqual(1);
+        for (const r of asked) expect(r, "mentions.list sent to and answered by the auth owner").toMatchObject({ sentTo: owner, answer: { by: owner, ok: true } });
+      }
       // The identity it got is the build that served its assets.
       const hello = taps[owner].last("openclaw-control-ui");
       expect((hello?.payload.server as { buildId?: string }).buildId).toMatch(/-release-/);
@@ -268,13 +291,13 @@ interface Settled {
  * Waits (bounded) until the UI is connected and has sent and had answered its start-up requests. The
  * UI's connection phase is read from its own app element.
  */
-async function settle(page: ChromiumPage, timeoutMs = 180_000): Promise<Settled> {
+async function settle(page: ChromiumPage, startup: readonly string[], timeoutMs = 180_000): Promise<Settled> {
   const deadline = Date.now() + timeoutMs;
   let last: Settled = { phase: undefined, sent: [], unanswered: [], failed: [] };
   while (Date.now() < deadline) {
     const phase = await page.evaluate<string | undefined>(`document.querySelector("openclaw-app")?.context?.gateway?.snapshot?.phase`).catch(() => undefined);
     last = { phase, ...requestsOf(page) };
-    if (phase === "connected" && last.unanswered.length === 0 && STARTUP.every((m) => last.sent.includes(m))) return last;
+    if (phase === "connected" && last.unanswered.length === 0 && startup.every((m) => last.sent.includes(m))) return last;
     await new Promise((r) => setTimeout(r, 500));
   }
   return last;

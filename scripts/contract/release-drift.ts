@@ -159,6 +159,8 @@ export function releaseDrift(from: string, to: string): ReleaseDrift {
         const method = methodForDefinition(def, "Result", both);
         const compat = method ? compatFor(`res:${method}`, c.path, from, to) : undefined;
         if (compat) [hanzod, how] = ["handled", compat];
+        // A method the newer release added: hanzod serves it only as that release (no older shape exists).
+        else if (method && served.has(method) && a.methods[method] === undefined) [hanzod, how] = ["handled", `${method} is new in ${to}: hanzod serves it as ${to} answers it`];
         else if (method && served.has(method)) [hanzod, how] = optionalAdd ? ["optional", `hanzod's ${method} leaves it out`] : ["gap", `hanzod answers ${method} in the ${from} shape here`];
         else [hanzod, how] = ["legacy", method ? `the legacy answers ${method}` : "not the answer of a method hanzod serves"];
       } else if (def.endsWith("Event")) {

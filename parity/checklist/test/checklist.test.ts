@@ -51,6 +51,15 @@ describe("checklist", () => {
     expect(t.decide("sessions.list")).toMatchObject({ kind: "legacy", source: "methods.*" });
   });
 
+  it("a person's own view (mentions.list/dismiss) follows the auth owner unless named exactly", () => {
+    const lines = (owner: string, ...extra: string[]) => ["version: 1", `authOwner: ${owner}`, "default: legacy", "methods:", '  "mentions.*": legacy', '  "*": legacy', ...extra].join("\n");
+    const byHanzod = parseChecklist(lines("hanzod"), "c.yaml");
+    for (const m of ["mentions.list", "mentions.dismiss"]) expect(byHanzod.decide(m)).toMatchObject({ kind: "hanzod", source: "authOwner" });
+    expect(byHanzod.decide("users.mentionable")).toMatchObject({ kind: "legacy", source: "methods.*" });
+    expect(parseChecklist(lines("legacy"), "c.yaml").decide("mentions.list")).toMatchObject({ kind: "legacy", source: "authOwner" });
+    expect(parseChecklist(lines("hanzod", "  mentions.list: legacy"), "c.yaml").decide("mentions.list")).toMatchObject({ kind: "legacy", source: "methods.mentions.list" });
+  });
+
   it("parses canary, fallback, isolated and compare rules", () => {
     const t = parseChecklist(
       ["version: 1", "methods:", '  system-presence: { route: "canary:25", fallback: legacy }', "  sessions.list: { route: shadow, shadow: isolated, compare: { ignore: [/ts] } }"].join("\n"),
