@@ -2,7 +2,9 @@
  * What a request frame must look like before the pipeline sees it, and the legacy's answer when it does
  * not. Pure functions of the value: the off-thread intake (./intake) runs them on a worker too.
  */
-import { Errors, validateDefinition, type ErrorShape } from "../../protocol/index.js";
+import { Errors } from "../../protocol/errors.js";
+import type { ErrorShape } from "../../protocol/frames.js";
+import { validateDefinition } from "../../protocol/validators.js";
 import { formatIssues as formatIssuesFor } from "./handshake/validation.js";
 
 export interface RequestFrameLike {

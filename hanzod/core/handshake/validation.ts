@@ -3,7 +3,11 @@
  * `at <path>: <message>` joined by "; ", additional properties named, only the first missing property
  * per object (the legacy's validator stops an object's `required` check at the first miss).
  */
-import { Errors, validateDefinition, validateInWindow, type ContractIssue, type ErrorShape } from "../../../protocol/index.js";
+// Module by module, not the protocol barrel: the intake worker (../intake) loads this file too.
+import { Errors } from "../../../protocol/errors.js";
+import type { ErrorShape } from "../../../protocol/frames.js";
+import { validateDefinition, type ContractIssue } from "../../../protocol/validators.js";
+import { validateInWindow } from "../../../protocol/window.js";
 
 /**
  * Client input echoed back (property names, paths) is cut to this many characters each, and the whole

@@ -7,8 +7,11 @@
  * definition): a hostile frame's huge params are then never rebuilt on the main thread; a stage that
  * still needs them (a handler-checked method, a scope computed from params) reparses the frame there.
  */
-import { decodeJson, methodPolicy, validateParamsInWindow } from "../../../protocol/index.js";
-import type { ErrorShape } from "../../../protocol/index.js";
+// Module by module, not the protocol barrel: the intake worker loads only what judging a frame needs.
+import { decodeJson } from "../../../protocol/codec.js";
+import { methodPolicy } from "../../../protocol/methods.js";
+import { validateParamsInWindow } from "../../../protocol/window.js";
+import type { ErrorShape } from "../../../protocol/frames.js";
 import { invalidFrameError, isPlainRequestFrame, type RequestFrameLike } from "../request-frame.js";
 import type { ParamsPrecheck } from "../pipeline.js";
 
