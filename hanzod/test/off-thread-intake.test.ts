@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { judgeFrame, withDeferredParams } from "../core/intake/verdict.js";
-import { OFF_THREAD_MIN_BYTES } from "../core/intake/off-thread.js";
+import { OFF_THREAD_MIN_BYTES, OffThreadJudge } from "../core/intake/off-thread.js";
 import { invalidFrameError } from "../core/request-frame.js";
 import { connectFrame, isRes, openRaw, useTestHanzod, type Frame } from "./helpers.js";
 
@@ -50,6 +50,24 @@ describe("judging a frame (the same function runs inline and on the worker)", ()
 });
 
 const byRefusal = (id: string): boolean => !["s1", "b4", "s3"].includes(id);
+
+describe("the intake worker", () => {
+  it("judges as the inline path does, and a frame it still holds when it goes is judged inline, not lost", async () => {
+    const text = JSON.stringify({ type: "req", id: "j1", method: "logs.tail", params: keys(5_000) });
+    const bytes = Buffer.from(text);
+    const judge = new OffThreadJudge();
+    try {
+      expect(await judge.judge(bytes, () => text, "2026.9.6")).toEqual(judgeFrame(text, "2026.9.6"));
+      const held = judge.judge(bytes, () => text, "2026.9.1");
+      await judge.close();
+      expect(await held).toEqual(judgeFrame(text, "2026.9.1"));
+      // And it starts again for the next frame.
+      expect(await judge.judge(bytes, () => text, "2026.9.6")).toEqual(judgeFrame(text, "2026.9.6"));
+    } finally {
+      await judge.close();
+    }
+  });
+});
 
 describe("large frames through hanzod", () => {
   afterEach(() => vi.restoreAllMocks());
