@@ -12,7 +12,8 @@ import { afterEach, describe, expect, inject, it } from "vitest";
 import { connectRaw, openSqlite } from "../../protocol/index.js";
 import { freePort } from "../../scripts/legacy/index.js";
 import { chooseHanzodStateDir, isLoopbackUrl, legacyStateDirFor } from "../../cli/legacy-state-dir.js";
-import { STATE_DB_RELATIVE } from "../../hanzod/state/legacy-state.js";
+import { STATE_DB_RELATIVE, openLegacyState } from "../../hanzod/state/legacy-state.js";
+import { supportedVersions } from "../../hanzod/state/schema-versions.js";
 import { metricValue } from "./support.js";
 import { alive, listening, portOf, startUp, stopUp, upReady, type UpProcess } from "./up-process.js";
 
@@ -173,5 +174,29 @@ describe("choosing hanzod's state dir (no legacy needed)", () => {
     mkdirSync(join(d, "state"));
     writeFileSync(join(d, STATE_DB_RELATIVE), "not a database");
     expect(() => legacyStateDirFor(join(d, "openclaw.json"))).toThrow(/not a readable SQLite database/);
+  });
+});
+
+describe("hanzod's start on a legacy state dir while the legacy makes an agent database", () => {
+  it("skips an agent database the legacy has created but not yet made (no schema); refuses one at version 0 with tables", () => {
+    const d = mkdtempSync(join(tmpdir(), "hanzonode-upstate-"));
+    try {
+      mkdirSync(join(d, "state"));
+      const state = openSqlite(join(d, STATE_DB_RELATIVE));
+      state.pragma(`user_version = ${supportedVersions("state")[0]!}`);
+      state.close();
+      const agentDb = (id: string): string => {
+        mkdirSync(join(d, "agents", id, "agent"), { recursive: true });
+        return join(d, "agents", id, "agent", "openclaw-agent.sqlite");
+      };
+      writeFileSync(agentDb("main"), "");
+      expect(openLegacyState(d).agents).toEqual([]);
+      const half = openSqlite(agentDb("other"));
+      half.exec("CREATE TABLE t (x)");
+      half.close();
+      expect(() => openLegacyState(d)).toThrow(/schema version 0/);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });
