@@ -19,6 +19,7 @@ import type { RunningProxy } from "../proxy/api.js";
 import { HANZOD_DEADLINE_MS } from "../proxy/limits.js";
 import { checklistArg, paritySink, DEFAULT_CHECKLIST, DEFAULT_STATE_DIR } from "./commands/proxy.js";
 import { compatForLegacy } from "./legacy-release.js";
+import { chooseHanzodStateDir } from "./legacy-state-dir.js";
 
 const LOOPBACK_PROXIES = ["127.0.0.1", "::1"];
 
@@ -50,7 +51,7 @@ interface HanzodChild {
 }
 
 /** One hanzod as a supervised child on loopback: its port is kept across restarts so the proxy's URL stays valid. */
-async function startHanzodChild(guard: ExitGuard, output: SupervisorOutput, name: string, stateDir: string, token: string, port: number, compat: string): Promise<HanzodChild> {
+async function startHanzodChild(guard: ExitGuard, output: SupervisorOutput, name: string, stateDir: string, token: string, port: number, compat: string, env: NodeJS.ProcessEnv = {}): Promise<HanzodChild> {
   const { file, prefix } = hanzodCommand();
   const child = supervise({
     name,
@@ -58,7 +59,7 @@ async function startHanzodChild(guard: ExitGuard, output: SupervisorOutput, name
       file,
       args: [...prefix, "--host", "127.0.0.1", "--port", lastUrl === undefined ? String(port) : new URL(lastUrl).port, "--auth", "token", "--state-dir", stateDir, "--restart-mode", "exit", "--compat", compat, ...LOOPBACK_PROXIES.flatMap((p) => ["--trusted-proxy", p])],
       // The token travels in the environment, never on a command line `ps` shows.
-      env: { ...process.env, OPENCLAW_GATEWAY_TOKEN: token, HANZOD_SUPERVISED: "1" },
+      env: { ...process.env, ...env, OPENCLAW_GATEWAY_TOKEN: token, HANZOD_SUPERVISED: "1" },
     }),
     readyLine: /^hanzod listening on (ws:\/\/\S+)/,
     readyProbe: (url) => `${url.replace(/^ws/, "http")}/readyz`,
@@ -79,7 +80,8 @@ export const upCommand = defineCommand({
       .option("admin-port", { type: "number", default: 9464, describe: "port for /metrics and /healthz" })
       .option("hanzod-port", { type: "number", default: 0, describe: "loopback port of the hanzod child (0 = any free port, kept across its restarts)" })
       .option("checklist", { type: "string", describe: `parity checklist (default ${DEFAULT_CHECKLIST} when present)` })
-      .option("state-dir", { type: "string", default: DEFAULT_STATE_DIR, describe: "hanzod state, diff store, audit log" })
+      .option("state-dir", { type: "string", default: DEFAULT_STATE_DIR, describe: "diff store, audit log, legacy token (and hanzod's own state when it cannot use the legacy's)" })
+      .option("hanzod-state-dir", { type: "string", describe: "state dir hanzod works on (default: the legacy's own, found through its config.get when it runs on this machine; else <state-dir>/hanzod)" })
       .option("hanzod-deadline-ms", { type: "number", default: HANZOD_DEADLINE_MS, describe: "how long a hanzod-routed request may go unanswered before fallback/UNAVAILABLE (0 = no deadline)" })
       .option("compat", { type: "string", describe: "release hanzod answers as (default: the legacy's, read from its hello-ok server.version)" }),
   handler: async (argv) => {
@@ -129,11 +131,14 @@ export const upCommand = defineCommand({
       // hanzod answers as the release it stands beside: the legacy tells its own in hello-ok's server.version.
       const compat = typeof argv.compat === "string" ? { release: argv.compat } : await compatForLegacy(legacyUrl, legacyToken);
       if (compat.note !== undefined) guard.say(compat.note);
+      // hanzod works on the legacy's own state dir when the legacy is on this machine (issue 10).
+      const hanzodState = await chooseHanzodStateDir({ legacyUrl, token: legacyToken, hanzonodeStateDir: stateDir, ...(typeof argv.hanzodStateDir === "string" ? { override: argv.hanzodStateDir } : {}) });
+      const hanzodEnv: NodeJS.ProcessEnv = hanzodState.configPath !== undefined ? { OPENCLAW_CONFIG_PATH: hanzodState.configPath } : {};
       // `shadow: isolated` copies run against a throwaway hanzod, never the real state.
       const isolatedDir = mkdtempSync(join(tmpdir(), "hanzonode-isolated-"));
       guard.addDir(isolatedDir);
       const [hanzod, isolated] = await Promise.all([
-        startHanzodChild(guard, output, "hanzod", join(stateDir, "hanzod"), hanzodToken, argv.hanzodPort, compat.release),
+        startHanzodChild(guard, output, "hanzod", hanzodState.stateDir, hanzodToken, argv.hanzodPort, compat.release, hanzodEnv),
         startHanzodChild(guard, output, "hanzod-isolated", isolatedDir, hanzodToken, 0, compat.release),
       ]);
       let proxy: RunningProxy | undefined;
@@ -158,7 +163,8 @@ export const upCommand = defineCommand({
           "",
           `clients connect to:  ${proxy.url}   (instead of ${legacyUrl})`,
           `metrics:             ${proxy.metricsUrl}   (readiness: http://127.0.0.1:${proxy.adminPort}/readyz)`,
-          `hanzod:              ${hanzod.url}   (pid ${String(hanzod.process.pid)}, state in ${join(stateDir, "hanzod")}; answers as openclaw ${compat.release})`,
+          `hanzod:              ${hanzod.url}   (pid ${String(hanzod.process.pid)}, state in ${hanzodState.stateDir}; answers as openclaw ${compat.release})`,
+          `hanzod state dir:    ${hanzodState.stateDir}   (${hanzodState.reason})`,
           `isolated hanzod:     ${isolated.url}   (pid ${String(isolated.process.pid)}, throwaway state in ${isolatedDir})`,
           `proxy:               pid ${process.pid} (this process; restarts each hanzod when it exits)`,
           `checklist:           ${checklistArg(argv) ?? "(none: everything goes to legacy)"}`,

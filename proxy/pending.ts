@@ -1,5 +1,5 @@
 /** One client request the proxy forwarded and still owes an answer for. */
-import { methodPolicy } from "../protocol/index.js";
+import { loadRelease, methodPolicy, windowReleases } from "../protocol/index.js";
 import type { Backend } from "./tap.js";
 import type { LegKey } from "./leg.js";
 
@@ -27,7 +27,18 @@ export function backendOf(key: LegKey): Backend {
   return key === "legacy" ? "legacy" : "hanzod";
 }
 
-/** Metric label for a method: unknown names collapse into one label so clients cannot grow the series. */
+let windowMethods: ReadonlySet<string> | undefined;
+
+/** Every method of a release in the supported window (the pinned contract's and newer ones), read once. */
+function inWindowMethods(): ReadonlySet<string> {
+  return (windowMethods ??= new Set(windowReleases().flatMap((r) => Object.keys(loadRelease(r).methods))));
+}
+
+/**
+ * Metric label for a method: a method of the pinned contract or of any release in the supported window is
+ * labelled by its name (a fixed, finite set); any other name a client sends collapses into "(unknown)", so
+ * clients cannot grow the series (issue 16).
+ */
 export function methodLabel(method: string): string {
-  return methodPolicy(method) !== undefined || method === "connect" ? method : "(unknown)";
+  return methodPolicy(method) !== undefined || method === "connect" || inWindowMethods().has(method) ? method : "(unknown)";
 }

@@ -131,6 +131,25 @@ export function listAgentDatabases(layout: LegacyStateLayout): { agentId: string
 }
 
 /**
+ * An agent database the legacy has created but not yet made (no schema committed: user_version 0, no table,
+ * e.g. an empty file): the legacy writes its schema in one transaction when it first opens it, so a start
+ * that meets one while a running legacy makes it skips it instead of refusing; readers find it once made
+ * (openAgentDbIfReady). Anything else at version 0 is checked and refused as before.
+ */
+function isUnmadeDatabase(file: string): boolean {
+  try {
+    const db = openSqlite(file, { readonly: true, fileMustExist: true });
+    try {
+      return db.pragma("user_version", { simple: true }) === 0 && db.prepare("SELECT 1 FROM sqlite_master LIMIT 1").get() === undefined;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Checks every database of a legacy state dir, each on its own: the legacy migrates agent databases
  * when it opens them, so a dir a newer release runs can hold agent databases at an older supported
  * version beside a newer state database.
@@ -138,6 +157,8 @@ export function listAgentDatabases(layout: LegacyStateLayout): { agentId: string
 export function openLegacyState(stateDir: string, env: NodeJS.ProcessEnv = process.env): LegacyState {
   const layout = legacyStateLayout(stateDir, env);
   const state = checkLegacyDatabase(layout.stateDb, "state");
-  const agents = listAgentDatabases(layout).map((a) => checkLegacyDatabase(a.file, "agent"));
+  const agents = listAgentDatabases(layout)
+    .filter((a) => !isUnmadeDatabase(a.file))
+    .map((a) => checkLegacyDatabase(a.file, "agent"));
   return { ...layout, state, agents };
 }

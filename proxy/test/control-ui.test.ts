@@ -194,7 +194,7 @@ describe("the legacy's Control UI through the proxy (headless Chromium)", () => 
       expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method: "system.info", backend: "hanzod", outcome: "ok" })).toBeGreaterThanOrEqual(1);
       expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method: "config.get", backend: "legacy", outcome: "ok" })).toBeGreaterThanOrEqual(1);
       // 2026.9.6's mention Inbox (the person's own view): answered by the backend holding the UI's connection.
-      // (The proxy's metrics name methods newer than the pinned contract "(unknown)": read the tap instead.)
+      // (Checked through the tap: it shows which backend the UI's own request reached.)
       if (startupOf(gw.version).includes("mentions.list")) {
         const asked = taps[owner].requests.filter((r) => r.clientId === "openclaw-control-ui" && r.method === "mentions.list");
         expect(asked.length, "mentions.list through the proxy").toBeGreaterThanOrEqual(1);

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { EventSequencer } from "../sequencer.js";
 import { CircuitBreaker } from "../breaker.js";
 import { ShadowBudget } from "../shadow-budget.js";
+import { methodLabel } from "../pending.js";
+import { loadRelease, methodPolicy, releaseMethodRow, windowReleases } from "../../protocol/index.js";
 
 describe("EventSequencer", () => {
   it("merges two streams into one monotonic seq, keeps upstream gaps, hides deliberate drops", () => {
@@ -53,5 +55,22 @@ describe("ShadowBudget", () => {
     }
     expect(copies).toBeGreaterThanOrEqual(108);
     expect(copies).toBeLessThanOrEqual(110);
+  });
+});
+
+describe("methodLabel (metric label of a request's method)", () => {
+  it("names a method of the pinned contract, connect, and a method only a newer release in the window has", () => {
+    expect(methodLabel("health")).toBe("health");
+    expect(methodLabel("connect")).toBe("connect");
+    // mentions.list is 2026.9.6's, newer than the pinned contract: named, not "(unknown)".
+    expect(methodPolicy("mentions.list")).toBeUndefined();
+    expect(windowReleases().some((r) => releaseMethodRow(r, "mentions.list") !== undefined)).toBe(true);
+    expect(methodLabel("mentions.list")).toBe("mentions.list");
+    // Every method of every release in the window is labelled by its own name.
+    for (const r of windowReleases()) for (const m of Object.keys(loadRelease(r).methods)) expect(methodLabel(m), `${r} ${m}`).toBe(m);
+  });
+
+  it("collapses any other client-supplied name into one label (bounded series, issue 16)", () => {
+    for (const name of ["no.such.method", "mentions.list ", "MENTIONS.LIST", "__proto__", "constructor", "toString", "", "x".repeat(5000)]) expect(methodLabel(name), name.slice(0, 40)).toBe("(unknown)");
   });
 });
