@@ -53,6 +53,12 @@ function attributedToOwner(s: AcceptedSession): boolean {
   return s.role === "operator" && s.user === undefined;
 }
 
+/** The caller's device id as the legacy's pairing handlers see it: only for a device-token connect. */
+export function deviceTokenCaller(s: Pick<AcceptedSession, "authMethod" | "deviceId">): { callerDeviceId?: string } {
+  const id = s.deviceId?.trim();
+  return s.authMethod === "device-token" && id ? { callerDeviceId: id } : {};
+}
+
 export interface ConnectionHost {
   runtime: Runtime;
   pipeline: Pipeline;
@@ -309,7 +315,7 @@ export class Connection implements EventRecipient, CallOrigin {
     }
     const s = outcome.session;
     this.session = s;
-    this.caller = { connId: this.connId, role: s.role, scopes: s.scopes, caps: params.caps ?? [], clientId: params.client.id, ...(owner ? { profileId: GATEWAY_OWNER_PROFILE_ID } : {}) };
+    this.caller = { connId: this.connId, role: s.role, scopes: s.scopes, caps: params.caps ?? [], clientId: params.client.id, ...(owner ? { profileId: GATEWAY_OWNER_PROFILE_ID } : {}), ...deviceTokenCaller(s) };
     clearTimeout(this.handshakeTimer);
     if (!raiseReceiverMaxPayload(this.ws, DEFAULTS.maxPayload) && !receiverShapeWarned) {
       receiverShapeWarned = true;

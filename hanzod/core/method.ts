@@ -21,6 +21,13 @@ export interface CallerInfo {
    * clients (CLI, backend, probe) and proxy legs, as in the legacy.
    */
   profileId?: string;
+  /**
+   * The connect's device id when the connect authenticated with that device's own token (the legacy's
+   * `resolveDeviceSessionAuthz().callerDeviceId`: `isDeviceTokenAuth` and a device id). Absent for a
+   * shared secret, a trusted proxy or a proxy leg, even when the connect signed with a device: the legacy
+   * limits a non-admin's view of pairings (e.g. `node.pair.list`) to its own device only in this case.
+   */
+  callerDeviceId?: string;
 }
 
 /** A handler's refusal: the catalog shape (protocol/errors.ts) goes to the client as is. */

@@ -15,6 +15,7 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
   "cron.status": "cron",
   "cron.scratch.get": "cron",
   "gateway.identity.get": "devices",
+  "node.pair.list": "devices",
   "gateway.restart.preflight": "gateway",
   "gateway.restart.request": "gateway",
   "gateway.suspend.prepare": "gateway",

@@ -1,20 +1,31 @@
 /**
  * The devices domain, read side: `gateway.identity.get`, the legacy gateway's own device identity from its
- * state database (hanzod/state/gateway-identity.ts): both runtimes answer as the same gateway. The pairing
- * methods (`device.pair.*`, `device.token.*`) stay on the legacy: `device.pair.list` marks each paired
- * device `connected` from the legacy's live connections, and its writers hold the legacy's pairing lock and
- * its in-memory pairing publication (see hanzod/state/README.md).
+ * state database (hanzod/state/gateway-identity.ts): both runtimes answer as the same gateway; and
+ * `node.pair.list`, the legacy's node pairing list from its stored pairing rows (hanzod/state/node-pairing.ts),
+ * which has no live data in it. The other pairing methods (`device.pair.*`, `device.token.*`,
+ * `node.pair.approve/reject/remove`) stay on the legacy: `device.pair.list` marks each paired device
+ * `connected` from the legacy's live connections, and its writers hold the legacy's pairing lock and its
+ * in-memory pairing publication (see hanzod/state/README.md).
  */
 import { errorShape } from "../../../protocol/index.js";
 import { defineDomain, MethodError } from "../../core/method.js";
 import { GatewayIdentityReader } from "../../state/gateway-identity.js";
+import { NodePairingReader } from "../../state/node-pairing.js";
 
 const unavailable = (message: string) => new MethodError(errorShape("UNAVAILABLE", message));
 
-export default defineDomain<GatewayIdentityReader | undefined>({
+interface DevicesState {
+  identity: GatewayIdentityReader;
+  nodes: NodePairingReader;
+}
+
+export default defineDomain<DevicesState | undefined>({
   name: "devices",
-  setup: (core) => (core.legacy ? new GatewayIdentityReader(core.legacy.stateDb) : undefined),
-  teardown: (reader) => reader?.close(),
+  setup: (core) => (core.legacy ? { identity: new GatewayIdentityReader(core.legacy.stateDb), nodes: new NodePairingReader(core.legacy.stateDb) } : undefined),
+  teardown: (state) => {
+    state?.identity.close();
+    state?.nodes.close();
+  },
   methods: [
     {
       name: "gateway.identity.get",
@@ -22,10 +33,23 @@ export default defineDomain<GatewayIdentityReader | undefined>({
       params: "handler",
       handler: ({ state }) => {
         if (!state) throw unavailable("gateway.identity.get: hanzod needs the legacy's state dir (--state-dir) for the gateway's device identity");
-        const read = state.read();
+        const read = state.identity.read();
         if (read.kind === "missing") throw unavailable("gateway.identity.get before the legacy created its device identity (it creates it on first use: a write)");
         if (read.kind === "invalid") throw unavailable(`gateway.identity.get of an invalid stored identity (${read.reason}): the legacy refuses to start on it until \`openclaw doctor --fix\` repairs it`);
         return { deviceId: read.deviceId, publicKey: read.publicKey };
+      },
+    },
+    {
+      name: "node.pair.list",
+      params: "contract",
+      handler: ({ state, core, caller }) => {
+        if (!state) throw unavailable("node.pair.list: hanzod needs the legacy's state dir (--state-dir) for its pairing rows");
+        const read = state.nodes.read(core.version);
+        if (read.kind === "refused") throw unavailable(`node.pair.list: ${read.reason}`);
+        // A non-admin that connected with a device token sees only its own node (the legacy's rule).
+        const own = caller.callerDeviceId;
+        if (own === undefined || caller.scopes.includes("operator.admin")) return read.list;
+        return { pending: read.list.pending.filter((e) => e.nodeId === own), paired: read.list.paired.filter((e) => e.nodeId === own) };
       },
     },
   ],
