@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { startHanzod, type HanzodHandle } from "../index.js";
 import { CLI_CLIENT, connectOperator, request, type RawSession } from "./helpers.js";
+import { releasesUnderTest } from "../../test/releases-under-test.js";
 
 interface Answer {
   ok: boolean;
@@ -46,7 +47,7 @@ interface ListedAgent {
   createdVia?: string;
 }
 
-describe.each(["2026.9.6", "2026.9.1"])("agents.list on a running legacy's state (openclaw %s)", (release) => {
+describe.each(releasesUnderTest())("agents.list on a running legacy's state (openclaw %s)", (release) => {
   let legacy: LegacyGateway;
   let hz: HanzodHandle;
   let scratch: string;

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { startHanzod, type HanzodHandle } from "../index.js";
 import { connectOperator, request, type RawSession } from "./helpers.js";
+import { releasesUnderTest } from "../../test/releases-under-test.js";
 
 interface Answer {
   ok: boolean;
@@ -32,7 +33,7 @@ async function ask(s: RawSession, method: string, params: Record<string, unknown
   return { ok: res.ok === true, payload: res.payload, error: res.error };
 }
 
-describe.each(["2026.9.6", "2026.9.1"])("gateway identity and exec approvals policy on a running legacy's state (openclaw %s)", (release) => {
+describe.each(releasesUnderTest())("gateway identity and exec approvals policy on a running legacy's state (openclaw %s)", (release) => {
   let legacy: LegacyGateway;
   let hz: HanzodHandle;
   const legacyConn = {} as Record<Who, RawSession>;

@@ -18,6 +18,7 @@ import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/ind
 import { startModelServer, type ModelServer } from "../../scripts/model-server/index.js";
 import { startHanzod, type HanzodHandle } from "../index.js";
 import { connectOperator, request, type RawSession } from "./helpers.js";
+import { releasesUnderTest } from "../../test/releases-under-test.js";
 
 interface Answer {
   ok: boolean;
@@ -42,7 +43,7 @@ const RUN_ID = "history-turn-1";
 /** The turn's own limit (a loaded machine: the legacy's first turn prepares its workspace). */
 const TURN_TIMEOUT_MS = 240_000;
 
-describe.each(["2026.9.6", "2026.9.1"])("chat.history on a running legacy's state after a real turn (openclaw %s)", (release) => {
+describe.each(releasesUnderTest())("chat.history on a running legacy's state after a real turn (openclaw %s)", (release) => {
   const contract = releaseValidator(release);
   const inContract = (params: Record<string, unknown>) => contract.validate("ChatHistoryParams", params).valid;
   let models: ModelServer;

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { startHanzod, type HanzodHandle } from "../index.js";
 import { connectOperator, request, type RawSession } from "./helpers.js";
+import { releasesUnderTest } from "../../test/releases-under-test.js";
 
 interface Answer {
   ok: boolean;
@@ -39,7 +40,7 @@ interface Job {
   name: string;
 }
 
-describe.each(["2026.9.6", "2026.9.1"])("cron read methods on a running legacy's state (openclaw %s)", (release) => {
+describe.each(releasesUnderTest())("cron read methods on a running legacy's state (openclaw %s)", (release) => {
   let legacy: LegacyGateway;
   let hz: HanzodHandle;
   const legacyConn = {} as Record<Who, RawSession>;

@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { legacyEnv, startLegacyGateway, stopProcessGroup, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { startHanzod, type HanzodHandle } from "../index.js";
 import { connectOperator, request, type RawSession } from "./helpers.js";
+import { releasesUnderTest } from "../../test/releases-under-test.js";
 
 interface Answer {
   ok: boolean;
@@ -50,7 +51,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-describe.each(["2026.9.6", "2026.9.1"])("node.pair.list on a running legacy's state, with the real node host (openclaw %s)", (release) => {
+describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, with the real node host (openclaw %s)", (release) => {
   let legacy: LegacyGateway;
   let hz: HanzodHandle;
   let host: ChildProcess | undefined;

@@ -19,6 +19,7 @@ import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/ind
 import { releaseValidator } from "../../protocol/index.js";
 import { startHanzod, type HanzodHandle } from "../index.js";
 import { connectOperator, request, type RawSession } from "./helpers.js";
+import { releasesUnderTest } from "../../test/releases-under-test.js";
 
 interface Answer {
   ok: boolean;
@@ -48,7 +49,7 @@ async function ok(s: RawSession, method: string, params: Record<string, unknown>
   return a.payload as Record<string, unknown>;
 }
 
-describe.each(["2026.9.6", "2026.9.1"])("sessions read methods on a running legacy's state (openclaw %s)", (release) => {
+describe.each(releasesUnderTest())("sessions read methods on a running legacy's state (openclaw %s)", (release) => {
   const contract = releaseValidator(release);
   const inContract = (definition: string) => (params: Record<string, unknown>) => contract.validate(definition, params).valid;
   let legacy: LegacyGateway;
