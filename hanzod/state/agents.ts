@@ -9,9 +9,8 @@
  * A database that does not exist yet is not created (count 0), so a fresh hanzod loads no SQLite for
  * this; one that exists is opened read-only.
  */
-import type { SqliteDatabase } from "../../protocol/index.js";
 import { readLegacyConfigObject } from "../config-file.js";
-import { agentDbPath, openAgentDbIfReady } from "./legacy-state.js";
+import { agentDbPath, AgentDbs } from "./legacy-state.js";
 
 /** The legacy's default heartbeat (src/infra/heartbeat defaults, as 2026.9.1 and 2026.9.6 report them). */
 const DEFAULT_HEARTBEAT = {
@@ -64,7 +63,7 @@ export function configuredAgentIds(config: Record<string, unknown>): { ids: stri
 }
 
 export class AgentInventoryReader {
-  private readonly dbs = new Map<string, SqliteDatabase>();
+  private readonly dbs = new AgentDbs();
 
   constructor(
     private readonly stateDir: string,
@@ -77,12 +76,8 @@ export class AgentInventoryReader {
 
   private sessions(agentId: string, now: number): AgentSessions {
     const path = this.agentDbPath(agentId);
-    let db = this.dbs.get(path);
-    if (!db) {
-      db = openAgentDbIfReady(path);
-      if (!db) return { path, count: 0, recent: [] };
-      this.dbs.set(path, db);
-    }
+    const db = this.dbs.get(path);
+    if (!db) return { path, count: 0, recent: [] };
     const count = (db.prepare("SELECT count(*) AS n FROM session_nodes").get() as { n: number }).n;
     const rows = db.prepare("SELECT session_key AS key, updated_at AS updatedAt FROM session_nodes ORDER BY updated_at DESC LIMIT ?").all(RECENT_LIMIT) as { key: string; updatedAt: number }[];
     return { path, count, recent: rows.map((r) => ({ key: r.key, updatedAt: r.updatedAt, age: Math.max(0, now - r.updatedAt) })) };
@@ -103,7 +98,6 @@ export class AgentInventoryReader {
   }
 
   close(): void {
-    for (const db of this.dbs.values()) db.close();
-    this.dbs.clear();
+    this.dbs.close();
   }
 }

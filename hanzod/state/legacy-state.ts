@@ -120,6 +120,28 @@ export function openAgentDbIfReady(file: string): SqliteDatabase | undefined {
   return undefined;
 }
 
+/**
+ * The agent databases one reader has open, by file: each opened read-only once it is ready
+ * (openAgentDbIfReady) and kept for the reader's life; a file not ready yet is tried again next time.
+ */
+export class AgentDbs {
+  private readonly open = new Map<string, SqliteDatabase>();
+
+  get(file: string): SqliteDatabase | undefined {
+    let db = this.open.get(file);
+    if (!db) {
+      db = openAgentDbIfReady(file);
+      if (db) this.open.set(file, db);
+    }
+    return db;
+  }
+
+  close(): void {
+    for (const db of this.open.values()) db.close();
+    this.open.clear();
+  }
+}
+
 /** The agent databases present under `<stateDir>/agents/<id>/agent/`. */
 export function listAgentDatabases(layout: LegacyStateLayout): { agentId: string; file: string }[] {
   if (!existsSync(layout.agentsDir)) return [];

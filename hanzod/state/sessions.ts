@@ -14,7 +14,7 @@ import { join } from "node:path";
 import type { SqliteDatabase } from "../../protocol/index.js";
 import { readLegacyConfigObject } from "../config-file.js";
 import { configuredAgentIds } from "./agents.js";
-import { agentDbPath, openAgentDbIfReady } from "./legacy-state.js";
+import { agentDbPath, AgentDbs } from "./legacy-state.js";
 
 /** A session entry as the legacy stores it (entry_json); only the fields hanzod reads are typed. */
 export interface SessionEntry {
@@ -52,7 +52,7 @@ interface ParsedRows {
 }
 
 export class SessionStoreReader {
-  private readonly dbs = new Map<string, SqliteDatabase>();
+  private readonly dbs = new AgentDbs();
   /** Parsed rows per database, reused until the legacy commits again: a list re-parses nothing unchanged. */
   private readonly parsed = new Map<string, ParsedRows>();
 
@@ -91,13 +91,7 @@ export class SessionStoreReader {
   }
 
   private db(storePath: string): SqliteDatabase | undefined {
-    let db = this.dbs.get(storePath);
-    if (!db) {
-      db = openAgentDbIfReady(storePath);
-      if (!db) return undefined;
-      this.dbs.set(storePath, db);
-    }
-    return db;
+    return this.dbs.get(storePath);
   }
 
   private static parseRows(rows: readonly { key: string; json: string }[]): { key: string; entry: SessionEntry }[] {
@@ -167,8 +161,7 @@ export class SessionStoreReader {
   }
 
   close(): void {
-    for (const db of this.dbs.values()) db.close();
-    this.dbs.clear();
+    this.dbs.close();
     this.parsed.clear();
   }
 }

@@ -15,7 +15,7 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { openSqlite, type SqliteDatabase } from "../../protocol/index.js";
-import { openAgentDbIfReady } from "./legacy-state.js";
+import { AgentDbs } from "./legacy-state.js";
 
 /** One event of the active branch, in branch order. */
 export interface ActiveTranscriptEvent {
@@ -63,19 +63,13 @@ export function transcriptDisplaySource(dbPath: string, agentId: string, session
 }
 
 export class TranscriptReader {
-  private readonly dbs = new Map<string, SqliteDatabase>();
+  private readonly dbs = new AgentDbs();
   private stateDbHandle: SqliteDatabase | undefined;
 
   constructor(private readonly stateDbPath: string | undefined) {}
 
   private db(storePath: string): SqliteDatabase | undefined {
-    let db = this.dbs.get(storePath);
-    if (!db) {
-      db = openAgentDbIfReady(storePath);
-      if (!db) return undefined;
-      this.dbs.set(storePath, db);
-    }
-    return db;
+    return this.dbs.get(storePath);
   }
 
   /** One session window's transcript (active branch), or undefined when its database does not exist yet. */
@@ -151,8 +145,7 @@ export class TranscriptReader {
   }
 
   close(): void {
-    for (const db of this.dbs.values()) db.close();
-    this.dbs.clear();
+    this.dbs.close();
     this.stateDbHandle?.close();
     this.stateDbHandle = undefined;
   }
