@@ -56,6 +56,8 @@ describe.each(releasesUnderTest())("sessions read methods on a running legacy's 
   let hz: HanzodHandle;
   const conns: RawSession[] = [];
   let legacyAdmin: RawSession, legacyReader: RawSession, hanzodAdmin: RawSession, hanzodReader: RawSession;
+  /** sessions.list before any session exists (no agent database yet), per scope: the legacy's answer and hanzod's. */
+  const onFreshState: Array<{ params: Record<string, unknown>; legacy: Answer; hanzod: Answer }> = [];
 
   /** The legacy's answer and hanzod's for one call, on the same state (the legacy asked before and after). */
   async function both(scope: "admin" | "reader", method: string, params: Record<string, unknown>): Promise<{ legacy: Answer; hanzod: Answer }> {
@@ -83,6 +85,7 @@ describe.each(releasesUnderTest())("sessions read methods on a running legacy's 
     hanzodAdmin = await operator(hz.url, "t", ["operator.admin"]);
     hanzodReader = await operator(hz.url, "t", ["operator.read"]);
     conns.push(legacyAdmin, legacyReader, hanzodAdmin, hanzodReader);
+    for (const params of [{}, { agentId: "ops" }]) onFreshState.push({ params, ...(await both("admin", "sessions.list", params)) });
 
     // Sessions across both agents, through the legacy: plain, pinned with display settings, unread, archived.
     for (const [key, label] of [
@@ -132,6 +135,11 @@ describe.each(releasesUnderTest())("sessions read methods on a running legacy's 
     ];
     for (const scope of ["admin", "reader"] as const) for (const params of cases.filter(inContract("SessionsListParams"))) await expectSame(scope, "sessions.list", params);
   }, 240_000);
+
+  it("sessions.list on a fresh state, before any agent database exists: the legacy's path (\"(multiple)\" for the combined store)", () => {
+    expect(onFreshState.map((c) => (c.legacy.payload as { path?: string } | undefined)?.path)).toEqual(["(multiple)", "(multiple)"]);
+    for (const c of onFreshState) expect({ params: c.params, answer: stripVolatile(c.hanzod) }).toEqual({ params: c.params, answer: stripVolatile(c.legacy) });
+  });
 
   it("sessions.list paging: pages of the legacy's size, offsets and hasMore, in the legacy's order", async () => {
     for (const scope of ["admin", "reader"] as const) {

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { delimiter, join } from "node:path";
-import { CLIENT_PACKAGES, DEFAULT_LEGACY_VERSION, PINNED_NODE24, legacyDir, node24Dir } from "./paths.js";
+import { CLIENT_PACKAGES, DEFAULT_LEGACY_VERSION, PINNED_NODE24, legacyCompileCacheDir, legacyDir, node24Dir } from "./paths.js";
 import { withDirLock } from "./lock.js";
 
 export interface LegacyInstall {
@@ -110,11 +110,11 @@ export async function ensureLegacyInstalled(version: string = DEFAULT_LEGACY_VER
   return install;
 }
 
-/** Environment for anything run with the legacy's Node: Node 24 first on PATH. */
+/** Environment for anything run with the legacy's Node: Node 24 first on PATH, a compile cache that outlives each run's TMPDIR. */
 export function legacyEnv(install: LegacyInstall, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   // openclaw switches to test behaviour (the CLI prints nothing) when it sees vitest's variables;
   // the legacy must behave as in production even when a test starts it.
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("VITEST") && k !== "NODE_ENV") env[k] = v;
-  return { ...env, ...extra, PATH: `${install.nodeBinDir}${delimiter}${process.env.PATH ?? ""}` };
+  return { ...env, NODE_COMPILE_CACHE: legacyCompileCacheDir(), ...extra, PATH: `${install.nodeBinDir}${delimiter}${process.env.PATH ?? ""}` };
 }

@@ -22,6 +22,16 @@ export function node24Dir(): string {
   return join(cacheRoot(), `node-${PINNED_NODE24}`);
 }
 
+/**
+ * Node's compile cache for the legacy's processes. openclaw keeps it under the temp folder by default,
+ * and each launch gets a throwaway TMPDIR, so every start compiled its whole bundle again (about two
+ * thirds of a 30 s start on a 2-core machine). openclaw keys the folder by release and install, so
+ * releases never share entries.
+ */
+export function legacyCompileCacheDir(): string {
+  return join(cacheRoot(), "node-compile-cache");
+}
+
 export function legacyDir(version: string): string {
   return join(cacheRoot(), `openclaw-${version}`);
 }

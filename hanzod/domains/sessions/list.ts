@@ -8,6 +8,7 @@
  * runs, transcript titles and previews, activity summaries) are refused with a message naming them,
  * never answered differently; so are configs and entries `row.ts` cannot present exactly.
  */
+import { existsSync } from "node:fs";
 import { Errors } from "../../../protocol/index.js";
 import { MethodError } from "../../core/method.js";
 import { normalizeAgentId, type SessionRecord, type SessionStoreReader, type SessionStoreTarget } from "../../state/sessions.js";
@@ -54,7 +55,11 @@ interface Scope {
   defaultAgentId: string;
 }
 
-/** The legacy's store scope: one agent's database, configured agents only, or all (path "(multiple)" unless one). */
+/**
+ * The legacy's store scope: one agent's database, configured agents only, or all. Its `path` names the
+ * one database the scope reads, else "(multiple)"; the legacy drops targets whose database does not exist
+ * yet before it counts, so a fresh state (no database at all) answers "(multiple)" too.
+ */
 export function resolveScope(reader: SessionStoreReader, cfg: Record<string, unknown>, agentIdParam: unknown, configuredOnly: boolean): Scope {
   const { defaultAgentId, targets } = reader.targets(cfg);
   let chosen: SessionStoreTarget[];
@@ -62,7 +67,8 @@ export function resolveScope(reader: SessionStoreReader, cfg: Record<string, unk
     const id = normalizeAgentId(agentIdParam);
     chosen = targets.filter((t) => t.agentId === id);
   } else chosen = configuredOnly ? targets.filter((t) => t.configured) : targets;
-  return { targets: chosen, path: chosen.length === 1 ? (chosen[0] as SessionStoreTarget).storePath : "(multiple)", defaultAgentId };
+  const existing = chosen.filter((t) => existsSync(t.storePath));
+  return { targets: chosen, path: existing.length === 1 ? (existing[0] as SessionStoreTarget).storePath : "(multiple)", defaultAgentId };
 }
 
 function isCronDisplayKey(key: string): boolean {
