@@ -6,10 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lastUserTurn, startModelServer, type ChatMessageIn, type ModelServer, type RecordedRequest } from "../index.js";
-import { runOpenclawCli, startLegacyGateway, TESTED_LEGACY_VERSIONS, type LegacyGateway } from "../../legacy/index.js";
+import { runOpenclawCli, startLegacyGateway, type LegacyGateway } from "../../legacy/index.js";
 import { runGatewayClient, type CallLine } from "../../../test/gateway-client.js";
+import { releasesUnderTest } from "../../../test/releases-under-test.js";
 
-// One release after the other (each describe starts its own model server and legacy, stops both after).
+// One release after the other (each describe starts its own model server and legacy, stops both after);
+// the releases CI names for this runtime (test/releases-under-test.ts).
 let models: ModelServer;
 let legacy: LegacyGateway;
 /** A turn's own limits are 180-200 s (the CLI's --timeout, the client run's): the test waits as long. */
@@ -47,7 +49,7 @@ const finalText = (payload: unknown): string | undefined => (payload as { messag
 
 // Every tested release: each frames the person's message its own way (scripts/model-server/legacy-framing.ts).
 // 2026.9.1 adds ~35 s (a 15 s start, 4 turns); 2026.9.6 starts in 30-90 s and its 500 case takes ~85 s.
-describe.each(TESTED_LEGACY_VERSIONS)("openclaw %s runs turns against the test model server", (version) => {
+describe.each(releasesUnderTest())("openclaw %s runs turns against the test model server", (version) => {
   beforeAll(async () => {
     models = await startModelServer();
     legacy = await startLegacyGateway({ version, modelServer: { baseUrl: models.baseUrl, modelId: "hanzo-test" } });
