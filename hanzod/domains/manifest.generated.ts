@@ -31,6 +31,7 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
   "sessions.preview": "sessions",
   "system-presence": "system",
   "system.info": "system",
+  "users.list": "users",
 });
 
 /** The events domains declare (core's own are in core/events.ts). */
@@ -55,4 +56,5 @@ export const DOMAIN_LOADERS: Readonly<Record<string, () => Promise<{ default: Do
   "mentions": () => import("./mentions/index.js"),
   "sessions": () => import("./sessions/index.js"),
   "system": () => import("./system/index.js"),
+  "users": () => import("./users/index.js"),
 });
