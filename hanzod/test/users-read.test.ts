@@ -4,14 +4,14 @@
  * a reader and an admin, field for field (and key order: the wire text is compared, not just the value).
  *
  * Profiles reach the state through the legacy where it offers a way: the gateway owner's profile (2026.9.6
- * makes it when a tracked operator connects with a device; 2026.9.1 makes none), display names
- * (`users.setDisplayName`) and an avatar (`users.setAvatar`). The legacy has no method that makes another
- * person's profile without a real identity provider (trusted proxy, Tailscale, GitHub), and it refuses
- * emails and roles on the owner's profile; so the other rows (a person with emails and a role, a merged
- * alias with an empty role and an avatar type it does not serve, GitHub accounts with and without a
- * primary) are written into the legacy's tables as its writers write them (dist user-profiles,
- * user-profile-list: `linkEmail`, `setRole`, `applyVerifiedGitHubIdentity`), and the legacy, which reads
- * these tables on every `users.list`, answers them live.
+ * makes it when a tracked operator connects with a device; 2026.9.1 makes none), a role (`users.setRole`,
+ * with one role defined in the config), display names (`users.setDisplayName`) and an avatar
+ * (`users.setAvatar`). The legacy has no method that makes another person's profile without a real
+ * identity provider (trusted proxy, Tailscale, GitHub OAuth), and it refuses emails on the owner's profile;
+ * so those rows (people with emails, a merged alias with an empty role and an avatar type it does not
+ * serve, GitHub accounts with and without a primary) are written into the legacy's tables as its writers
+ * write them (dist user-profiles, user-profile-list: `linkEmail`, `applyVerifiedGitHubIdentity`), and the
+ * legacy, which reads these tables on every `users.list`, answers them live.
  *
  * No timing luck: each comparison asks the legacy before and after hanzod and retries until the two agree.
  */
@@ -87,7 +87,8 @@ describe.each(releasesUnderTest())("users.list on a running legacy's state (open
   }
 
   beforeAll(async () => {
-    legacy = await startLegacyGateway({ version: release });
+    // One operator role, so the legacy's own users.setRole can assign it.
+    legacy = await startLegacyGateway({ version: release, config: { gateway: { roles: { default: "viewer", definitions: { viewer: { sessions: { others: "view" }, agents: "*", scopes: ["operator.read"] } } } } } });
     hz = await startHanzod({ port: 0, auth: { mode: "token", token: "t" }, stateDir: legacy.stateDir, logger: false, compat: release });
     for (const scope of ["reader", "admin"] as const) {
       // The CLI's client: ephemeral, so connecting it makes no profile.
@@ -122,7 +123,7 @@ describe.each(releasesUnderTest())("users.list on a running legacy's state (open
     const columns = new Set((db.prepare("PRAGMA table_info(user_profiles)").all() as { name: string }[]).map((c) => c.name));
     const now = Date.now();
     const insertProfile = db.prepare("INSERT INTO user_profiles (id, display_name, avatar_mime, merged_into, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
-    insertProfile.run("p-alice", "Alice", null, null, "viewer", now, now + 5);
+    insertProfile.run("p-alice", "Alice", null, null, null, now, now + 5);
     insertProfile.run("p-bob", null, null, null, null, now, now);
     // An alias merged into Alice, an empty role (not listed) and an avatar type the legacy does not serve.
     insertProfile.run("p-alias", "Old Alice", "image/gif", "p-alice", "", now - 10, now);
@@ -145,7 +146,8 @@ describe.each(releasesUnderTest())("users.list on a running legacy's state (open
       identity.run("github", "2003", "p-bob", "bob-two", now);
     }
     await expectSame();
-    // Then the legacy's own writers: a display name and an avatar.
+    // Then the legacy's own writers: a role, a display name and an avatar.
+    await legacyOk("users.setRole", { profileId: "p-alice", role: "viewer" });
     await legacyOk("users.setDisplayName", { profileId: "p-bob", displayName: "Bob Renamed" });
     await legacyOk("users.setAvatar", { profileId: "p-bob", mime: "image/png", avatarBase64: PNG_BASE64 });
     if (release !== "2026.9.1") await legacyOk("users.setDisplayName", { profileId: "gateway-owner", displayName: "Owner Renamed" });
