@@ -11,24 +11,21 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { openSqlite, type SqliteDatabase } from "../../protocol/index.js";
+import { ReadOnlyDb } from "./read-only-db.js";
 
 export class ExecApprovalsReader {
-  private db: SqliteDatabase | undefined;
+  private readonly stateDb: ReadOnlyDb;
 
   constructor(
     private readonly stateDir: string,
-    private readonly stateDbPath: string,
-  ) {}
-
-  private open(): SqliteDatabase | undefined {
-    if (!this.db && existsSync(this.stateDbPath)) this.db = openSqlite(this.stateDbPath, { readonly: true, fileMustExist: true });
-    return this.db;
+    stateDbPath: string,
+  ) {
+    this.stateDb = new ReadOnlyDb(stateDbPath);
   }
 
   /** The stored document's text, or null without a row (or without the table). */
   raw(): string | null {
-    const db = this.open();
+    const db = this.stateDb.get();
     if (!db) return null;
     if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'exec_approvals_config'").get() === undefined) return null;
     const row = db.prepare("SELECT raw_json FROM exec_approvals_config WHERE config_key = 'current'").get() as { raw_json: unknown } | undefined;
@@ -42,7 +39,6 @@ export class ExecApprovalsReader {
   }
 
   close(): void {
-    this.db?.close();
-    this.db = undefined;
+    this.stateDb.close();
   }
 }

@@ -10,8 +10,7 @@
  * legacy would create or repair it (a write), which hanzod never does.
  */
 import { createHash, createPublicKey } from "node:crypto";
-import { existsSync } from "node:fs";
-import { openSqlite, type SqliteDatabase } from "../../protocol/index.js";
+import { ReadOnlyDb } from "./read-only-db.js";
 
 const IDENTITY_KEY = "primary";
 const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
@@ -32,18 +31,15 @@ function rawEd25519(pem: string): Buffer | undefined {
 }
 
 export class GatewayIdentityReader {
-  private db: SqliteDatabase | undefined;
+  private readonly stateDb: ReadOnlyDb;
 
-  constructor(private readonly stateDbPath: string) {}
-
-  private open(): SqliteDatabase | undefined {
-    if (!this.db && existsSync(this.stateDbPath)) this.db = openSqlite(this.stateDbPath, { readonly: true, fileMustExist: true });
-    return this.db;
+  constructor(stateDbPath: string) {
+    this.stateDb = new ReadOnlyDb(stateDbPath);
   }
 
   /** Re-read on every call (one indexed row). */
   read(): GatewayIdentityRead {
-    const db = this.open();
+    const db = this.stateDb.get();
     if (!db) return { kind: "missing" };
     if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'device_identities'").get() === undefined) return { kind: "missing" };
     const row = db.prepare("SELECT device_id, public_key_pem FROM device_identities WHERE identity_key = ?").get(IDENTITY_KEY) as { device_id: unknown; public_key_pem: unknown } | undefined;
@@ -58,7 +54,6 @@ export class GatewayIdentityReader {
   }
 
   close(): void {
-    this.db?.close();
-    this.db = undefined;
+    this.stateDb.close();
   }
 }

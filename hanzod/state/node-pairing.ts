@@ -17,8 +17,7 @@
  * - a JSON column that is not an object (the legacy's read would throw; it answers UNAVAILABLE too, in
  *   its own words).
  */
-import { existsSync } from "node:fs";
-import { openSqlite, type SqliteDatabase } from "../../protocol/index.js";
+import { ReadOnlyDb } from "./read-only-db.js";
 
 const OPERATOR_PAIRING = "operator.pairing";
 const OPERATOR_WRITE = "operator.write";
@@ -157,18 +156,15 @@ function newestFirst(entries: Record<string, unknown>[], key: string): Record<st
 }
 
 export class NodePairingReader {
-  private db: SqliteDatabase | undefined;
+  private readonly stateDb: ReadOnlyDb;
 
-  constructor(private readonly stateDbPath: string) {}
-
-  private open(): SqliteDatabase | undefined {
-    if (!this.db && existsSync(this.stateDbPath)) this.db = openSqlite(this.stateDbPath, { readonly: true, fileMustExist: true });
-    return this.db;
+  constructor(stateDbPath: string) {
+    this.stateDb = new ReadOnlyDb(stateDbPath);
   }
 
   /** The whole list, as the legacy answers an admin (or any caller without a device-token identity). */
   read(release: string): NodePairingRead {
-    const db = this.open();
+    const db = this.stateDb.get();
     if (!db) return { kind: "refused", reason: "the legacy's state database does not exist yet" };
     if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'device_pairing_paired'").get() === undefined) {
       return { kind: "refused", reason: "the legacy's state database has no device pairing table" };
@@ -195,7 +191,6 @@ export class NodePairingReader {
   }
 
   close(): void {
-    this.db?.close();
-    this.db = undefined;
+    this.stateDb.close();
   }
 }

@@ -24,8 +24,8 @@
  * legacy's query selects (its query would fail), and a value of a type the legacy's STRICT tables cannot
  * hold (a table not made by the legacy).
  */
-import { existsSync } from "node:fs";
-import { openSqlite, type SqliteDatabase } from "../../protocol/index.js";
+import type { SqliteDatabase } from "../../protocol/index.js";
+import { ReadOnlyDb } from "./read-only-db.js";
 
 /** The avatar types the legacy keeps (dist avatar-limits); anything else lists as no type. */
 const AVATAR_MIME_TYPES: readonly string[] = ["image/png", "image/jpeg", "image/webp"];
@@ -215,18 +215,15 @@ function listProfiles(db: SqliteDatabase, rules: UserProfilesRules): UserProfile
 }
 
 export class UserProfilesReader {
-  private db: SqliteDatabase | undefined;
+  private readonly stateDb: ReadOnlyDb;
 
-  constructor(private readonly stateDbPath: string) {}
-
-  private open(): SqliteDatabase | undefined {
-    if (!this.db && existsSync(this.stateDbPath)) this.db = openSqlite(this.stateDbPath, { readonly: true, fileMustExist: true });
-    return this.db;
+  constructor(stateDbPath: string) {
+    this.stateDb = new ReadOnlyDb(stateDbPath);
   }
 
   /** Re-read on every call, in one read transaction (as the legacy's list). */
   list(rules: UserProfilesRules): UserProfilesRead {
-    const db = this.open();
+    const db = this.stateDb.get();
     // No state database yet: the legacy's schema step would create it with empty tables.
     if (!db) return { kind: "profiles", profiles: [] };
     try {
@@ -238,7 +235,6 @@ export class UserProfilesReader {
   }
 
   close(): void {
-    this.db?.close();
-    this.db = undefined;
+    this.stateDb.close();
   }
 }

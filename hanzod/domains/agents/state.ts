@@ -5,9 +5,9 @@
  * policy (which changes an agent's default permission mode). Both are re-read on every call, as the
  * legacy reads them per call.
  */
-import { existsSync } from "node:fs";
-import { openSqlite, type SqliteDatabase } from "../../../protocol/index.js";
+import type { SqliteDatabase } from "../../../protocol/index.js";
 import { readConfigFile, type ConfigFileRead } from "../../state/config-snapshot.js";
+import { ReadOnlyDb } from "../../state/read-only-db.js";
 
 export interface AgentProvenance {
   createdVia: "operator" | "agent" | "claw";
@@ -16,21 +16,18 @@ export interface AgentProvenance {
 }
 
 export class AgentsState {
-  private db: SqliteDatabase | undefined;
+  private readonly db: ReadOnlyDb;
 
   constructor(
     readonly stateDir: string,
     private readonly configPath: string,
-    private readonly stateDbPath: string,
-  ) {}
+    stateDbPath: string,
+  ) {
+    this.db = new ReadOnlyDb(stateDbPath);
+  }
 
   readConfig(): ConfigFileRead {
     return readConfigFile(this.configPath);
-  }
-
-  private stateDb(): SqliteDatabase | undefined {
-    if (!this.db && existsSync(this.stateDbPath)) this.db = openSqlite(this.stateDbPath, { readonly: true, fileMustExist: true });
-    return this.db;
   }
 
   private hasTable(db: SqliteDatabase, name: string): boolean {
@@ -40,7 +37,7 @@ export class AgentsState {
   /** Recorded provenance by agent id (the legacy fails the call on a row it cannot decode; so does hanzod). */
   provenance(): Map<string, AgentProvenance> {
     const out = new Map<string, AgentProvenance>();
-    const db = this.stateDb();
+    const db = this.db.get();
     if (!db || !this.hasTable(db, "agent_provenance")) return out;
     const rows = db.prepare("SELECT agent_id, created_via, creator_agent_id, created_at_ms FROM agent_provenance ORDER BY agent_id").all() as { agent_id: string; created_via: string; creator_agent_id: string | null; created_at_ms: number }[];
     for (const r of rows) {
@@ -52,12 +49,11 @@ export class AgentsState {
 
   /** Whether the legacy holds an exec approvals file (defaults or per-agent security/ask hanzod does not apply yet). */
   hasExecApprovalsPolicy(): boolean {
-    const db = this.stateDb();
+    const db = this.db.get();
     return db !== undefined && this.hasTable(db, "exec_approvals_config") && db.prepare("SELECT 1 FROM exec_approvals_config LIMIT 1").get() !== undefined;
   }
 
   close(): void {
-    this.db?.close();
-    this.db = undefined;
+    this.db.close();
   }
 }
