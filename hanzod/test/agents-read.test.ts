@@ -14,18 +14,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { startHanzod, type HanzodHandle } from "../index.js";
-import { CLI_CLIENT, connectOperator, request, type RawSession } from "./helpers.js";
+import { CLI_CLIENT, connectOperator, type RawSession } from "./helpers.js";
+import { ask, askBoth, type Answer } from "./live-compare.js";
 import { releasesUnderTest } from "../../test/releases-under-test.js";
-
-interface Answer {
-  ok: boolean;
-  payload?: unknown;
-  error?: unknown;
-}
 
 type Who = "reader" | "admin" | "kind";
 const WHO: readonly Who[] = ["reader", "admin", "kind"];
@@ -33,11 +27,6 @@ const WHO: readonly Who[] = ["reader", "admin", "kind"];
 async function operator(url: string, token: string, who: Who): Promise<RawSession> {
   const scopes = who === "admin" ? ["operator.admin"] : ["operator.read"];
   return (await connectOperator(url, token, scopes, CLI_CLIENT, who === "kind" ? { caps: ["agent-kind"] } : {})).s;
-}
-
-async function ask(s: RawSession, method: string, params: Record<string, unknown>): Promise<Answer> {
-  const res = await request(s, method, params);
-  return { ok: res.ok === true, payload: res.payload, error: res.error };
 }
 
 interface ListedAgent {
@@ -55,15 +44,9 @@ describe.each(releasesUnderTest())("agents.list on a running legacy's state (ope
   const hanzodConn = {} as Record<Who, RawSession>;
 
   async function expectSame(who: Who, params: Record<string, unknown> = {}): Promise<Answer> {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const before = await ask(legacyConn[who], "agents.list", params);
-      const fromHanzod = await ask(hanzodConn[who], "agents.list", params);
-      const after = await ask(legacyConn[who], "agents.list", params);
-      if (!isDeepStrictEqual(before, after)) continue;
-      expect({ who, params, answer: fromHanzod }).toEqual({ who, params, answer: before });
-      return before;
-    }
-    throw new Error("the legacy's agents.list answer kept changing");
+    const { legacy: fromLegacy, hanzod: fromHanzod } = await askBoth(() => ask(legacyConn[who], "agents.list", params), () => ask(hanzodConn[who], "agents.list", params), "agents.list");
+    expect({ who, params, answer: fromHanzod }).toEqual({ who, params, answer: fromLegacy });
+    return fromLegacy;
   }
 
   beforeAll(async () => {

@@ -11,27 +11,16 @@
  * Both supported releases, each with its own legacy and hanzod answering as that release (`compat`).
  * No timing luck: every comparison asks the legacy before and after hanzod and retries until those two agree.
  */
-import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { startHanzod, type HanzodHandle } from "../index.js";
-import { connectOperator, request, type RawSession } from "./helpers.js";
+import { connectOperator, type RawSession } from "./helpers.js";
+import { ask, askBoth, type Answer } from "./live-compare.js";
 import { releasesUnderTest } from "../../test/releases-under-test.js";
-
-interface Answer {
-  ok: boolean;
-  payload?: unknown;
-  error?: unknown;
-}
 
 type Who = "reader" | "pairing" | "admin";
 const WHO: readonly Who[] = ["reader", "pairing", "admin"];
 const SCOPES: Record<Who, string[]> = { reader: ["operator.read"], pairing: ["operator.pairing"], admin: ["operator.admin"] };
-
-async function ask(s: RawSession, method: string, params: Record<string, unknown>): Promise<Answer> {
-  const res = await request(s, method, params);
-  return { ok: res.ok === true, payload: res.payload, error: res.error };
-}
 
 describe.each(releasesUnderTest())("gateway identity and exec approvals policy on a running legacy's state (openclaw %s)", (release) => {
   let legacy: LegacyGateway;
@@ -40,15 +29,9 @@ describe.each(releasesUnderTest())("gateway identity and exec approvals policy o
   const hanzodConn = {} as Record<Who, RawSession>;
 
   async function expectSame(who: Who, method: string, params: Record<string, unknown>): Promise<Answer> {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const before = await ask(legacyConn[who], method, params);
-      const fromHanzod = await ask(hanzodConn[who], method, params);
-      const after = await ask(legacyConn[who], method, params);
-      if (!isDeepStrictEqual(before, after)) continue;
-      expect({ who, method, params, answer: fromHanzod }).toEqual({ who, method, params, answer: before });
-      return before;
-    }
-    throw new Error(`the legacy's ${method} answer kept changing`);
+    const { legacy: fromLegacy, hanzod: fromHanzod } = await askBoth(() => ask(legacyConn[who], method, params), () => ask(hanzodConn[who], method, params), method);
+    expect({ who, method, params, answer: fromHanzod }).toEqual({ who, method, params, answer: fromLegacy });
+    return fromLegacy;
   }
 
   const refused = (r: Answer, text: string) => expect(r).toMatchObject({ ok: false, error: { code: "UNAVAILABLE", message: expect.stringContaining(text) } });

@@ -18,24 +18,14 @@ import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/ind
 import { startModelServer, type ModelServer } from "../../scripts/model-server/index.js";
 import { startHanzod, type HanzodHandle } from "../index.js";
 import { connectOperator, request, type RawSession } from "./helpers.js";
+import { ask, askBoth, type Answer } from "./live-compare.js";
 import { releasesUnderTest } from "../../test/releases-under-test.js";
-
-interface Answer {
-  ok: boolean;
-  payload?: unknown;
-  error?: unknown;
-}
 
 const VOLATILE = new Set(["snapshotAt"]);
 function stripVolatile(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(stripVolatile);
   if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).filter(([k]) => !VOLATILE.has(k)).map(([k, x]) => [k, stripVolatile(x)]));
   return v;
-}
-
-async function ask(s: RawSession, method: string, params: Record<string, unknown>): Promise<Answer> {
-  const res = await request(s, method, params);
-  return { ok: res.ok === true, payload: res.payload, error: res.error };
 }
 
 const SESSION = "agent:main:main";
@@ -54,13 +44,7 @@ describe.each(releasesUnderTest())("chat.history on a running legacy's state aft
 
   async function both(scope: "admin" | "reader", params: Record<string, unknown>, method: string): Promise<{ legacy: Answer; hanzod: Answer }> {
     const [l, h] = scope === "admin" ? [legacyAdmin, hanzodAdmin] : [legacyReader, hanzodReader];
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const before = await ask(l, method, params);
-      const fromHanzod = await ask(h, method, params);
-      const after = await ask(l, method, params);
-      if (isDeepStrictEqual(stripVolatile(before), stripVolatile(after))) return { legacy: before, hanzod: fromHanzod };
-    }
-    throw new Error(`the legacy's ${method} answer kept changing`);
+    return askBoth(() => ask(l, method, params), () => ask(h, method, params), method, (a, b) => isDeepStrictEqual(stripVolatile(a), stripVolatile(b)));
   }
 
   async function expectSame(scope: "admin" | "reader", params: Record<string, unknown>, method = "chat.history"): Promise<Answer> {

@@ -13,27 +13,16 @@
  * legacy before and after hanzod, retrying until those two agree, so both runtimes answer the same state.
  * Jobs run at the earliest an hour after they are added, so none falls due while the test runs.
  */
-import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { startHanzod, type HanzodHandle } from "../index.js";
-import { connectOperator, request, type RawSession } from "./helpers.js";
+import { connectOperator, type RawSession } from "./helpers.js";
+import { ask, askBoth, type Answer } from "./live-compare.js";
 import { releasesUnderTest } from "../../test/releases-under-test.js";
-
-interface Answer {
-  ok: boolean;
-  payload?: unknown;
-  error?: unknown;
-}
 
 type Who = "reader" | "admin";
 const WHO: readonly Who[] = ["reader", "admin"];
 const HOUR = 3_600_000;
-
-async function ask(s: RawSession, method: string, params: Record<string, unknown>): Promise<Answer> {
-  const res = await request(s, method, params);
-  return { ok: res.ok === true, payload: res.payload, error: res.error };
-}
 
 interface Job {
   id: string;
@@ -48,15 +37,9 @@ describe.each(releasesUnderTest())("cron read methods on a running legacy's stat
   const added: Record<string, string> = {};
 
   async function expectSame(who: Who, method: string, params: Record<string, unknown>): Promise<Answer> {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const before = await ask(legacyConn[who], method, params);
-      const fromHanzod = await ask(hanzodConn[who], method, params);
-      const after = await ask(legacyConn[who], method, params);
-      if (!isDeepStrictEqual(before, after)) continue;
-      expect({ who, method, params, answer: fromHanzod }).toEqual({ who, method, params, answer: before });
-      return before;
-    }
-    throw new Error(`the legacy's ${method} answer kept changing`);
+    const { legacy: fromLegacy, hanzod: fromHanzod } = await askBoth(() => ask(legacyConn[who], method, params), () => ask(hanzodConn[who], method, params), method);
+    expect({ who, method, params, answer: fromHanzod }).toEqual({ who, method, params, answer: fromLegacy });
+    return fromLegacy;
   }
 
   async function add(params: Record<string, unknown>): Promise<string> {

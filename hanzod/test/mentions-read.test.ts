@@ -10,17 +10,11 @@
  * And as 2026.9.1 (which has no Inbox): hanzod answers the release's "unknown method", as that legacy does.
  * No timing luck: the comparisons ask the legacy before and after hanzod and retry until those agree.
  */
-import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { startHanzod, type HanzodHandle } from "../index.js";
 import { CLI_CLIENT, connectFrame, isRes, newDeviceKey, openRaw, request, signedDevice, useTestHanzod, type DeviceKey, type RawSession } from "./helpers.js";
-
-interface Answer {
-  ok: boolean;
-  payload?: unknown;
-  error?: unknown;
-}
+import { ask, askBoth, type Answer } from "./live-compare.js";
 
 type Who = "person-reader" | "person-admin" | "cli";
 const WHO: readonly Who[] = ["person-reader", "person-admin", "cli"];
@@ -44,11 +38,6 @@ async function connect(url: string, token: string, who: Who, key: DeviceKey): Pr
   return { s, bootId: p.server.bootId, user: p.snapshot.presence.find((r) => r.instanceId === `mentions-${who}`)?.user };
 }
 
-async function ask(s: RawSession, method: string, params: unknown): Promise<Answer> {
-  const res = await request(s, method, params);
-  return { ok: res.ok === true, payload: res.payload, error: res.error };
-}
-
 describe("the mention Inbox on a running legacy's state (openclaw 2026.9.6)", () => {
   let legacy: LegacyGateway;
   let hz: HanzodHandle;
@@ -65,15 +54,13 @@ describe("the mention Inbox on a running legacy's state (openclaw 2026.9.6)", ()
   };
 
   async function expectSame(who: Who, method: string, params: unknown): Promise<Answer> {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const before = sameInstance(await ask(legacyConn[who].s, method, params), legacyConn[who].bootId);
-      const fromHanzod = sameInstance(await ask(hanzodConn[who].s, method, params), hanzodConn[who].bootId);
-      const after = sameInstance(await ask(legacyConn[who].s, method, params), legacyConn[who].bootId);
-      if (!isDeepStrictEqual(before, after)) continue;
-      expect({ who, method, params, answer: fromHanzod }).toEqual({ who, method, params, answer: before });
-      return before;
-    }
-    throw new Error(`the legacy's ${method} answer kept changing`);
+    const { legacy: fromLegacy, hanzod: fromHanzod } = await askBoth(
+      async () => sameInstance(await ask(legacyConn[who].s, method, params), legacyConn[who].bootId),
+      async () => sameInstance(await ask(hanzodConn[who].s, method, params), hanzodConn[who].bootId),
+      method,
+    );
+    expect({ who, method, params, answer: fromHanzod }).toEqual({ who, method, params, answer: fromLegacy });
+    return fromLegacy;
   }
 
   beforeAll(async () => {

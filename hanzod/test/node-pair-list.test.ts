@@ -14,18 +14,13 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { legacyEnv, startLegacyGateway, stopProcessGroup, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { startHanzod, type HanzodHandle } from "../index.js";
-import { connectOperator, request, type RawSession } from "./helpers.js";
+import { connectOperator, type RawSession } from "./helpers.js";
+import { ask, askBoth, type Answer } from "./live-compare.js";
 import { releasesUnderTest } from "../../test/releases-under-test.js";
 
-interface Answer {
-  ok: boolean;
-  payload?: unknown;
-  error?: unknown;
-}
 interface NodeList {
   pending: Array<Record<string, unknown> & { requestId: string; nodeId: string; displayName?: string }>;
   paired: Array<Record<string, unknown> & { nodeId: string; displayName?: string }>;
@@ -35,11 +30,6 @@ type Who = "reader" | "pairing" | "admin";
 const WHO: readonly Who[] = ["reader", "pairing", "admin"];
 const SCOPES: Record<Who, string[]> = { reader: ["operator.read"], pairing: ["operator.pairing"], admin: ["operator.admin"] };
 const DISPLAY_NAME = "hanzod-node-pair-list";
-
-async function ask(s: RawSession, method: string, params: Record<string, unknown>): Promise<Answer> {
-  const res = await request(s, method, params);
-  return { ok: res.ok === true, payload: res.payload, error: res.error };
-}
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, detail: () => string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -65,21 +55,15 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
   let hostStatsRefusals = 0;
 
   async function expectSame(who: Who, params: Record<string, unknown> = {}): Promise<Answer> {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const before = await ask(legacyConn[who], "node.pair.list", params);
-      const fromHanzod = await ask(hanzodConn[who], "node.pair.list", params);
-      const after = await ask(legacyConn[who], "node.pair.list", params);
-      if (!isDeepStrictEqual(before, after)) continue;
-      if (hasHostStats(before)) {
-        // Not answered as a guess: refused, naming the reason.
-        expect(fromHanzod).toMatchObject({ ok: false, error: { code: "UNAVAILABLE", message: expect.stringContaining("host stats") } });
-        hostStatsRefusals++;
-        return before;
-      }
-      expect({ who, params, answer: fromHanzod }).toEqual({ who, params, answer: before });
-      return before;
+    const { legacy: fromLegacy, hanzod: fromHanzod } = await askBoth(() => ask(legacyConn[who], "node.pair.list", params), () => ask(hanzodConn[who], "node.pair.list", params), "node.pair.list");
+    if (hasHostStats(fromLegacy)) {
+      // Not answered as a guess: refused, naming the reason.
+      expect(fromHanzod).toMatchObject({ ok: false, error: { code: "UNAVAILABLE", message: expect.stringContaining("host stats") } });
+      hostStatsRefusals++;
+      return fromLegacy;
     }
-    throw new Error("the legacy's node.pair.list answer kept changing");
+    expect({ who, params, answer: fromHanzod }).toEqual({ who, params, answer: fromLegacy });
+    return fromLegacy;
   }
 
   beforeAll(async () => {

@@ -18,14 +18,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { releaseValidator } from "../../protocol/index.js";
 import { startHanzod, type HanzodHandle } from "../index.js";
-import { connectOperator, request, type RawSession } from "./helpers.js";
+import { connectOperator, type RawSession } from "./helpers.js";
+import { ask, askBoth, type Answer } from "./live-compare.js";
 import { releasesUnderTest } from "../../test/releases-under-test.js";
-
-interface Answer {
-  ok: boolean;
-  payload?: unknown;
-  error?: unknown;
-}
 
 const VOLATILE = new Set(["ts", "snapshotAt"]);
 function stripVolatile(v: unknown): unknown {
@@ -36,11 +31,6 @@ function stripVolatile(v: unknown): unknown {
 
 async function operator(url: string, token: string, scopes: string[]): Promise<RawSession> {
   return (await connectOperator(url, token, scopes)).s;
-}
-
-async function ask(s: RawSession, method: string, params: Record<string, unknown>): Promise<Answer> {
-  const res = await request(s, method, params);
-  return { ok: res.ok === true, payload: res.payload, error: res.error };
 }
 
 async function ok(s: RawSession, method: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -62,13 +52,7 @@ describe.each(releasesUnderTest())("sessions read methods on a running legacy's 
   /** The legacy's answer and hanzod's for one call, on the same state (the legacy asked before and after). */
   async function both(scope: "admin" | "reader", method: string, params: Record<string, unknown>): Promise<{ legacy: Answer; hanzod: Answer }> {
     const [l, h] = scope === "admin" ? [legacyAdmin, hanzodAdmin] : [legacyReader, hanzodReader];
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const before = await ask(l, method, params);
-      const fromHanzod = await ask(h, method, params);
-      const after = await ask(l, method, params);
-      if (isDeepStrictEqual(stripVolatile(before), stripVolatile(after))) return { legacy: before, hanzod: fromHanzod };
-    }
-    throw new Error(`the legacy's ${method} answer kept changing`);
+    return askBoth(() => ask(l, method, params), () => ask(h, method, params), method, (a, b) => isDeepStrictEqual(stripVolatile(a), stripVolatile(b)));
   }
 
   async function expectSame(scope: "admin" | "reader", method: string, params: Record<string, unknown>): Promise<Answer> {

@@ -15,7 +15,6 @@
  *
  * No timing luck: each comparison asks the legacy before and after hanzod and retries until the two agree.
  */
-import { isDeepStrictEqual } from "node:util";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSqlite, type SqliteDatabase } from "../../protocol/index.js";
@@ -23,6 +22,7 @@ import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/ind
 import { releasesUnderTest } from "../../test/releases-under-test.js";
 import { startHanzod, type HanzodHandle } from "../index.js";
 import { connectFrame, connectOperator, isRes, newDeviceKey, openRaw, request, signedDevice, type RawSession } from "./helpers.js";
+import { askBoth } from "./live-compare.js";
 
 interface Answer {
   ok: boolean;
@@ -61,13 +61,7 @@ describe.each(releasesUnderTest())("users.list on a running legacy's state (open
   let onFreshState: { legacy: Answer; hanzod: Answer } | undefined;
 
   async function both(scope: Scope, params: unknown): Promise<{ legacy: Answer; hanzod: Answer }> {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const before = await ask(legacyConn[scope], "users.list", params);
-      const fromHanzod = await ask(hanzodConn[scope], "users.list", params);
-      const after = await ask(legacyConn[scope], "users.list", params);
-      if (isDeepStrictEqual(before, after)) return { legacy: before, hanzod: fromHanzod };
-    }
-    throw new Error("the legacy's users.list answer kept changing");
+    return askBoth(() => ask(legacyConn[scope], "users.list", params), () => ask(hanzodConn[scope], "users.list", params), "users.list");
   }
 
   /** Both scopes get the legacy's answer from hanzod; returns the legacy's profiles. */
