@@ -6,6 +6,7 @@ export * from "./validators.js";
 export * from "./methods.js";
 export * from "./scopes.js";
 export * from "./errors.js";
+export * from "./declined.js";
 export * from "./device-auth.js";
 export * from "./raw-client.js";
 export * from "./sqlite.js";

@@ -1,9 +1,12 @@
 /** The proxy's Prometheus metrics, on a registry of its own so several proxies can share a process. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
-/** `timeout`: hanzod missed the request deadline; `late`: its answer came after that and was dropped. */
-export type Outcome = "ok" | "error" | "unavailable" | "fallback" | "closed" | "timeout" | "late";
-const OUTCOMES: readonly Outcome[] = ["ok", "error", "unavailable", "fallback", "closed", "timeout", "late"];
+/**
+ * `timeout`: hanzod missed the request deadline; `late`: its answer came after that and was dropped;
+ * `declined`: hanzod said the call is the legacy's to answer (protocol/declined.ts) and it went there.
+ */
+export type Outcome = "ok" | "error" | "unavailable" | "fallback" | "closed" | "timeout" | "late" | "declined";
+const OUTCOMES: readonly Outcome[] = ["ok", "error", "unavailable", "fallback", "closed", "timeout", "late", "declined"];
 const OUTCOME_INDEX = Object.fromEntries(OUTCOMES.map((o, i) => [o, i])) as Record<Outcome, number>;
 
 export class ProxyMetrics {

@@ -12,7 +12,7 @@ export interface Pending {
   sentAt: number;
   shadow: ShadowMode;
   fallback: boolean;
-  /** The request bytes, kept only when a failover or a shadow copy may need them. */
+  /** The request bytes, kept while hanzod may decline or fail it, or a shadow copy needs them. */
   data: Buffer | undefined;
   /** The id the request carries upstream when the proxy had to alias the client's (see LateAnswers). */
   upstreamId?: string;

@@ -5,7 +5,7 @@
  * both legs merge into one seq.
  */
 import type WebSocket from "ws";
-import { decodeFrame, decodeFrameOrUndefined, encodeFrame, isInterimAnswer, errorResponse, Errors, isSideEffecting, mayAnswerTwice, raiseReceiverMaxPayload, type Frame, type RequestFrame } from "../protocol/index.js";
+import { decodeFrame, decodeFrameOrUndefined, encodeFrame, isInterimAnswer, errorResponse, Errors, isDeclinedError, isSideEffecting, mayAnswerTwice, mayBeDeclined, raiseReceiverMaxPayload, type Frame, type RequestFrame } from "../protocol/index.js";
 import { MAX_PAYLOAD_BYTES } from "./limits.js";
 import type { Backend, ConnectionMeta, ConnectionTap } from "./tap.js";
 import type { ProxyContext } from "./context.js";
@@ -212,7 +212,8 @@ export class ClientSession {
       this.unsendable(id, method, data, key, fallback);
       return;
     }
-    const keep = shadow !== "none" || (fallback && key !== "legacy");
+    // Bytes of a hanzod-routed request are kept until it is answered: hanzod may decline it, or fail.
+    const keep = shadow !== "none" || key !== "legacy";
     const sentAt = performance.now();
     const deadline = deadlineMs > 0 ? sentAt + deadlineMs : 0;
     const p: Pending = { leg: key, method, sentAt, shadow, fallback, data: keep ? data : undefined, deadline };
@@ -303,6 +304,32 @@ export class ClientSession {
     }
     // A timeout was counted by the caller; the client still gets the retryable answer.
     this.answerUnavailable(id, p.method, undefined, why, outcome === "timeout" ? "unavailable" : outcome);
+  }
+
+  /**
+   * hanzod declined the call before any side effect (protocol/declined.ts), so the legacy answers the
+   * same request, writes included, and the client never sees the decline. False: no legacy to ask (the
+   * client gets the decline as is).
+   */
+  private declinedToLegacy(id: string, p: Pending, answer: Frame | undefined): boolean {
+    if (answer?.type !== "res" || !isDeclinedError(answer.error) || p.data === undefined) return false;
+    const legacy = this.legFor("legacy");
+    if (legacy === undefined) return false;
+    // Not copied to hanzod again: it just said it does not answer this.
+    const moved: Pending = { ...p, leg: "legacy", shadow: "none", deadline: 0 };
+    delete moved.upstreamId;
+    const alias = this.upstreamIdFor(id, "legacy");
+    if (alias !== undefined) moved.upstreamId = alias;
+    this.pending.set(id, moved);
+    if (!legacy.send(alias === undefined ? p.data : withId(p.data, alias), false)) {
+      if (alias !== undefined) this.late.settleAlias(alias);
+      this.pending.set(id, p);
+      return false;
+    }
+    if (p.upstreamId !== undefined) this.late.settleAlias(p.upstreamId);
+    this.ctx.metrics.countRequest(methodLabel(p.method), "hanzod", "declined");
+    this.events.noteRequest(p.method, "legacy");
+    return true;
   }
 
   // ---- legs ----------------------------------------------------------------------------------------
@@ -529,6 +556,7 @@ export class ClientSession {
 
   private onAnswer(key: LegKey, data: Buffer, id: string, p: Pending, ok: boolean, parsed: Frame | undefined): void {
     if (p.deadline !== 0) this.ctx.hanzodBreaker.success();
+    if (!ok && key !== "legacy" && mayBeDeclined(data) && this.declinedToLegacy(id, p, parsed ?? decodeFrameOrUndefined(data))) return;
     // Only an ok answer of a method that can answer twice may be interim: the others skip the scan of
     // the whole answer (tens of microseconds on a large one) and the decode it can trigger.
     if (ok && mayAnswerTwice(p.method) && mayBeInterim(data)) {

@@ -3,7 +3,7 @@
  * dispatch pipeline (pipeline.ts) reads these declarations; hello-ok's discovery lists and the static
  * registry (domains/manifest.generated.ts) are derived from them, so a method name is written once.
  */
-import type { ErrorShape } from "../../protocol/index.js";
+import { declinedError, type ErrorShape } from "../../protocol/index.js";
 import type { CoreServices } from "./runtime.js";
 import type { SuspensionPhase } from "./lifecycle/suspension.js";
 
@@ -35,6 +35,14 @@ export class MethodError extends Error {
   constructor(readonly shape: ErrorShape) {
     super(shape.message);
   }
+}
+
+/**
+ * A call hanzod declares but cannot answer as the legacy would in this state: thrown before any side
+ * effect, so the proxy can hand the same request to the legacy (protocol/declined.ts).
+ */
+export function declined(message: string): MethodError {
+  return new MethodError(declinedError(message));
 }
 
 /**

@@ -3,8 +3,7 @@
  * list.ts for what is answered and what is refused). Writers (`agents.create/update/delete`, the
  * workspace files) stay on the legacy: they rewrite the config through its validator and migrations.
  */
-import { errorShape } from "../../../protocol/index.js";
-import { defineDomain, MethodError } from "../../core/method.js";
+import { defineDomain, declined } from "../../core/method.js";
 import { legacyStateLayout } from "../../state/legacy-state.js";
 import { agentsList } from "./list.js";
 import { AgentsState } from "./state.js";
@@ -18,7 +17,7 @@ export default defineDomain<AgentsState | undefined>({
       name: "agents.list",
       params: "contract",
       handler: ({ core, state, caller }) => {
-        if (!state) throw new MethodError(errorShape("UNAVAILABLE", "agents.list: hanzod needs the legacy's state dir (--state-dir) for the agent roster"));
+        if (!state) throw declined("agents.list: hanzod needs the legacy's state dir (--state-dir) for the agent roster");
         return agentsList(state, core.version, caller.caps ?? []);
       },
     },

@@ -12,8 +12,7 @@
  * defaults), exec policies and sandboxes (the permission mode), avatars (the avatar URL resolution),
  * session main-key settings, `$include` / `${ENV}` configs, and a config file it cannot parse.
  */
-import { Errors } from "../../../protocol/index.js";
-import { MethodError } from "../../core/method.js";
+import { declined, MethodError } from "../../core/method.js";
 import { insideGitCheckout, optionalString, projectRoster, unsupportedRoster } from "../../state/agent-roster.js";
 import { AGENT_RUNTIME, BUILTIN, releaseRows } from "../sessions/row.js";
 import type { AgentsState } from "./state.js";
@@ -21,7 +20,7 @@ import type { AgentsState } from "./state.js";
 export const AGENT_KIND_CAP = "agent-kind";
 
 function unavailable(what: string): MethodError {
-  return new MethodError(Errors.handlerFailed(`hanzod does not serve agents.list ${what} yet; route this call to the legacy gateway`));
+  return declined(`hanzod does not serve agents.list ${what} yet; route this call to the legacy gateway`);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -5,8 +5,7 @@
  * `exec.approvals.node.get|set` (answered by the node itself through `node.invoke`) and the approval
  * requests stay on the legacy.
  */
-import { errorShape } from "../../../protocol/index.js";
-import { defineDomain, MethodError } from "../../core/method.js";
+import { defineDomain, declined } from "../../core/method.js";
 import { ExecApprovalsReader } from "../../state/exec-approvals.js";
 import { execApprovalsGet, isDefaultStateDir } from "./policy.js";
 
@@ -15,7 +14,7 @@ interface ApprovalsState {
   stateDir: string;
 }
 
-const unavailable = (message: string) => new MethodError(errorShape("UNAVAILABLE", message));
+const unavailable = declined;
 
 export default defineDomain<ApprovalsState | undefined>({
   name: "approvals",

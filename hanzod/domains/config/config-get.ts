@@ -9,8 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { compareReleases } from "../../../protocol/releases.js";
-import { errorShape } from "../../../protocol/index.js";
-import { MethodError } from "../../core/method.js";
+import { declined } from "../../core/method.js";
 import { readConfigFile } from "../../state/config-snapshot.js";
 import type { ConfigRevisionProjector } from "../../state/config-revision.js";
 
@@ -26,11 +25,8 @@ function invalidRevisionHash(release: string, projector: ConfigRevisionProjector
 export function configGet(configPath: string, release: string, projector: () => ConfigRevisionProjector): Record<string, unknown> {
   const read = readConfigFile(configPath);
   if (read.kind !== "invalid") {
-    throw new MethodError(
-      errorShape(
-        "UNAVAILABLE",
-        `config.get: hanzod cannot answer for ${read.kind === "missing" ? "a missing" : "a parseable"} config file yet (the legacy's validation, migrations and defaults decide that answer); route config.* to the legacy`,
-      ),
+    throw declined(
+      `config.get: hanzod cannot answer for ${read.kind === "missing" ? "a missing" : "a parseable"} config file yet (the legacy's validation, migrations and defaults decide that answer); route config.* to the legacy`,
     );
   }
   // redactConfigSnapshot of an invalid snapshot: raw/parsed withheld, every config view empty.

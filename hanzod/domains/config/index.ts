@@ -3,8 +3,7 @@
  * and what is refused). Its revision key is the legacy's (state database, `config_revision_keys`), loaded
  * on first use, so a hash hanzod hands out is the one the legacy hands out for the same file.
  */
-import { errorShape } from "../../../protocol/index.js";
-import { defineDomain, MethodError } from "../../core/method.js";
+import { defineDomain, declined } from "../../core/method.js";
 import { createConfigRevisionProjector, loadConfigRevisionKey, type ConfigRevisionProjector } from "../../state/config-revision.js";
 import { legacyStateLayout } from "../../state/legacy-state.js";
 import { configGet } from "./config-get.js";
@@ -23,7 +22,7 @@ export default defineDomain<ConfigState>({
       configPath,
       projector() {
         if (projector) return projector;
-        if (!core.legacy) throw new MethodError(errorShape("UNAVAILABLE", "config.get: hanzod needs the legacy's state dir (--state-dir) for the config revision key"));
+        if (!core.legacy) throw declined("config.get: hanzod needs the legacy's state dir (--state-dir) for the config revision key");
         projector = createConfigRevisionProjector(loadConfigRevisionKey(core.legacy.stateDb));
         return projector;
       },

@@ -4,14 +4,14 @@
  * writers (`cron.add/update/remove/run`, scratch) and the scheduler stay on the legacy as one family: the
  * scheduler holds its jobs in memory. `cron.runs` (the task-run ledger) stays there too.
  */
-import { Errors, errorShape, validateParamsInWindow, type ContractIssue, type ErrorShape } from "../../../protocol/index.js";
-import { defineDomain, MethodError } from "../../core/method.js";
+import { Errors, validateParamsInWindow, type ContractIssue, type ErrorShape } from "../../../protocol/index.js";
+import { defineDomain, declined } from "../../core/method.js";
 import { legacyStateLayout } from "../../state/legacy-state.js";
 import { CronStoreReader } from "../../state/cron.js";
 import { cronGet, cronList, cronScratchGet, cronStatus, type CronReadState } from "./read.js";
 
 function need(state: CronReadState | undefined, method: string): CronReadState {
-  if (!state) throw new MethodError(errorShape("UNAVAILABLE", `${method}: hanzod needs the legacy's state dir (--state-dir) for its cron jobs`));
+  if (!state) throw declined(`${method}: hanzod needs the legacy's state dir (--state-dir) for its cron jobs`);
   return state;
 }
 

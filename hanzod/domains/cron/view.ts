@@ -6,12 +6,11 @@
  * delivery previews hanzod can state without the legacy's channel plugins.
  */
 import { createHash } from "node:crypto";
-import { errorShape } from "../../../protocol/index.js";
-import { MethodError } from "../../core/method.js";
+import { declined, MethodError } from "../../core/method.js";
 import type { CronJob } from "../../state/cron.js";
 
 export function unavailable(what: string): MethodError {
-  return new MethodError(errorShape("UNAVAILABLE", `hanzod does not answer ${what} yet (the legacy gateway does)`));
+  return declined(`hanzod does not answer ${what} yet (the legacy gateway does)`);
 }
 
 /** The legacy's stable stringify (packages/normalization-core): sorted keys, `undefined` kept as text. */

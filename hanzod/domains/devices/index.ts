@@ -7,12 +7,11 @@
  * `connected` from the legacy's live connections, and its writers hold the legacy's pairing lock and its
  * in-memory pairing publication (see hanzod/state/README.md).
  */
-import { errorShape } from "../../../protocol/index.js";
-import { defineDomain, MethodError } from "../../core/method.js";
+import { defineDomain, declined } from "../../core/method.js";
 import { GatewayIdentityReader } from "../../state/gateway-identity.js";
 import { NodePairingReader } from "../../state/node-pairing.js";
 
-const unavailable = (message: string) => new MethodError(errorShape("UNAVAILABLE", message));
+const unavailable = declined;
 
 interface DevicesState {
   identity: GatewayIdentityReader;

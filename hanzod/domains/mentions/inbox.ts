@@ -22,7 +22,7 @@
  * A store the legacy would refuse to load gets the legacy's own "unavailable" answer.
  */
 import { errorShape, type ErrorShape } from "../../../protocol/index.js";
-import { MethodError, type CallerInfo } from "../../core/method.js";
+import { declined, MethodError, type CallerInfo } from "../../core/method.js";
 import { readConfigFile } from "../../state/config-snapshot.js";
 import { InvalidMentionStore, MentionStoreReader, type MentionStoreSnapshot } from "../../state/mentions.js";
 
@@ -47,7 +47,7 @@ const READ_SCOPES = new Set(["operator.read", "operator.write", "operator.admin"
 const INBOX_UNAVAILABLE: ErrorShape = errorShape("UNAVAILABLE", "The mention Inbox is unavailable. Reconnect to retry.", undefined, { retryable: true });
 
 function unavailable(method: string, what: string): MethodError {
-  return new MethodError(errorShape("UNAVAILABLE", `hanzod does not serve ${method} ${what} yet; route this call to the legacy gateway`));
+  return declined(`hanzod does not serve ${method} ${what} yet; route this call to the legacy gateway`);
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

@@ -7,13 +7,12 @@
  * person). The store is the legacy's (`config_machine_state` rows of its state database), read-only
  * here; see inbox.ts for what is answered and what is refused.
  */
-import { errorShape } from "../../../protocol/index.js";
-import { defineDomain, MethodError } from "../../core/method.js";
+import { defineDomain, declined } from "../../core/method.js";
 import { legacyStateLayout } from "../../state/legacy-state.js";
 import { MentionsState, mentionsDismiss, mentionsList } from "./inbox.js";
 
 function need(state: MentionsState | undefined, method: string): MentionsState {
-  if (!state) throw new MethodError(errorShape("UNAVAILABLE", `${method}: hanzod needs the legacy's state dir (--state-dir) for the mention Inbox`));
+  if (!state) throw declined(`${method}: hanzod needs the legacy's state dir (--state-dir) for the mention Inbox`);
   return state;
 }
 

@@ -9,8 +9,7 @@
  * never answered differently; so are configs and entries `row.ts` cannot present exactly.
  */
 import { existsSync } from "node:fs";
-import { Errors } from "../../../protocol/index.js";
-import { MethodError } from "../../core/method.js";
+import { declined, MethodError } from "../../core/method.js";
 import { normalizeAgentId, type SessionRecord, type SessionStoreReader, type SessionStoreTarget } from "../../state/sessions.js";
 import { parseAgentSessionKey, presentSessionRow, releaseRows, sessionDefaults, unsupportedConfig, unsupportedEntryField, unsupportedKey, type ReleaseRows } from "./row.js";
 
@@ -46,7 +45,7 @@ export function rowsFor(release: string): ReleaseRows {
 }
 
 export function unavailable(what: string): MethodError {
-  return new MethodError(Errors.handlerFailed(`hanzod does not serve ${what} yet; route this call to the legacy gateway`));
+  return declined(`hanzod does not serve ${what} yet; route this call to the legacy gateway`);
 }
 
 interface Scope {

@@ -6,11 +6,10 @@
  * profile changes to the legacy's live connections (presence, operator role policy, disconnects).
  * `users.self` stays too: it may first sync the caller's GitHub identity (a write).
  */
-import { errorShape } from "../../../protocol/index.js";
-import { defineDomain, MethodError } from "../../core/method.js";
+import { defineDomain, declined } from "../../core/method.js";
 import { UserProfilesReader, userProfilesRules } from "../../state/user-profiles.js";
 
-const unavailable = (message: string) => new MethodError(errorShape("UNAVAILABLE", message));
+const unavailable = declined;
 
 export default defineDomain<UserProfilesReader | undefined>({
   name: "users",
