@@ -312,7 +312,8 @@ export class ClientSession {
    * client gets the decline as is).
    */
   private declinedToLegacy(id: string, p: Pending, answer: Frame | undefined): boolean {
-    if (answer?.type !== "res" || !isDeclinedError(answer.error) || p.data === undefined) return false;
+    // A node's socket is pinned whole to its owner: its calls never travel on an operator's leg.
+    if (this.profile.nodeSession || answer?.type !== "res" || !isDeclinedError(answer.error) || p.data === undefined) return false;
     const legacy = this.legFor("legacy");
     if (legacy === undefined) return false;
     // Not copied to hanzod again: it just said it does not answer this.

@@ -8,7 +8,7 @@
  * Extra hooks (`HanzodOptions.hooks`) run after the built-in stage of the same name; production
  * registers none, tests register what they need (e.g. altering a result), so no test branch lives here.
  */
-import { ADMIN_SCOPE, Errors, errorResponse, isNodeRoleMethod, methodPolicy, releaseMethodRow, scopeSatisfies, validateParamsInWindow, type ErrorShape, type WindowVerdict } from "../../protocol/index.js";
+import { ADMIN_SCOPE, declinedError, Errors, errorResponse, isNodeRoleMethod, methodPolicy, releaseMethodRow, scopeSatisfies, validateParamsInWindow, type ErrorShape, type WindowVerdict } from "../../protocol/index.js";
 import { formatIssues as formatIssuesFor } from "./handshake/validation.js";
 import { answerAs } from "./compat.js";
 import type { Runtime, CoreServices } from "./runtime.js";
@@ -193,7 +193,7 @@ export class Pipeline {
     // authorize (params are read only by a declaration that computes its scope from them)
     const denied = authorize(req.method, caller, found?.decl?.scope ? call.params : undefined, found?.decl, this.rt.version) ?? this.extra("authorize", call);
     if (denied) return this.fail(origin, req.id, denied);
-    if (!found) return this.fail(origin, req.id, req.method === "connect" ? Errors.connectAfterHello() : Errors.unknownMethod(req.method));
+    if (!found) return this.fail(origin, req.id, notFound(req.method, this.rt.version));
     // admit
     const admitted = admit(this.rt, call, found.decl);
     if (admitted !== undefined && admitted !== "control") return this.fail(origin, req.id, admitted);
@@ -232,4 +232,14 @@ export class Pipeline {
     origin.sendRaw(JSON.stringify(errorResponse(id, error)));
     return error;
   }
+}
+
+/**
+ * A method hanzod does not declare: one the release it speaks for has is the legacy's to answer (a
+ * decline: behind the proxy the legacy answers it), any other name is unknown, as the legacy says.
+ */
+function notFound(method: string, release: string): ErrorShape {
+  if (method === "connect") return Errors.connectAfterHello();
+  if (releaseMethodRow(release, method) !== undefined) return declinedError(`hanzod does not serve ${method} yet; route this call to the legacy gateway`);
+  return Errors.unknownMethod(method);
 }

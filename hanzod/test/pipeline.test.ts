@@ -5,7 +5,7 @@
  * connection's AbortSignal; extra hooks run after their stage.
  */
 import { describe, expect, it } from "vitest";
-import { Errors, type ErrorShape } from "../../protocol/index.js";
+import { declinedError, Errors, type ErrorShape } from "../../protocol/index.js";
 import { createRuntime } from "../core/runtime.js";
 import { DomainRegistry } from "../core/domains.js";
 import { Pipeline, type CallOrigin, type PipelineHook } from "../core/pipeline.js";
@@ -81,8 +81,10 @@ describe("dispatch pipeline", () => {
         { type: "res", id: "b", ok: true, payload: { setupNo: 1 } },
       ]);
       expect(t.registry.loadedNames()).toEqual(["cfg"]);
-      // A method hanzod does not implement loads nothing and answers as the legacy.
-      expect(await t.call(o, "cron.runs", {}, ["operator.read"])).toEqual(Errors.unknownMethod("cron.runs"));
+      // A method of the release that hanzod does not implement loads nothing and is declined (the legacy's
+      // to answer); a name no release has is the legacy's "unknown method".
+      expect(await t.call(o, "cron.runs", {}, ["operator.read"])).toEqual(declinedError("hanzod does not serve cron.runs yet; route this call to the legacy gateway"));
+      expect(await t.call(o, "no.such.method", {}, ["operator.admin"])).toEqual(Errors.unknownMethod("no.such.method"));
       expect(t.registry.loadedNames()).toEqual(["cfg"]);
     } finally {
       t.stop();

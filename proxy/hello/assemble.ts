@@ -5,7 +5,9 @@
  * - every field comes from the backend that owns it (fields.ts);
  * - `features.methods/events/capabilities` list what the proxy serves under the routing in force for
  *   this connection: a name is listed when the backend its calls (or events) go to lists it itself,
- *   so legacy-routed names are there and a name routed to a backend without it is not.
+ *   so legacy-routed names are there and a name routed to a backend without it is not; except that a
+ *   method routed to hanzod which hanzod does not serve is declined and answered by the legacy
+ *   (protocol/declined.ts), so it is listed when the legacy lists it.
  * Pure: no sockets, no routing table; the session passes where things go.
  */
 import { capabilityMethod, CONTRACT_METHOD_NAMES } from "../../protocol/index.js";
@@ -79,20 +81,35 @@ function section(s: HelloSources, owners: Readonly<Record<string, FieldOwner>>, 
 }
 
 function discovery(s: HelloSources): Payload {
+  const methods = namesBy(s, "methods");
+  // The backend that ends up answering a method: the routed one, except that a hanzod that said hello
+  // declines what it does not serve and the legacy answers it (protocol/declined.ts), when this
+  // connection reaches the legacy. An unreachable hanzod declines nothing: its calls fail.
+  const { hanzod, legacy } = methods;
+  const answers = (method: string): Backend => {
+    const routed = s.serves(method);
+    return routed === "hanzod" && hanzod !== undefined && !hanzod.has(method) && legacy?.has(method) === true ? "legacy" : routed;
+  };
   const out: Payload = {
-    methods: listed(s, "methods", s.serves),
-    events: listed(s, "events", s.eventOwner),
+    methods: listed(methods, answers),
+    events: listed(namesBy(s, "events"), s.eventOwner),
   };
   if (BACKENDS.some((b) => Array.isArray(objectAt(s.hellos[b], "features")?.capabilities))) {
-    out.capabilities = listed(s, "capabilities", (c) => s.serves(capabilityMethod(c)));
+    out.capabilities = listed(namesBy(s, "capabilities"), (c) => answers(capabilityMethod(c)));
   }
   return out;
 }
 
-/** Names (legacy's order, then hanzod's additions) whose routed backend lists them itself. */
-function listed(s: HelloSources, list: "methods" | "events" | "capabilities", owner: (name: string) => Backend): string[] {
-  const sets: Partial<Record<Backend, Set<string>>> = {};
+type NamesBy = Partial<Record<Backend, Set<string>>>;
+
+function namesBy(s: HelloSources, list: "methods" | "events" | "capabilities"): NamesBy {
+  const sets: NamesBy = {};
   for (const b of BACKENDS) if (s.hellos[b] !== undefined) sets[b] = new Set(namesAt(s.hellos[b], list));
+  return sets;
+}
+
+/** Names (legacy's order, then hanzod's additions) that the backend they go to lists itself. */
+function listed(sets: NamesBy, owner: (name: string) => Backend): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const b of BACKENDS) {

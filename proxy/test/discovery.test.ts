@@ -1,7 +1,8 @@
 /**
  * hello-ok's discovery lists through the proxy are the truth of the whole proxied gateway under the
- * routing in force for the connection: legacy-routed names listed, a name routed to a backend that does
- * not serve it left out, whichever backend owns the handshake. The checklist is flipped live and the
+ * routing in force for the connection: legacy-routed names listed, a method routed to hanzod that hanzod
+ * does not serve listed too (hanzod declines it and the legacy answers), an event routed to a backend that
+ * does not send it left out, whichever backend owns the handshake. The checklist is flipped live and the
  * client connects again.
  */
 import { describe, expect, inject, it } from "vitest";
@@ -9,6 +10,7 @@ import { connectClient, payloadOf } from "./ws-client.js";
 import { HANZOD_TOKEN, checklistFile, useProxyBesideHanzod } from "./support.js";
 import { startProxy } from "../index.js";
 import { freePort } from "../../scripts/legacy/index.js";
+import { capabilityMethod } from "../../protocol/index.js";
 
 const legacy = inject("legacy");
 const SCOPES = ["operator.admin", "operator.read", "operator.write"];
@@ -35,42 +37,56 @@ describe("discovery through the proxy follows the routing", () => {
   it("lists what the routing serves, and changes with it", async () => {
     const own = await featuresVia(legacy.url, legacy.token);
     const hanzodOwn = await featuresVia(env.hanzod.url, HANZOD_TOKEN);
-    expect(own.methods).toContain("cron.runs");
+    expect(own.methods).toContain("usage.status");
     expect(hanzodOwn.methods).toContain("health");
-    expect(hanzodOwn.methods).not.toContain("cron.runs");
+    expect(hanzodOwn.methods).not.toContain("usage.status");
 
     // Everything on legacy: the legacy's own lists, verbatim.
     expect(await featuresVia(env.proxy.url, legacy.token)).toEqual(own);
 
-    // cron.runs routed to hanzod, which does not serve it: no longer listed; health (on hanzod) still is.
+    // usage.status routed to hanzod, which does not serve it: hanzod declines it and the legacy answers, so it
+    // stays listed and a call is answered. The sessions methods routed to hanzod take the sessions events
+    // with them, and hanzod does not send sessions.changed: that event is no longer listed.
     const flip = async (lines: string[], token: string, until: (f: Features) => boolean): Promise<Features> => {
       env.file.write(["version: 1", ...lines].join("\n"));
       let last: Features | undefined;
       await expect.poll(async () => until((last = await featuresVia(env.proxy.url, token))), { timeout: 15_000, interval: 200 }).toBe(true);
       return last!;
     };
-    const toHanzod = await flip(["methods:", "  cron.runs: hanzod", "  health: hanzod"], legacy.token, (f) => !f.methods.includes("cron.runs"));
-    expect(toHanzod.methods).toContain("health");
-    expect(toHanzod.methods).toEqual(own.methods.filter((m) => m !== "cron.runs"));
-    // Capabilities follow their methods: gateway.restart.request still on legacy, which has the capability.
-    expect(toHanzod.capabilities).toEqual(own.capabilities);
-
-    // hanzod owns the handshake, phase 1 on hanzod, the rest on legacy: the legacy-routed names are all
-    // there, the phase 1 names only where hanzod serves them, and hanzod's own events are there.
-    const hanzodAuth = await flip(["authOwner: hanzod", "phases:", "  phase1: hanzod"], HANZOD_TOKEN, (f) => !f.methods.includes("diagnostics.stability"));
-    const phase1OnHanzod = new Set(["health", "status", "system-presence", "system.info", "logs.tail", "gateway.restart.preflight", "gateway.restart.request", "gateway.suspend.prepare", "gateway.suspend.status", "gateway.suspend.resume"]);
-    for (const m of own.methods) {
-      if (hanzodOwn.methods.includes(m) || m.startsWith("diagnostics.")) continue;
-      expect(hanzodAuth.methods, m).toContain(m);
+    expect(own.events).toContain("sessions.changed");
+    expect(hanzodOwn.events).not.toContain("sessions.changed");
+    const toHanzod = await flip(["methods:", "  usage.status: hanzod", "  health: hanzod", "  sessions.*: hanzod"], legacy.token, (f) => !f.events.includes("sessions.changed"));
+    // The legacy's names, then what hanzod serves of the sessions methods routed to it and the legacy does
+    // not advertise (sessions.get).
+    expect(toHanzod.methods).toEqual([...own.methods, ...hanzodOwn.methods.filter((m) => m.startsWith("sessions.") && !own.methods.includes(m))]);
+    expect(toHanzod.events).toEqual(own.events.filter((e) => !e.startsWith("session")));
+    // Capabilities follow the backend that answers their methods: one whose method hanzod now serves is
+    // listed only when hanzod has it too (session-unread-ack-contract qualifies sessions.list); the rest
+    // stay the legacy's.
+    const answeredByHanzod = (m: string) => (m === "health" || m.startsWith("sessions.")) && hanzodOwn.methods.includes(m);
+    const kept = (own.capabilities ?? []).filter((cap) => !answeredByHanzod(capabilityMethod(cap)) || (hanzodOwn.capabilities ?? []).includes(cap));
+    expect(kept.length).toBeLessThan((own.capabilities ?? []).length);
+    expect(toHanzod.capabilities).toEqual(kept);
+    const c = await connectClient(env.proxy.url, { token: legacy.token, scopes: SCOPES });
+    try {
+      const runs = await c.call("usage.status", {});
+      expect(runs.ok, JSON.stringify(runs.error)).toBe(true);
+    } finally {
+      await c.close();
     }
-    for (const m of phase1OnHanzod) if (hanzodOwn.methods.includes(m)) expect(hanzodAuth.methods, m).toContain(m);
-    expect(hanzodAuth.methods).not.toContain("diagnostics.stability");
+
+    // hanzod owns the handshake (only then does hanzod's token connect), phase 1 on hanzod, the rest on
+    // legacy: every legacy name is there (phase 1 names hanzod lacks, like diagnostics.stability, through
+    // the decline), and so are the auth owner's events.
+    const hanzodAuth = await flip(["authOwner: hanzod", "phases:", "  phase1: hanzod"], HANZOD_TOKEN, () => true);
+    expect(hanzodAuth.methods).toEqual(expect.arrayContaining(own.methods));
+    // hanzod-only names (not advertised by the legacy) routed to the legacy are not served.
+    expect(hanzodAuth.methods).not.toContain("sessions.get");
+    expect(hanzodAuth.methods).toContain("diagnostics.stability");
     expect(hanzodAuth.events).toEqual(expect.arrayContaining(["tick", "presence", "health", "sessions.changed", "chat"]));
     expect(hanzodAuth.capabilities).toContain("gateway-restart-target-safe-v1");
-    expect(hanzodAuth.capabilities).toContain("chat-send-routing-contract");
-
     // And back: everything on legacy with legacy owning auth gives the legacy's lists again.
-    expect(await flip([], legacy.token, (f) => f.methods.includes("diagnostics.stability"))).toEqual(own);
+    expect(await flip([], legacy.token, (f) => f.events.includes("sessions.changed"))).toEqual(own);
   });
 });
 
