@@ -315,7 +315,7 @@ export class Connection implements EventRecipient, CallOrigin {
     }
     const s = outcome.session;
     this.session = s;
-    this.caller = { connId: this.connId, role: s.role, scopes: s.scopes, caps: params.caps ?? [], clientId: params.client.id, ...(owner ? { profileId: GATEWAY_OWNER_PROFILE_ID } : {}), ...deviceTokenCaller(s) };
+    this.caller = { connId: this.connId, role: s.role, scopes: s.scopes, caps: params.caps ?? [], clientId: params.client.id, ...(owner ? { profileId: GATEWAY_OWNER_PROFILE_ID } : {}), authMethod: s.authMethod, ...(s.user !== undefined ? { verifiedUser: true as const } : {}), ...deviceTokenCaller(s) };
     clearTimeout(this.handshakeTimer);
     if (!raiseReceiverMaxPayload(this.ws, DEFAULTS.maxPayload) && !receiverShapeWarned) {
       receiverShapeWarned = true;

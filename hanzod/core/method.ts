@@ -21,6 +21,13 @@ export interface CallerInfo {
    * clients (CLI, backend, probe) and proxy legs, as in the legacy.
    */
   profileId?: string;
+  /** How the connect authenticated: the legacy attributes the owner's profile by it when gateway.roles is configured. */
+  authMethod?: string;
+  /**
+   * The connect carried a verified user identity (trusted proxy, proxy leg): the legacy attributes that
+   * person's own profile (resolved from the identity), which hanzod does not resolve.
+   */
+  verifiedUser?: true;
   /**
    * The connect's device id when the connect authenticated with that device's own token (the legacy's
    * `resolveDeviceSessionAuthz().callerDeviceId`: `isDeviceTokenAuth` and a device id). Absent for a

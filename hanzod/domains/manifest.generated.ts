@@ -32,6 +32,7 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
   "system-presence": "system",
   "system.info": "system",
   "users.list": "users",
+  "users.prefs.get": "users",
 });
 
 /** The events domains declare (core's own are in core/events.ts). */

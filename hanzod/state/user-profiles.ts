@@ -26,6 +26,7 @@
  */
 import type { SqliteDatabase } from "../../protocol/index.js";
 import { ReadOnlyDb } from "./read-only-db.js";
+import { readUserPreferences, type UserPreferencesRead } from "./user-preferences.js";
 
 /** The avatar types the legacy keeps (dist avatar-limits); anything else lists as no type. */
 const AVATAR_MIME_TYPES: readonly string[] = ["image/png", "image/jpeg", "image/webp"];
@@ -232,6 +233,11 @@ export class UserProfilesReader {
       if (err instanceof Refusal) return { kind: "refused", reason: err.message };
       throw err;
     }
+  }
+
+  /** A profile's preferences (user-preferences.ts), re-read on every call from the same database. */
+  preferences(profileId: string, keys: readonly string[] | undefined): UserPreferencesRead {
+    return readUserPreferences(this.stateDb.get(), profileId, keys);
   }
 
   close(): void {

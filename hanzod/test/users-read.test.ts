@@ -13,6 +13,10 @@
  * write them (dist user-profiles, user-profile-list: `linkEmail`, `applyVerifiedGitHubIdentity`), and the
  * legacy, which reads these tables on every `users.list`, answers them live.
  *
+ * `users.prefs.get` (the caller's own preferences) on the same two runtimes: the CLI's clients (no person),
+ * a caller without operator.read, and an owner connection on each (a device-signed test client; 2026.9.6
+ * attributes it to the gateway owner, 2026.9.1 to nobody) after the legacy's own `users.prefs.set`.
+ *
  * No timing luck: each comparison asks the legacy before and after hanzod and retries until the two agree.
  */
 import { join } from "node:path";
@@ -41,11 +45,10 @@ async function ask(s: RawSession, method: string, params: unknown): Promise<Answ
 }
 
 /** A tracked operator with a device: the legacy attributes it to (and makes) the gateway owner's profile. */
-async function connectPerson(url: string, token: string): Promise<RawSession> {
+async function connectPerson(url: string, token: string, scopes: string[] = ["operator.read"], instanceId = "users-person"): Promise<RawSession> {
   const s = await openRaw(url);
-  const scopes = ["operator.read"];
   const device = signedDevice({ key: newDeviceKey(), scopes, token, nonce: s.challenge.nonce, signedAt: Date.now() });
-  s.send(connectFrame({ client: { id: "test", version: "2026.9.6", platform: "linux", mode: "test", instanceId: "users-person" }, role: "operator", scopes, auth: { token }, device }));
+  s.send(connectFrame({ client: { id: "test", version: "2026.9.6", platform: "linux", mode: "test", instanceId }, role: "operator", scopes, auth: { token }, device }));
   const hello = await s.next(isRes("c1"));
   if (hello.ok !== true) throw new Error(`connect refused: ${JSON.stringify(hello.error)}`);
   return s;
@@ -60,8 +63,15 @@ describe.each(releasesUnderTest())("users.list on a running legacy's state (open
   const others: RawSession[] = [];
   let onFreshState: { legacy: Answer; hanzod: Answer } | undefined;
 
-  async function both(scope: Scope, params: unknown): Promise<{ legacy: Answer; hanzod: Answer }> {
-    return askBoth(() => ask(legacyConn[scope], "users.list", params), () => ask(hanzodConn[scope], "users.list", params), "users.list");
+  async function both(scope: Scope, params: unknown, method = "users.list"): Promise<{ legacy: Answer; hanzod: Answer }> {
+    return askBoth(() => ask(legacyConn[scope], method, params), () => ask(hanzodConn[scope], method, params), method);
+  }
+
+  /** One call on a legacy connection and a hanzod one: hanzod must answer the legacy's wire text. */
+  async function expectSameOn(l: RawSession, h: RawSession, method: string, params: unknown): Promise<Answer> {
+    const { legacy: fromLegacy, hanzod: fromHanzod } = await askBoth(() => ask(l, method, params), () => ask(h, method, params), method);
+    expect({ method, params, answer: fromHanzod }).toEqual({ method, params, answer: fromLegacy });
+    return fromLegacy;
   }
 
   /** Both scopes get the legacy's answer from hanzod; returns the legacy's profiles. */
@@ -173,4 +183,68 @@ describe.each(releasesUnderTest())("users.list on a running legacy's state (open
       }
     }
   }, 120_000);
+
+  // users.prefs.get: the caller's own preferences (the person the legacy attributes the connection to).
+  const PREFS_BAD_PARAMS: unknown[] = [{ keys: "theme" }, { keys: [""] }, { keys: ["a", "a"] }, { keys: [1] }, { x: 1 }, { keys: Array.from({ length: 33 }, (_, i) => `k${i}`) }, { keys: ["x".repeat(257)] }, { keys: ["", ""] }, { keys: ["a", "a"], x: 1 }, { keys: null }];
+
+  it("users.prefs.get without a person (the CLI's clients): no_durable_identity; bad params get the legacy's error", async () => {
+    for (const scope of ["reader", "admin"] as const) {
+      for (const params of [{}, { keys: ["theme"] }, { keys: [] }]) {
+        const { legacy: l, hanzod: h } = await both(scope, params, "users.prefs.get");
+        expect({ scope, params, answer: h }).toEqual({ scope, params, answer: l });
+        expect(JSON.parse(l.text)).toEqual({ status: "no_durable_identity" });
+      }
+      for (const params of PREFS_BAD_PARAMS) {
+        const { legacy: l, hanzod: h } = await both(scope, params, "users.prefs.get");
+        expect(l.ok).toBe(false);
+        expect({ scope, params, answer: h }).toEqual({ scope, params, answer: l });
+      }
+    }
+  }, 120_000);
+
+  it("users.prefs.get without operator.read: the legacy's refusal", async () => {
+    const l = (await connectOperator(legacy.url, legacy.token, ["operator.approvals"])).s;
+    const h = (await connectOperator(hz.url, "t", ["operator.approvals"])).s;
+    others.push(l, h);
+    expect((await expectSameOn(l, h, "users.prefs.get", {})).ok).toBe(false);
+  }, 120_000);
+
+  it("users.prefs.get on the gateway owner's connection: its preferences as the legacy's own users.prefs.set stored them (2026.9.1 attributes no owner)", async () => {
+    const writer = await connectPerson(legacy.url, legacy.token, ["operator.read", "operator.write"], "users-prefs-writer");
+    const l = await connectPerson(legacy.url, legacy.token, ["operator.read"], "users-prefs-reader");
+    const h = await connectPerson(hz.url, "t", ["operator.read"], "users-prefs-reader");
+    others.push(writer, l, h);
+    // Integer-like keys, nesting, nulls inside values, unicode: the answer's key order and values as the legacy's.
+    const entries = { theme: "dark", "ui.sidebar": { open: true, widths: [240, 320], last: null }, "10": 1.5, "2": "two", "émoji 🎉": "ok", zeta: [] };
+    const set = await ask(writer, "users.prefs.set", { entries });
+    expect(JSON.parse(set.text)).toEqual(release === "2026.9.1" ? { status: "no_durable_identity" } : { status: "ok" });
+    // Another person's preference (as the legacy's writer stores it, in its own table) never reaches the owner.
+    db.exec("CREATE TABLE IF NOT EXISTS user_preferences (\n  profile_id TEXT NOT NULL,\n  pref_key TEXT NOT NULL,\n  value_json TEXT NOT NULL,\n  updated_at_ms INT NOT NULL,\n  PRIMARY KEY (profile_id, pref_key)\n) STRICT;");
+    db.prepare("INSERT OR REPLACE INTO user_preferences (profile_id, pref_key, value_json, updated_at_ms) VALUES (?, ?, ?, ?)").run("p-alice", "theme", JSON.stringify("light"), Date.now());
+    for (const params of [{}, { keys: ["theme", "missing"] }, { keys: [] }, { keys: ["2", "10", "zeta"] }, { keys: ["nothing"] }]) {
+      const answer = await expectSameOn(l, h, "users.prefs.get", params);
+      if (release !== "2026.9.1" && Object.keys(params).length === 0) {
+        expect(answer.text).toBe(JSON.stringify({ status: "ok", entries: { "2": "two", "10": 1.5, theme: "dark", "ui.sidebar": entries["ui.sidebar"], zeta: [], "émoji 🎉": "ok" } }));
+      }
+    }
+    for (const params of PREFS_BAD_PARAMS) expect((await expectSameOn(l, h, "users.prefs.get", params)).ok).toBe(false);
+    // A value deleted through the legacy is gone from both.
+    await ask(writer, "users.prefs.set", { entries: { theme: null } });
+    await expectSameOn(l, h, "users.prefs.get", { keys: ["theme", "zeta"] });
+  }, 120_000);
+
+  it.runIf(release !== "2026.9.1")("users.prefs.get with the owner's profile merged: hanzod refuses by name (the legacy refuses owner connects until it is repaired)", async () => {
+    const h = await connectPerson(hz.url, "t", ["operator.read"], "users-prefs-merged");
+    others.push(h);
+    db.prepare("UPDATE user_profiles SET merged_into = 'p-alice' WHERE id = 'gateway-owner'").run();
+    try {
+      const fromHanzod = await ask(h, "users.prefs.get", {});
+      expect(fromHanzod.ok).toBe(false);
+      expect(JSON.parse(fromHanzod.text)).toMatchObject({ code: "UNAVAILABLE", message: expect.stringMatching(/gateway-owner profile is merged.*route this call to the legacy/) });
+    } finally {
+      db.prepare("UPDATE user_profiles SET merged_into = NULL WHERE id = 'gateway-owner'").run();
+    }
+    expect(JSON.parse((await ask(h, "users.prefs.get", { keys: ["zeta"] })).text)).toEqual({ status: "ok", entries: { zeta: [] } });
+  }, 120_000);
 });
+
