@@ -53,6 +53,20 @@ export class AgentsState {
     return db !== undefined && this.hasTable(db, "exec_approvals_config") && db.prepare("SELECT 1 FROM exec_approvals_config LIMIT 1").get() !== undefined;
   }
 
+  /**
+   * Whether the legacy recorded setup state for this workspace key (`workspace_setup_state`) or an alias
+   * of it (`workspace_path_aliases`): "none" when neither, "no-db" when the database or its tables are not
+   * there yet (the legacy's read would create them). With a record, the legacy's `agents.files.list` may
+   * write (it registers missing path aliases) and depends on a per-process migration check: refused.
+   */
+  workspaceSetupState(key: string): "none" | "recorded" | "no-db" {
+    const db = this.db.get();
+    if (!db || !this.hasTable(db, "workspace_setup_state") || !this.hasTable(db, "workspace_path_aliases")) return "no-db";
+    const setup = db.prepare("SELECT 1 FROM workspace_setup_state WHERE workspace_key = ? LIMIT 1").get(key) !== undefined;
+    const alias = db.prepare("SELECT 1 FROM workspace_path_aliases WHERE alias_key = ? OR workspace_key = ? LIMIT 1").get(key, key) !== undefined;
+    return setup || alias ? "recorded" : "none";
+  }
+
   close(): void {
     this.db.close();
   }
