@@ -9,7 +9,7 @@
  * is followed only for the listing's metadata, and only when its real target lies inside the workspace
  * (the legacy's `root.stat`); its content is never read (the legacy refuses it as unsafe).
  */
-import { constants, closeSync, fstatSync, lstatSync, openSync, readSync, realpathSync, statSync, type Stats } from "node:fs";
+import { constants, closeSync, fstatSync, lstatSync, openSync, readlinkSync, readSync, realpathSync, statSync, type Stats } from "node:fs";
 import { createHash } from "node:crypto";
 import { basename, dirname, join, normalize, resolve, sep } from "node:path";
 
@@ -118,6 +118,9 @@ export function readWorkspaceFile(workspaceDir: string, name: string, dir: "miss
     return { kind: "unknown", why: `a workspace file that changed while read (${errCode(e) ?? "error"})` };
   }
   try {
+    // The final component cannot be a symlink (O_NOFOLLOW); the opened file must also still sit in this very
+    // directory (a workspace swapped for a symlink between the check and the open would lead elsewhere).
+    if (openedPath(fd) !== path) return { kind: "unknown", why: "a workspace that changed while read" };
     const st = fstatSync(fd);
     if (st.dev !== first.dev || st.ino !== first.ino || !st.isFile() || st.nlink > 1 || st.size > MAX_COMPARED_BYTES) return { kind: "unknown", why: "a workspace file that changed while read" };
     const buf = Buffer.alloc(st.size);
@@ -132,6 +135,15 @@ export function readWorkspaceFile(workspaceDir: string, name: string, dir: "miss
     return { kind: "present", size: st.size, updatedAtMs: Math.floor(st.mtimeMs), content: buf };
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Where an open descriptor really is (Linux /proc); undefined elsewhere, and hanzod then refuses the read. */
+function openedPath(fd: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return undefined;
   }
 }
 

@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
+import { openSqlite } from "../../protocol/index.js";
 import { startHanzod, type HanzodHandle } from "../index.js";
 import { CLI_CLIENT, connectOperator, type RawSession } from "./helpers.js";
 import { ask, askBoth, type Answer } from "./live-compare.js";
@@ -178,16 +179,34 @@ describe.each(releasesUnderTest())("agents.list on a running legacy's state (ope
     for (const who of WHO) await expectSame(who);
   }, 120_000);
 
-  it("agents.files.* after agents.create: the workspace the legacy seeded reads the same; a listing that may write is left to the legacy", async () => {
+  it("agents.files.* after agents.create: the workspace the legacy seeded reads the same; a listing that would write, or a completed setup, is left to the legacy", async () => {
     // Runs after the creation above: the config is now the explicit fleet the legacy wrote back.
     for (const agentId of ["main", "ops", "research"]) await expectSame("reader", { agentId }, "agents.files.list");
     for (const name of FILE_NAMES) await expectSame("reader", { agentId: "scout", name }, "agents.files.get");
-    const seeded = await ask(legacyConn.reader, "agents.files.list", { agentId: "scout" });
-    expect(seeded.ok).toBe(true);
-    const fromHanzod = await ask(hanzodConn.reader, "agents.files.list", { agentId: "scout" });
-    // The legacy recorded the workspace's setup state: its listing reads (and may register path aliases in) that state.
-    if (!fromHanzod.ok) expect(fromHanzod).toMatchObject({ error: { code: "UNAVAILABLE", message: expect.stringContaining("recorded setup state") } });
-    else expect(fromHanzod).toEqual(seeded);
+    const seeded = await expectSame("reader", { agentId: "scout" }, "agents.files.list");
+    // What the comparison covers: the seeded files, BOOTSTRAP.md listed while setup is not completed.
+    expect((seeded.payload as { files: { name: string; missing: boolean }[] }).files.find((f) => f.name === "BOOTSTRAP.md")).toMatchObject({ missing: false });
+
+    // The workspace's setup row, written as the legacy writes it (its path alias, its completion time).
+    const scoutWs = (seeded.payload as { workspace: string }).workspace;
+    const db = openSqlite(join(legacy.stateDir, "state", "openclaw.sqlite"));
+    try {
+      db.pragma("busy_timeout = 5000");
+      expect(db.prepare("SELECT count(*) AS n FROM workspace_path_aliases WHERE alias_path = ?").get(scoutWs)).toEqual({ n: 1 });
+      // Without its alias row the legacy's listing writes (it registers the alias again): hanzod leaves it to the legacy.
+      db.prepare("DELETE FROM workspace_path_aliases WHERE alias_path = ?").run(scoutWs);
+      expect(await ask(hanzodConn.reader, "agents.files.list", { agentId: "scout" })).toMatchObject({ ok: false, error: { code: "UNAVAILABLE", message: expect.stringContaining("no path alias yet") } });
+      expect((await ask(legacyConn.reader, "agents.files.list", { agentId: "scout" })).ok).toBe(true);
+      expect(db.prepare("SELECT count(*) AS n FROM workspace_path_aliases WHERE alias_path = ?").get(scoutWs)).toEqual({ n: 1 });
+      await expectSame("reader", { agentId: "scout" }, "agents.files.list");
+      // Setup completed: the legacy hides BOOTSTRAP.md after a per-process migration check; hanzod refuses.
+      db.prepare("UPDATE workspace_setup_state SET setup_completed_at = ? WHERE workspace_path = ?").run(new Date().toISOString(), scoutWs);
+      const completed = await ask(legacyConn.reader, "agents.files.list", { agentId: "scout" });
+      expect((completed.payload as { files: { name: string }[] }).files.map((f) => f.name)).not.toContain("BOOTSTRAP.md");
+      expect(await ask(hanzodConn.reader, "agents.files.list", { agentId: "scout" })).toMatchObject({ ok: false, error: { code: "UNAVAILABLE", message: expect.stringContaining("setup is completed") } });
+    } finally {
+      db.close();
+    }
   }, 120_000);
 
   it("agents.files.*: a workspace reached through a symlink, or (2026.9.6) a plugins setting, is refused by name", async () => {

@@ -9,8 +9,8 @@
  * the configs agents.list refuses for its roster, any `plugins` setting on 2026.9.6 (a plugin such as
  * file-transfer can bind a workspace to a node: the legacy then reads through that live connection), a
  * workspace reached through a symlink, a file that is neither missing, regular nor a refused kind, larger
- * files than compared, and for the listing a workspace with recorded setup state (the legacy's read may
- * write path aliases there and depends on a per-process migration check).
+ * files than compared, and for the listing a workspace whose recorded setup state the legacy would write
+ * to (a missing path alias), read under another path, or find completed (a per-process migration check).
  */
 import { createHash } from "node:crypto";
 import { errorShape, Errors } from "../../../protocol/index.js";
@@ -71,10 +71,9 @@ export function agentsFilesList(state: AgentsState, release: string, params: Rec
   const dir = workspaceDirState(workspace);
   if (typeof dir === "object") throw unavailable(method, `for ${dir.why}`);
   // `isWorkspaceSetupCompleted` reads the workspace's setup row; with none recorded it is false and writes nothing.
-  const setup = state.workspaceSetupState(workspaceStateKey(workspace));
-  if (setup === "no-db") throw unavailable(method, "before the legacy's state database has its workspace tables");
-  if (setup === "recorded") throw unavailable(method, "for a workspace with recorded setup state");
-  const files = listedFileNames(false).map((name) => {
+  const setup = state.workspaceSetupCompleted(workspace, workspaceStateKey(workspace));
+  if (setup !== false) throw unavailable(method, setup.refuse);
+  const files = listedFileNames(setup).map((name) => {
     const path = `${workspace}/${name}`;
     const meta = dir === "missing" ? { kind: "missing" as const } : statWorkspaceFile(workspace, name);
     if (meta.kind === "unknown") throw unavailable(method, `for ${meta.why}`);
