@@ -5,6 +5,8 @@ import type { DomainDeclaration, EventDeclaration } from "../core/method.js";
 /** Each method hanzod implements -> the domain that declares it (read without loading the domain). */
 export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze({
   "agents.list": "agents",
+  "agents.files.list": "agents",
+  "agents.files.get": "agents",
   "exec.approvals.get": "approvals",
   "chat.history": "chat",
   "chat.message.get": "chat",

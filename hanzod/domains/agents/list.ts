@@ -38,7 +38,7 @@ function unsupportedSetting(cfg: Record<string, unknown>): string | undefined {
 }
 
 /** `$include` or `${ENV}` anywhere: the legacy resolves them first; hanzod does not yet. */
-function needsResolution(v: unknown): boolean {
+export function needsResolution(v: unknown): boolean {
   if (typeof v === "string") return v.includes("${");
   if (Array.isArray(v)) return v.some(needsResolution);
   if (isRecord(v)) return Object.entries(v).some(([k, x]) => k === "$include" || needsResolution(x));

@@ -53,6 +53,28 @@ export class AgentsState {
     return db !== undefined && this.hasTable(db, "exec_approvals_config") && db.prepare("SELECT 1 FROM exec_approvals_config LIMIT 1").get() !== undefined;
   }
 
+  /**
+   * What the legacy's `isWorkspaceSetupCompleted` reads for this workspace (a real path, so its one state
+   * key; readWorkspaceStateSnapshot in both releases): `false` when the answer is "not completed" and the
+   * read writes nothing, else the reason hanzod leaves the listing to the legacy. The legacy writes when
+   * the workspace has setup state but no path alias row yet (it registers the alias), and a completed
+   * setup also passes a per-process migration check hanzod cannot see: both refused.
+   */
+  workspaceSetupCompleted(workspacePath: string, key: string): false | { refuse: string } {
+    const db = this.db.get();
+    // No database or tables yet: the legacy's read would create them.
+    if (!db || !this.hasTable(db, "workspace_setup_state") || !this.hasTable(db, "workspace_path_aliases")) return { refuse: "before the legacy's state database has its workspace tables" };
+    const aliases = db.prepare("SELECT alias_path, workspace_key, workspace_path FROM workspace_path_aliases WHERE alias_key = ?").all(key) as { alias_path: string; workspace_key: string; workspace_path: string }[];
+    // Only the workspace's alias of itself is read here; an alias to another path moves its state: not compared.
+    if (aliases.some((a) => a.alias_path !== workspacePath || a.workspace_key !== key || a.workspace_path !== workspacePath)) return { refuse: "for a workspace whose state is recorded under another path" };
+    const row = db.prepare("SELECT version, setup_completed_at, attested_at_ms FROM workspace_setup_state WHERE workspace_key = ?").get(key) as { version: number | null; setup_completed_at: string | null; attested_at_ms: number | null } | undefined;
+    if (!row) return false;
+    if (aliases.length === 0 && (row.version !== null || row.attested_at_ms !== null)) return { refuse: "for a workspace with setup state and no path alias yet (the legacy's read registers it)" };
+    if (typeof row.setup_completed_at === "string" && row.setup_completed_at.trim() !== "") return { refuse: "for a workspace whose setup is completed" };
+    // Not completed: the legacy answers false whether its checks pass or throw (it catches them).
+    return false;
+  }
+
   close(): void {
     this.db.close();
   }
