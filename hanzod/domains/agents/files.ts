@@ -13,7 +13,7 @@
  * to (a missing path alias), read under another path, or find completed (a per-process migration check).
  */
 import { createHash } from "node:crypto";
-import { errorShape, Errors } from "../../../protocol/index.js";
+import { errorShape } from "../../../protocol/index.js";
 import { declined, MethodError } from "../../core/method.js";
 import { projectRoster, rosterEntries, unsupportedRoster } from "../../state/agent-roster.js";
 import { isAllowedFileName, isExpectedAbsent, listedFileNames, readWorkspaceFile, statWorkspaceFile, workspaceDirState, workspaceStateKey } from "../../state/agent-workspace-files.js";

@@ -5,23 +5,12 @@
  * delete`, `agents.files.set`) stay on the legacy: they rewrite the config and files through its
  * validator, migrations and workspace write queue.
  */
-import { Errors, validateParamsInWindow, type ErrorShape } from "../../../protocol/index.js";
-import { formatIssues } from "../../core/handshake/validation.js";
 import { defineDomain, declined } from "../../core/method.js";
+import { typeboxParams } from "../../core/typebox-params.js";
 import { legacyStateLayout } from "../../state/legacy-state.js";
 import { agentsFilesGet, agentsFilesList } from "./files.js";
 import { agentsList } from "./list.js";
 import { AgentsState } from "./state.js";
-
-/** The contract check, with a too-short string in the legacy's lower-case wording ("must not have fewer than 1 characters"). */
-function contractParams(method: string): (params: Record<string, unknown>) => ErrorShape | undefined {
-  return (params) => {
-    const check = validateParamsInWindow(method, params);
-    if (!check || check.valid) return undefined;
-    const issues = check.issues.map((i) => (i.keyword === "minLength" ? { ...i, message: i.message.replace("must NOT have", "must not have") } : i));
-    return Errors.invalidMethodParams(method, formatIssues(issues));
-  };
-}
 
 export default defineDomain<AgentsState | undefined>({
   name: "agents",
@@ -38,7 +27,7 @@ export default defineDomain<AgentsState | undefined>({
     },
     {
       name: "agents.files.list",
-      params: contractParams("agents.files.list"),
+      params: typeboxParams("agents.files.list"),
       handler: ({ core, state, params }) => {
         if (!state) throw declined("agents.files.list: hanzod needs the legacy's state dir (--state-dir) for the agent roster");
         return agentsFilesList(state, core.version, params);
@@ -46,7 +35,7 @@ export default defineDomain<AgentsState | undefined>({
     },
     {
       name: "agents.files.get",
-      params: contractParams("agents.files.get"),
+      params: typeboxParams("agents.files.get"),
       handler: ({ core, state, params }) => {
         if (!state) throw declined("agents.files.get: hanzod needs the legacy's state dir (--state-dir) for the agent roster");
         return agentsFilesGet(state, core.version, params);

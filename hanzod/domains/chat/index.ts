@@ -6,23 +6,13 @@
  * session whose run may be in flight is refused. Sends, aborts, injects and the chat events stay on the
  * legacy for now.
  */
-import { ADMIN_SCOPE, Errors, validateParamsInWindow, type ErrorShape } from "../../../protocol/index.js";
-import { formatIssues } from "../../core/handshake/validation.js";
+import { ADMIN_SCOPE } from "../../../protocol/index.js";
 import { defineDomain } from "../../core/method.js";
+import { typeboxParams } from "../../core/typebox-params.js";
 import { legacyStateLayout } from "../../state/legacy-state.js";
 import { SessionStoreReader } from "../../state/sessions.js";
 import { TranscriptReader } from "../../state/transcripts.js";
 import { chatHistory, chatMessageGet, sessionsGet, type ChatReadState } from "./history.js";
-
-/** The contract check, with a too-short string in the legacy's lower-case wording ("must not have fewer than 1 characters"). */
-function contractParams(method: string): (params: Record<string, unknown>) => ErrorShape | undefined {
-  return (params) => {
-    const check = validateParamsInWindow(method, params);
-    if (!check || check.valid) return undefined;
-    const issues = check.issues.map((i) => (i.keyword === "minLength" ? { ...i, message: i.message.replace("must NOT have", "must not have") } : i));
-    return Errors.invalidMethodParams(method, formatIssues(issues));
-  };
-}
 
 export default defineDomain<ChatReadState>({
   name: "chat",
@@ -35,8 +25,8 @@ export default defineDomain<ChatReadState>({
     state.transcripts.close();
   },
   methods: [
-    { name: "chat.history", params: contractParams("chat.history"), handler: ({ core, state, params, caller }) => chatHistory(state, core.version, params, caller.scopes.includes(ADMIN_SCOPE)) },
-    { name: "chat.message.get", params: contractParams("chat.message.get"), handler: ({ state, params }) => chatMessageGet(state, params) },
+    { name: "chat.history", params: typeboxParams("chat.history"), handler: ({ core, state, params, caller }) => chatHistory(state, core.version, params, caller.scopes.includes(ADMIN_SCOPE)) },
+    { name: "chat.message.get", params: typeboxParams("chat.message.get"), handler: ({ state, params }) => chatMessageGet(state, params) },
     // The raw read of the same transcript; the contract has no params schema for it (the legacy checks them itself).
     { name: "sessions.get", params: "handler", handler: ({ state, params }) => sessionsGet(state, params) },
   ],

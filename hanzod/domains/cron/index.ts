@@ -6,6 +6,7 @@
  */
 import { Errors, validateParamsInWindow, type ContractIssue, type ErrorShape } from "../../../protocol/index.js";
 import { defineDomain, declined } from "../../core/method.js";
+import { typeboxWorded } from "../../core/typebox-params.js";
 import { legacyStateLayout } from "../../state/legacy-state.js";
 import { CronStoreReader } from "../../state/cron.js";
 import { cronGet, cronList, cronScratchGet, cronStatus, type CronReadState } from "./read.js";
@@ -19,16 +20,13 @@ function need(state: CronReadState | undefined, method: string): CronReadState {
  * `cron.get`'s params are one of two objects (`{id}` or `{jobId}`): the legacy's message names the missing
  * property of each branch (`must have required property 'id'; must have required property 'jobId'; must
  * match a schema in anyOf`), where the shared formatter keeps one `required` per path (right for a single
- * object, which the legacy's validator leaves at its first miss), and a too-short string in its lower-case
- * wording. Same wording otherwise.
+ * object, which the legacy's validator leaves at its first miss), in its validator's wording (typebox-params.ts).
  */
 function anyOfParams(method: string): (params: Record<string, unknown>) => ErrorShape | undefined {
   const part = (issue: ContractIssue): string => {
     const path = issue.path === "/" ? "" : issue.path.slice(0, 64);
     if (issue.keyword === "additionalProperties") return issue.property ? `${path ? `at ${path}` : "at root"}: unexpected property '${issue.property.slice(0, 64)}'` : `${path ? `at ${path}: ` : ""}must NOT have additional properties`;
-    // The legacy words a too-short string in lower case ("must not have fewer than 1 characters").
-    const message = issue.keyword === "minLength" ? issue.message.replace("must NOT have", "must not have") : issue.message;
-    return `${path ? `at ${path}: ` : ""}${message}`;
+    return `${path ? `at ${path}: ` : ""}${typeboxWorded(issue).message}`;
   };
   return (params) => {
     const check = validateParamsInWindow(method, params);

@@ -10,26 +10,11 @@
  * hanzod attributes the connection to exactly as the legacy does (the gateway owner for a shared-secret
  * operator from 2026.9.6, nobody for ephemeral clients); other callers are routed to the legacy.
  */
-import { Errors, validateParamsInWindow, type ErrorShape } from "../../../protocol/index.js";
-import { formatIssues } from "../../core/handshake/validation.js";
 import { defineDomain, declined } from "../../core/method.js";
+import { typeboxParams } from "../../core/typebox-params.js";
 import { UserProfilesReader, userProfilesRules } from "../../state/user-profiles.js";
 
 const unavailable = declined;
-
-/**
- * The contract check in the wording of the legacy's validator (TypeBox 1.3, en_US) where it differs from
- * the contract's (ajv): limits in lower case ("must not have more than 32 items") and duplicates without
- * the item numbers ("must not have duplicate items").
- */
-function typeboxWorded(method: string): (params: Record<string, unknown>) => ErrorShape | undefined {
-  return (params) => {
-    const check = validateParamsInWindow(method, params);
-    if (!check || check.valid) return undefined;
-    const issues = check.issues.map((i) => (i.keyword === "uniqueItems" ? { ...i, message: "must not have duplicate items" } : /^(max|min)(Items|Length|Properties)$/.test(i.keyword) ? { ...i, message: i.message.replace("must NOT have", "must not have") } : i));
-    return Errors.invalidMethodParams(method, formatIssues(issues));
-  };
-}
 
 export default defineDomain<UserProfilesReader | undefined>({
   name: "users",
@@ -52,7 +37,7 @@ export default defineDomain<UserProfilesReader | undefined>({
     {
       name: "users.prefs.get",
       // The contract's UsersPrefsGetParams (`keys`: up to 32 distinct keys of 1-256 characters).
-      params: typeboxWorded("users.prefs.get"),
+      params: typeboxParams("users.prefs.get"),
       handler: ({ state, core, caller, params }) => {
         const route = (why: string) => unavailable(`hanzod does not serve users.prefs.get ${why}; route this call to the legacy gateway`);
         if (!userProfilesRules(core.version)) throw route(`as ${core.version} yet`);
