@@ -27,7 +27,7 @@ export class ProxyMetrics {
   });
   readonly shadow = new Counter({
     name: "hanzonode_proxy_shadow_total",
-    help: "Shadow copies by result: submitted (compared by the sink), dropped (queue full), failed (hanzod did not answer), skipped (side effect at runtime), over-budget (beyond shadow.maxPerSecond, not copied), abandoned (its client left before it could be sent; not compared)",
+    help: "Shadow copies by result: submitted (compared by the sink), dropped (queue full), failed (hanzod did not answer), skipped (side effect at runtime), over-budget (beyond shadow.maxPerSecond, not copied), abandoned (its client left before it could be sent; not compared), declined (hanzod declined it to the legacy: not compared)",
     labelNames: ["result"] as const,
     registers: [this.registry],
   });

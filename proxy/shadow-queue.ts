@@ -3,6 +3,7 @@
  * for noise probes). Runs strictly off the client path: a full queue drops and counts, a slow or dead
  * hanzod only delays the queue.
  */
+import { isDeclinedError } from "../protocol/index.js";
 import type { ShadowObservation, ShadowSink, BackendAnswer, BackendFailure } from "../parity/shadow-sink.js";
 import type { ProxyMetrics } from "./metrics.js";
 
@@ -84,6 +85,12 @@ export class ShadowQueue {
           const failed = "failed" in actual;
           if (failed && actual.abandoned === true) {
             this.metrics.shadow.inc({ result: "abandoned" });
+            return;
+          }
+          // hanzod said the call is the legacy's to answer (protocol/declined.ts): it claims no answer, so
+          // there is nothing of its own to compare; counted, so coverage shows.
+          if (!failed && job.kind === "shadow" && !actual.ok && isDeclinedError(actual.error)) {
+            this.metrics.shadow.inc({ result: "declined" });
             return;
           }
           this.metrics.shadow.inc({ result: failed ? "failed" : "submitted" });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { DECLINED_DETAIL_CODE } from "../../protocol/index.js";
 import { startProxy, type RunningProxy } from "../index.js";
 import { connectClient, type ResponseFrame, type TestClient } from "./ws-client.js";
-import { HANZOD_TOKEN, checklistFile, metricValue, spawnHanzod, type SpawnedHanzod } from "./support.js";
+import { CollectingSink, HANZOD_TOKEN, checklistFile, metricValue, spawnHanzod, type SpawnedHanzod } from "./support.js";
 
 const legacy = inject("legacy");
 const DECLINED_METHOD = "users.list";
@@ -33,24 +33,30 @@ describe("a call hanzod declines", () => {
   let hanzod: SpawnedHanzod;
   let legacyAuth: RunningProxy;
   let hanzodAuth: RunningProxy;
+  let shadowed: RunningProxy;
+  const sink = new CollectingSink();
   let direct: TestClient;
   const legacyAuthFile = checklistFile(["version: 1", "methods:", `  ${DECLINED_METHOD}: hanzod`, "  status: hanzod"].join("\n"));
   const hanzodAuthFile = checklistFile(["version: 1", "authOwner: hanzod", "default: hanzod"].join("\n"));
+  const shadowFile = checklistFile(["version: 1", "methods:", `  ${DECLINED_METHOD}: shadow`, "  status: shadow", "shadow: { noiseSampleRate: 0 }"].join("\n"));
 
   beforeAll(async () => {
     hanzod = await spawnHanzod();
     const common = { listenPort: 0, adminPort: 0, legacyUrl: legacy.url, hanzodUrl: hanzod.url, hanzodToken: HANZOD_TOKEN, logLevel: "silent" as const };
     legacyAuth = await startProxy({ ...common, checklistPath: legacyAuthFile.path });
     hanzodAuth = await startProxy({ ...common, checklistPath: hanzodAuthFile.path, legacyToken: legacy.token });
+    shadowed = await startProxy({ ...common, checklistPath: shadowFile.path, shadowSink: sink });
     direct = await connectClient(legacy.url, { token: legacy.token, scopes: ["operator.admin"] });
   });
   afterAll(async () => {
     await direct?.close();
     await legacyAuth?.close();
     await hanzodAuth?.close();
+    await shadowed?.close();
     await hanzod?.kill();
     legacyAuthFile.dispose();
     hanzodAuthFile.dispose();
+    shadowFile.dispose();
   });
 
   it("is a legacy-shaped UNAVAILABLE with the decline's detail code when asked of hanzod directly", async () => {
@@ -95,6 +101,20 @@ describe("a call hanzod declines", () => {
       const again = await c.call(DECLINED_METHOD, {});
       expect(again.ok).toBe(true);
       expect(c.frames.filter((f) => f.type === "res" && f.id === again.id)).toHaveLength(1);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("shadowed, is not compared: hanzod claims no answer of its own (counted as declined)", async () => {
+    const c = await connectClient(shadowed.url, { token: legacy.token, scopes: ["operator.admin"] });
+    try {
+      expect((await c.call(DECLINED_METHOD, {})).ok).toBe(true);
+      expect((await c.call("status", {})).ok).toBe(true);
+      // status is compared (hanzod answers it); the declined copy is counted, never submitted.
+      await expect.poll(() => sink.observations.filter((o) => o.method === "status").length, { timeout: 15_000 }).toBe(1);
+      await expect.poll(() => metricValue(shadowed.adminPort!, "hanzonode_proxy_shadow_total", { result: "declined" }), { timeout: 15_000 }).toBe(1);
+      expect(sink.observations.filter((o) => o.method === DECLINED_METHOD)).toEqual([]);
     } finally {
       await c.close();
     }
