@@ -13,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHanzod, type HanzodHandle } from "../../hanzod/index.js";
 import { startProxy, type RunningProxy } from "../../proxy/index.js";
 import { HANZOD_TOKEN, metricValue } from "../../proxy/test/support.js";
-import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
+import { runOpenclawCli, startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { loadChecklistSync } from "../checklist/index.js";
-import { DEFAULT_RULES } from "../compare/index.js";
+import { compareAnswers, DEFAULT_RULES } from "../compare/index.js";
 import type { ParityReport } from "../report/model.js";
 import { ruleSetFromTable } from "../shadow/checklist-rules.js";
 import { ParityShadowSink } from "../shadow/sink.js";
@@ -151,5 +151,37 @@ describe("a realistic mix of phase-2 reads, shadowed through the proxy on the le
     expect(total).toBe(CALLS - (await declined()));
     const matched = compared.reduce((n, m) => n + (m.matchRate ?? 0) * m.shadowCalls, 0);
     expect(matched / total, JSON.stringify(summary, null, 1)).toBeGreaterThanOrEqual(0.999);
+  }, 600_000);
+
+  it("with phase 2 routed to hanzod (runs left on the legacy), the openclaw CLI's gateway commands answer as the legacy's", async () => {
+    const runs = ["agent", "agent.wait", "chat.send", "chat.abort", "chat.inject", "sessions.send", "sessions.steer", "sessions.abort"];
+    writeChecklist(checklist, ["version: 1", "phases:", "  phase2: hanzod", "methods:", ...runs.map((m) => `  ${m}: legacy`)]);
+    const servedByHanzod = () => metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method: "agents.list", backend: "hanzod", outcome: "ok" });
+    const before = await servedByHanzod();
+    await expect.poll(async () => (await client.call("agents.list", {})).frame.ok && (await servedByHanzod()) > before, { timeout: 15_000, interval: 200 }).toBe(true);
+
+    // The CLI prints nothing when it sees VITEST in its environment; it is not under test itself.
+    const cli = async (url: string, args: string[]): Promise<unknown> => {
+      const run = await runOpenclawCli(legacy.install, [...args, "--url", url, "--token", legacy.token, "--json"], { env: { VITEST: "" } });
+      expect(run.code, `${args.join(" ")}: ${run.stderr}`).toBe(0);
+      return JSON.parse(run.stdout) as unknown;
+    };
+    const commands: Array<{ args: string[]; method: string }> = [
+      { args: ["cron", "list"], method: "cron.list" },
+      { args: ["gateway", "call", "sessions.list"], method: "sessions.list" },
+      { args: ["gateway", "call", "agents.list"], method: "agents.list" },
+      { args: ["gateway", "call", "config.get"], method: "config.get" },
+      { args: ["gateway", "call", "models.list"], method: "models.list" },
+    ];
+    for (const { args, method } of commands) {
+      const [direct, proxied] = await Promise.all([cli(legacy.url, args), cli(proxy.url, args)]);
+      // The product's comparison with its default (volatile-only) rules: what the shadow report uses.
+      const differences = compareAnswers({ type: "res", id: "1", ok: true, payload: direct }, { type: "res", id: "1", ok: true, payload: proxied }, DEFAULT_RULES, { method });
+      expect({ command: args.join(" "), differences }).toEqual({ command: args.join(" "), differences: [] });
+    }
+    // hanzod answered what it serves; what it does not (config.get on a parseable config, models.list) was
+    // declined to the legacy, whose answers the CLI printed.
+    for (const method of ["cron.list", "sessions.list", "agents.list"]) expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method, backend: "hanzod", outcome: "ok" }), method).toBeGreaterThanOrEqual(1);
+    for (const method of ["config.get", "models.list"]) expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method, backend: "hanzod", outcome: "declined" }), method).toBeGreaterThanOrEqual(1);
   }, 600_000);
 });
