@@ -82,7 +82,7 @@ describe("dispatch pipeline", () => {
       ]);
       expect(t.registry.loadedNames()).toEqual(["cfg"]);
       // A method hanzod does not implement loads nothing and answers as the legacy.
-      expect(await t.call(o, "cron.runs", {}, ["operator.read"])).toEqual(Errors.unknownMethod("cron.runs"));
+      expect(await t.call(o, "usage.cost", {}, ["operator.read"])).toEqual(Errors.unknownMethod("usage.cost"));
       expect(t.registry.loadedNames()).toEqual(["cfg"]);
     } finally {
       t.stop();

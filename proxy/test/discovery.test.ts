@@ -35,23 +35,23 @@ describe("discovery through the proxy follows the routing", () => {
   it("lists what the routing serves, and changes with it", async () => {
     const own = await featuresVia(legacy.url, legacy.token);
     const hanzodOwn = await featuresVia(env.hanzod.url, HANZOD_TOKEN);
-    expect(own.methods).toContain("cron.runs");
+    expect(own.methods).toContain("usage.cost");
     expect(hanzodOwn.methods).toContain("health");
-    expect(hanzodOwn.methods).not.toContain("cron.runs");
+    expect(hanzodOwn.methods).not.toContain("usage.cost");
 
     // Everything on legacy: the legacy's own lists, verbatim.
     expect(await featuresVia(env.proxy.url, legacy.token)).toEqual(own);
 
-    // cron.runs routed to hanzod, which does not serve it: no longer listed; health (on hanzod) still is.
+    // usage.cost routed to hanzod, which does not serve it: no longer listed; health (on hanzod) still is.
     const flip = async (lines: string[], token: string, until: (f: Features) => boolean): Promise<Features> => {
       env.file.write(["version: 1", ...lines].join("\n"));
       let last: Features | undefined;
       await expect.poll(async () => until((last = await featuresVia(env.proxy.url, token))), { timeout: 15_000, interval: 200 }).toBe(true);
       return last!;
     };
-    const toHanzod = await flip(["methods:", "  cron.runs: hanzod", "  health: hanzod"], legacy.token, (f) => !f.methods.includes("cron.runs"));
+    const toHanzod = await flip(["methods:", "  usage.cost: hanzod", "  health: hanzod"], legacy.token, (f) => !f.methods.includes("usage.cost"));
     expect(toHanzod.methods).toContain("health");
-    expect(toHanzod.methods).toEqual(own.methods.filter((m) => m !== "cron.runs"));
+    expect(toHanzod.methods).toEqual(own.methods.filter((m) => m !== "usage.cost"));
     // Capabilities follow their methods: gateway.restart.request still on legacy, which has the capability.
     expect(toHanzod.capabilities).toEqual(own.capabilities);
 
