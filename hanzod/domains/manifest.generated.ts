@@ -16,6 +16,7 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
   "cron.get": "cron",
   "cron.status": "cron",
   "cron.scratch.get": "cron",
+  "cron.runs": "cron",
   "gateway.identity.get": "devices",
   "node.pair.list": "devices",
   "gateway.restart.preflight": "gateway",

@@ -9,12 +9,19 @@
  * Both supported releases, each with its own legacy and hanzod answering as that release (`compat`);
  * `cron.list` is compared on 2026.9.6 and refused by hanzod on 2026.9.1 (its `snapshotRevision`).
  *
+ * `cron.runs` (run history) is compared on runs the legacy really made: its own `cron.run` runs jobs (a main
+ * session system event, isolated agent turns, one of them failing) against the project's model server
+ * (scripts/model-server), and writes each run's row into its task ledger (`task_runs`), where hanzod reads it.
+ * Nothing is written by the test.
+ *
  * No timing luck: the legacy's writes are committed before it answers them, and every comparison asks the
  * legacy before and after hanzod, retrying until those two agree, so both runtimes answer the same state.
- * Jobs run at the earliest an hour after they are added, so none falls due while the test runs.
+ * Jobs run at the earliest an hour after they are added, so none falls due while the test runs (runs are
+ * started by hand, and each is waited for until the legacy shows it finished).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
+import { startModelServer, type ModelServer } from "../../scripts/model-server/index.js";
 import { startHanzod, type HanzodHandle } from "../index.js";
 import { connectOperator, type RawSession } from "./helpers.js";
 import { ask, askBoth, type Answer } from "./live-compare.js";
@@ -23,6 +30,8 @@ import { releasesUnderTest } from "../../test/releases-under-test.js";
 type Who = "reader" | "admin";
 const WHO: readonly Who[] = ["reader", "admin"];
 const HOUR = 3_600_000;
+/** One job run through the legacy (an agent turn on a loaded machine: its first turn prepares a workspace). */
+const RUN_TIMEOUT_MS = 120_000;
 
 interface Job {
   id: string;
@@ -30,6 +39,7 @@ interface Job {
 }
 
 describe.each(releasesUnderTest())("cron read methods on a running legacy's state (openclaw %s)", (release) => {
+  let models: ModelServer;
   let legacy: LegacyGateway;
   let hz: HanzodHandle;
   const legacyConn = {} as Record<Who, RawSession>;
@@ -51,7 +61,8 @@ describe.each(releasesUnderTest())("cron read methods on a running legacy's stat
   }
 
   beforeAll(async () => {
-    legacy = await startLegacyGateway({ version: release, config: { agents: { list: [{ id: "main", default: true }, { id: "ops" }] } } });
+    models = await startModelServer();
+    legacy = await startLegacyGateway({ version: release, modelServer: { baseUrl: models.baseUrl, modelId: "hanzo-test" }, config: { agents: { list: [{ id: "main", default: true }, { id: "ops" }] } } });
     hz = await startHanzod({ port: 0, auth: { mode: "token", token: "t" }, stateDir: legacy.stateDir, logger: false, compat: release });
     for (const who of WHO) {
       const scopes = who === "admin" ? ["operator.admin"] : ["operator.read"];
@@ -73,6 +84,7 @@ describe.each(releasesUnderTest())("cron read methods on a running legacy's stat
     }
     await hz?.close();
     await legacy?.stop();
+    await models?.close();
   });
 
   it("cron.status and cron.get: the legacy's answers for every job, the id alias and unknown ids", async () => {
@@ -168,6 +180,132 @@ describe.each(releasesUnderTest())("cron read methods on a running legacy's stat
     await expectSame("admin", "cron.list", { limit: 3, offset: 500 });
   }, 240_000);
 
+  /** Runs a job through the legacy's own `cron.run` and waits until the legacy shows the run finished. */
+  async function runJob(id: string): Promise<string> {
+    const run = await ask(legacyConn.admin, "cron.run", { id });
+    expect(run.payload).toMatchObject({ ok: true, enqueued: true });
+    const runId = (run.payload as { runId: string }).runId;
+    const deadline = Date.now() + RUN_TIMEOUT_MS;
+    for (;;) {
+      const history = await ask(legacyConn.reader, "cron.runs", { id, runId });
+      const job = await ask(legacyConn.reader, "cron.get", { id });
+      const state = (job.payload as { state?: Record<string, unknown> } | undefined)?.state;
+      if ((history.payload as { total?: number } | undefined)?.total === 1 && state && state.runningAtMs === undefined) return runId;
+      if (Date.now() > deadline) throw new Error(`run ${runId} did not finish: ${JSON.stringify(history)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  it("cron.runs: the legacy's run history, empty and after real runs, with filters, paging and unknown ids", async () => {
+    const ping = added["hourly ping"]!;
+    // Before any run: the empty history, whole and of one job.
+    for (const who of WHO) {
+      expect((await expectSame(who, "cron.runs", {})).payload).toMatchObject({ entries: [], total: 0, hasMore: false, nextOffset: null });
+      await expectSame(who, "cron.runs", { id: ping });
+    }
+    // Real runs, each cheap: a main-session system event left for the next heartbeat (no turn; twice), an
+    // isolated agent turn the model refuses (an error with a reason and diagnostics) and one it answers (usage,
+    // the run's session, delivery). Main-session runs that wake the heartbeat cost a whole turn: not run here.
+    const quiet = await add({ name: "quiet note", schedule: { kind: "every", everyMs: 4 * HOUR }, sessionTarget: "main", wakeMode: "next-heartbeat", payload: { kind: "systemEvent", text: "noted for later" } });
+    const failing = await add({ name: "failing report", agentId: "ops", schedule: { kind: "every", everyMs: 5 * HOUR }, sessionTarget: "isolated", wakeMode: "now", payload: { kind: "agentTurn", message: "[[fail:400]] report" }, delivery: { mode: "none" } });
+    const answered = await add({ name: "answered report", agentId: "ops", schedule: { kind: "every", everyMs: 6 * HOUR }, sessionTarget: "isolated", wakeMode: "now", payload: { kind: "agentTurn", message: "[[reply:all done]] report" }, delivery: { mode: "none" } });
+    const runIds = [await runJob(quiet), await runJob(failing), await runJob(answered), await runJob(quiet)];
+    const all = (await expectSame("reader", "cron.runs", {})).payload as { entries: Record<string, unknown>[]; total: number };
+    // What the comparison covers: every run, successes and a failure, named after their jobs, with the fields
+    // of an agent turn (model, usage, session) and of a failure (reason, diagnostics).
+    expect(all.total).toBe(runIds.length);
+    expect(new Set(all.entries.map((e) => e.status))).toEqual(new Set(["ok", "error"]));
+    expect(new Set(all.entries.map((e) => e.jobName))).toEqual(new Set(["quiet note", "failing report", "answered report"]));
+    // 2026.9.1 records no failover reason for the refusal; 2026.9.6 does ("format").
+    expect(all.entries.find((e) => e.jobId === failing)).toMatchObject({ status: "error", diagnostics: { entries: expect.any(Array) }, ...(release === "2026.9.6" ? { errorReason: expect.any(String) } : {}) });
+    expect(all.entries.find((e) => e.jobId === answered)).toMatchObject({ status: "ok", usage: expect.any(Object), sessionKey: expect.any(String), sessionId: expect.any(String), model: expect.any(String) });
+    const ops = failing;
+    const cases: Record<string, unknown>[] = [
+      {},
+      { scope: "all" },
+      { sortDir: "asc" },
+      { sortDir: "desc", limit: 2 },
+      { limit: 2, offset: 2 },
+      { limit: 2, offset: 4 },
+      { offset: 5 },
+      { offset: 500, limit: 3 },
+      { status: "ok" },
+      { status: "error" },
+      { status: "skipped" },
+      { status: "all" },
+      { statuses: ["ok", "skipped"] },
+      { statuses: ["error", "error"], status: "ok" },
+      { deliveryStatus: "not-requested" },
+      { deliveryStatuses: ["delivered", "unknown"] },
+      { query: "FAILING REPORT" },
+      { query: "  noted " },
+      { query: "rejected" },
+      { query: ops.slice(0, 8) },
+      { query: "nothing like this" },
+      { agentId: "ops" },
+      { agentId: "OPS" },
+      { agentId: "main", sortDir: "asc" },
+      { agentId: "nobody" },
+      { runId: runIds[1] },
+      { runId: "no-such-run" },
+      { scope: "all", id: ops },
+      { id: ops },
+      { jobId: ops, sortDir: "asc", limit: 1 },
+      { id: ` ${ops} `, offset: 1 },
+      { id: ops, agentId: "ops" },
+      { id: ops, status: "error" },
+      { id: answered, query: "all done" },
+      { id: quiet, limit: 1, offset: 1 },
+      { scope: "job", id: quiet, runId: runIds[0] },
+      { id: added["Zeta later"] },
+    ];
+    for (const who of WHO) for (const params of cases) await expectSame(who, "cron.runs", params);
+    // Unknown ids and a job hidden by the agent filter: the legacy's not-found answer.
+    for (const params of [{ id: "no-such-job" }, { id: ops, agentId: "main" }, { jobId: "no-such-job", agentId: "ops" }]) {
+      const missing = await expectSame("reader", "cron.runs", params);
+      expect(missing).toMatchObject({ ok: false, error: { details: { code: "CRON_JOB_NOT_FOUND" } } });
+    }
+    // A removed job keeps its history, no longer named; the whole history still lists its runs.
+    expect((await ask(legacyConn.admin, "cron.remove", { id: quiet })).ok).toBe(true);
+    expect((await ask(legacyConn.reader, "cron.get", { id: quiet })).ok).toBe(false);
+    for (const who of WHO) {
+      const history = await expectSame(who, "cron.runs", { id: quiet });
+      expect(history.payload).toMatchObject({ total: 2, entries: [{ jobId: quiet }, { jobId: quiet }] });
+      expect((history.payload as { entries: Record<string, unknown>[] }).entries[0]).not.toHaveProperty("jobName");
+      await expectSame(who, "cron.runs", { query: "noted" });
+      await expectSame(who, "cron.runs", { sortDir: "asc", agentId: "main" });
+    }
+  }, RUN_TIMEOUT_MS * 5);
+
+  it("cron.runs: bad params get the legacy's own errors", async () => {
+    const bad: Record<string, unknown>[] = [
+      { scope: "job" },
+      { id: "   " },
+      { scope: "job", jobId: "  " },
+      { id: "a/b" },
+      { jobId: "a\\b" },
+      { id: "" },
+      { limit: 0 },
+      { limit: 201 },
+      { limit: 1.5 },
+      { offset: -1 },
+      { status: "bogus" },
+      { statuses: [] },
+      { statuses: ["ok", "bogus"] },
+      { statuses: ["ok", "error", "skipped", "ok"] },
+      { deliveryStatuses: [] },
+      { deliveryStatus: "sent" },
+      { sortDir: "up" },
+      { scope: "some" },
+      { agentId: "" },
+      { bogus: 1 },
+    ];
+    for (const params of bad) {
+      const l = await expectSame("reader", "cron.runs", params);
+      expect(l.ok).toBe(false);
+    }
+  });
+
   it("after the legacy updates and removes jobs, hanzod reads the same rows", async () => {
     const upd = await ask(legacyConn.admin, "cron.update", { id: added["hourly ping"], patch: { name: "renamed ping", enabled: false } });
     expect(upd.ok).toBe(true);
@@ -180,6 +318,8 @@ describe.each(releasesUnderTest())("cron read methods on a running legacy's stat
       await expectSame(who, "cron.get", { id: added["hourly ping"] });
       expect((await expectSame(who, "cron.get", { id: added["alpha weekly"] })).ok).toBe(false);
       await expectSame(who, "cron.status", {});
+      // Job edits leave the run history as it was.
+      await expectSame(who, "cron.runs", {});
       if (release === "2026.9.6") {
         await expectSame(who, "cron.list", {});
         await expectSame(who, "cron.list", { includeDisabled: true, sortBy: "name" });

@@ -83,7 +83,7 @@ describe("dispatch pipeline", () => {
       expect(t.registry.loadedNames()).toEqual(["cfg"]);
       // A method of the release that hanzod does not implement loads nothing and is declined (the legacy's
       // to answer); a name no release has is the legacy's "unknown method".
-      expect(await t.call(o, "cron.runs", {}, ["operator.read"])).toEqual(declinedError("hanzod does not serve cron.runs yet; route this call to the legacy gateway"));
+      expect(await t.call(o, "usage.cost", {}, ["operator.read"])).toEqual(declinedError("hanzod does not serve usage.cost yet; route this call to the legacy gateway"));
       expect(await t.call(o, "no.such.method", {}, ["operator.admin"])).toEqual(Errors.unknownMethod("no.such.method"));
       expect(t.registry.loadedNames()).toEqual(["cfg"]);
     } finally {

@@ -1,15 +1,18 @@
 /**
  * The cron domain, read side: `cron.list`, `cron.get`, `cron.status`, `cron.scratch.get` on the legacy's stored jobs (state
- * database `cron_jobs`, opened read-only; see read.ts for what is answered and what is refused). The
- * writers (`cron.add/update/remove/run`, scratch) and the scheduler stay on the legacy as one family: the
- * scheduler holds its jobs in memory. `cron.runs` (the task-run ledger) stays there too.
+ * database `cron_jobs`, opened read-only; see read.ts for what is answered and what is refused), and
+ * `cron.runs` on its task ledger's cron rows (`task_runs`, read per call as the legacy reads them; runs.ts).
+ * The writers (`cron.add/update/remove/run`, scratch) and the scheduler stay on the legacy as one family: the
+ * scheduler holds its jobs in memory.
  */
 import { Errors, validateParamsInWindow, type ContractIssue, type ErrorShape } from "../../../protocol/index.js";
 import { defineDomain, declined } from "../../core/method.js";
 import { typeboxWorded } from "../../core/typebox-params.js";
 import { legacyStateLayout } from "../../state/legacy-state.js";
 import { CronStoreReader } from "../../state/cron.js";
+import { CronRunLedgerReader } from "../../state/cron-runs.js";
 import { cronGet, cronList, cronScratchGet, cronStatus, type CronReadState } from "./read.js";
+import { cronRuns } from "./runs.js";
 
 function need(state: CronReadState | undefined, method: string): CronReadState {
   if (!state) throw declined(`${method}: hanzod needs the legacy's state dir (--state-dir) for its cron jobs`);
@@ -17,6 +20,8 @@ function need(state: CronReadState | undefined, method: string): CronReadState {
 }
 
 /**
+ * The legacy's wording of params errors in the cron handlers (also `cron.runs`, a single object: it too
+ * words a too-short string in lower case).
  * `cron.get`'s params are one of two objects (`{id}` or `{jobId}`): the legacy's message names the missing
  * property of each branch (`must have required property 'id'; must have required property 'jobId'; must
  * match a schema in anyOf`), where the shared formatter keeps one `required` per path (right for a single
@@ -40,13 +45,17 @@ export default defineDomain<CronReadState | undefined>({
   name: "cron",
   setup: (core) =>
     core.legacy
-      ? { reader: new CronStoreReader(core.legacy.stateDb), stateDir: core.legacy.stateDir, stateDb: core.legacy.stateDb, configPath: core.opts.configPath ?? core.legacy.configPath ?? legacyStateLayout(core.opts.stateDir).configPath }
+      ? { reader: new CronStoreReader(core.legacy.stateDb), runs: new CronRunLedgerReader(core.legacy.stateDb), stateDir: core.legacy.stateDir, stateDb: core.legacy.stateDb, configPath: core.opts.configPath ?? core.legacy.configPath ?? legacyStateLayout(core.opts.stateDir).configPath }
       : undefined,
-  teardown: (state) => state?.reader.close(),
+  teardown: (state) => {
+    state?.reader.close();
+    state?.runs.close();
+  },
   methods: [
     { name: "cron.list", params: "contract", handler: ({ core, state, params }) => cronList(need(state, "cron.list"), core.version, params) },
     { name: "cron.get", params: anyOfParams("cron.get"), handler: ({ core, state, params }) => cronGet(need(state, "cron.get"), core.version, params) },
     { name: "cron.status", params: "contract", handler: ({ state }) => cronStatus(need(state, "cron.status")) },
     { name: "cron.scratch.get", params: anyOfParams("cron.scratch.get"), handler: ({ core, state, params }) => cronScratchGet(need(state, "cron.scratch.get"), core.version, params) },
+    { name: "cron.runs", params: anyOfParams("cron.runs"), handler: ({ core, state, params }) => cronRuns(need(state, "cron.runs"), core.version, params) },
   ],
 });

@@ -22,16 +22,21 @@ import { errorShape } from "../../../protocol/index.js";
 import { MethodError } from "../../core/method.js";
 import { readConfigFile } from "../../state/config-snapshot.js";
 import { cronStoreKey, unportable, type CronJob, type CronStoreReader } from "../../state/cron.js";
+import type { CronRunLedgerReader } from "../../state/cron-runs.js";
 import { compactView, deliveryPreview, effectiveAgentId, normalizeAgentId, readView, snapshotRevision, unavailable } from "./view.js";
 
 export interface CronReadState {
   reader: CronStoreReader;
+  /** The task ledger's cron rows (run history, `cron.runs`). */
+  runs: CronRunLedgerReader;
   stateDir: string;
   stateDb: string;
   configPath: string;
 }
 
-interface Loaded {
+export interface Loaded {
+  /** The whole config file, as parsed. */
+  config: Record<string, unknown>;
   cron: Record<string, unknown>;
   key: string;
 }
@@ -41,7 +46,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** The config's cron settings, or a refusal where the legacy's store or scheduler is not the one hanzod reads. */
-function load(st: CronReadState, method: string): Loaded {
+export function load(st: CronReadState, method: string): Loaded {
   const file = readConfigFile(st.configPath);
   if (file.kind !== "parsed") throw unavailable(`${method} while the config file is missing or not parseable`);
   const cfg = isRecord(file.parsed) ? file.parsed : {};
@@ -50,7 +55,7 @@ function load(st: CronReadState, method: string): Loaded {
   if (cron.enabled !== false) throw unavailable(`${method} while the legacy's scheduler may be running ("cron.enabled" is not false): its jobs' run state lives in the scheduler's memory`);
   const key = cronStoreKey(st.stateDir);
   if (st.reader.hasRuntimeAuthorities(key)) throw unavailable(`${method} with cron runtime authority rows`);
-  return { cron, key };
+  return { config: cfg, cron, key };
 }
 
 const isEnabled = (job: CronJob): boolean => (job.enabled ?? true) !== false;
@@ -75,7 +80,7 @@ function allJobs(st: CronReadState, method: string, now: number): { loaded: Load
   return { loaded, jobs };
 }
 
-function invalid(method: string, reason: string): MethodError {
+export function invalid(method: string, reason: string): MethodError {
   return new MethodError(errorShape("INVALID_REQUEST", `invalid ${method} params: ${reason}`));
 }
 
@@ -143,7 +148,7 @@ export function cronList(st: CronReadState, release: string, p: Record<string, u
   return { ...page, jobs, deliveryPreviews };
 }
 
-function notFound(release: string, jobId: string, lead: string): MethodError {
+export function notFound(release: string, jobId: string, lead: string): MethodError {
   const suffix = release === "2026.9.1" ? "" : " For cross-session management, use a fresh authenticated configured channel owner or Control UI administrator turn or the Automations page.";
   return new MethodError(errorShape("INVALID_REQUEST", `${lead}: ${jobId}. List automations and retry with a current job id.${suffix}`, { code: "CRON_JOB_NOT_FOUND", jobId }));
 }
