@@ -40,6 +40,8 @@ export class EventRouter {
   private readonly seq = new EventSequencer<LegKey>();
   /** The backend that last answered a request of each method family: its events are the ones delivered. */
   private readonly familyOwner = new Map<string, Backend>();
+  /** The events hanzod's hello-ok lists for this connection (undefined: not seen). */
+  private hanzodSends: ReadonlySet<string> | undefined;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -55,6 +57,14 @@ export class EventRouter {
     // Client input: a connection cannot make this map hold more than a few short names.
     if (family.length > MAX_FAMILY_CHARS || (this.familyOwner.size >= MAX_FAMILIES && !this.familyOwner.has(family))) return;
     this.familyOwner.set(family, backend);
+  }
+
+  /**
+   * hanzod's hello-ok named the events it sends. One it does not send, in a family it owns, is the
+   * legacy's to deliver (the writes behind it are declined to the legacy: protocol/declined.ts).
+   */
+  knowHanzodEvents(events: ReadonlySet<string>): void {
+    this.hanzodSends = events;
   }
 
   /** How many families this connection remembers (bounded by MAX_FAMILIES). */
@@ -110,11 +120,9 @@ export class EventRouter {
   }
 
   private eventOwner(event: string, family: string): Backend {
-    if (!this.profile.nodeSession && !AUTH_OWNED_EVENTS.has(event)) {
-      const seen = this.familyOwner.get(family);
-      if (seen !== undefined) return seen;
-    }
-    return routedEventOwner(this.ctx.table(), event, this.authBackend, this.profile);
+    if (this.profile.nodeSession) return routedEventOwner(this.ctx.table(), event, this.authBackend, this.profile);
+    const owner = (!AUTH_OWNED_EVENTS.has(event) && this.familyOwner.get(family)) || routedEventOwner(this.ctx.table(), event, this.authBackend, this.profile);
+    return owner === "hanzod" && this.hanzodSends !== undefined && !this.hanzodSends.has(event) ? "legacy" : owner;
   }
 
   private isShadowedFamily(event: string, family: string): boolean {

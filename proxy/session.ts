@@ -22,7 +22,7 @@ import { EventRouter } from "./event-router.js";
 import { InternalRequests, queueShadow } from "./shadow-dispatch.js";
 import { pickLeg } from "./route-pick.js";
 import { routedEventOwner, servingBackend } from "./routing.js";
-import { assembleHello, needsPartner } from "./hello/assemble.js";
+import { advertisedEvents, assembleHello, needsPartner } from "./hello/assemble.js";
 import { notReachable } from "./unreachable.js";
 
 export type { Identity } from "./identity.js";
@@ -456,6 +456,9 @@ export class ClientSession {
     const partner = this.helloPartner(data);
     const leg = partner === undefined ? undefined : this.legFor(partner);
     if (partner === undefined || leg === undefined) {
+      // A legacy leg may still open later (a declined call): hanzod's own list decides its events then.
+      const hanzodEvents = this.authBackend === "hanzod" ? advertisedEvents(helloPayloadOf(data)) : undefined;
+      if (hanzodEvents !== undefined) this.events.knowHanzodEvents(hanzodEvents);
       this.phase = "ready";
       return false;
     }
@@ -506,6 +509,8 @@ export class ClientSession {
       });
       out = encodeFrame({ ...decoded, payload });
     }
+    const hanzodEvents = advertisedEvents(this.authBackend === "hanzod" ? own : backendOf(wait.partner) === "hanzod" ? partnerHello : undefined);
+    if (hanzodEvents !== undefined) this.events.knowHanzodEvents(hanzodEvents);
     this.sendToClient(out, false, this.authBackend);
     // Each returns at once if a held frame ended the session.
     for (const f of wait.held) {

@@ -11,6 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHanzod, type HanzodHandle } from "../../hanzod/index.js";
+import { connectRaw } from "../../protocol/index.js";
 import { startProxy, type RunningProxy } from "../../proxy/index.js";
 import { HANZOD_TOKEN, metricValue } from "../../proxy/test/support.js";
 import { runOpenclawCli, startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
@@ -184,4 +185,23 @@ describe("a realistic mix of phase-2 reads, shadowed through the proxy on the le
     for (const method of ["cron.list", "sessions.list", "agents.list"]) expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method, backend: "hanzod", outcome: "ok" }), method).toBeGreaterThanOrEqual(1);
     for (const method of ["config.get", "models.list"]) expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method, backend: "hanzod", outcome: "declined" }), method).toBeGreaterThanOrEqual(1);
   }, 600_000);
+
+  it("with phase 2 routed to hanzod, a subscribed client still gets the legacy's sessions.changed after a read hanzod served", async () => {
+    // (The routing of the test above is in force.) The subscription is declined to the legacy; sessions.list
+    // is hanzod's. hanzod does not send sessions.changed, so the legacy's copy is the one delivered.
+    const events = await connectRaw(proxy.url, { token: legacy.token, scopes: ["operator.admin"], client: { id: "gateway-client", version: "0.0.0", platform: "linux", mode: "backend" } });
+    const writer = await connectRawClient(legacy.url, legacy.token);
+    try {
+      expect((await events.socket.request("sessions.subscribe", {})).ok).toBe(true);
+      const listed = await metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method: "sessions.list", backend: "hanzod", outcome: "ok" });
+      expect((await events.socket.request("sessions.list", {})).ok).toBe(true);
+      expect(await metricValue(proxy.adminPort!, "hanzonode_proxy_requests_total", { method: "sessions.list", backend: "hanzod", outcome: "ok" })).toBe(listed + 1);
+      // A write through the legacy (another client): the legacy announces it to subscribers.
+      await legacyOk(writer, "sessions.patch", { key: "agent:main:work", label: "work, renamed" });
+      await expect.poll(() => events.socket.events().some((e) => e.event === "sessions.changed"), { timeout: 15_000, interval: 100 }).toBe(true);
+    } finally {
+      await writer.close();
+      await events.socket.close();
+    }
+  }, 120_000);
 });

@@ -90,9 +90,15 @@ function discovery(s: HelloSources): Payload {
     const routed = s.serves(method);
     return routed === "hanzod" && hanzod !== undefined && !hanzod.has(method) && legacy?.has(method) === true ? "legacy" : routed;
   };
+  // An event routed to hanzod that hanzod does not send is the legacy's copy (EventRouter's same rule).
+  const events = namesBy(s, "events");
+  const delivers = (event: string): Backend => {
+    const routed = s.eventOwner(event);
+    return routed === "hanzod" && events.hanzod !== undefined && !events.hanzod.has(event) && events.legacy?.has(event) === true ? "legacy" : routed;
+  };
   const out: Payload = {
     methods: listed(methods, answers),
-    events: listed(namesBy(s, "events"), s.eventOwner),
+    events: listed(events, delivers),
   };
   if (BACKENDS.some((b) => Array.isArray(objectAt(s.hellos[b], "features")?.capabilities))) {
     out.capabilities = listed(namesBy(s, "capabilities"), (c) => answers(capabilityMethod(c)));
@@ -132,6 +138,12 @@ function unionKeys(part: (b: Backend) => Payload | undefined): string[] {
 function objectAt(p: Payload | undefined, key: string): Payload | undefined {
   const v = p?.[key];
   return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Payload) : undefined;
+}
+
+/** The events a hello-ok says its backend sends; undefined when it lists none (nothing to go by). */
+export function advertisedEvents(p: Payload | undefined): ReadonlySet<string> | undefined {
+  const v = objectAt(p, "features")?.events;
+  return Array.isArray(v) ? new Set(v.filter((x): x is string => typeof x === "string")) : undefined;
 }
 
 function namesAt(p: Payload | undefined, list: string): string[] {

@@ -45,8 +45,9 @@ describe("discovery through the proxy follows the routing", () => {
     expect(await featuresVia(env.proxy.url, legacy.token)).toEqual(own);
 
     // usage.status routed to hanzod, which does not serve it: hanzod declines it and the legacy answers, so it
-    // stays listed and a call is answered. The sessions methods routed to hanzod take the sessions events
-    // with them, and hanzod does not send sessions.changed: that event is no longer listed.
+    // stays listed and a call is answered. The sessions methods routed to hanzod add what hanzod serves and
+    // the legacy does not advertise (sessions.get); their events, which hanzod does not send, stay the
+    // legacy's copies.
     const flip = async (lines: string[], token: string, until: (f: Features) => boolean): Promise<Features> => {
       env.file.write(["version: 1", ...lines].join("\n"));
       let last: Features | undefined;
@@ -55,11 +56,12 @@ describe("discovery through the proxy follows the routing", () => {
     };
     expect(own.events).toContain("sessions.changed");
     expect(hanzodOwn.events).not.toContain("sessions.changed");
-    const toHanzod = await flip(["methods:", "  usage.status: hanzod", "  health: hanzod", "  sessions.*: hanzod"], legacy.token, (f) => !f.events.includes("sessions.changed"));
+    expect(own.methods).not.toContain("sessions.get");
+    const toHanzod = await flip(["methods:", "  usage.status: hanzod", "  health: hanzod", "  sessions.*: hanzod"], legacy.token, (f) => f.methods.includes("sessions.get"));
     // The legacy's names, then what hanzod serves of the sessions methods routed to it and the legacy does
     // not advertise (sessions.get).
     expect(toHanzod.methods).toEqual([...own.methods, ...hanzodOwn.methods.filter((m) => m.startsWith("sessions.") && !own.methods.includes(m))]);
-    expect(toHanzod.events).toEqual(own.events.filter((e) => !e.startsWith("session")));
+    expect(toHanzod.events).toEqual(own.events);
     // Capabilities follow the backend that answers their methods: one whose method hanzod now serves is
     // listed only when hanzod has it too (session-unread-ack-contract qualifies sessions.list); the rest
     // stay the legacy's.
@@ -86,7 +88,7 @@ describe("discovery through the proxy follows the routing", () => {
     expect(hanzodAuth.events).toEqual(expect.arrayContaining(["tick", "presence", "health", "sessions.changed", "chat"]));
     expect(hanzodAuth.capabilities).toContain("gateway-restart-target-safe-v1");
     // And back: everything on legacy with legacy owning auth gives the legacy's lists again.
-    expect(await flip([], legacy.token, (f) => f.events.includes("sessions.changed"))).toEqual(own);
+    expect(await flip([], legacy.token, (f) => !f.methods.includes("sessions.get"))).toEqual(own);
   });
 });
 

@@ -53,12 +53,12 @@ describe("hello-ok assembly", () => {
 
   it("discovery lists what the routing serves: legacy-routed names included, names routed to a backend without them left out", () => {
     // chat.send routed to hanzod, which does not have it: hanzod declines it and the legacy answers, so
-    // it is listed, with the capability that qualifies it; the chat event follows its routing to hanzod,
-    // which does not send it.
+    // it is listed, with the capability that qualifies it; and the chat event, which hanzod does not send,
+    // is the legacy's copy.
     const out = assembleHello(sources("hanzod", ["health", "status", "chat.send"]));
     const f = out.features as Record<string, string[]>;
     expect(f.methods).toEqual(["health", "status", "config.get", "chat.send", "sessions.list", "gateway.restart.request"]);
-    expect(f.events).toEqual(["connect.challenge", "tick", "presence", "health", "sessions.changed", "heartbeat"]);
+    expect(f.events).toEqual(["connect.challenge", "tick", "presence", "health", "chat", "sessions.changed", "heartbeat"]);
     expect(f.capabilities).toEqual(["chat-send-routing-contract", "gateway-restart-target-safe-v1", "new-in-a-later-release"]);
     // Without the legacy's hello-ok (its leg failed) nothing can take a decline: chat.send is not served.
     const alone = assembleHello(sources("hanzod", ["health", "status", "chat.send"], { hanzod: hanzodHello })).features as Record<string, string[]>;
