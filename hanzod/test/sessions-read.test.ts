@@ -218,10 +218,10 @@ describe.each(releasesUnderTest())("sessions read methods on a running legacy's 
       { key: 5 },
       { label: "x".repeat(513) },
     ];
-    const served = cases.filter(inContract("SessionsResolveParams"));
-    expect(served.length).toBeGreaterThan(15);
+    // hanzod accepts params valid in any release of its window: 2026.9.6's `reference` runs where the release defines it.
+    const compared = cases.filter((p) => !("reference" in p) || inContract("SessionsResolveParams")({ reference: p.reference }));
     const answers: Answer[] = [];
-    for (const scope of ["admin", "reader"] as const) for (const params of cases) answers.push(await expectSame(scope, "sessions.resolve", params));
+    for (const scope of ["admin", "reader"] as const) for (const params of compared) answers.push(await expectSame(scope, "sessions.resolve", params));
     // What the comparison covers: found sessions, a missing one under allowMissing, and errors.
     expect(answers[0]).toEqual({ ok: true, payload: { ok: true, key: "agent:main:notes", agentId: "main" }, error: undefined });
     expect(answers[6]).toMatchObject({ ok: true, payload: { ok: false } });
