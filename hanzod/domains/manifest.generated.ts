@@ -32,6 +32,7 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
   "sessions.list": "sessions",
   "sessions.describe": "sessions",
   "sessions.preview": "sessions",
+  "sessions.resolve": "sessions",
   "system-presence": "system",
   "system.info": "system",
   "users.list": "users",

@@ -190,4 +190,61 @@ describe.each(releasesUnderTest())("sessions read methods on a running legacy's 
     // Other sessions stay readable, and still match.
     await expectSame("reader", "sessions.list", { agentId: "main" });
   });
+
+  it("sessions.resolve by key: the legacy's key and agent, missing keys (allowMissing), agent mismatches, selection and params errors, scope", async () => {
+    const cases: Record<string, unknown>[] = [
+      // Served: agent-qualified keys, bare keys with their agent, archived sessions, missing ones.
+      { key: "agent:main:notes" },
+      { key: "  agent:ops:deploy " },
+      { key: "agent:ops:old" },
+      { key: "deploy", agentId: "ops" },
+      { key: "main", agentId: "main" },
+      { key: "agent:main:nothing" },
+      { key: "agent:main:nothing", allowMissing: true },
+      { key: "nothing", agentId: "ops", allowMissing: true },
+      { key: "agent:ops:deploy", agentId: "main" },
+      { key: "agent:ops:deploy", agentId: "nope" },
+      { key: "deploy", agentId: "nope", allowMissing: true },
+      // The legacy's selection errors (its own order: slugHint first) and its params validator.
+      {},
+      { key: "   " },
+      { allowMissing: true },
+      { key: "agent:main:notes", label: "notes" },
+      { key: "agent:main:notes", reference: { key: "agent:main:notes" } },
+      { slugHint: "notes" },
+      { key: "agent:main:notes", slugHint: "notes" },
+      { key: "" },
+      { key: "agent:main:notes", bogus: 1 },
+      { key: 5 },
+      { label: "x".repeat(513) },
+    ];
+    // hanzod accepts params valid in any release of its window: 2026.9.6's `reference` runs where the release defines it.
+    const compared = cases.filter((p) => !("reference" in p) || inContract("SessionsResolveParams")({ reference: p.reference }));
+    const answers: Answer[] = [];
+    for (const scope of ["admin", "reader"] as const) for (const params of compared) answers.push(await expectSame(scope, "sessions.resolve", params));
+    // What the comparison covers: found sessions, a missing one under allowMissing, and errors.
+    expect(answers[0]).toEqual({ ok: true, payload: { ok: true, key: "agent:main:notes", agentId: "main" }, error: undefined });
+    expect(answers[6]).toMatchObject({ ok: true, payload: { ok: false } });
+    expect(answers[5]).toMatchObject({ ok: false, error: { code: "INVALID_REQUEST", message: "No session found: agent:main:nothing" } });
+    // A connection without operator.read: the method table's scope, refused the same way by both.
+    const legacyNone = await operator(legacy.url, legacy.token, []);
+    const hanzodNone = await operator(hz.url, "t", []);
+    conns.push(legacyNone, hanzodNone);
+    const refused = await ask(legacyNone, "sessions.resolve", { key: "agent:main:notes" });
+    expect(refused.ok).toBe(false);
+    expect(await ask(hanzodNone, "sessions.resolve", { key: "agent:main:notes" })).toEqual(refused);
+  }, 120_000);
+
+  it("sessions.resolve sees a session the legacy creates at once (read per call), and declines what it does not reproduce", async () => {
+    const params = { key: "agent:ops:fresh-resolve", allowMissing: true };
+    expect((await expectSame("reader", "sessions.resolve", params)).payload).toEqual({ ok: false });
+    await ok(legacyAdmin, "sessions.patch", { key: "agent:ops:fresh-resolve", label: "fresh" });
+    expect((await expectSame("reader", "sessions.resolve", params)).payload).toEqual({ ok: true, key: "agent:ops:fresh-resolve", agentId: "ops" });
+    // The legacy answers these (scans, its visibility filters, its default-owner and retired-agent logic): hanzod hands them over.
+    const declinedCases: Record<string, unknown>[] = [{ label: "notes" }, { sessionId: "s-1" }, { shortId: "abcdef12" }, { key: "main" }, { key: "agent:main:notes", spawnedBy: "agent:main:main" }, { key: "agent:zz:x" }, { key: "agent:main:Notes" }, { key: "agent:main:notes", agentId: "MAIN" }];
+    for (const p of declinedCases) {
+      expect(await ask(hanzodReader, "sessions.resolve", p), JSON.stringify(p)).toMatchObject({ ok: false, error: { code: "UNAVAILABLE", details: { code: "HANZOD_DECLINED" } } });
+      expect((await ask(legacyReader, "sessions.resolve", p)).error, JSON.stringify(p)).not.toMatchObject({ code: "UNAVAILABLE" });
+    }
+  });
 });

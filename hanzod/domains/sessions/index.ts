@@ -1,5 +1,5 @@
 /**
- * The sessions domain, read side: `sessions.list`, `sessions.describe`, `sessions.preview` on the
+ * The sessions domain, read side: `sessions.list`, `sessions.describe`, `sessions.preview`, `sessions.resolve` (by key) on the
  * legacy's own agent databases, opened read-only (hanzod/state/sessions.ts). Writers (patch, reset,
  * delete, compact) and the sessions' events stay on the legacy for now; the reads re-read the
  * databases on every call, as the legacy does, so a write by either runtime is seen at once.
@@ -11,6 +11,8 @@ import { SessionStoreReader } from "../../state/sessions.js";
 import { sessionsDescribe } from "./describe.js";
 import { sessionsList } from "./list.js";
 import { sessionsPreview } from "./preview.js";
+import { sessionsResolve } from "./resolve.js";
+import { typeboxParams } from "../../core/typebox-params.js";
 
 export default defineDomain({
   name: "sessions",
@@ -20,5 +22,6 @@ export default defineDomain({
     { name: "sessions.list", handler: ({ core, state, params, caller }) => sessionsList(state, core.version, params, caller.scopes.includes(ADMIN_SCOPE)) },
     { name: "sessions.describe", handler: ({ core, state, params, caller }) => sessionsDescribe(state, core.version, params, caller.scopes.includes(ADMIN_SCOPE)) },
     { name: "sessions.preview", handler: ({ state, params }) => sessionsPreview(state, params) },
+    { name: "sessions.resolve", params: typeboxParams("sessions.resolve"), handler: ({ core, state, params }) => sessionsResolve(state, core.version, params) },
   ],
 });

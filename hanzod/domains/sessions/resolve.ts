@@ -1,0 +1,100 @@
+/**
+ * `sessions.resolve` by `key` (dist sessions-resolve: resolveSessionKeyFromResolveParams, the `hasKey`
+ * branch): the session's canonical key and owning agent, `{ ok: false }` for a missing one under
+ * `allowMissing`, else the legacy's INVALID_REQUEST. Both releases answer this branch from the agent
+ * database they re-read per call (2026.9.1 its session store, 2026.9.6 its row projection).
+ *
+ * hanzod serves only what it reproduces exactly and declines the rest (the proxy hands it to the legacy):
+ * - the other selections (`sessionId`, `label`, `shortId`, 2026.9.6 `reference`): they scan, filter and
+ *   sort rows (archived, visibility, ACP metadata of retired agents) through code hanzod has not compared;
+ * - `spawnedBy`: the legacy checks the key against its subagent list filter;
+ * - configs with `gateway.roles` (the operator boundary hides rows by sharing), `session` (scope, main key,
+ *   store) or `agents.defaults.sessionStore` (a fixed store's persisted owner of bare keys);
+ * - a bare key without `agentId`: its owner may be the legacy's in-process retained default agent;
+ * - keys the legacy canonicalises or stores elsewhere (upper case, route-shaped, incognito, `global`,
+ *   `unknown`, malformed `agent:` prefixes) and keys of agents the config does not declare (its
+ *   retired-agent checks), and `agentId` spellings the legacy normalises.
+ */
+import { errorShape } from "../../../protocol/index.js";
+import { MethodError } from "../../core/method.js";
+import type { SessionStoreReader } from "../../state/sessions.js";
+import { configuredAgentIds } from "../../state/agents.js";
+import { unavailable } from "./list.js";
+import { parseAgentSessionKey } from "./row.js";
+
+/** The selection errors' wording per release: 2026.9.6 added the `reference` selection. */
+const SELECTORS: Record<string, string> = {
+  "2026.9.1": "key, sessionId, label, or shortId",
+  "2026.9.6": "key, sessionId, label, shortId, or reference",
+};
+
+function invalid(message: string): MethodError {
+  return new MethodError(errorShape("INVALID_REQUEST", message));
+}
+
+/** The legacy's normalizeOptionalString: a trimmed non-empty string, else nothing. */
+function text(v: unknown): string {
+  return typeof v === "string" ? v.trim() : "";
+}
+
+function at(cfg: Record<string, unknown>, path: readonly string[]): unknown {
+  return path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), cfg);
+}
+
+/** Keys whose canonical form or store the legacy decides with logic hanzod has not compared. */
+function keyDeclined(key: string): boolean {
+  if (key !== key.toLowerCase() || key.includes("incognito")) return true;
+  if (key === "global" || key === "unknown" || key.startsWith("agent:")) {
+    const parsed = key.startsWith("agent:") ? parseAgentSessionKey(key) : undefined;
+    if (!parsed) return true;
+    return /(^|:)(cron|subagent|acp|group|channel|direct|dm|thread|topic)(:|$)/.test(parsed.rest) || parsed.rest === "global" || parsed.rest === "unknown";
+  }
+  return key.includes(":");
+}
+
+export function sessionsResolve(reader: SessionStoreReader, release: string, params: Record<string, unknown>): Record<string, unknown> {
+  const selectors = SELECTORS[release];
+  if (!selectors) throw unavailable(`sessions.resolve as openclaw ${release}`);
+  // hanzod's params check accepts its whole window; 2026.9.1's own validator refuses `reference`.
+  if (release === "2026.9.1" && params.reference !== undefined) throw unavailable(`sessions.resolve with "reference" as openclaw ${release}`);
+  const key = text(params.key);
+  const hasShortId = text(params.shortId) !== "";
+  // The legacy's own order: slugHint first, then how many selections were given.
+  if (params.slugHint !== undefined && !hasShortId) throw invalid("slugHint requires shortId");
+  const count = [key !== "", text(params.sessionId) !== "", text(params.label) !== "", hasShortId, params.reference !== undefined].filter(Boolean).length;
+  if (count > 1) throw invalid(`Provide either ${selectors} (not multiple)`);
+  if (count === 0) throw invalid(`Either ${selectors} is required`);
+  if (!key) throw unavailable(`sessions.resolve by sessionId, label, shortId or reference`);
+  if (text(params.spawnedBy) !== "") throw unavailable(`sessions.resolve with "spawnedBy"`);
+
+  const cfg = reader.config();
+  for (const setting of [["gateway", "roles"], ["session"], ["agents", "defaults", "sessionStore"]] as const) {
+    if (at(cfg, setting) !== undefined) throw unavailable(`sessions.resolve under the config setting "${setting.join(".")}"`);
+  }
+  if (keyDeclined(key)) throw unavailable(`sessions.resolve of the key "${key}"`);
+  const explicit = params.agentId;
+  if (typeof explicit === "string" && explicit !== explicit.trim().toLowerCase()) throw unavailable(`sessions.resolve with the agent id "${explicit}"`);
+
+  // resolveRequestedSessionAgentId: an unknown requested agent, then a key of another agent.
+  const configured = configuredAgentIds(cfg).ids.map((id) => id.trim().toLowerCase());
+  if (typeof explicit === "string" && !configured.includes(explicit)) throw invalid(`Unknown agent id "${explicit}"`);
+  const parsed = parseAgentSessionKey(key);
+  let agentId: string;
+  let canonical: string;
+  if (parsed) {
+    if (typeof explicit === "string" && parsed.agentId !== explicit) throw invalid(`agent "${explicit}" does not match session key agent "${parsed.agentId}"`);
+    if (!configured.includes(parsed.agentId)) throw unavailable(`sessions.resolve of a key of the unconfigured agent "${parsed.agentId}"`);
+    agentId = parsed.agentId;
+    canonical = key;
+  } else {
+    if (typeof explicit !== "string") throw unavailable(`sessions.resolve of the bare key "${key}" without "agentId"`);
+    agentId = explicit;
+    canonical = `agent:${agentId}:${key}`;
+  }
+
+  const target = reader.targets(cfg).targets.find((t) => t.agentId === agentId && t.configured);
+  const record = target ? reader.read([target], canonical)[0] : undefined;
+  if (record) return { ok: true, key: canonical, agentId };
+  if (params.allowMissing === true) return { ok: false };
+  throw invalid(`No session found: ${key}`);
+}
