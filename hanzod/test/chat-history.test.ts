@@ -172,4 +172,34 @@ describe.each(releasesUnderTest())("chat.history on a running legacy's state aft
     const foreign = await ask(hanzodReader, "chat.history", { sessionKey: "agent:zz:main" });
     expect(foreign).toMatchObject({ ok: false, error: { code: "UNAVAILABLE", message: expect.stringContaining("agent:zz:main") } });
   });
+  it("sessions.usage.timeseries: the turn's usage points, read from the transcript, for readers and admins", async () => {
+    for (const scope of ["admin", "reader"] as const) {
+      const l = await expectSame(scope, { key: SESSION }, "sessions.usage.timeseries");
+      // What the comparison covers: the assistant's recorded usage (the model server reports tokens), priced at zero.
+      const payload = l.payload as { sessionId: string; points: { totalTokens: number; cost: number; cumulativeTokens: number }[] };
+      expect(payload.points.length).toBeGreaterThan(0);
+      expect(payload.points.every((p) => p.totalTokens > 0 && p.cost === 0)).toBe(true);
+      for (const params of [{ key: "main" }, { key: `  ${SESSION}  ` }, { key: SESSION, agentId: "main" }, { key: SESSION, bogus: 1 }]) await expectSame(scope, params, "sessions.usage.timeseries");
+    }
+  }, 120_000);
+
+  it("sessions.usage.timeseries: missing keys, foreign agents and missing scopes get the legacy's answers; what hanzod cannot follow is declined", async () => {
+    // 2026.9.1 ignores `agentId` here (the key alone names the agent); 2026.9.6 checks it.
+    for (const params of [{}, { key: "" }, { key: "   " }, { key: 5 }, { key: SESSION, agentId: "ops" }, { key: "agent:" }]) await expectSame("reader", params, "sessions.usage.timeseries");
+    const legacyNone = (await connectOperator(legacy.url, legacy.token, [])).s;
+    const hanzodNone = (await connectOperator(hz.url, "t", [])).s;
+    conns.push(legacyNone, hanzodNone);
+    const l = await ask(legacyNone, "sessions.usage.timeseries", { key: SESSION });
+    expect(l.ok).toBe(false);
+    expect(await ask(hanzodNone, "sessions.usage.timeseries", { key: SESSION })).toEqual(l);
+    // An agent the config does not declare: declined (the proxy asks the legacy), never answered differently.
+    const foreign = await ask(hanzodReader, "sessions.usage.timeseries", { key: "agent:zz:main" });
+    expect(foreign).toMatchObject({ ok: false, error: { code: "UNAVAILABLE", details: { code: "HANZOD_DECLINED" }, message: expect.stringContaining("agent:zz:main") } });
+  }, 120_000);
+
+  it("sessions.usage.timeseries of a session never used: the legacy's answer, or a decline where it would look among transcript files", async () => {
+    const h = await ask(hanzodReader, "sessions.usage.timeseries", { key: "agent:main:never-used" });
+    if (h.ok === false && (h.error as { details?: { code?: string } } | undefined)?.details?.code === "HANZOD_DECLINED") return;
+    await expectSame("reader", { key: "agent:main:never-used" }, "sessions.usage.timeseries");
+  }, 120_000);
 });
