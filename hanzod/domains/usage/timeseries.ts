@@ -28,7 +28,13 @@ export interface UsageReadState {
 }
 
 /** The releases whose timeseries path was read and compared (the `agentId` param is read from 2026.9.6 on). */
-const RELEASES: Record<string, { agentIdParam: boolean }> = { "2026.9.1": { agentIdParam: false }, "2026.9.6": { agentIdParam: true } };
+const RELEASES: Record<string, { agentIdParam: boolean; malformedKeyAnswered: boolean }> = {
+  // 2026.9.1 refuses a malformed key (`agent:`) later, in its session lookup ("Invalid session key: ..."):
+  // seen live for one spelling only, so hanzod declines them there.
+  "2026.9.1": { agentIdParam: false, malformedKeyAnswered: false },
+  "2026.9.6": { agentIdParam: true, malformedKeyAnswered: true },
+};
+const MALFORMED_KEY = /^agent:(?:[^:]*)?$|^agent::/i;
 const MAX_POINTS = 200;
 /** The raw usage shape the legacy's transcripts record; others go through provider-specific aliases (normalizeUsage), not ported. */
 const USAGE_KEYS = new Set(["input", "output", "cacheRead", "cacheWrite", "totalTokens", "cost"]);
@@ -118,6 +124,7 @@ export function sessionsUsageTimeseries(state: UsageReadState, release: string, 
   if (!rules) throw unavailable(`sessions.usage.timeseries as openclaw ${release}`);
   const key = normalizeOptionalString(params.key);
   if (!key) throw new MethodError(errorShape("INVALID_REQUEST", "key is required for timeseries"));
+  if (!rules.malformedKeyAnswered && MALFORMED_KEY.test(key)) throw unavailable(`sessions.usage.timeseries of a malformed session key as openclaw ${release}`);
   const noTranscript = () => new MethodError(errorShape("INVALID_REQUEST", `No transcript found for session: ${key}`));
   try {
     const cfg = state.sessions.config();
