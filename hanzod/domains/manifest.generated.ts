@@ -35,6 +35,7 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
   "sessions.resolve": "sessions",
   "system-presence": "system",
   "system.info": "system",
+  "sessions.usage.timeseries": "usage",
   "users.list": "users",
   "users.prefs.get": "users",
 });
@@ -61,5 +62,6 @@ export const DOMAIN_LOADERS: Readonly<Record<string, () => Promise<{ default: Do
   "mentions": () => import("./mentions/index.js"),
   "sessions": () => import("./sessions/index.js"),
   "system": () => import("./system/index.js"),
+  "usage": () => import("./usage/index.js"),
   "users": () => import("./users/index.js"),
 });

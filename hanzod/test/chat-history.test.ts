@@ -11,6 +11,8 @@
  * showing the run done; every comparison asks the legacy before and after hanzod and retries until the
  * legacy's two answers agree, so both runtimes are compared on the same state.
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { releaseValidator } from "../../protocol/index.js";
@@ -172,4 +174,38 @@ describe.each(releasesUnderTest())("chat.history on a running legacy's state aft
     const foreign = await ask(hanzodReader, "chat.history", { sessionKey: "agent:zz:main" });
     expect(foreign).toMatchObject({ ok: false, error: { code: "UNAVAILABLE", message: expect.stringContaining("agent:zz:main") } });
   });
+  it("sessions.usage.timeseries: the turn's usage points, read from the transcript, for readers and admins", async () => {
+    for (const scope of ["admin", "reader"] as const) {
+      const l = await expectSame(scope, { key: SESSION }, "sessions.usage.timeseries");
+      // What the comparison covers: the assistant's recorded usage (the model server reports tokens), priced at zero.
+      const payload = l.payload as { sessionId: string; points: { totalTokens: number; cost: number; cumulativeTokens: number }[] };
+      expect(payload.points.length).toBeGreaterThan(0);
+      expect(payload.points.every((p) => p.totalTokens > 0 && p.cost === 0)).toBe(true);
+      for (const params of [{ key: "main" }, { key: `  ${SESSION}  ` }, { key: SESSION, agentId: "main" }, { key: SESSION, bogus: 1 }]) await expectSame(scope, params, "sessions.usage.timeseries");
+    }
+  }, 120_000);
+
+  it("sessions.usage.timeseries: missing keys, foreign agents and missing scopes get the legacy's answers; what hanzod cannot follow is declined", async () => {
+    // 2026.9.1 ignores `agentId` here (the key alone names the agent); 2026.9.6 checks it.
+    for (const params of [{}, { key: "" }, { key: "   " }, { key: 5 }, { key: SESSION, agentId: "ops" }]) await expectSame("reader", params, "sessions.usage.timeseries");
+    // A malformed key: 2026.9.6 refuses it as chat.history does; 2026.9.1 later, in its own words, which hanzod declines.
+    if (release === "2026.9.1") expect(await ask(hanzodReader, "sessions.usage.timeseries", { key: "agent:" })).toMatchObject({ ok: false, error: { details: { code: "HANZOD_DECLINED" } } });
+    else await expectSame("reader", { key: "agent:" }, "sessions.usage.timeseries");
+    const legacyNone = (await connectOperator(legacy.url, legacy.token, [])).s;
+    const hanzodNone = (await connectOperator(hz.url, "t", [])).s;
+    conns.push(legacyNone, hanzodNone);
+    const l = await ask(legacyNone, "sessions.usage.timeseries", { key: SESSION });
+    expect(l.ok).toBe(false);
+    expect(await ask(hanzodNone, "sessions.usage.timeseries", { key: SESSION })).toEqual(l);
+    // An agent the config does not declare: declined (the proxy asks the legacy), never answered differently.
+    const foreign = await ask(hanzodReader, "sessions.usage.timeseries", { key: "agent:zz:main" });
+    expect(foreign).toMatchObject({ ok: false, error: { code: "UNAVAILABLE", details: { code: "HANZOD_DECLINED" }, message: expect.stringContaining("agent:zz:main") } });
+  }, 120_000);
+
+  it("sessions.usage.timeseries of a session never used: the legacy's answer without transcript files, a decline where it would look among them", async () => {
+    // Without a session row the legacy probes `agents/<id>/sessions/<id>.jsonl` (and archives): hanzod answers only where that dir is absent.
+    const filesDir = existsSync(join(legacy.stateDir, "agents", "main", "sessions"));
+    if (filesDir) expect(await ask(hanzodReader, "sessions.usage.timeseries", { key: "agent:main:never-used" })).toMatchObject({ ok: false, error: { details: { code: "HANZOD_DECLINED" } } });
+    else expect((await expectSame("reader", { key: "agent:main:never-used" }, "sessions.usage.timeseries")).ok).toBe(false);
+  }, 120_000);
 });
