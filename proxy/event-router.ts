@@ -9,7 +9,7 @@ import type { ProxyContext } from "./context.js";
 import type { RoutingProfile } from "./identity.js";
 import type { LegKey } from "./leg.js";
 import { backendOf } from "./pending.js";
-import { AUTH_OWNED_EVENTS, familyOf, representativeMethod, routedEventOwner } from "./routing.js";
+import { answeringBackend, AUTH_OWNED_EVENTS, familyOf, representativeMethod, routedEventOwner } from "./routing.js";
 import { EventSequencer } from "./sequencer.js";
 import type { Backend } from "./tap.js";
 
@@ -122,7 +122,7 @@ export class EventRouter {
   private eventOwner(event: string, family: string): Backend {
     if (this.profile.nodeSession) return routedEventOwner(this.ctx.table(), event, this.authBackend, this.profile);
     const owner = (!AUTH_OWNED_EVENTS.has(event) && this.familyOwner.get(family)) || routedEventOwner(this.ctx.table(), event, this.authBackend, this.profile);
-    return owner === "hanzod" && this.hanzodSends !== undefined && !this.hanzodSends.has(event) ? "legacy" : owner;
+    return answeringBackend(owner, event, this.hanzodSends);
   }
 
   private isShadowedFamily(event: string, family: string): boolean {

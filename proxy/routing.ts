@@ -91,3 +91,13 @@ export function routedEventOwner(table: RoutingTable, event: string, authBackend
   if (rep === undefined) return authBackend;
   return servingBackend(table, rep, profile);
 }
+
+/**
+ * The backend that ends up answering a method, or sending an event, routed to `routed`: a name routed to
+ * hanzod that hanzod's own hello-ok does not list is the legacy's (hanzod declines such a call and the
+ * proxy hands it over, protocol/declined.ts; such an event only the legacy sends). `hanzodLists`
+ * undefined: hanzod's list is not known, so the routing stands.
+ */
+export function answeringBackend(routed: Backend, name: string, hanzodLists: ReadonlySet<string> | undefined): Backend {
+  return routed === "hanzod" && hanzodLists !== undefined && !hanzodLists.has(name) ? "legacy" : routed;
+}

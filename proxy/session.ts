@@ -289,21 +289,29 @@ export class ClientSession {
 
   /** A request hanzod will not answer (leg lost, deadline passed): to legacy when allowed, else UNAVAILABLE. */
   private failOver(id: string, p: Pending, why: string, outcome: Outcome): void {
-    const legacy = p.fallback && p.data !== undefined && !isSideEffecting(p.method) ? this.legFor("legacy") : undefined;
-    if (legacy !== undefined && p.data !== undefined) {
-      // Legacy gets the client's own bytes and id, unless that id is busy on the legacy leg (then an alias).
-      const moved: Pending = { ...p, leg: "legacy", deadline: 0 };
-      delete moved.upstreamId;
-      const alias = this.upstreamIdFor(id, "legacy");
-      if (alias !== undefined) moved.upstreamId = alias;
-      this.pending.set(id, moved);
+    if (p.fallback && p.data !== undefined && !isSideEffecting(p.method) && this.resendToLegacy(id, { ...p, leg: "legacy", deadline: 0 }, p.data)) {
       this.ctx.metrics.countRequest(methodLabel(p.method), "legacy", "fallback");
-      if (legacy.send(alias === undefined ? p.data : withId(p.data, alias), false)) return;
-      if (alias !== undefined) this.late.settleAlias(alias);
-      this.pending.delete(id);
+      return;
     }
     // A timeout was counted by the caller; the client still gets the retryable answer.
     this.answerUnavailable(id, p.method, undefined, why, outcome === "timeout" ? "unavailable" : outcome);
+  }
+
+  /**
+   * Sends a request that was on hanzod's leg to the legacy as `moved`: the client's own bytes and id,
+   * unless that id is busy on the legacy leg (then an alias). False, with `id` no longer pending, when
+   * there is no legacy leg or it would not take the frame.
+   */
+  private resendToLegacy(id: string, moved: Pending, data: Buffer): boolean {
+    const legacy = this.legFor("legacy");
+    delete moved.upstreamId;
+    const alias = legacy === undefined ? undefined : this.upstreamIdFor(id, "legacy");
+    if (alias !== undefined) moved.upstreamId = alias;
+    this.pending.set(id, moved);
+    if (legacy !== undefined && legacy.send(alias === undefined ? data : withId(data, alias), false)) return true;
+    if (alias !== undefined) this.late.settleAlias(alias);
+    this.pending.delete(id);
+    return false;
   }
 
   /**
@@ -314,16 +322,8 @@ export class ClientSession {
   private declinedToLegacy(id: string, p: Pending, answer: Frame | undefined): boolean {
     // A node's socket is pinned whole to its owner: its calls never travel on an operator's leg.
     if (this.profile.nodeSession || answer?.type !== "res" || !isDeclinedError(answer.error) || p.data === undefined) return false;
-    const legacy = this.legFor("legacy");
-    if (legacy === undefined) return false;
     // Not copied to hanzod again: it just said it does not answer this.
-    const moved: Pending = { ...p, leg: "legacy", shadow: "none", deadline: 0 };
-    delete moved.upstreamId;
-    const alias = this.upstreamIdFor(id, "legacy");
-    if (alias !== undefined) moved.upstreamId = alias;
-    this.pending.set(id, moved);
-    if (!legacy.send(alias === undefined ? p.data : withId(p.data, alias), false)) {
-      if (alias !== undefined) this.late.settleAlias(alias);
+    if (!this.resendToLegacy(id, { ...p, leg: "legacy", shadow: "none", deadline: 0 }, p.data)) {
       this.pending.set(id, p);
       return false;
     }

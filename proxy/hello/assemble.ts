@@ -12,6 +12,7 @@
  */
 import { capabilityMethod, CONTRACT_METHOD_NAMES } from "../../protocol/index.js";
 import type { Backend } from "../tap.js";
+import { answeringBackend } from "../routing.js";
 import { ASSETS_BACKEND, POLICY, SERVER, SNAPSHOT, TOP_LEVEL, type FieldOwner } from "./fields.js";
 
 type Payload = Record<string, unknown>;
@@ -82,20 +83,11 @@ function section(s: HelloSources, owners: Readonly<Record<string, FieldOwner>>, 
 
 function discovery(s: HelloSources): Payload {
   const methods = namesBy(s, "methods");
-  // The backend that ends up answering a method: the routed one, except that a hanzod that said hello
-  // declines what it does not serve and the legacy answers it (protocol/declined.ts), when this
-  // connection reaches the legacy. An unreachable hanzod declines nothing: its calls fail.
-  const { hanzod, legacy } = methods;
-  const answers = (method: string): Backend => {
-    const routed = s.serves(method);
-    return routed === "hanzod" && hanzod !== undefined && !hanzod.has(method) && legacy?.has(method) === true ? "legacy" : routed;
-  };
-  // An event routed to hanzod that hanzod does not send is the legacy's copy (EventRouter's same rule).
+  // A name is listed when the backend that ends up answering it lists it: the routed one, or the legacy
+  // for what a hanzod that said hello does not serve (an unreachable hanzod declines nothing).
+  const answers = (method: string): Backend => answeringBackend(s.serves(method), method, methods.hanzod);
   const events = namesBy(s, "events");
-  const delivers = (event: string): Backend => {
-    const routed = s.eventOwner(event);
-    return routed === "hanzod" && events.hanzod !== undefined && !events.hanzod.has(event) && events.legacy?.has(event) === true ? "legacy" : routed;
-  };
+  const delivers = (event: string): Backend => answeringBackend(s.eventOwner(event), event, events.hanzod);
   const out: Payload = {
     methods: listed(methods, answers),
     events: listed(events, delivers),
