@@ -17,6 +17,8 @@
  *     upstreams on the other (taskset; BENCH_PIN=0 skips it): what adding the proxy costs when it is not
  *     also taking the client's and the upstream's CPU;
  *   - proxy RSS per 1,000 idle connections, against the upstream's own RSS per 1,000 connections;
+ *   - what a decline costs (declineRun; BENCH_ONLY_DECLINES=1 runs only that part): calls routed to a
+ *     hanzod that declines them, against the same calls routed to the legacy and to a hanzod that answers;
  *   - events per second through a two-leg session and the proxy's CPU per event, the proxy before and
  *     after the hot-path work of issue 15, in the same run (proxy-events.ts; BENCH_ONLY_EVENTS=1 runs
  *     only that part).
@@ -34,6 +36,7 @@ import { startProxy } from "../../proxy/index.js";
 import { createShadowSink } from "../../parity/shadow/sink.js";
 import { startHanzod } from "../../hanzod/index.js";
 import { eventsRun } from "./proxy-events.js";
+import { declinedError } from "../../protocol/declined.js";
 
 const here = fileURLToPath(import.meta.url);
 const LATENCY_CALLS = 3000;
@@ -53,6 +56,24 @@ async function runEcho(): Promise<void> {
       const f = JSON.parse(data.toString()) as { id: string; method: string };
       const payload = f.method === "connect" ? { type: "hello-ok", protocol: 4, auth: { role: "operator", scopes: ["operator.read"] }, policy: { maxPayload: 26214400 } } : { ok: true, ts: Date.now() };
       ws.send(JSON.stringify({ type: "res", id: f.id, ok: true, payload }));
+    });
+  });
+  await new Promise((r) => wss.once("listening", r));
+  process.stdout.write(`ready ${(wss.address() as { port: number }).port}\n`);
+}
+
+/** A stand-in hanzod that says hello and declines every call (protocol/declined.ts), as hanzod does for what it does not serve. */
+async function runDecliner(): Promise<void> {
+  const declined = declinedError("route this call to the legacy gateway");
+  const wss = new WebSocketServer({ port: 0, host: "127.0.0.1", perMessageDeflate: false });
+  wss.on("connection", (ws) => {
+    ws.send(JSON.stringify({ type: "event", event: "connect.challenge", payload: { nonce: "bench", ts: Date.now() } }));
+    ws.on("message", (data) => {
+      const f = JSON.parse(data.toString()) as { id: string; method: string };
+      if (f.method === "connect") {
+        const hello = { type: "hello-ok", protocol: 4, auth: { role: "operator", scopes: ["operator.read"] }, features: { methods: [], events: [] }, policy: { maxPayload: 26214400 } };
+        ws.send(JSON.stringify({ type: "res", id: f.id, ok: true, payload: hello }));
+      } else ws.send(JSON.stringify({ type: "res", id: f.id, ok: false, error: declined }));
     });
   });
   await new Promise((r) => wss.once("listening", r));
@@ -397,12 +418,54 @@ async function pinnedRun(targets: Target[], pids: { client: number; upstream: nu
   return med;
 }
 
+/**
+ * What a decline costs: every call routed to a hanzod that declines it and answered by the legacy (two
+ * upstream round trips), against the same calls routed to the legacy, and to a hanzod that answers them.
+ */
+async function declineRun(children: ChildProcess[], dir: string): Promise<void> {
+  const legacy = await spawnRole(here, ["echo"], children);
+  const answering = await spawnRole(here, ["echo"], children);
+  const decliner = await spawnRole(here, ["decliner"], children);
+  const toHanzod = join(dir, "all-hanzod.yaml");
+  writeFileSync(toHanzod, "version: 1\ndefault: hanzod\n");
+  const legacyUrl = `ws://127.0.0.1:${legacy.port}`;
+  const viaLegacy = await startProxyChild(children, { legacy: legacyUrl, hanzod: `ws://127.0.0.1:${answering.port}` });
+  const viaHanzod = await startProxyChild(children, { legacy: legacyUrl, hanzod: `ws://127.0.0.1:${answering.port}`, checklist: toHanzod });
+  const viaDecline = await startProxyChild(children, { legacy: legacyUrl, hanzod: `ws://127.0.0.1:${decliner.port}`, checklist: toHanzod });
+  const procs = { legacy: legacy.proc.pid!, hanzod: answering.proc.pid!, decliner: decliner.proc.pid! };
+  const targets: Target[] = [
+    { name: "routed to legacy", url: `ws://127.0.0.1:${viaLegacy.port}`, procs: { ...procs, proxy: viaLegacy.proc.pid! } },
+    { name: "routed to hanzod", url: `ws://127.0.0.1:${viaHanzod.port}`, procs: { ...procs, proxy: viaHanzod.proc.pid! } },
+    { name: "declined to legacy", url: `ws://127.0.0.1:${viaDecline.port}`, procs: { ...procs, proxy: viaDecline.proc.pid! } },
+  ];
+  // Each path warmed first: the first target measured would otherwise pay for the JIT of all three.
+  for (const t of targets) await latency(t.url, 500);
+  const lat: Array<{ p50: number; p99: number }> = [];
+  for (const t of targets) lat.push(await latency(t.url, LATENCY_CALLS));
+  const { med } = await rounds(targets);
+  console.log(`\ndeclines (echo upstreams): ${LATENCY_CALLS} sequential calls; ${THROUGHPUT_CONNS}x${WINDOW} in flight for ${THROUGHPUT_MS / 1000} s, median of ${ROUNDS} rounds`);
+  console.log("target                  p50 ms   p99 ms   calls/s   +p50 ms   vs legacy-routed   CPU us/call: client   legacy   hanzod decliner    proxy");
+  for (const [i, t] of targets.entries()) {
+    const r = med[i]!;
+    const l = lat[i]!;
+    console.log(
+      `${t.name.padEnd(23)} ${l.p50.toFixed(3).padStart(6)}   ${l.p99.toFixed(3).padStart(6)}   ${r.rps.toFixed(0).padStart(7)}   ${(l.p50 - lat[0]!.p50).toFixed(3).padStart(7)}   ${((r.rps / med[0]!.rps) * 100).toFixed(1).padStart(15)}%   ${cpuColumns(r, ["client", "legacy", "hanzod", "decliner", "proxy"])}`,
+    );
+  }
+  const extra = (med[2]!.cpuPerCall.proxy ?? NaN) - (med[0]!.cpuPerCall.proxy ?? NaN);
+  console.log(`  a declined call costs the proxy ${extra.toFixed(1)} us of CPU more than one routed to the legacy (one more frame out and in), and the decliner's round trip in latency`);
+}
+
 async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const dir = mkdtempSync(join(tmpdir(), "bench-proxy-"));
   try {
     if (process.env.BENCH_ONLY_EVENTS === "1") {
       await eventsRun();
+      return;
+    }
+    if (process.env.BENCH_ONLY_DECLINES === "1") {
+      await declineRun(children, dir);
       return;
     }
     if (process.env.BENCH_ONLY_LEGACY === "1") {
@@ -470,6 +533,7 @@ async function main(): Promise<void> {
     console.log("  (every-call shadow runs each call on two backends: on two cores the shadow upstream shares the load generator's core)");
     await shadowSummary(targets);
 
+    await declineRun(children, dir);
     await eventsRun();
     await legacyRun(children, dir);
   } finally {
@@ -488,6 +552,7 @@ async function runHanzod(token: string, stateDir: string): Promise<void> {
 
 const role = process.argv[2];
 if (role === "echo") await runEcho();
+else if (role === "decliner") await runDecliner();
 else if (role === "proxy") await runProxy(JSON.parse(process.argv[3]!) as ProxyRole);
 else if (role === "hanzod") await runHanzod(process.argv[3]!, process.argv[4]!);
 else await main();
