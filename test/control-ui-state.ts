@@ -3,13 +3,18 @@
  * connection phase (read from its app element) and the requests it sent on its gateway socket(s), which
  * were answered and which failed. Shared by the tests that load the UI through the proxy and from hanzod.
  */
-import type { ChromiumPage } from "./chromium-page.js";
+import type { ChromiumPage, PageSocket } from "./chromium-page.js";
 
 export interface Settled {
   phase: string | undefined;
   sent: string[];
   unanswered: string[];
   failed: string[];
+}
+
+/** The UI's own gateway connection phase ("connected", "reconnecting", ...), from its app element. */
+export function uiPhase(page: ChromiumPage): Promise<string | undefined> {
+  return page.evaluate<string | undefined>(`document.querySelector("openclaw-app")?.context?.gateway?.snapshot?.phase`).catch(() => undefined);
 }
 
 /**
@@ -20,7 +25,7 @@ export async function settle(page: ChromiumPage, startup: readonly string[], tim
   const deadline = Date.now() + timeoutMs;
   let last: Settled = { phase: undefined, sent: [], unanswered: [], failed: [] };
   while (Date.now() < deadline) {
-    const phase = await page.evaluate<string | undefined>(`document.querySelector("openclaw-app")?.context?.gateway?.snapshot?.phase`).catch(() => undefined);
+    const phase = await uiPhase(page);
     last = { phase, ...requestsOf(page) };
     if (phase === "connected" && last.unanswered.length === 0 && startup.every((m) => last.sent.includes(m))) return last;
     await new Promise((r) => setTimeout(r, 500));
@@ -28,11 +33,11 @@ export async function settle(page: ChromiumPage, startup: readonly string[], tim
   return last;
 }
 
-/** The page's requests on its gateway socket(s): which were sent, left unanswered, answered with an error. */
-export function requestsOf(page: ChromiumPage): Omit<Settled, "phase"> {
+/** The page's requests on its gateway socket(s) (or the given ones): which were sent, left unanswered, answered with an error. */
+export function requestsOf(page: ChromiumPage, sockets: Iterable<PageSocket> = page.sockets.values()): Omit<Settled, "phase"> {
   const sent = new Map<string, string>();
   const answers = new Map<string, boolean>();
-  for (const s of page.sockets.values()) {
+  for (const s of sockets) {
     for (const raw of s.sent) {
       const f = parse(raw);
       if (f?.type === "req" && typeof f.id === "string") sent.set(f.id, String(f.method));
