@@ -16,10 +16,11 @@ export interface CliArgs {
   "state-dir": string;
   config?: string;
   compat?: string;
+  "control-ui-root"?: string;
   "restart-mode"?: "in-process" | "exit";
 }
 
-const STRING_FLAGS = ["host", "token", "password", "user-header", "state-dir", "config", "compat"] as const;
+const STRING_FLAGS = ["host", "token", "password", "user-header", "state-dir", "config", "compat", "control-ui-root"] as const;
 const CHOICES = { bind: ["loopback", "lan", "auto", "custom"], auth: ["token", "password", "none", "trusted-proxy"], "restart-mode": ["in-process", "exit"] } as const;
 
 /**
@@ -71,6 +72,7 @@ export async function parseWithYargs(args: readonly string[]): Promise<CliArgs> 
     .option("state-dir", { type: "string", describe: "state directory (SQLite, logs)", default: join(homedir(), ".hanzod") })
     .option("config", { type: "string", describe: "legacy openclaw.json to read gateway.* from" })
     .option("compat", { type: "string", describe: "legacy release to answer as where releases differ (default: the newest frozen one; `hanzonode up` passes the legacy's)" })
+    .option("control-ui-root", { type: "string", describe: "serve the legacy's Control UI from this dir (its package's dist/control-ui); default: the one of the openclaw on PATH, if any; none: no UI" })
     .option("restart-mode", { type: "string", choices: CHOICES["restart-mode"], describe: "on a restart request: listen again in-process, or exit 0 for a supervisor (default: exit when systemd/launchd is detected)" })
     .strict()
     // A flag hanzod does not know in a unit's command line is a configuration error, not a crash.

@@ -14,6 +14,7 @@ import { bindToHost, loadLegacyConfig } from "./config-file.js";
 import type { AuthMode, HanzodAuthOptions } from "./options.js";
 import { CONFIG_ERROR_EXIT_CODE, isConfigError } from "./config-error.js";
 import { parsePlainArgs, parseWithYargs, type CliArgs } from "./cli-args.js";
+import { resolveControlUiRoot } from "./control-ui-root.js";
 
 if (process.argv[2] === "service") {
   const { runServiceCli } = await import("./service/cli.js");
@@ -39,6 +40,7 @@ try {
   const userHeader = argv["user-header"] ?? file?.auth?.trustedProxy?.userHeader;
   if (file?.auth?.trustedProxy || userHeader) auth.trustedProxy = { ...file?.auth?.trustedProxy, userHeader: userHeader ?? "x-forwarded-user" };
   const host = argv.host ?? bindToHost(argv.bind) ?? file?.host ?? "127.0.0.1";
+  const controlUiRoot = resolveControlUiRoot(argv["control-ui-root"], process.env);
   const handle = await startHanzod({
     host,
     port: argv.port ?? file?.port ?? 18789,
@@ -48,10 +50,12 @@ try {
     ...(file ? { configPath: file.path } : {}),
     logToStderr: true,
     ...(argv.compat ? { compat: argv.compat } : {}),
+    ...(controlUiRoot ? { controlUiRoot } : {}),
     restartMode: argv["restart-mode"] ?? (supervisedByEnv(process.env) ? "exit" : "in-process"),
     onRestartExit: () => process.exit(0),
   });
   process.stdout.write(`hanzod listening on ${handle.url}\n`);
+  if (controlUiRoot) process.stdout.write(`hanzod serves the Control UI from ${controlUiRoot} at ${handle.url.replace(/^ws/, "http")}/\n`);
   const stop = (signal: string) => {
     void handle.close(signal === "SIGTERM" ? "gateway stopping" : "gateway stopping").then(() => process.exit(0));
   };

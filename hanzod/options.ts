@@ -62,6 +62,11 @@ export interface HanzodOptions {
    * release in the window are served either way. Default: the newest frozen release in the window.
    */
   compat?: string;
+  /**
+   * Serve the legacy's Control UI from this directory (the installed openclaw package's dist/control-ui,
+   * hanzod/core/http/control-ui.ts), as the legacy serves one from a configured root. Unset: no UI.
+   */
+  controlUiRoot?: string;
 }
 
 export const DEFAULTS = {

@@ -33,6 +33,22 @@ function previousUrl(path: string): string | undefined {
   }
 }
 
+/**
+ * How each client reaches hanzod with that config. The node host does not read gateway.remote.url (its
+ * endpoint comes from flags or its own node config); it does take the token from the config in remote mode.
+ * The Control UI is hanzod's own HTTP port (hanzod --control-ui-root, hanzod/core/http/control-ui.ts).
+ */
+function clientLines(hanzodUrl: string, configPath: string): string[] {
+  const u = new URL(hanzodUrl);
+  const tls = u.protocol === "wss:" ? " --tls" : "";
+  const port = u.port || (u.protocol === "wss:" ? "443" : "80");
+  const httpUrl = `${u.protocol === "wss:" ? "https" : "http"}://${u.host}`;
+  return [
+    `node host: OPENCLAW_CONFIG_PATH=${configPath} openclaw node run --host ${u.hostname} --port ${port}${tls}`,
+    `control UI: ${httpUrl}/ (served by hanzod from the legacy's installed assets; sign in with the gateway token)`,
+  ];
+}
+
 export async function cutover(o: CutoverOptions): Promise<CutoverOutcome> {
   const check = await checkCutover(o);
   if (!check.ok) return { applied: false, check, lines: ["refused: the legacy cannot go yet:", ...check.blockers.map((b) => `  - ${b}`)] };
@@ -50,6 +66,7 @@ export async function cutover(o: CutoverOptions): Promise<CutoverOutcome> {
   });
   const lines = [
     `cutover: clients configured by ${written.path} now attach to hanzod directly at ${o.hanzodUrl} (gateway.mode remote, transport direct); recorded in the audit log`,
+    ...clientLines(o.hanzodUrl, written.path),
     "to return while the legacy still exists:",
     written.backup ? `  cp ${written.backup} ${written.path}   # the previous client config${before ? ` (${before})` : ""}` : `  remove gateway.mode/gateway.remote from ${written.path}`,
     "  start the proxy again in front of the legacy and route back with: hanzonode parity rollback <method|--phase N|--owner auth|nodes>",

@@ -38,7 +38,9 @@ export function buildHello(rt: Runtime, connId: string, s: AcceptedSession): Rec
   return {
     type: "hello-ok",
     protocol: 4,
-    server: { version: rt.version, buildId: hanzodBuildId(rt.version), bootId: rt.bootId, connId },
+    // Serving the legacy's UI assets (not hanzod's own build), hanzod says so as the legacy does for a
+    // configured UI root: the UI then does not reload over hanzod's build id differing from its own.
+    server: { version: rt.version, buildId: hanzodBuildId(rt.version), bootId: rt.bootId, ...(rt.opts.controlUiRoot === undefined ? {} : { controlUiBuildSource: "configured" as const }), connId },
     features: { ...advertisedFor(rt.version), capabilities: HANZOD_CAPABILITIES },
     snapshot,
     auth,

@@ -1,5 +1,6 @@
 /**
- * HTTP listener (probes: /healthz, /readyz) with the WebSocket endpoint on `/`. No permessage-deflate
+ * HTTP listener (probes: /healthz, /readyz; the legacy's Control UI when a root is given, http/control-ui.ts)
+ * with the WebSocket endpoint on `/`. No permessage-deflate
  * (the legacy declines it for latency). The app-level `tick` is one process-wide timer.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -11,6 +12,8 @@ import { Connection, type ConnectionHost } from "./connection.js";
 import { DomainRegistry } from "./domains.js";
 import { Pipeline } from "./pipeline.js";
 import { OffThreadJudge } from "./intake/off-thread.js";
+import { controlUi, type ControlUi } from "./http/control-ui.js";
+import { secretsEqual } from "./auth/shared-secret.js";
 
 export interface RunningServer {
   port: number;
@@ -24,6 +27,19 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+/** The Control UI on this runtime's port, its bootstrap config opened by the WebSocket's own shared secret. */
+function uiFor(rt: Runtime, root: string): ControlUi {
+  const auth = rt.opts.auth;
+  const secret = auth.mode === "token" ? auth.token : auth.mode === "password" ? auth.password : undefined;
+  return controlUi({
+    root,
+    version: rt.version,
+    authRequired: auth.mode !== "none",
+    // trusted-proxy mode: the identity comes from the proxy's headers, which this bearer check does not read.
+    authorize: (bearer) => auth.mode === "none" || (secret !== undefined && bearer !== undefined && secretsEqual(bearer, secret)),
+  });
+}
+
 export async function listen(rt: Runtime): Promise<RunningServer> {
   const connections = new Set<Connection>();
   const domains = new DomainRegistry(rt);
@@ -31,6 +47,7 @@ export async function listen(rt: Runtime): Promise<RunningServer> {
   const intake = new OffThreadJudge(rt.log);
   const host: ConnectionHost = { runtime: rt, pipeline: new Pipeline(rt, domains, rt.opts.hooks), intake, onClosed: (c) => connections.delete(c) };
 
+  const ui = rt.opts.controlUiRoot === undefined ? undefined : uiFor(rt, rt.opts.controlUiRoot);
   const http: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method === "GET" && path === "/healthz") return json(res, 200, { ok: true, status: "live" });
@@ -39,7 +56,17 @@ export async function listen(rt: Runtime): Promise<RunningServer> {
       const draining = rt.suspension.phase === "draining" || rt.suspension.phase === "prepared";
       return json(res, draining ? 503 : 200, { ready: !draining, failing: draining ? ["gateway-draining"] : [], uptimeMs: Date.now() - rt.startedAt, eventLoop: rt.health.current().eventLoop });
     }
-    json(res, 404, { error: "not found" });
+    if (ui === undefined) return json(res, 404, { error: "not found" });
+    ui.handle(req, res).then(
+      (answered) => {
+        if (!answered) json(res, 404, { error: "not found" });
+      },
+      (err: unknown) => {
+        rt.log?.warn({ err: err instanceof Error ? err.message : String(err), path }, "control ui request failed");
+        if (!res.headersSent) json(res, 500, { error: "internal error" });
+        else res.destroy();
+      },
+    );
   });
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: DEFAULTS.maxPreauthPayload });
   http.on("upgrade", (req, socket, head) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parsePlainArgs, parseWithYargs, type CliArgs } from "../cli-args.js";
 
-const KEYS = ["port", "bind", "host", "auth", "token", "password", "trusted-proxy", "user-header", "state-dir", "config", "compat", "restart-mode"] as const;
+const KEYS = ["port", "bind", "host", "auth", "token", "password", "trusted-proxy", "user-header", "state-dir", "config", "compat", "control-ui-root", "restart-mode"] as const;
 
 function pick(a: CliArgs): Partial<CliArgs> {
   const out: Record<string, unknown> = {};
@@ -17,6 +17,8 @@ describe("hanzod command line", () => {
       ["--port=18789", "--host=127.0.0.1", "--auth=password", "--password=p w", "--compat", "2026.9.1"],
       ["--auth", "trusted-proxy", "--user-header", "x-user", "--restart-mode", "exit", "--config", "./openclaw.json"],
       ["--bind", "custom", "--token", "123", "--restart-mode=in-process"],
+      ["--control-ui-root", "/opt/openclaw/dist/control-ui"],
+      ["--control-ui-root=none"],
     ];
     for (const line of lines) {
       const plain = parsePlainArgs(line);

@@ -22,6 +22,7 @@ import { REPO_ROOT, decodeFrame } from "../../protocol/index.js";
 import { runOpenclawCli, startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { startHanzod, type HanzodHandle } from "../../hanzod/index.js";
 import { ChromiumPage, ensureChromium } from "../../test/chromium-page.js";
+import { settle } from "../../test/control-ui-state.js";
 import { startProxy, type ConnectionTap, type FrameTap, type RunningProxy } from "../index.js";
 import type { Backend } from "../tap.js";
 import { checklistFile, metricValue } from "./support.js";
@@ -278,59 +279,4 @@ function sameDevice(h: SeenHello, devices: string[]): Record<string, unknown> {
 function keysOf(p: Record<string, unknown>, part: string | undefined): string[] {
   const o = part === undefined ? p : (p[part] as Record<string, unknown> | undefined);
   return Object.keys(o ?? {}).sort();
-}
-
-interface Settled {
-  phase: string | undefined;
-  sent: string[];
-  unanswered: string[];
-  failed: string[];
-}
-
-/**
- * Waits (bounded) until the UI is connected and has sent and had answered its start-up requests. The
- * UI's connection phase is read from its own app element.
- */
-async function settle(page: ChromiumPage, startup: readonly string[], timeoutMs = 180_000): Promise<Settled> {
-  const deadline = Date.now() + timeoutMs;
-  let last: Settled = { phase: undefined, sent: [], unanswered: [], failed: [] };
-  while (Date.now() < deadline) {
-    const phase = await page.evaluate<string | undefined>(`document.querySelector("openclaw-app")?.context?.gateway?.snapshot?.phase`).catch(() => undefined);
-    last = { phase, ...requestsOf(page) };
-    if (phase === "connected" && last.unanswered.length === 0 && startup.every((m) => last.sent.includes(m))) return last;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return last;
-}
-
-/** The page's requests on its gateway socket(s): which were sent, left unanswered, answered with an error. */
-function requestsOf(page: ChromiumPage): Omit<Settled, "phase"> {
-  const sent = new Map<string, string>();
-  const answers = new Map<string, boolean>();
-  for (const s of page.sockets.values()) {
-    for (const raw of s.sent) {
-      const f = parse(raw);
-      if (f?.type === "req" && typeof f.id === "string") sent.set(f.id, String(f.method));
-    }
-    for (const raw of s.received) {
-      const f = parse(raw);
-      if (f?.type === "res" && typeof f.id === "string") answers.set(f.id, f.ok === true);
-    }
-  }
-  const unanswered: string[] = [];
-  const failed: string[] = [];
-  for (const [id, method] of sent) {
-    const ok = answers.get(id);
-    if (ok === undefined) unanswered.push(method);
-    else if (!ok) failed.push(method);
-  }
-  return { sent: [...sent.values()], unanswered, failed };
-}
-
-function parse(raw: string): Record<string, unknown> | undefined {
-  try {
-    return JSON.parse(raw) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
 }

@@ -15,21 +15,36 @@ type LegacyInfo = ReturnType<typeof inject<"legacy">>;
 export interface NodeHostRun {
   /** Everything it printed so far (for failure messages). */
   output(): string;
+  /** The node host's PID (stopped by it, with its process group). */
+  pid: number | undefined;
+  /** Whether it is still running. */
+  alive(): boolean;
   stop(): Promise<void>;
+}
+
+export interface NodeHostSpawnOptions {
+  /** The gateway's host (default 127.0.0.1). */
+  host?: string;
+  /**
+   * Environment on top of the default one (the shared legacy's token in OPENCLAW_GATEWAY_TOKEN): e.g.
+   * OPENCLAW_CONFIG_PATH for a client config, with OPENCLAW_GATEWAY_TOKEN undefined so the token comes
+   * from that config.
+   */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
  * Starts the node host with its own HOME (its own device identity) against `port`; with `home` given,
  * in that HOME (the same device as an earlier run there), which the caller removes.
  */
-export async function spawnNodeHost(legacy: LegacyInfo, port: number, displayName: string, home?: string): Promise<NodeHostRun> {
+export async function spawnNodeHost(legacy: LegacyInfo, port: number, displayName: string, home?: string, opts: NodeHostSpawnOptions = {}): Promise<NodeHostRun> {
   const ownHome = home === undefined;
   home ??= mkdtempSync(join(tmpdir(), "proxy-node-host-"));
   const install = await ensureLegacyInstalled(legacy.version, () => undefined);
   let output = "";
   // The node CLI has no --token flag: the legacy's token comes from the environment.
-  const child: ChildProcess = spawn(legacy.nodeBin, [legacy.openclawEntry, "node", "run", "--host", "127.0.0.1", "--port", String(port), "--display-name", displayName], {
-    env: legacyEnv(install, { HOME: home, OPENCLAW_GATEWAY_TOKEN: legacy.token }),
+  const child: ChildProcess = spawn(legacy.nodeBin, [legacy.openclawEntry, "node", "run", "--host", opts.host ?? "127.0.0.1", "--port", String(port), "--display-name", displayName], {
+    env: legacyEnv(install, { HOME: home, OPENCLAW_GATEWAY_TOKEN: legacy.token, ...opts.env }),
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
@@ -37,6 +52,8 @@ export async function spawnNodeHost(legacy: LegacyInfo, port: number, displayNam
   child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
   return {
     output: () => output,
+    pid: child.pid,
+    alive: () => child.exitCode === null && child.signalCode === null,
     stop: async () => {
       await stopProcessGroup(child);
       if (ownHome) rmSync(home, { recursive: true, force: true });
