@@ -205,8 +205,15 @@ describe("hanzonode cutover --check", () => {
   }, 60_000);
 });
 
-/** Releases whose UI service worker may reload a slow first document once (see below). */
+/**
+ * Releases whose UI service worker reloads a first document that does not answer its 1 s version probe in
+ * time (a busy machine; 2026.9.1's sw.js navigateSuspendedClient, gone in 2026.9.6). That reload can land
+ * at any point after the UI connected, so for them the test keeps the worker from registering (the UI
+ * logs a warning and runs without its offline cache): what is checked is hanzod serving the UI and the UI
+ * connecting, not the worker's timing.
+ */
 const SW_PROBE_RELOAD = new Set(["2026.9.1"]);
+const NO_SERVICE_WORKER = `navigator.serviceWorker && (navigator.serviceWorker.register = () => Promise.reject(new Error("service worker left out by the test")));`;
 
 /** The cutover config for `to`, the Control UI opened with it in headless Chromium: connected to hanzod. */
 async function controlUiConnects(to: TestHanzod, release: string): Promise<void> {
@@ -216,6 +223,7 @@ async function controlUiConnects(to: TestHanzod, release: string): Promise<void>
   expect(lines).toContain(`control UI: ${httpUrl}/ (served by hanzod from the legacy's installed assets; sign in with the gateway token)`);
   const page = await ChromiumPage.launch(ensureChromium());
   try {
+    if (SW_PROBE_RELOAD.has(release)) await page.send("Page.addScriptToEvaluateOnNewDocument", { source: NO_SERVICE_WORKER });
     await page.navigate(`${httpUrl}/#token=${encodeURIComponent(target.token!)}`);
     await expect.poll(() => uiPhase(page), { timeout: 60_000, interval: 500 }).toBe("connected");
     // Connected is enough here: hanzod declines the start-up reads it does not serve (no legacy behind it); it
@@ -224,10 +232,8 @@ async function controlUiConnects(to: TestHanzod, release: string): Promise<void>
     await expect.poll(() => requestsOf(page, [last()]).sent.length > 1 && requestsOf(page, [last()]).unanswered.length === 0, { timeout: 30_000, interval: 500 }).toBe(true);
     const state = requestsOf(page, [last()]);
     const why = JSON.stringify({ navigations: page.navigations, failedRequests: page.failedRequests, exceptions: page.consoleErrors, state });
-    // No reload over a build mismatch (that one goes to /chat?openclaw_mount_recovery=...). 2026.9.1's service
-    // worker reloads a first document once when it does not answer its 1 s version probe in time (a busy
-    // machine; sw.js navigateSuspendedClient, gone in 2026.9.6): the same URL again, a new connection to hanzod.
-    expect(page.navigations.length, why).toBeLessThanOrEqual(SW_PROBE_RELOAD.has(release) ? 2 : 1);
+    // No reload over a build mismatch (that one goes to /chat?openclaw_mount_recovery=...), nor any other.
+    expect(page.navigations.length, why).toBe(1);
     for (const n of page.navigations) expect(n, why).toBe(`${httpUrl}/`);
     expect(page.sockets.size, why).toBe(page.navigations.length);
     for (const s of page.sockets.values()) expect(s.url, why).toMatch(new RegExp(`^${target.url}/?$`));
