@@ -39,6 +39,9 @@ export interface WatchdogReport {
   longestGcMs: number;
   rssBytes: number;
   heapUsedBytes: number;
+  /** The main isolate's heap as reserved (what of the RSS is V8's), and Buffers/ArrayBuffers outside it. */
+  heapTotalBytes: number;
+  externalBytes: number;
   at: number;
 }
 
@@ -146,6 +149,11 @@ function settledLongFrames(now: number): LongFrame[] {
   return settled;
 }
 
+function memory(): Pick<WatchdogReport, "rssBytes" | "heapUsedBytes" | "heapTotalBytes" | "externalBytes"> {
+  const m = process.memoryUsage();
+  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external };
+}
+
 export function startWatchdog(intervalMs = 250): () => void {
   timeFrames();
   const gc = watchGc();
@@ -164,8 +172,7 @@ export function startWatchdog(intervalMs = 250): () => void {
       framesOver50Ms,
       framesOver50MsBesidesGc: settledLongFrames(performance.now()).filter((f) => f.cpuMs - f.gcMs > 50).length,
       longestGcMs,
-      rssBytes: process.memoryUsage.rss(),
-      heapUsedBytes: process.memoryUsage().heapUsed,
+      ...memory(),
       at: Date.now(),
     };
     h.reset();

@@ -67,6 +67,40 @@ describe("the intake worker", () => {
       await judge.close();
     }
   });
+
+  it("params nested deeper than a structured clone can walk come back left behind, without losing the worker", async () => {
+    // JSON.parse takes 50,000 nested objects; postMessage's clone recurses and overflows its stack on them.
+    const depth = 50_000;
+    const text = `{"type":"req","id":"d2","method":"health","params":{"a":${'{"a":'.repeat(depth)}1${"}".repeat(depth)}}}`;
+    const warn = vi.fn();
+    const judge = new OffThreadJudge({ warn } as unknown as ConstructorParameters<typeof OffThreadJudge>[0]);
+    let inlineReads = 0;
+    try {
+      const verdict = await judge.judge(Buffer.from(text), () => {
+        inlineReads++;
+        return text;
+      }, "2026.9.6");
+      // Judged by the worker (no inline fallback, no worker failure), params not shipped.
+      expect(warn).not.toHaveBeenCalled();
+      expect(inlineReads).toBe(0);
+      expect(verdict).toEqual({ kind: "request", paramsShipped: false, frame: { type: "req", id: "d2", method: "health" }, prechecked: { compat: "2026.9.6", verdict: undefined } });
+      // A stage that reads them gets them from the frame's text, whole.
+      if (verdict.kind !== "request") throw new Error("not a request");
+      let node = withDeferredParams(verdict.frame, () => text).params as { a?: unknown };
+      let levels = 0;
+      while (typeof node === "object" && node !== null && "a" in node) {
+        node = node.a as { a?: unknown };
+        levels++;
+      }
+      expect(levels).toBe(depth + 1);
+      // The same worker judges the next frame.
+      const next = JSON.stringify({ type: "req", id: "n1", method: "logs.tail", params: keys(5_000) });
+      expect(await judge.judge(Buffer.from(next), () => next, "2026.9.6")).toEqual(judgeFrame(next, "2026.9.6"));
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      await judge.close();
+    }
+  });
 });
 
 describe("large frames through hanzod", () => {

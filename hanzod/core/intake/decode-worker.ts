@@ -1,6 +1,6 @@
 /** The intake worker: judges each frame it is given (verdict.ts) and posts the verdict back. */
 import { parentPort } from "node:worker_threads";
-import { judgeFrame } from "./verdict.js";
+import { judgeFrame, withParamsLeftBehind } from "./verdict.js";
 import type { IntakeReply, IntakeRequest } from "./off-thread.js";
 
 const port = parentPort;
@@ -13,5 +13,25 @@ port.on("message", (m: IntakeRequest) => {
   } catch (err) {
     reply = { seq: m.seq, failed: String(err) };
   }
-  port.postMessage(reply);
+  post(reply);
 });
+
+/**
+ * A verdict that cannot be cloned (params nested 50,000 deep overflow the structured clone's stack)
+ * goes back without its params; a throw here would end the worker, and every frame it held would then
+ * be judged on the main thread, the deep one included, while the next large frame paid for a new worker.
+ */
+function post(reply: IntakeReply): void {
+  try {
+    port!.postMessage(reply);
+    return;
+  } catch (err) {
+    if (reply.verdict === undefined) return port!.postMessage({ seq: reply.seq, failed: String(err) } satisfies IntakeReply);
+    try {
+      port!.postMessage({ seq: reply.seq, verdict: withParamsLeftBehind(reply.verdict) } satisfies IntakeReply);
+    } catch (again) {
+      // A frame field other than params too deep as well: that frame is judged on the main thread.
+      port!.postMessage({ seq: reply.seq, failed: String(again) } satisfies IntakeReply);
+    }
+  }
+}

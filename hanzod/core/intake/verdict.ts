@@ -34,6 +34,15 @@ export function judgeFrame(text: string, compat: string): FrameVerdict {
   return { kind: "request", frame: value, paramsShipped: true, prechecked };
 }
 
+/**
+ * The same verdict with its params left behind (the main thread reads them from the frame's text if a
+ * stage needs them): for params the worker cannot hand back, such as nesting deeper than a structured
+ * clone can walk (it recurses; JSON.parse does not).
+ */
+export function withParamsLeftBehind(verdict: FrameVerdict): FrameVerdict {
+  return verdict.kind === "request" && verdict.paramsShipped ? withoutParams(verdict.frame, verdict.prechecked) : verdict;
+}
+
 function withoutParams(frame: RequestFrameLike, prechecked: ParamsPrecheck | undefined): FrameVerdict {
   const bare: RequestFrameLike = { type: "req", id: frame.id, method: frame.method };
   const rest = frame as RequestFrameLike & { traceparent?: unknown; expectedProfileId?: unknown };
