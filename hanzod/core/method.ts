@@ -3,7 +3,7 @@
  * dispatch pipeline (pipeline.ts) reads these declarations; hello-ok's discovery lists and the static
  * registry (domains/manifest.generated.ts) are derived from them, so a method name is written once.
  */
-import { declinedError, type ErrorShape } from "../../protocol/index.js";
+import { declinedError, errorShape, type ErrorShape } from "../../protocol/index.js";
 import type { CoreServices } from "./runtime.js";
 import type { SuspensionPhase } from "./lifecycle/suspension.js";
 
@@ -42,6 +42,11 @@ export class MethodError extends Error {
   constructor(readonly shape: ErrorShape) {
     super(shape.message);
   }
+}
+
+/** The legacy's INVALID_REQUEST answer with its own wording (and details, where it gives some). */
+export function invalidRequest(message: string, details?: Record<string, unknown>): MethodError {
+  return new MethodError(errorShape("INVALID_REQUEST", message, details));
 }
 
 /**

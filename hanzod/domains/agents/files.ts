@@ -13,8 +13,7 @@
  * to (a missing path alias), read under another path, or find completed (a per-process migration check).
  */
 import { createHash } from "node:crypto";
-import { errorShape } from "../../../protocol/index.js";
-import { declined, MethodError } from "../../core/method.js";
+import { declined, invalidRequest, MethodError } from "../../core/method.js";
 import { projectRoster, rosterEntries, unsupportedRoster } from "../../state/agent-roster.js";
 import { isAllowedFileName, isExpectedAbsent, listedFileNames, readWorkspaceFile, statWorkspaceFile, workspaceDirState, workspaceStateKey } from "../../state/agent-workspace-files.js";
 import { needsResolution } from "./list.js";
@@ -61,7 +60,7 @@ function resolveAgent(state: AgentsState, release: string, method: string, rawAg
   // `listAgentIds`: the configured ids (no roster at all: the implicit main), never agents found on disk only.
   const ids = new Set(form === "none" ? ["main"] : roster.agents.filter((a) => a.entry !== undefined).map((a) => a.id));
   const agent = agentId === "" || !ids.has(agentId) ? undefined : roster.agents.find((a) => a.id === agentId);
-  if (!agent) throw new MethodError(errorShape("INVALID_REQUEST", `agent "${rawAgentId}" not found`));
+  if (!agent) throw invalidRequest(`agent "${rawAgentId}" not found`);
   return { agentId: agent.id, workspace: agent.workspace };
 }
 
@@ -88,13 +87,13 @@ export function agentsFilesGet(state: AgentsState, release: string, params: Reco
   const { agentId, workspace } = resolveAgent(state, release, method, String(params.agentId));
   // The allow list is checked on the trimmed name: `../x`, `a/AGENTS.md` or any other name is "unsupported".
   const name = String(params.name).trim();
-  if (!isAllowedFileName(name)) throw new MethodError(errorShape("INVALID_REQUEST", `unsupported file "${name}"`));
+  if (!isAllowedFileName(name)) throw invalidRequest(`unsupported file "${name}"`);
   const dir = workspaceDirState(workspace);
   if (typeof dir === "object") throw unavailable(method, `for ${dir.why}`);
   const path = `${workspace}/${name}`;
   const read = readWorkspaceFile(workspace, name, dir);
   if (read.kind === "unknown") throw unavailable(method, `for ${read.why}`);
-  if (read.kind === "unsafe") throw new MethodError(errorShape("INVALID_REQUEST", `unsafe workspace file "${name}"`));
+  if (read.kind === "unsafe") throw invalidRequest(`unsafe workspace file "${name}"`);
   if (read.kind === "missing") return { agentId, workspace, file: { name, path, missing: true, expectedAbsent: isExpectedAbsent(name) } };
   const file: Record<string, unknown> = { name, path, missing: false, size: read.size, updatedAtMs: read.updatedAtMs };
   if (release !== "2026.9.1") file.hash = createHash("sha256").update(read.content).digest("hex");

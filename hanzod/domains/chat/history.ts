@@ -7,8 +7,7 @@
  * anchored reads (`messageId`, `sessionId`), pending-input receipts (`inputRunIds`, `pendingBefore`),
  * and every session, transcript or config the projections name.
  */
-import { errorShape } from "../../../protocol/index.js";
-import { MethodError } from "../../core/method.js";
+import { invalidRequest } from "../../core/method.js";
 import type { SessionStoreReader } from "../../state/sessions.js";
 import type { TranscriptReader } from "../../state/transcripts.js";
 import { resolveSessionKey } from "../sessions/describe.js";
@@ -29,9 +28,9 @@ function optionalNumber(v: unknown): number | undefined {
 
 export function chatHistory(state: ChatReadState, release: string, params: Record<string, unknown>, admin: boolean, now = Date.now()): Record<string, unknown> {
   // The legacy's own combination checks come before anything is read.
-  if (params.offset !== undefined && params.messageId !== undefined) throw new MethodError(errorShape("INVALID_REQUEST", "offset and messageId cannot be used together"));
-  if (params.cursor !== undefined && (params.offset !== undefined || params.messageId !== undefined)) throw new MethodError(errorShape("INVALID_REQUEST", "cursor cannot be used with offset or messageId"));
-  if (params.sessionId !== undefined && params.messageId === undefined) throw new MethodError(errorShape("INVALID_REQUEST", "sessionId requires messageId"));
+  if (params.offset !== undefined && params.messageId !== undefined) throw invalidRequest("offset and messageId cannot be used together");
+  if (params.cursor !== undefined && (params.offset !== undefined || params.messageId !== undefined)) throw invalidRequest("cursor cannot be used with offset or messageId");
+  if (params.sessionId !== undefined && params.messageId === undefined) throw invalidRequest("sessionId requires messageId");
   for (const name of NEEDS_RUNTIME) if (params[name] !== undefined) throw unavailable(`chat.history with "${name}"`);
   const rows = rowsFor(release);
   const chat = chatRelease(release);
@@ -80,7 +79,7 @@ export function chatHistory(state: ChatReadState, release: string, params: Recor
 export function sessionsGet(state: ChatReadState, params: Record<string, unknown>): Record<string, unknown> {
   const raw = params.key ?? params.sessionKey;
   const rawKey = (typeof raw === "string" ? raw : typeof raw === "number" || typeof raw === "bigint" ? String(raw) : "").trim();
-  if (!rawKey) throw new MethodError(errorShape("INVALID_REQUEST", "key required"));
+  if (!rawKey) throw invalidRequest("key required");
   const limit = typeof params.limit === "number" && Number.isFinite(params.limit) ? Math.max(1, Math.floor(params.limit)) : 200;
   try {
     const cfg = state.sessions.config();

@@ -13,6 +13,7 @@
  */
 import { normalizeAgentId, type SessionEntry } from "../../state/sessions.js";
 import type { TranscriptReader } from "../../state/transcripts.js";
+import { configAt } from "../../state/config-path.js";
 import { presentSessionRow, unsupportedConfig, unsupportedEntryField, type ReleaseRows } from "../sessions/row.js";
 import { ProjectionRefusal } from "./messages.js";
 
@@ -55,20 +56,16 @@ export function chatRelease(release: string): ChatRelease | undefined {
   return CHAT_RELEASES[release];
 }
 
-function at(cfg: Record<string, unknown>, path: readonly string[]): unknown {
-  return path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), cfg);
-}
-
 /** The configured default model, or a refusal naming the setting hanzod does not resolve. */
 export function configuredModel(cfg: Record<string, unknown>): ConfiguredModel {
-  const primary = at(cfg, ["agents", "defaults", "model", "primary"]);
-  const model = at(cfg, ["agents", "defaults", "model"]);
+  const primary = configAt(cfg, ["agents", "defaults", "model", "primary"]);
+  const model = configAt(cfg, ["agents", "defaults", "model"]);
   if (typeof primary !== "string" || Object.keys(model as object).length !== 1) throw new ProjectionRefusal(`the config setting "agents.defaults.model" (only a "primary" of a configured provider is resolved)`);
-  if (at(cfg, ["models", "mode"]) !== "replace") throw new ProjectionRefusal(`the config setting "models.mode" other than "replace" (the hosted catalog is merged)`);
+  if (configAt(cfg, ["models", "mode"]) !== "replace") throw new ProjectionRefusal(`the config setting "models.mode" other than "replace" (the hosted catalog is merged)`);
   const slash = primary.indexOf("/");
   const provider = primary.slice(0, slash);
   const id = primary.slice(slash + 1);
-  const entry = ((at(cfg, ["models", "providers", provider, "models"]) ?? []) as Record<string, unknown>[]).find((m) => m?.id === id);
+  const entry = ((configAt(cfg, ["models", "providers", provider, "models"]) ?? []) as Record<string, unknown>[]).find((m) => m?.id === id);
   if (slash <= 0 || !entry) throw new ProjectionRefusal(`a default model ("${primary}") that is not a configured provider's model`);
   if (entry.reasoning !== false) throw new ProjectionRefusal(`a reasoning model (thinking profiles)`);
   if (typeof entry.contextWindow !== "number") throw new ProjectionRefusal(`a model without "contextWindow"`);

@@ -18,8 +18,7 @@
  *   previews that need its channel plugins, and the list's `snapshotRevision` on 2026.9.1 (that release
  *   hashes in-memory state the stored rows do not reproduce, not even through its own loader: see the README).
  */
-import { errorShape } from "../../../protocol/index.js";
-import { MethodError } from "../../core/method.js";
+import { invalidRequest, MethodError } from "../../core/method.js";
 import { readConfigFile } from "../../state/config-snapshot.js";
 import { cronStoreKey, unportable, type CronJob, type CronStoreReader } from "../../state/cron.js";
 import type { CronRunLedgerReader } from "../../state/cron-runs.js";
@@ -81,7 +80,7 @@ function allJobs(st: CronReadState, method: string, now: number): { loaded: Load
 }
 
 export function invalid(method: string, reason: string): MethodError {
-  return new MethodError(errorShape("INVALID_REQUEST", `invalid ${method} params: ${reason}`));
+  return invalidRequest(`invalid ${method} params: ${reason}`);
 }
 
 type Filter<T extends string> = T | "all";
@@ -150,7 +149,7 @@ export function cronList(st: CronReadState, release: string, p: Record<string, u
 
 export function notFound(release: string, jobId: string, lead: string): MethodError {
   const suffix = release === "2026.9.1" ? "" : " For cross-session management, use a fresh authenticated configured channel owner or Control UI administrator turn or the Automations page.";
-  return new MethodError(errorShape("INVALID_REQUEST", `${lead}: ${jobId}. List automations and retry with a current job id.${suffix}`, { code: "CRON_JOB_NOT_FOUND", jobId }));
+  return invalidRequest(`${lead}: ${jobId}. List automations and retry with a current job id.${suffix}`, { code: "CRON_JOB_NOT_FOUND", jobId });
 }
 
 function requireJobId(method: string, p: Record<string, unknown>): string {

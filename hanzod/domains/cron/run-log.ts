@@ -7,6 +7,7 @@
  * newest first by default, paging, job names).
  */
 import type { CronTaskRecord } from "../../state/cron-runs.js";
+import { normalizeOptionalString } from "../../core/legacy-strings.js";
 import { unavailable } from "./view.js";
 
 export type RunLogEntry = Record<string, unknown> & { ts: number; jobId: string };
@@ -32,8 +33,7 @@ const timestamp = (v: unknown) => safeInt(v, 0, MAX_DATE_TIMESTAMP_MS);
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
 const nonBlank = (v: unknown) => (typeof v === "string" && v.trim().length > 0 ? v : undefined);
 const oneOf = (v: unknown, set: ReadonlySet<string>) => (typeof v === "string" && set.has(v) ? v : undefined);
-/** dist string-coerce `normalizeOptionalString`. */
-const trimmed = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim() : undefined);
+const trimmed = normalizeOptionalString;
 
 /** dist utf16-slice `truncateUtf16Safe`: never ends on the first half of a surrogate pair. */
 function truncateUtf16(text: string, max: number): string {

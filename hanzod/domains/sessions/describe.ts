@@ -5,8 +5,7 @@
  * contradicts the key's, is the legacy's INVALID_REQUEST; a key of an agent the config does not
  * declare is simply not found (`session: null`).
  */
-import { errorShape } from "../../../protocol/index.js";
-import { MethodError } from "../../core/method.js";
+import { invalidRequest } from "../../core/method.js";
 import { normalizeAgentId, type SessionStoreReader } from "../../state/sessions.js";
 import { assertPresentable, rowsFor, unavailable } from "./list.js";
 import { parseAgentSessionKey, presentSessionRow } from "./row.js";
@@ -19,14 +18,14 @@ export interface ResolvedKey {
 /** The legacy's answer for a key and an optional agent id: the owning agent and canonical key, or its error. */
 export function resolveSessionKey(reader: SessionStoreReader, cfg: Record<string, unknown>, rawKey: string, explicitAgentId?: unknown): ResolvedKey {
   const key = rawKey.trim();
-  if (/^agent:(?:[^:]*)?$|^agent::/i.test(key)) throw new MethodError(errorShape("INVALID_REQUEST", `malformed session key "${rawKey}"`));
+  if (/^agent:(?:[^:]*)?$|^agent::/i.test(key)) throw invalidRequest(`malformed session key "${rawKey}"`);
   const { targets, defaultAgentId } = reader.targets(cfg);
   const configured = targets.filter((t) => t.configured).map((t) => t.agentId);
   const requested = typeof explicitAgentId === "string" ? normalizeAgentId(explicitAgentId) : undefined;
-  if (requested !== undefined && !configured.includes(requested)) throw new MethodError(errorShape("INVALID_REQUEST", `Unknown agent id "${String(explicitAgentId)}"`));
+  if (requested !== undefined && !configured.includes(requested)) throw invalidRequest(`Unknown agent id "${String(explicitAgentId)}"`);
   const parsed = parseAgentSessionKey(key);
   if (parsed) {
-    if (requested && parsed.agentId !== requested) throw new MethodError(errorShape("INVALID_REQUEST", `agent "${String(explicitAgentId)}" does not match session key agent "${parsed.agentId}"`));
+    if (requested && parsed.agentId !== requested) throw invalidRequest(`agent "${String(explicitAgentId)}" does not match session key agent "${parsed.agentId}"`);
     return { agentId: parsed.agentId, key };
   }
   if (key === "global" || key === "unknown") throw unavailable(`the "${key}" session`);
@@ -36,7 +35,7 @@ export function resolveSessionKey(reader: SessionStoreReader, cfg: Record<string
 
 export function requireKey(value: unknown): string {
   const key = typeof value === "string" ? value.trim() : "";
-  if (!key) throw new MethodError(errorShape("INVALID_REQUEST", "key required"));
+  if (!key) throw invalidRequest("key required");
   return key;
 }
 

@@ -15,10 +15,11 @@
  *   `unknown`, malformed `agent:` prefixes) and keys of agents the config does not declare (its
  *   retired-agent checks), and `agentId` spellings the legacy normalises.
  */
-import { errorShape } from "../../../protocol/index.js";
-import { MethodError } from "../../core/method.js";
-import type { SessionStoreReader } from "../../state/sessions.js";
-import { configuredAgentIds } from "../../state/agents.js";
+import { normalizeOptionalString } from "../../core/legacy-strings.js";
+import { invalidRequest } from "../../core/method.js";
+import { configAt } from "../../state/config-path.js";
+import { normalizeAgentId, type SessionStoreReader } from "../../state/sessions.js";
+import { resolveSessionKey } from "./describe.js";
 import { unavailable } from "./list.js";
 import { parseAgentSessionKey } from "./row.js";
 
@@ -28,18 +29,7 @@ const SELECTORS: Record<string, string> = {
   "2026.9.6": "key, sessionId, label, shortId, or reference",
 };
 
-function invalid(message: string): MethodError {
-  return new MethodError(errorShape("INVALID_REQUEST", message));
-}
-
-/** The legacy's normalizeOptionalString: a trimmed non-empty string, else nothing. */
-function text(v: unknown): string {
-  return typeof v === "string" ? v.trim() : "";
-}
-
-function at(cfg: Record<string, unknown>, path: readonly string[]): unknown {
-  return path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), cfg);
-}
+const text = (v: unknown): string => normalizeOptionalString(v) ?? "";
 
 /** Keys whose canonical form or store the legacy decides with logic hanzod has not compared. */
 function keyDeclined(key: string): boolean {
@@ -60,41 +50,27 @@ export function sessionsResolve(reader: SessionStoreReader, release: string, par
   const key = text(params.key);
   const hasShortId = text(params.shortId) !== "";
   // The legacy's own order: slugHint first, then how many selections were given.
-  if (params.slugHint !== undefined && !hasShortId) throw invalid("slugHint requires shortId");
+  if (params.slugHint !== undefined && !hasShortId) throw invalidRequest("slugHint requires shortId");
   const count = [key !== "", text(params.sessionId) !== "", text(params.label) !== "", hasShortId, params.reference !== undefined].filter(Boolean).length;
-  if (count > 1) throw invalid(`Provide either ${selectors} (not multiple)`);
-  if (count === 0) throw invalid(`Either ${selectors} is required`);
+  if (count > 1) throw invalidRequest(`Provide either ${selectors} (not multiple)`);
+  if (count === 0) throw invalidRequest(`Either ${selectors} is required`);
   if (!key) throw unavailable(`sessions.resolve by sessionId, label, shortId or reference`);
   if (text(params.spawnedBy) !== "") throw unavailable(`sessions.resolve with "spawnedBy"`);
 
   const cfg = reader.config();
   for (const setting of [["gateway", "roles"], ["session"], ["agents", "defaults", "sessionStore"]] as const) {
-    if (at(cfg, setting) !== undefined) throw unavailable(`sessions.resolve under the config setting "${setting.join(".")}"`);
+    if (configAt(cfg, setting) !== undefined) throw unavailable(`sessions.resolve under the config setting "${setting.join(".")}"`);
   }
   if (keyDeclined(key)) throw unavailable(`sessions.resolve of the key "${key}"`);
   const explicit = params.agentId;
-  if (typeof explicit === "string" && explicit !== explicit.trim().toLowerCase()) throw unavailable(`sessions.resolve with the agent id "${explicit}"`);
+  if (typeof explicit === "string" && explicit !== normalizeAgentId(explicit)) throw unavailable(`sessions.resolve with the agent id "${explicit}"`);
 
-  // resolveRequestedSessionAgentId: an unknown requested agent, then a key of another agent.
-  const configured = configuredAgentIds(cfg).ids.map((id) => id.trim().toLowerCase());
-  if (typeof explicit === "string" && !configured.includes(explicit)) throw invalid(`Unknown agent id "${explicit}"`);
-  const parsed = parseAgentSessionKey(key);
-  let agentId: string;
-  let canonical: string;
-  if (parsed) {
-    if (typeof explicit === "string" && parsed.agentId !== explicit) throw invalid(`agent "${explicit}" does not match session key agent "${parsed.agentId}"`);
-    if (!configured.includes(parsed.agentId)) throw unavailable(`sessions.resolve of a key of the unconfigured agent "${parsed.agentId}"`);
-    agentId = parsed.agentId;
-    canonical = key;
-  } else {
-    if (typeof explicit !== "string") throw unavailable(`sessions.resolve of the bare key "${key}" without "agentId"`);
-    agentId = explicit;
-    canonical = `agent:${agentId}:${key}`;
-  }
-
+  // A bare key needs `agentId` here; the agent errors are resolveRequestedSessionAgentId's, shared with describe.
+  if (!parseAgentSessionKey(key) && typeof explicit !== "string") throw unavailable(`sessions.resolve of the bare key "${key}" without "agentId"`);
+  const { agentId, key: canonical } = resolveSessionKey(reader, cfg, key, explicit);
   const target = reader.targets(cfg).targets.find((t) => t.agentId === agentId && t.configured);
-  const record = target ? reader.read([target], canonical)[0] : undefined;
-  if (record) return { ok: true, key: canonical, agentId };
+  if (!target) throw unavailable(`sessions.resolve of a key of the unconfigured agent "${agentId}"`);
+  if (reader.read([target], canonical)[0]) return { ok: true, key: canonical, agentId };
   if (params.allowMissing === true) return { ok: false };
-  throw invalid(`No session found: ${key}`);
+  throw invalidRequest(`No session found: ${key}`);
 }

@@ -9,6 +9,7 @@
  * the method refuses with that message instead of answering a row that differs from the legacy's.
  */
 import type { SessionEntry } from "../../state/sessions.js";
+import { configAt } from "../../state/config-path.js";
 
 /**
  * What the two supported releases present differently for the same stored session (observed with the
@@ -61,7 +62,7 @@ export function sessionDefaults(r: ReleaseRows, admin: boolean): Record<string, 
 
 /** Config settings that change rows in ways hanzod does not derive yet (model catalog, roles, stores, keys). */
 export function unsupportedConfig(cfg: Record<string, unknown>): string | undefined {
-  const at = (path: string[]): unknown => path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), cfg);
+  const at = (path: readonly string[]): unknown => configAt(cfg, path);
   const checks: [string, unknown][] = [
     ["models.providers", at(["models", "providers"])],
     ["agents.defaults.model", at(["agents", "defaults", "model"])],

@@ -10,8 +10,8 @@
  * without a recorded positive cost). hanzod answers only where it proves those rates zero (or absent:
  * state/usage-pricing.ts); then both releases give `cost` = the recorded total when positive, else 0.
  */
-import { errorShape } from "../../../protocol/index.js";
-import { MethodError } from "../../core/method.js";
+import { invalidRequest } from "../../core/method.js";
+import { normalizeOptionalString } from "../../core/legacy-strings.js";
 import type { SessionStoreReader } from "../../state/sessions.js";
 import type { TranscriptReader } from "../../state/transcripts.js";
 import type { UsagePricing } from "../../state/usage-pricing.js";
@@ -115,17 +115,13 @@ function pointOf(state: UsageReadState, cfg: Record<string, unknown>, agentId: s
   return { timestamp, input: input ?? 0, output: output ?? 0, cacheRead: cacheRead ?? 0, cacheWrite: cacheWrite ?? 0, totalTokens: total ?? sum, cost: costTotal !== undefined && costTotal > 0 ? costTotal : 0 };
 }
 
-function normalizeOptionalString(v: unknown): string | undefined {
-  return typeof v === "string" && v.trim() ? v.trim() : undefined;
-}
-
 export function sessionsUsageTimeseries(state: UsageReadState, release: string, params: Record<string, unknown>): Record<string, unknown> {
   const rules = RELEASES[release];
   if (!rules) throw unavailable(`sessions.usage.timeseries as openclaw ${release}`);
   const key = normalizeOptionalString(params.key);
-  if (!key) throw new MethodError(errorShape("INVALID_REQUEST", "key is required for timeseries"));
+  if (!key) throw invalidRequest("key is required for timeseries");
   if (!rules.malformedKeyAnswered && MALFORMED_KEY.test(key)) throw unavailable(`sessions.usage.timeseries of a malformed session key as openclaw ${release}`);
-  const noTranscript = () => new MethodError(errorShape("INVALID_REQUEST", `No transcript found for session: ${key}`));
+  const noTranscript = () => invalidRequest(`No transcript found for session: ${key}`);
   try {
     const cfg = state.sessions.config();
     const { agentId, key: canonical } = resolveSessionKey(state.sessions, cfg, key, rules.agentIdParam ? normalizeOptionalString(params.agentId) : undefined);
