@@ -67,7 +67,8 @@ export interface ConnectionHost {
   onClosed(c: Connection): void;
 }
 
-function peerInfo(rt: Runtime, req: IncomingMessage, nonce: string): PeerInfo {
+/** Who is on the other end of a request: its address, the client's own behind a trusted proxy, locality. */
+export function peerOf(rt: Runtime, req: IncomingMessage): Omit<PeerInfo, "nonce"> {
   const remoteAddr = normalizeIp(req.socket.remoteAddress);
   const remoteIsTrustedProxy = rt.proxies.matches(remoteAddr);
   const forwarded = remoteIsTrustedProxy ? clientIpFromForwardedFor(headerValue(req, "x-forwarded-for"), rt.proxies) : undefined;
@@ -83,8 +84,11 @@ function peerInfo(rt: Runtime, req: IncomingMessage, nonce: string): PeerInfo {
     hasProxyHeaders,
     hasOrigin: Boolean(origin && origin.trim()),
     remoteIsTrustedProxy,
-    nonce,
   };
+}
+
+function peerInfo(rt: Runtime, req: IncomingMessage, nonce: string): PeerInfo {
+  return { ...peerOf(rt, req), nonce };
 }
 
 export class Connection implements EventRecipient, CallOrigin {

@@ -8,12 +8,12 @@ import { WebSocketServer } from "ws";
 import { CloseCodes, CloseReasons } from "../../protocol/index.js";
 import { DEFAULTS } from "../options.js";
 import type { Runtime } from "./runtime.js";
-import { Connection, type ConnectionHost } from "./connection.js";
+import { Connection, peerOf, type ConnectionHost } from "./connection.js";
 import { DomainRegistry } from "./domains.js";
 import { Pipeline } from "./pipeline.js";
 import { OffThreadJudge } from "./intake/off-thread.js";
 import { controlUi, type ControlUi } from "./http/control-ui.js";
-import { secretsEqual } from "./auth/shared-secret.js";
+import { authorizeShared } from "./auth/shared-secret.js";
 
 export interface RunningServer {
   port: number;
@@ -27,16 +27,25 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** The Control UI on this runtime's port, its bootstrap config opened by the WebSocket's own shared secret. */
+/**
+ * The Control UI on this runtime's port. Its bootstrap config is opened by the WebSocket's own shared-secret
+ * check, failures counted by the same per-client limiter (as the legacy's HTTP auth is); a request without a
+ * bearer is refused without counting, as there.
+ */
 function uiFor(rt: Runtime, root: string): ControlUi {
   const auth = rt.opts.auth;
-  const secret = auth.mode === "token" ? auth.token : auth.mode === "password" ? auth.password : undefined;
   return controlUi({
     root,
     version: rt.version,
     authRequired: auth.mode !== "none",
-    // trusted-proxy mode: the identity comes from the proxy's headers, which this bearer check does not read.
-    authorize: (bearer) => auth.mode === "none" || (secret !== undefined && bearer !== undefined && secretsEqual(bearer, secret)),
+    authorize: async (req, bearer) => {
+      if (auth.mode === "none") return { ok: true };
+      if (bearer === undefined) return { ok: false };
+      const peer = peerOf(rt, req);
+      const result = await authorizeShared({ auth, token: bearer, password: bearer, req, remoteAddr: peer.remoteAddr, clientIp: peer.clientIp, localDirect: peer.isLocalClient, proxies: rt.proxies, limiter: rt.limiter, deferFailure: false });
+      // trusted-proxy mode: the identity comes from the proxy's headers; only its local password opens the config here.
+      return result.ok && result.method !== "trusted-proxy" ? { ok: true } : { ok: false, ...(!result.ok && result.rateLimited ? { rateLimited: true, retryAfterMs: result.retryAfterMs } : {}) };
+    },
   });
 }
 

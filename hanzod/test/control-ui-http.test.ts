@@ -113,6 +113,31 @@ describe("hanzod serves the Control UI from a root", () => {
     }
   });
 
+  it("the bootstrap config's bearer is checked by the gateway's auth limiter: a client past 10 failures gets the legacy's 429, others are not affected", async () => {
+    // Behind a trusted proxy, so the client's own (non-loopback) address is what the limiter counts.
+    const behind = await startTestHanzod({ controlUiRoot: join(base, "control-ui"), trustedProxies: ["127.0.0.1", "::1"] });
+    const from = (ip: string, bearer: string) => new Promise<Reply>((resolve, reject) => {
+      const req = httpRequest({ host: "127.0.0.1", port: behind.port, path: "/control-ui-config.json", headers: { authorization: `Bearer ${bearer}`, "x-forwarded-for": ip } }, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (body += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    try {
+      for (let i = 0; i < 10; i++) expect((await from("203.0.113.9", "wrong")).status).toBe(401);
+      const locked = await from("203.0.113.9", behind.token);
+      expect(locked.status).toBe(429);
+      expect(JSON.parse(locked.body)).toEqual({ error: { message: "Too many failed authentication attempts. Please try again later.", type: "rate_limited" } });
+      expect(Number(locked.headers["retry-after"])).toBeGreaterThan(0);
+      expect((await from("203.0.113.10", behind.token)).status).toBe(200);
+    } finally {
+      await behind.stop();
+    }
+  });
+
   it("nothing outside the root: dot segments (raw, encoded, double-encoded), backslashes, NUL, absolute paths, a symlink and a hard link out", async () => {
     const attempts = [
       "/../secret.txt",

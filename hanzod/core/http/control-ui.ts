@@ -34,7 +34,7 @@ export interface ControlUiOptions {
   /** Reported as `serverVersion` in the bootstrap config (the release hanzod answers as). */
   version: string;
   /** Whether a bearer secret opens the bootstrap config (the WebSocket's token/password; none: always). */
-  authorize(bearer: string | undefined): boolean;
+  authorize(req: IncomingMessage, bearer: string | undefined): Promise<BootstrapAuth>;
   /** Auth is configured (the bootstrap config's `pluginAssetsRequireAuth`). */
   authRequired: boolean;
 }
@@ -236,6 +236,9 @@ function notFound(res: ServerResponse): void {
   res.end("Not Found");
 }
 
+/** The bootstrap config's auth outcome: the legacy answers a lockout 429 (with Retry-After), any other failure 401. */
+export type BootstrapAuth = { ok: true } | { ok: false; rateLimited?: boolean; retryAfterMs?: number };
+
 export function controlUi(opts: ControlUiOptions): ControlUi {
   const root = resolve(opts.root);
   const rootReal = realpathSync(root);
@@ -268,8 +271,12 @@ export function controlUi(opts: ControlUiOptions): ControlUi {
     securityHeaders(res);
 
     if (BOOTSTRAP_PATHS.has(pathname)) {
-      if (!opts.authorize(bearerOf(req))) {
-        sendJson(res, 401, { error: { message: "Unauthorized", type: "unauthorized" } });
+      const auth = await opts.authorize(req, bearerOf(req));
+      if (!auth.ok) {
+        if (auth.rateLimited) {
+          if (auth.retryAfterMs) res.setHeader("Retry-After", String(Math.ceil(auth.retryAfterMs / 1000)));
+          sendJson(res, 429, { error: { message: "Too many failed authentication attempts. Please try again later.", type: "rate_limited" } });
+        } else sendJson(res, 401, { error: { message: "Unauthorized", type: "unauthorized" } });
         return true;
       }
       if (req.method === "HEAD") {
