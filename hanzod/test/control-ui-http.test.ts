@@ -52,9 +52,9 @@ interface Reply {
 }
 
 /** One request with `path` sent exactly as written (no client-side normalisation of dot segments). */
-function get(path: string, headers: Record<string, string> = {}, method = "GET"): Promise<Reply> {
+function get(path: string, headers: Record<string, string> = {}, method = "GET", port = hz.port): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: "127.0.0.1", port: hz.port, path, method, headers }, (res) => {
+    const req = httpRequest({ host: "127.0.0.1", port, path, method, headers }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (c: string) => (body += c));
@@ -116,16 +116,7 @@ describe("hanzod serves the Control UI from a root", () => {
   it("the bootstrap config's bearer is checked by the gateway's auth limiter: a client past 10 failures gets the legacy's 429, others are not affected", async () => {
     // Behind a trusted proxy, so the client's own (non-loopback) address is what the limiter counts.
     const behind = await startTestHanzod({ controlUiRoot: join(base, "control-ui"), trustedProxies: ["127.0.0.1", "::1"] });
-    const from = (ip: string, bearer: string) => new Promise<Reply>((resolve, reject) => {
-      const req = httpRequest({ host: "127.0.0.1", port: behind.port, path: "/control-ui-config.json", headers: { authorization: `Bearer ${bearer}`, "x-forwarded-for": ip } }, (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => (body += c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      });
-      req.on("error", reject);
-      req.end();
-    });
+    const from = (ip: string, bearer: string) => get("/control-ui-config.json", { authorization: `Bearer ${bearer}`, "x-forwarded-for": ip }, "GET", behind.port);
     try {
       for (let i = 0; i < 10; i++) expect((await from("203.0.113.9", "wrong")).status).toBe(401);
       const locked = await from("203.0.113.9", behind.token);
