@@ -19,3 +19,4 @@ export * from "./releases.js";
 export * from "./window.js";
 export * from "./recorded-suites.js";
 export * from "./proxy-mark.js";
+export * from "./json-record.js";

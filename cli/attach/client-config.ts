@@ -9,6 +9,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFile
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseConfigText } from "../../hanzod/config-file.js";
+import { asRecord } from "../../protocol/index.js";
 
 export interface RemoteClientConfig {
   url: string;
@@ -35,7 +36,7 @@ export function readClientConfig(path: string): Json {
 }
 
 function obj(v: unknown): Json {
-  return v && typeof v === "object" && !Array.isArray(v) ? (v as Json) : {};
+  return asRecord(v) ?? {};
 }
 
 /** Returns the path written and the previous copy (if any). */

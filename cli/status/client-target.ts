@@ -3,6 +3,7 @@
  * (docs/gateway/remote.md "Credential precedence", docs/gateway/config-gateway.md `port`): strict mode, a
  * client is `local` or `remote`, never both.
  */
+import { asRecord } from "../../protocol/index.js";
 import { readClientConfig } from "../attach/client-config.js";
 
 export const DEFAULT_GATEWAY_PORT = 18789;
@@ -25,7 +26,7 @@ export interface TargetOverrides {
 }
 
 type Json = Record<string, unknown>;
-const obj = (v: unknown): Json => (v && typeof v === "object" && !Array.isArray(v) ? (v as Json) : {});
+const obj = (v: unknown): Json => asRecord(v) ?? {};
 const str = (v: unknown): string | undefined => (typeof v === "string" && v.trim() ? v : undefined);
 const first = (...vs: (string | undefined)[]): string | undefined => vs.find((v) => v !== undefined);
 

@@ -4,7 +4,7 @@
  * differently, applied when the compat release is at or after `since`. The table is also what
  * `hanzonode contract drift` reads to say which server-side changes hanzod already handles.
  */
-import { compareReleases } from "../../protocol/index.js";
+import { asRecord as record, compareReleases } from "../../protocol/index.js";
 import type { Runtime } from "./runtime.js";
 
 /** `presence-row`: the gateway's own row; `presence-connect`: the row a client's connection writes. */
@@ -35,8 +35,6 @@ const IDLE_POOL = { maxWorkers: 1, workers: 0, workersCreated: 0, activeTasks: 0
 /** The legacy's shutdown budget defaults (gateway.shutdown: 325 s timeout, 10 s reserve). */
 const SHUTDOWN_TIMEOUT_MS = 325_000;
 const SHUTDOWN_RESERVE_MS = 10_000;
-
-const record = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
 
 /**
  * From this release the gateway restarts on SIGUSR2: SIGUSR1 is left to Node's inspector, so attaching

@@ -13,6 +13,7 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
+import { isRecord } from "../../protocol/index.js";
 
 /** The legacy's reserved system agents, listed from disk only for clients declaring `agent-kind`. */
 const SYSTEM_AGENT_IDS: ReadonlySet<string> = new Set(["openclaw", "crestodian"]);
@@ -38,10 +39,6 @@ export interface Roster {
   mainKey: string;
   scope: string;
   agents: RosterAgent[];
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** `normalizeOptionalString`: a trimmed non-empty string, else undefined. */

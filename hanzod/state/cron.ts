@@ -13,7 +13,7 @@
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { openSqlite, type SqliteDatabase } from "../../protocol/index.js";
+import { isRecord, openSqlite, type SqliteDatabase } from "../../protocol/index.js";
 
 export interface CronJob {
   id: string;
@@ -37,10 +37,6 @@ interface CronRow {
   state_json: string;
   runtime_updated_at_ms: number | null;
   updated_at: number;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** The legacy's store key for a cron store path: the resolved path (dist cron store `cronStoreKey`). */

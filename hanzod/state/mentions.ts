@@ -14,7 +14,7 @@
  * refuse is refused here too), and never writes.
  */
 import { existsSync } from "node:fs";
-import { openSqlite, type SqliteDatabase } from "../../protocol/index.js";
+import { isRecord, openSqlite, type SqliteDatabase } from "../../protocol/index.js";
 
 export const MENTIONS_HEAD_KEY = "notifications.mentions.head";
 export const MENTIONS_SOURCE_PREFIX = "notifications.mentions.source.";
@@ -48,7 +48,6 @@ export interface MentionStoreSnapshot {
 
 const isTimestamp = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= MAX_TIMESTAMP;
 const isReference = (v: unknown): v is string => typeof v === "string" && v.length >= 1 && v.length <= 256;
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function parseJson(text: string): unknown {
   try {

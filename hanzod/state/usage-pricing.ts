@@ -12,12 +12,9 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { isRecord } from "../../protocol/index.js";
 
 const RATES = ["input", "output", "cacheRead", "cacheWrite"] as const;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** A cost object with no positive rate and no tiers (what cannot change a zero estimate). */
 function zeroRates(cost: unknown): boolean {

@@ -4,7 +4,7 @@
  * payloads go through the rules; error answers compare on code, details.code and shape only, because
  * messages and detail values may legitimately carry volatile text.
  */
-import { PINNED_CONTRACT, definitionStem, validateFrame, validateResult, type Frame, type SchemaValidator, type ValidationOutcome } from "../../protocol/index.js";
+import { asRecord, PINNED_CONTRACT, definitionStem, validateFrame, validateResult, type Frame, type SchemaValidator, type ValidationOutcome } from "../../protocol/index.js";
 import { escapePointerSegment } from "./glob.js";
 import { compileRules, isOptionalPath, isUnorderedArray, normalize, rulesFor, type CompiledRules } from "./normalize.js";
 import type { Difference, NormalizationRules, RuleSet } from "./types.js";
@@ -93,10 +93,6 @@ function diffMultisets(expected: Json[], actual: Json[], path: string, out: Diff
   for (const { value, count } of left.values()) {
     for (let i = 0; i < count && out.length < max; i++) out.push({ kind: "element-extra", path, actual: value });
   }
-}
-
-function asRecord(v: unknown): Record<string, unknown> | undefined {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
 // Error shapes compare on presence and JSON type; these rules make every scalar a type marker.

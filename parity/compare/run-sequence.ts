@@ -5,9 +5,11 @@
  * deltas by time, so their count is not part of the contract (the cumulative text is).
  */
 
+import { asRecord } from "../../protocol/index.js";
+
 type Payload = Record<string, unknown>;
 
-const obj = (v: unknown): Payload => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Payload) : {});
+const obj = (v: unknown): Payload => asRecord(v) ?? {};
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
 export interface RunRef {

@@ -10,7 +10,7 @@
  *   (protocol/declined.ts), so it is listed when the legacy lists it.
  * Pure: no sockets, no routing table; the session passes where things go.
  */
-import { capabilityMethod, CONTRACT_METHOD_NAMES } from "../../protocol/index.js";
+import { asRecord, capabilityMethod, CONTRACT_METHOD_NAMES } from "../../protocol/index.js";
 import type { Backend } from "../tap.js";
 import { answeringBackend } from "../routing.js";
 import { ASSETS_BACKEND, POLICY, SERVER, SNAPSHOT, TOP_LEVEL, type FieldOwner } from "./fields.js";
@@ -128,8 +128,7 @@ function unionKeys(part: (b: Backend) => Payload | undefined): string[] {
 }
 
 function objectAt(p: Payload | undefined, key: string): Payload | undefined {
-  const v = p?.[key];
-  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Payload) : undefined;
+  return asRecord(p?.[key]);
 }
 
 /** The events a hello-ok says its backend sends; undefined when it lists none (nothing to go by). */

@@ -13,6 +13,7 @@ import { stopProcessGroup } from "./process.js";
 import { DEFAULT_LEGACY_VERSION } from "./paths.js";
 import { waitForSettledGateway } from "./settle.js";
 import { isCloudCredentialVar, modelProviderConfig, type LegacyModelProvider } from "./model-config.js";
+import { isRecord } from "../../protocol/index.js";
 
 /**
  * How long a legacy gateway may take to answer /readyz. openclaw 2026.9.6 loads ~6700 modules before it
@@ -69,15 +70,11 @@ export const QUIET_ENV = {
   OPENCLAW_NO_RESPAWN: "1",
 } as const;
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
-    out[k] = isPlainObject(b) && isPlainObject(v) ? deepMerge(b, v) : v;
+    out[k] = isRecord(b) && isRecord(v) ? deepMerge(b, v) : v;
   }
   return out;
 }

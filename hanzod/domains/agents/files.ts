@@ -18,15 +18,12 @@ import { projectRoster, rosterEntries, unsupportedRoster } from "../../state/age
 import { isAllowedFileName, isExpectedAbsent, listedFileNames, readWorkspaceFile, statWorkspaceFile, workspaceDirState, workspaceStateKey } from "../../state/agent-workspace-files.js";
 import { needsResolution } from "./list.js";
 import type { AgentsState } from "./state.js";
+import { isRecord } from "../../../protocol/index.js";
 
 const RELEASES: ReadonlySet<string> = new Set(["2026.9.1", "2026.9.6"]);
 
 function unavailable(method: string, what: string): MethodError {
   return declined(`hanzod does not serve ${method} ${what} yet; route this call to the legacy gateway`);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** `normalizeAgentIdStrict`: a valid id lowercased, else invalid characters folded to dashes; "" = unrepresentable. */

@@ -16,15 +16,12 @@ import { declined, MethodError } from "../../core/method.js";
 import { insideGitCheckout, optionalString, projectRoster, unsupportedRoster } from "../../state/agent-roster.js";
 import { AGENT_RUNTIME, BUILTIN, releaseRows } from "../sessions/row.js";
 import type { AgentsState } from "./state.js";
+import { isRecord } from "../../../protocol/index.js";
 
 export const AGENT_KIND_CAP = "agent-kind";
 
 function unavailable(what: string): MethodError {
   return declined(`hanzod does not serve agents.list ${what} yet; route this call to the legacy gateway`);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** Settings outside the roster that change the rows (model, runtime, permission mode), or undefined. */

@@ -20,6 +20,7 @@
 import { createHash } from "node:crypto";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { isRecord } from "../../../protocol/index.js";
 
 type Json = Record<string, unknown>;
 
@@ -28,7 +29,6 @@ export type PolicyRead = { kind: "answer"; payload: Json } | { kind: "refuse"; r
 const SECURITY = new Set(["allowlist", "full", "deny"]);
 const ASK = new Set(["always", "off", "on-miss"]);
 
-const isRecord = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 const isString = (v: unknown): v is string => typeof v === "string";
 const isFinite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 

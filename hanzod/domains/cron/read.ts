@@ -23,6 +23,7 @@ import { readConfigFile } from "../../state/config-snapshot.js";
 import { cronStoreKey, unportable, type CronJob, type CronStoreReader } from "../../state/cron.js";
 import type { CronRunLedgerReader } from "../../state/cron-runs.js";
 import { compactView, deliveryPreview, effectiveAgentId, normalizeAgentId, readView, snapshotRevision, unavailable } from "./view.js";
+import { isRecord } from "../../../protocol/index.js";
 
 export interface CronReadState {
   reader: CronStoreReader;
@@ -38,10 +39,6 @@ export interface Loaded {
   config: Record<string, unknown>;
   cron: Record<string, unknown>;
   key: string;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** The config's cron settings, or a refusal where the legacy's store or scheduler is not the one hanzod reads. */

@@ -9,6 +9,7 @@
 import type { CronTaskRecord } from "../../state/cron-runs.js";
 import { normalizeOptionalString } from "../../core/legacy-strings.js";
 import { unavailable } from "./view.js";
+import { isRecord } from "../../../protocol/index.js";
 
 export type RunLogEntry = Record<string, unknown> & { ts: number; jobId: string };
 
@@ -20,10 +21,6 @@ const SUPPRESSION_REASONS = new Set(["empty", "silent", "heartbeat", "channel_tr
 /** dist failover-reasons `FAILOVER_REASONS`. */
 const FAILOVER_REASONS = new Set(["auth", "auth_permanent", "format", "rate_limit", "overloaded", "billing", "server_error", "timeout", "tls_certificate", "context_overflow", "model_not_found", "session_expired", "empty_response", "no_error_details", "unclassified", "unknown"]);
 const DIAGNOSTIC_SOURCES = new Set(["cron-preflight", "cron-setup", "model-preflight", "agent-run", "tool", "exec", "delivery"]);
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** dist number-coercion `asSafeIntegerInRange`. */
 function safeInt(v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {

@@ -20,13 +20,10 @@ import { unportable, type CronJob } from "../../state/cron.js";
 import { historyPage, type HistoryOptions } from "./run-log.js";
 import { invalid, load, notFound, type CronReadState } from "./read.js";
 import { effectiveAgentId, normalizeAgentId, unavailable } from "./view.js";
+import { isRecord } from "../../../protocol/index.js";
 
 /** Whether the release evens out task timestamps on load (2026.9.6's `normalizeTaskTimestamps`). */
 const NORMALIZES_TIMESTAMPS: Readonly<Record<string, boolean>> = { "2026.9.1": false, "2026.9.6": true };
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** dist `cronRunLogPageFilters`: the params the history page reads (already checked by the contract). */
 function pageFilters(p: Record<string, unknown>): HistoryOptions {

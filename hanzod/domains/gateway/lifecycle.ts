@@ -3,15 +3,11 @@
  * `gateway.restart.request` and `gateway.suspend.prepare|status|resume`. Param checks, messages and
  * result shapes are the legacy's (dist server-methods/restart.ts, suspend.ts, restart-request.ts).
  */
-import { Errors } from "../../../protocol/index.js";
+import { isRecord, Errors } from "../../../protocol/index.js";
 import { normalizeRestartReason } from "../../core/lifecycle/restart.js";
 import type { TerminalPolicy } from "../../core/lifecycle/suspension.js";
 import { MethodError } from "../../core/method.js";
 import type { CoreServices } from "../../core/runtime.js";
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 export interface RestartTarget {
   pid: number;

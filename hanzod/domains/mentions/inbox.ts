@@ -21,7 +21,7 @@
  *    parse, `$include` / `${ENV}`.
  * A store the legacy would refuse to load gets the legacy's own "unavailable" answer.
  */
-import { errorShape, type ErrorShape } from "../../../protocol/index.js";
+import { isRecord, errorShape, type ErrorShape } from "../../../protocol/index.js";
 import { declined, MethodError, type CallerInfo } from "../../core/method.js";
 import { readConfigFile } from "../../state/config-snapshot.js";
 import { InvalidMentionStore, MentionStoreReader, type MentionStoreSnapshot } from "../../state/mentions.js";
@@ -49,8 +49,6 @@ const INBOX_UNAVAILABLE: ErrorShape = errorShape("UNAVAILABLE", "The mention Inb
 function unavailable(method: string, what: string): MethodError {
   return declined(`hanzod does not serve ${method} ${what} yet; route this call to the legacy gateway`);
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function needsResolution(v: unknown): boolean {
   if (typeof v === "string") return v.includes("${");

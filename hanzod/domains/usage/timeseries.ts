@@ -19,6 +19,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { resolveSessionKey } from "../sessions/describe.js";
 import { unavailable } from "../sessions/list.js";
+import { isRecord } from "../../../protocol/index.js";
 
 export interface UsageReadState {
   stateDir: string;
@@ -49,10 +50,6 @@ interface Point {
   cacheWrite: number;
   totalTokens: number;
   cost: number;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function finite(v: unknown): number | undefined {
