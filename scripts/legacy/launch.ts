@@ -34,6 +34,11 @@ export interface LegacyGatewayOptions {
    */
   modelServer?: LegacyModelProvider;
   env?: Record<string, string>;
+  /**
+   * Start the configured channels (the quiet defaults skip them). Point each at a loopback stand-in
+   * (scripts/platforms): a channel test never reaches a real platform.
+   */
+  channels?: boolean;
   readyTimeoutMs?: number;
   log?: ProgressLog;
   /** Called as soon as the gateway process exists (before it is ready), so an owner can clean up after it whatever happens. */
@@ -113,8 +118,9 @@ export async function startLegacyGateway(opts: LegacyGatewayOptions = {}): Promi
   const logStream = createWriteStream(logPath);
 
   const args = [install.openclawEntry, "gateway", "run", "--allow-unconfigured", "--auth", "token", "--token", token, "--port", String(port), "--bind", "loopback"];
+  const { OPENCLAW_SKIP_CHANNELS: _skipChannels, ...quietWithChannels } = QUIET_ENV;
   const env = legacyEnv(install, {
-    ...QUIET_ENV,
+    ...(opts.channels ? quietWithChannels : QUIET_ENV),
     HOME: homeDir,
     OPENCLAW_STATE_DIR: stateDir,
     OPENCLAW_CONFIG_PATH: configPath,
