@@ -6,7 +6,7 @@
  * and fallback's business and never stalls a client of a legacy-routed method.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,11 +23,15 @@ import { chooseHanzodStateDir } from "./legacy-state-dir.js";
 
 const LOOPBACK_PROXIES = ["127.0.0.1", "::1"];
 
-/** hanzod's CLI beside this file: compiled (dist/) or, when `up` itself runs from source, through tsx. */
+/**
+ * hanzod's CLI beside this file: compiled (dist/: its bundle when built, as bin/hanzod.js runs it) or, when
+ * `up` itself runs from source, through tsx.
+ */
 function hanzodCommand(): { file: string; prefix: string[] } {
   const fromSource = fileURLToPath(import.meta.url).endsWith(".ts");
-  const entry = fileURLToPath(new URL(`../hanzod/cli.${fromSource ? "ts" : "js"}`, import.meta.url));
-  return { file: process.execPath, prefix: [...(fromSource ? ["--import", "tsx"] : []), entry] };
+  if (fromSource) return { file: process.execPath, prefix: ["--import", "tsx", fileURLToPath(new URL("../hanzod/cli.ts", import.meta.url))] };
+  const bundle = fileURLToPath(new URL("../bundle/hanzod.js", import.meta.url));
+  return { file: process.execPath, prefix: [existsSync(bundle) ? bundle : fileURLToPath(new URL("../hanzod/cli.js", import.meta.url))] };
 }
 
 /**

@@ -6,7 +6,7 @@
  *   - RSS of the whole process group after 200 idle authenticated connections;
  *   - connect+`health` round trip (open, challenge, connect, health, close) p50/p99 over 2,000 sequential runs;
  *   - `health` calls/s from 50 concurrent connected clients (each: one call at a time).
- * hanzod runs from the compiled dist/ (built first), as `npx hanzod` does.
+ * hanzod runs as `npx hanzod` does: bin/hanzod.js, the bundle in dist/bundle/ (built first).
  * Start-up targets (issue 15): spawn -> first health <= 150 ms and RSS at ready <= 60 MB. They are
  * checked here, against the numbers of this run, beside hanzod / floor ratios: the floor is node + ws
  * answering the handshake (floor-gateway.mjs), started STARTUP_ROUNDS times interleaved with hanzod,
@@ -233,8 +233,8 @@ function printStartup(start: { hanzod: Started; floor: Started }): void {
 }
 
 async function main(): Promise<void> {
-  process.stderr.write("[bench] building dist/ (tsc -p tsconfig.build.json)\n");
-  const build = spawnSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: REPO_ROOT, stdio: "inherit" });
+  process.stderr.write("[bench] building dist/ (npm run build: tsc, then the hanzod bundle bin/hanzod.js runs)\n");
+  const build = spawnSync("npm", ["run", "--silent", "build"], { cwd: REPO_ROOT, stdio: "inherit" });
   if (build.status !== 0) throw new Error("build failed");
   const install = await ensureLegacyInstalled();
 
