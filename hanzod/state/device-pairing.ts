@@ -367,7 +367,7 @@ export class LegacyDevicePairing {
   }
 
   private pruneExpired(db: SqliteDatabase, now: number): void {
-    db.prepare("DELETE FROM device_pairing_pending WHERE COALESCE(refreshed_at_ms, ts) + ? <= ?").run(LEGACY_PAIRING_PENDING_TTL_MS, now);
+    db.prepare("DELETE FROM device_pairing_pending WHERE COALESCE(refreshed_at_ms, ts) + ? < ?").run(LEGACY_PAIRING_PENDING_TTL_MS, now);
   }
 
   private putPaired(db: SqliteDatabase, d: LegacyPaired): void {
@@ -391,13 +391,13 @@ export class LegacyDevicePairing {
     const row = this.open().prepare("SELECT * FROM device_pairing_pending WHERE request_id = ?").get(requestId) as Row | undefined;
     if (!row) return undefined;
     const p = fromPendingRow(row);
-    return (p.refreshedAtMs ?? p.ts) + LEGACY_PAIRING_PENDING_TTL_MS > now ? p : undefined;
+    return (p.refreshedAtMs ?? p.ts) + LEGACY_PAIRING_PENDING_TTL_MS >= now ? p : undefined;
   }
 
   /** Both lists as the legacy's list read gives them: pending newest first, paired newest approval first. */
   list(now = Date.now()): { pending: LegacyPending[]; paired: LegacyPaired[] } {
     const db = this.open();
-    const pending = (db.prepare("SELECT * FROM device_pairing_pending").all() as Row[]).map(fromPendingRow).filter((p) => (p.refreshedAtMs ?? p.ts) + LEGACY_PAIRING_PENDING_TTL_MS > now);
+    const pending = (db.prepare("SELECT * FROM device_pairing_pending").all() as Row[]).map(fromPendingRow).filter((p) => (p.refreshedAtMs ?? p.ts) + LEGACY_PAIRING_PENDING_TTL_MS >= now);
     const paired = (db.prepare("SELECT * FROM device_pairing_paired").all() as Row[]).map(fromPairedRow);
     return { pending: pending.sort((a, b) => b.ts - a.ts), paired: paired.sort((a, b) => b.approvedAtMs - a.approvedAtMs) };
   }
