@@ -179,7 +179,9 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
     const deviceToken = (paired.payload as Hello).auth?.deviceToken;
     const alone = await deviceConnect(hz.url, key, { deviceToken: deviceToken! }, remote);
     expect(alone.ok, JSON.stringify(alone.error)).toBe(true);
-    const onLegacy = await deviceConnect(legacy.url, key, { deviceToken: deviceToken! }, remote);
+    // The legacy refuses the upgrade itself (HTTP 403) for forwarded headers from a source it does not trust,
+    // so the rollback leg connects directly: the device token hanzod issued, alone.
+    const onLegacy = await deviceConnect(legacy.url, key, { deviceToken: deviceToken! });
     expect(onLegacy.ok, JSON.stringify(onLegacy.error)).toBe(true);
     for (const who of WHO) await samePairList(who);
   });
