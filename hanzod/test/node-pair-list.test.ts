@@ -159,6 +159,10 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
     const listed = (await samePairList("pairing")).payload as { pending: { requestId: string; remoteIp?: string }[] };
     // Not loopback-looking (forwarded headers), though not from a trusted proxy: its address is the socket's.
     expect(listed.pending.find((p) => p.requestId === requestId)).toMatchObject({ remoteIp: "127.0.0.1", silent: false });
+    // hanzod's operators were told, with the request as listed.
+    const eventFor = (name: string) => (f: { type: string; event?: string; payload?: unknown }) => f.type === "event" && f.event === name && (f.payload as { requestId?: string }).requestId === requestId;
+    const requested = await hanzodConn.pairing.next(eventFor("device.pair.requested"), 5_000);
+    expect(requested.payload).toEqual(listed.pending.find((p) => p.requestId === requestId));
 
     // Refusals compared with the legacy (none of them changes state): bad params, an unknown id, a caller
     // whose scopes do not cover what the device asked for, a reader refused by scope.
@@ -172,6 +176,7 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
     expect(approved.ok, JSON.stringify(approved.error)).toBe(true);
     expect(approved.payload).toMatchObject({ requestId, device: { deviceId: key.id, approvedVia: "owner", remoteIp: "127.0.0.1", scopes: ["operator.read"], tokens: [{ role: "operator", scopes: ["operator.read"] }] } });
     expect(JSON.stringify(approved.payload)).not.toMatch(/"token"/);
+    expect((await hanzodConn.admin.next(eventFor("device.pair.resolved"), 5_000)).payload).toMatchObject({ requestId, deviceId: key.id, decision: "approved", ts: expect.any(Number) });
     for (const who of WHO) await samePairList(who);
 
     const paired = await deviceConnect(hz.url, key, { token: "t" }, remote);
