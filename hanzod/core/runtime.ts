@@ -88,7 +88,7 @@ export function createRuntime(opts: HanzodOptions, log: Logger | undefined, lega
   const version = resolveCompatRelease(opts.compat);
   const presence = new PresenceRegistry(version, (row) => answerAs("presence-row", row, { release: version }));
   const store = new HanzodStore(opts.stateDir, DEFAULTS.pairingRequestTtlMs);
-  const pairing = legacy ? legacyPairing(new LegacyDevicePairing(legacy.stateDb, version)) : hanzodPairing(store);
+  const pairing = legacy ? legacyPairing(new LegacyDevicePairing(legacy.stateDb)) : hanzodPairing(store);
   const agents = new AgentInventoryReader(opts.stateDir, opts.configPath ?? legacyStateLayout(opts.stateDir).configPath);
   const health = new HealthMonitor(() => agents.read());
   let lastHealthBroadcast = 0;

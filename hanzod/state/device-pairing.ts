@@ -329,11 +329,10 @@ export type TokenCheck = { ok: true } | { ok: false; reason: "device-not-paired"
 /** The legacy's pairing tables, read and written in its formats. */
 export class LegacyDevicePairing {
   private db: SqliteDatabase | undefined;
+  /** The release whose rules apply: the one that wrote this schema (the legacy running on it), not hanzod's compat. */
+  private rules = "";
 
-  constructor(
-    readonly path: string,
-    private readonly release: string,
-  ) {}
+  constructor(readonly path: string) {}
 
   private open(): SqliteDatabase {
     if (this.db) return this.db;
@@ -341,18 +340,19 @@ export class LegacyDevicePairing {
     const db = openSqlite(this.path, { fileMustExist: true });
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     const version = db.pragma("user_version", { simple: true }) as number;
-    const known = SUPPORTED_RELEASES.find((r) => r.release === this.release);
-    // A schema of no release hanzod read (or not the release it answers as): refused, never guessed.
-    if (!known || known.state !== version) {
+    const known = SUPPORTED_RELEASES.find((r) => r.state === version);
+    // A schema of no release hanzod read: refused, never guessed.
+    if (!known) {
       db.close();
-      throw new PairingRefusal(`device pairing on a state database at schema ${version} (hanzod knows ${SUPPORTED_RELEASES.map((r) => `${r.state} for ${r.release}`).join(", ")}; answering as ${this.release})`);
+      throw new PairingRefusal(`device pairing on a state database at schema ${version} (hanzod knows ${SUPPORTED_RELEASES.map((r) => `${r.state} for ${r.release}`).join(", ")})`);
     }
+    this.rules = known.release;
     this.db = db;
     return db;
   }
 
   private allows(role: string, requested: readonly string[], allowed: readonly string[]): boolean {
-    return missingScope(role, requested, allowed, this.release) === null;
+    return missingScope(role, requested, allowed, this.rules) === null;
   }
 
   close(): void {
@@ -489,7 +489,7 @@ export class LegacyDevicePairing {
         if (role === OPERATOR && scopes.length > 0) {
           const needed = mergeScopes(roleTokenScopes(role, pending.scopes), scopes) ?? scopes;
           if (!opts.callerScopes) return { status: "forbidden", reason: "caller-scopes-required", scope: needed[0] };
-          const missing = missingScope(OPERATOR, needed, opts.callerScopes, this.release);
+          const missing = missingScope(OPERATOR, needed, opts.callerScopes, this.rules);
           if (missing !== null) return { status: "forbidden", reason: "caller-missing-scope", scope: missing };
         }
       }

@@ -44,7 +44,7 @@ function stateDb(userVersion: number): string {
 
 function store(release: "2026.9.1" | "2026.9.6", userVersion = release === "2026.9.1" ? 15 : 18): { s: LegacyDevicePairing; file: string } {
   const file = stateDb(userVersion);
-  const s = new LegacyDevicePairing(file, release);
+  const s = new LegacyDevicePairing(file);
   open.push(s);
   return { s, file };
 }
@@ -77,7 +77,7 @@ describe("the legacy's pairing rows, written by hanzod", () => {
     expect(s.approve("nope", { approvedVia: "owner", callerScopes: ["operator.admin"] })).toBeNull();
   });
 
-  it("sessions.read under a write token: allowed by 2026.9.6, not by 2026.9.1", () => {
+  it("sessions.read under a write token: allowed on 2026.9.6's schema, not on 2026.9.1's (the rules follow the database)", () => {
     for (const [release, ok] of [["2026.9.6", true], ["2026.9.1", false]] as const) {
       const { s } = store(release);
       const { request } = s.request(input(["operator.write"]));
@@ -98,9 +98,10 @@ describe("the legacy's pairing rows, written by hanzod", () => {
     expect(s.pending(wider.request.requestId, 3_001 + 300_000)).toBeUndefined();
   });
 
-  it("refuses a schema of another release, and a token issued under the shared-gateway-auth generation", () => {
-    expect(() => store("2026.9.6", 15).s.paired("x")).toThrow(PairingRefusal);
-    expect(() => store("2026.9.1", 19).s.paired("x")).toThrow(PairingRefusal);
+  it("refuses a schema of no known release, and a token issued under the shared-gateway-auth generation", () => {
+    expect(() => store("2026.9.6", 16).s.paired("x")).toThrow(PairingRefusal);
+    expect(() => store("2026.9.6", 19).s.paired("x")).toThrow(PairingRefusal);
+    expect(store("2026.9.6", 15).s.paired("x")).toBeUndefined();
     const { s, file } = store("2026.9.6");
     const { request } = s.request(input(["operator.read"]));
     s.approve(request.requestId, { approvedVia: "owner", callerScopes: ["operator.admin"] });

@@ -23,7 +23,7 @@ export default defineDomain<DevicesState | undefined>({
   name: "devices",
   setup: (core) =>
     core.legacy
-      ? { identity: new GatewayIdentityReader(core.legacy.stateDb), nodes: new NodePairingReader(core.legacy.stateDb), pairing: new LegacyDevicePairing(core.legacy.stateDb, core.version) }
+      ? { identity: new GatewayIdentityReader(core.legacy.stateDb), nodes: new NodePairingReader(core.legacy.stateDb), pairing: new LegacyDevicePairing(core.legacy.stateDb) }
       : undefined,
   teardown: (state) => {
     state?.identity.close();
