@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { WebSocket, RawData } from "ws";
 import type { Logger } from "pino";
-import { clipForLog, CloseCodes, CloseReasons, Errors, errorResponse, messageByteLength, raiseReceiverMaxPayload, truncateCloseReason, wsDataToText, decodeJson, type ErrorShape } from "../../protocol/index.js";
+import { clipForLog, CloseCodes, CloseReasons, Errors, errorResponse, messageByteLength, raiseReceiverMaxPayload, truncateCloseReason, wsDataToText, decodeJson, errorShape, type ErrorShape } from "../../protocol/index.js";
 import { DEFAULTS } from "../options.js";
 import type { Runtime } from "./runtime.js";
 import type { CallerInfo } from "./method.js";
@@ -29,6 +29,7 @@ import { GATEWAY_OWNER_PROFILE_ID, ownerPresenceUser, type PresenceUser } from "
 import { startKeepalive } from "./keepalive.js";
 import { assertedChallengeNonce } from "./auth/asserted-nonce.js";
 import { requestStarts } from "./request-starts.js";
+import { PairingRefusal } from "../state/device-pairing.js";
 
 let receiverShapeWarned = false;
 
@@ -106,6 +107,8 @@ export class Connection implements EventRecipient, CallOrigin {
   private closed = false;
   private unauthorizedCount = 0;
   private presenceKey: string | undefined;
+  /** The device id this connection counts under in rt.deviceConnections (device.pair.list `connected`). */
+  private countedDevice: string | undefined;
   /** Whether this connection holds a person's online period open (presence.ts joinPerson). */
   private inPerson = false;
   private readonly handshakeTimer: NodeJS.Timeout;
@@ -305,6 +308,12 @@ export class Connection implements EventRecipient, CallOrigin {
         owner = ownerPresenceUser(await rt.owners.current());
       }
     } catch (err) {
+      if (err instanceof PairingRefusal) {
+        // Pairing state hanzod cannot handle exactly: refused, so the client can reach the legacy instead.
+        this.log?.warn({ reason: err.message }, "connect refused: device pairing is the legacy's here");
+        this.rejectHandshake(id, errorShape("UNAVAILABLE", `device pairing unavailable in hanzod: ${err.message}`), CloseCodes.TRY_AGAIN_LATER, "device pairing unavailable", false);
+        return;
+      }
       this.log?.error({ err: String(err) }, "connect failed");
       this.close(CloseCodes.INTERNAL, "internal error");
       return;
@@ -319,6 +328,11 @@ export class Connection implements EventRecipient, CallOrigin {
     }
     const s = outcome.session;
     this.session = s;
+    const deviceId = s.deviceId?.trim();
+    if (deviceId) {
+      rt.deviceConnections.set(deviceId, (rt.deviceConnections.get(deviceId) ?? 0) + 1);
+      this.countedDevice = deviceId;
+    }
     this.caller = { connId: this.connId, role: s.role, scopes: s.scopes, caps: params.caps ?? [], clientId: params.client.id, ...(owner ? { profileId: GATEWAY_OWNER_PROFILE_ID } : {}), authMethod: s.authMethod, ...(s.user !== undefined ? { verifiedUser: true as const } : {}), ...deviceTokenCaller(s) };
     clearTimeout(this.handshakeTimer);
     if (!raiseReceiverMaxPayload(this.ws, DEFAULTS.maxPayload) && !receiverShapeWarned) {
@@ -401,6 +415,12 @@ export class Connection implements EventRecipient, CallOrigin {
     this.aborter?.abort();
     const rt = this.host.runtime;
     rt.broadcaster.remove(this);
+    if (this.countedDevice) {
+      const left = (rt.deviceConnections.get(this.countedDevice) ?? 1) - 1;
+      if (left > 0) rt.deviceConnections.set(this.countedDevice, left);
+      else rt.deviceConnections.delete(this.countedDevice);
+      this.countedDevice = undefined;
+    }
     if (this.presenceKey) {
       if (this.inPerson) rt.presence.leavePerson(this.presenceKey);
       rt.presence.upsert(this.presenceKey, { reason: "disconnect" });

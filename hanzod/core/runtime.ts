@@ -8,6 +8,8 @@ import { Broadcaster } from "./broadcaster.js";
 import { PresenceRegistry } from "./presence.js";
 import { HealthMonitor } from "./health.js";
 import { HanzodStore } from "./device-store.js";
+import { hanzodPairing, legacyPairing, type DevicePairingStore } from "./pairing-store.js";
+import { LegacyDevicePairing } from "../state/device-pairing.js";
 import { resolveCompatRelease } from "../version.js";
 import { answerAs } from "./compat.js";
 import { ActiveWork } from "./lifecycle/active-work.js";
@@ -31,6 +33,10 @@ export interface Runtime {
   readonly presence: PresenceRegistry;
   readonly health: HealthMonitor;
   readonly store: HanzodStore;
+  /** Paired devices, device tokens, pending requests: the legacy's tables on its state dir, else hanzod's own. */
+  readonly pairing: DevicePairingStore;
+  /** Open connections per device id (the legacy's hasConnectedClientsForDevice, for device.pair.list). */
+  readonly deviceConnections: Map<string, number>;
   readonly tickIntervalMs: number;
   readonly keepalive: KeepaliveSettings;
   /** Admitted root work (requests, connects) by origin; what preflight/suspension report. */
@@ -55,7 +61,7 @@ export interface Runtime {
  */
 export type CoreServices = Pick<
   Runtime,
-  "opts" | "version" | "bootId" | "startedAt" | "log" | "presence" | "health" | "work" | "suspension" | "restart" | "legacy" | "agents" | "port" | "refreshHealth" | "broadcastPresence"
+  "opts" | "version" | "bootId" | "startedAt" | "log" | "presence" | "health" | "work" | "suspension" | "restart" | "legacy" | "agents" | "deviceConnections" | "port" | "refreshHealth" | "broadcastPresence"
 >;
 
 const HEALTH_BROADCAST_MIN_GAP_MS = 1_000;
@@ -82,6 +88,7 @@ export function createRuntime(opts: HanzodOptions, log: Logger | undefined, lega
   const version = resolveCompatRelease(opts.compat);
   const presence = new PresenceRegistry(version, (row) => answerAs("presence-row", row, { release: version }));
   const store = new HanzodStore(opts.stateDir, DEFAULTS.pairingRequestTtlMs);
+  const pairing = legacy ? legacyPairing(new LegacyDevicePairing(legacy.stateDb)) : hanzodPairing(store);
   const agents = new AgentInventoryReader(opts.stateDir, opts.configPath ?? legacyStateLayout(opts.stateDir).configPath);
   const health = new HealthMonitor(() => agents.read());
   let lastHealthBroadcast = 0;
@@ -98,6 +105,8 @@ export function createRuntime(opts: HanzodOptions, log: Logger | undefined, lega
     presence,
     health,
     store,
+    pairing,
+    deviceConnections: new Map(),
     tickIntervalMs: opts.tickIntervalMs ?? DEFAULTS.tickIntervalMs,
     keepalive: { intervalMs: opts.keepaliveIntervalMs ?? DEFAULTS.keepaliveIntervalMs, pongTimeoutMs: opts.keepalivePongTimeoutMs ?? DEFAULTS.keepalivePongTimeoutMs, window: keepaliveWindowFor(version) },
     work,

@@ -115,6 +115,7 @@ export async function listen(rt: Runtime): Promise<RunningServer> {
       await intake.close();
       await domains.close();
       rt.agents.close();
+      rt.pairing.close();
       rt.store.close();
       rt.log?.info({ reason }, "hanzod stopped");
       rt.log?.flush();

@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { legacyEnv, startLegacyGateway, stopProcessGroup, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { startHanzod, type HanzodHandle } from "../index.js";
-import { connectOperator, type RawSession } from "./helpers.js";
+import { connectFrame, connectOperator, isRes, newDeviceKey, openRaw, signedDevice, type RawSession } from "./helpers.js";
 import { ask, askBoth, type Answer } from "./live-compare.js";
 import { releasesUnderTest } from "../../test/releases-under-test.js";
 
@@ -91,6 +91,117 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
     expect(await expectSame("admin")).toEqual({ ok: true, payload: { pending: [], paired: [] } });
     expect((await expectSame("reader")).ok).toBe(false);
     expect((await expectSame("admin", { bogus: 1 })).ok).toBe(false);
+  });
+
+  // ---- device pairing on the legacy's own tables (hanzod/state/device-pairing.ts) ----
+
+  type Key = ReturnType<typeof newDeviceKey>;
+  interface Hello {
+    auth?: { deviceToken?: string; role?: string; scopes?: string[] };
+  }
+  /** One device connect (signed, this auth, these headers); the socket is closed after the answer. */
+  async function deviceConnect(url: string, key: Key, auth: Record<string, string>, headers: Record<string, string> = {}, scopes = ["operator.read"]) {
+    const s = await openRaw(url, headers);
+    const token = auth.token ?? auth.deviceToken;
+    const client = { id: "test", version: "1.0.0", platform: "linux", mode: "test" };
+    s.send(connectFrame({ client, scopes, auth, device: signedDevice({ key, scopes, ...(token ? { token } : {}), nonce: s.challenge.nonce, signedAt: s.challenge.ts }) }));
+    const res = await s.next(isRes("c1"));
+    s.close();
+    await s.closed;
+    return res;
+  }
+
+  /** device.pair.list, compared field for field (no device connection is open on either side when asked). */
+  async function samePairList(who: Who): Promise<Answer> {
+    const { legacy: fromLegacy, hanzod: fromHanzod } = await askBoth(() => ask(legacyConn[who], "device.pair.list", {}), () => ask(hanzodConn[who], "device.pair.list", {}), "device.pair.list");
+    expect({ who, answer: fromHanzod }).toEqual({ who, answer: fromLegacy });
+    return fromLegacy;
+  }
+
+  const pairedIds = (a: Answer) => ((a.payload as { paired?: { deviceId: string }[] }).paired ?? []).map((d) => d.deviceId);
+
+  it("a device paired through hanzod connects to the legacy with its device token alone, and one paired on the legacy to hanzod", async () => {
+    const viaHanzod = newDeviceKey();
+    const first = await deviceConnect(hz.url, viaHanzod, { token: "t" });
+    expect(first.ok, JSON.stringify(first.error)).toBe(true);
+    const tokenA = (first.payload as Hello).auth?.deviceToken;
+    expect(tokenA).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // The rollback: the legacy accepts the token hanzod issued (it re-reads its tables: data_version moved).
+    const onLegacy = await deviceConnect(legacy.url, viaHanzod, { deviceToken: tokenA! });
+    expect(onLegacy.ok, JSON.stringify(onLegacy.error)).toBe(true);
+    expect((onLegacy.payload as Hello).auth?.deviceToken).toBe(tokenA);
+
+    const viaLegacy = newDeviceKey();
+    const onLegacyFirst = await deviceConnect(legacy.url, viaLegacy, { token: legacy.token });
+    expect(onLegacyFirst.ok, JSON.stringify(onLegacyFirst.error)).toBe(true);
+    const tokenB = (onLegacyFirst.payload as Hello).auth?.deviceToken;
+    const onHanzod = await deviceConnect(hz.url, viaLegacy, { deviceToken: tokenB! });
+    expect(onHanzod.ok, JSON.stringify(onHanzod.error)).toBe(true);
+    expect((onHanzod.payload as Hello).auth?.deviceToken).toBe(tokenB);
+    // A wrong token is refused by both, the same way.
+    const wrongH = await deviceConnect(hz.url, viaLegacy, { deviceToken: "A".repeat(43) });
+    const wrongL = await deviceConnect(legacy.url, viaLegacy, { deviceToken: "A".repeat(43) });
+    expect(wrongH.error).toEqual(wrongL.error);
+
+    for (const who of WHO) await samePairList(who);
+    expect(pairedIds(await samePairList("admin"))).toEqual(expect.arrayContaining([viaHanzod.id, viaLegacy.id]));
+  });
+
+  it("a remote device's pairing request made in hanzod is listed and approved through hanzod, then connects to both with its device token", async () => {
+    const remote = { "x-forwarded-for": "203.0.113.9" };
+    const key = newDeviceKey();
+    const refused = await deviceConnect(hz.url, key, { token: "t" }, remote);
+    expect(refused.error).toMatchObject({ code: "NOT_PAIRED", details: { reason: "not-paired", deviceId: key.id } });
+    const requestId = (refused.error as { details: { requestId: string } }).details.requestId;
+
+    // The request is the legacy's too: both list it the same way.
+    for (const who of WHO) await samePairList(who);
+    const listed = (await samePairList("pairing")).payload as { pending: { requestId: string; remoteIp?: string }[] };
+    // Not loopback-looking (forwarded headers), though not from a trusted proxy: its address is the socket's.
+    expect(listed.pending.find((p) => p.requestId === requestId)).toMatchObject({ remoteIp: "127.0.0.1", silent: false });
+    // hanzod's operators were told, with the request as listed.
+    const eventFor = (name: string) => (f: { type: string; event?: string; payload?: unknown }) => f.type === "event" && f.event === name && (f.payload as { requestId?: string }).requestId === requestId;
+    const requested = await hanzodConn.pairing.next(eventFor("device.pair.requested"), 5_000);
+    expect(requested.payload).toEqual(listed.pending.find((p) => p.requestId === requestId));
+
+    // Refusals compared with the legacy (none of them changes state): bad params, an unknown id, a caller
+    // whose scopes do not cover what the device asked for, a reader refused by scope.
+    for (const [who, params] of [["admin", {}], ["admin", { requestId: "nope" }], ["pairing", { requestId }], ["reader", { requestId }], ["admin", { requestId, bogus: 1 }]] as [Who, Record<string, unknown>][]) {
+      const { legacy: l, hanzod: h } = await askBoth(() => ask(legacyConn[who], "device.pair.approve", params), () => ask(hanzodConn[who], "device.pair.approve", params), "device.pair.approve");
+      expect({ who, params, answer: h }).toEqual({ who, params, answer: l });
+      expect(h.ok).toBe(false);
+    }
+
+    const approved = await ask(hanzodConn.admin, "device.pair.approve", { requestId });
+    expect(approved.ok, JSON.stringify(approved.error)).toBe(true);
+    expect(approved.payload).toMatchObject({ requestId, device: { deviceId: key.id, approvedVia: "owner", remoteIp: "127.0.0.1", scopes: ["operator.read"], tokens: [{ role: "operator", scopes: ["operator.read"] }] } });
+    expect(JSON.stringify(approved.payload)).not.toMatch(/"token"/);
+    expect((await hanzodConn.admin.next(eventFor("device.pair.resolved"), 5_000)).payload).toMatchObject({ requestId, deviceId: key.id, decision: "approved", ts: expect.any(Number) });
+    for (const who of WHO) await samePairList(who);
+
+    const paired = await deviceConnect(hz.url, key, { token: "t" }, remote);
+    expect(paired.ok, JSON.stringify(paired.error)).toBe(true);
+    const deviceToken = (paired.payload as Hello).auth?.deviceToken;
+    const alone = await deviceConnect(hz.url, key, { deviceToken: deviceToken! }, remote);
+    expect(alone.ok, JSON.stringify(alone.error)).toBe(true);
+    // The legacy refuses the upgrade itself (HTTP 403) for forwarded headers from a source it does not trust,
+    // so the rollback leg connects directly: the device token hanzod issued, alone.
+    const onLegacy = await deviceConnect(legacy.url, key, { deviceToken: deviceToken! });
+    expect(onLegacy.ok, JSON.stringify(onLegacy.error)).toBe(true);
+    for (const who of WHO) await samePairList(who);
+  });
+
+  it("a remote request rejected through hanzod is gone for the legacy too", async () => {
+    const key = newDeviceKey();
+    const refused = await deviceConnect(hz.url, key, { token: "t" }, { "x-forwarded-for": "203.0.113.10" });
+    const requestId = (refused.error as { details: { requestId: string } }).details.requestId;
+    const rejected = await ask(hanzodConn.pairing, "device.pair.reject", { requestId });
+    expect(rejected).toEqual({ ok: true, payload: { requestId, deviceId: key.id } });
+    const again = await askBoth(() => ask(legacyConn.admin, "device.pair.reject", { requestId }), () => ask(hanzodConn.admin, "device.pair.reject", { requestId }), "device.pair.reject");
+    expect(again.hanzod).toEqual(again.legacy);
+    expect(again.hanzod).toMatchObject({ ok: false, error: { code: "INVALID_REQUEST", message: "unknown requestId" } });
+    const listed = (await samePairList("admin")).payload as { pending: { requestId: string }[] };
+    expect(listed.pending.map((p) => p.requestId)).not.toContain(requestId);
   });
 
   it("the node host's pending surface (silent device pairing over loopback), then its approved node", async () => {

@@ -217,7 +217,7 @@ export async function authenticateConnect(rt: Runtime, p: ConnectParamsShape, pe
     const rate = rt.limiter.check(peer.clientIp, "device-token");
     if (!rate.allowed) auth = { ok: false, reason: "rate_limited", rateLimited: true, retryAfterMs: rate.retryAfterMs };
     else {
-      const check = rt.store.verifyDeviceToken(device.id, role, tokenCandidate, scopes, scopeSatisfies);
+      const check = rt.pairing.verifyDeviceToken(device.id, role, tokenCandidate, scopes);
       if (check.ok) {
         auth = { ok: true, method: "device-token" };
         rt.limiter.reset(peer.clientIp, "device-token");
@@ -236,12 +236,12 @@ export async function authenticateConnect(rt: Runtime, p: ConnectParamsShape, pe
 
   const deviceId = device.id;
   const publicKey = proof.publicKey;
-  const paired = rt.store.getPairedDevice(deviceId);
+  const paired = rt.pairing.getPairedDevice(deviceId);
   const isPaired = paired?.publicKey === publicKey;
   const skipPairing = skipsBackendSelfPairing(li, locality) || (isUi && role === "operator" && rt.opts.auth.mode === "none");
 
   const requirePairing = (reason: PairingReason): ConnectOutcome | undefined => {
-    const { request, created } = rt.store.requestPairing({
+    const request = rt.pairing.requestPairing({
       deviceId,
       publicKey,
       role,
@@ -255,15 +255,19 @@ export async function authenticateConnect(rt: Runtime, p: ConnectParamsShape, pe
       silent: allowsSilentPairing(locality, peer.hasOrigin, isUi, reason, method, rt.opts.autoApproveLocal ?? true),
       isRepair: Boolean(paired),
     });
+    const supersededAt = Date.now();
+    for (const old of request.superseded) rt.broadcaster.broadcast("device.pair.resolved", { requestId: old.requestId, deviceId: old.deviceId, decision: "rejected", ts: supersededAt }, { dropIfSlow: true });
     if (request.silent) {
-      const approved = rt.store.approve(request.requestId, "silent");
-      if (approved) {
+      // The legacy's local approval: the caller's scopes plus what the device already had.
+      const callerScopes = [...new Set([...scopes, ...(paired ? paired.scopes : [])])];
+      const access = { ...(p.client.displayName ? { displayName: p.client.displayName } : {}), ...(peer.isLocalClient ? {} : { remoteIp: peer.clientIp }) };
+      if (rt.pairing.approveSilently(request.requestId, callerScopes, access)) {
         rt.log?.info({ deviceId, role, requestId: request.requestId }, "device pairing auto-approved");
         rt.broadcaster.broadcast("device.pair.resolved", { requestId: request.requestId, deviceId, decision: "approved", ts: Date.now() }, { dropIfSlow: true });
         return undefined;
       }
     }
-    if (created) rt.broadcaster.broadcast("device.pair.requested", request, { dropIfSlow: true });
+    if (request.created) rt.broadcaster.broadcast("device.pair.requested", request.event, { dropIfSlow: true });
     const exposeApproved = paired?.publicKey === publicKey;
     const details = {
       reason,
@@ -289,12 +293,12 @@ export async function authenticateConnect(rt: Runtime, p: ConnectParamsShape, pe
       if (failed) return failed;
     }
   }
-  const nowPaired = rt.store.getPairedDevice(deviceId);
+  const nowPaired = rt.pairing.getPairedDevice(deviceId);
   let deviceToken: AcceptedSession["deviceToken"];
   if (nowPaired?.publicKey === publicKey && nowPaired.roles.includes(role)) {
-    rt.store.touchDevice(deviceId, Date.now());
-    const issued = rt.store.ensureDeviceToken(deviceId, role, scopes, scopeSatisfies);
-    deviceToken = { token: issued.token, issuedAtMs: issued.issuedAtMs };
+    rt.pairing.touchDevice(deviceId, Date.now());
+    const issued = rt.pairing.ensureDeviceToken(deviceId, role, scopes);
+    if (issued) deviceToken = { token: issued.token, issuedAtMs: issued.issuedAtMs };
   }
   return { ok: true, session: { role, scopes, authMethod: method as AuthMethod, deviceId, ...(deviceToken ? { deviceToken } : {}) } };
 }

@@ -2,30 +2,36 @@
  * The devices domain, read side: `gateway.identity.get`, the legacy gateway's own device identity from its
  * state database (hanzod/state/gateway-identity.ts): both runtimes answer as the same gateway; and
  * `node.pair.list`, the legacy's node pairing list from its stored pairing rows (hanzod/state/node-pairing.ts),
- * which has no live data in it. The other pairing methods (`device.pair.*`, `device.token.*`,
- * `node.pair.approve/reject/remove`) stay on the legacy: `device.pair.list` marks each paired device
- * `connected` from the legacy's live connections, and its writers hold the legacy's pairing lock and its
- * in-memory pairing publication (see hanzod/state/README.md).
+ * which has no live data in it; and `device.pair.list/approve/reject` on the legacy's pairing tables for
+ * when hanzod owns the connections (pairing.ts). `device.pair.remove`, `device.token.*` and
+ * `node.pair.approve/reject/remove` stay on the legacy (see hanzod/state/README.md).
  */
 import { defineDomain, declined } from "../../core/method.js";
 import { GatewayIdentityReader } from "../../state/gateway-identity.js";
 import { NodePairingReader } from "../../state/node-pairing.js";
+import { LegacyDevicePairing } from "../../state/device-pairing.js";
+import { pairingMethods, type PairingState } from "./pairing.js";
 
 const unavailable = declined;
 
-interface DevicesState {
+interface DevicesState extends PairingState {
   identity: GatewayIdentityReader;
   nodes: NodePairingReader;
 }
 
 export default defineDomain<DevicesState | undefined>({
   name: "devices",
-  setup: (core) => (core.legacy ? { identity: new GatewayIdentityReader(core.legacy.stateDb), nodes: new NodePairingReader(core.legacy.stateDb) } : undefined),
+  setup: (core) =>
+    core.legacy
+      ? { identity: new GatewayIdentityReader(core.legacy.stateDb), nodes: new NodePairingReader(core.legacy.stateDb), pairing: new LegacyDevicePairing(core.legacy.stateDb) }
+      : undefined,
   teardown: (state) => {
     state?.identity.close();
     state?.nodes.close();
+    state?.pairing?.close();
   },
   methods: [
+    ...pairingMethods,
     {
       name: "gateway.identity.get",
       // The legacy checks no params here (`{bogus: 1}` is answered); the contract has no schema for them.
