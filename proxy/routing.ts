@@ -48,8 +48,13 @@ export const AUTH_OWNED_EVENTS: ReadonlySet<string> = new Set(["connect.challeng
 
 const FAMILY_ALIASES: Readonly<Record<string, string>> = { session: "sessions", task: "tasks" };
 
-/** `sessions.changed` -> sessions, `session.message` -> sessions, `chat` -> chat, `config.set` -> config. */
+/**
+ * `sessions.changed` -> sessions, `session.message` -> sessions, `chat` -> chat, `config.set` -> config.
+ * `device.pair.*` is a family of its own: it follows the auth owner (parity/checklist AUTH_BOUND_METHODS)
+ * while the rest of `device.*` (token rotation) follows its routing.
+ */
 export function familyOf(name: string): string {
+  if (name.startsWith("device.pair.")) return "device.pair";
   const dot = name.indexOf(".");
   const head = dot < 0 ? name : name.slice(0, dot);
   return FAMILY_ALIASES[head] ?? head;

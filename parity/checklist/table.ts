@@ -23,7 +23,7 @@ export interface RouteDecision {
   readonly compare: CompareRules | undefined;
   /** The deciding entry's own gate override (merged over the checklist's `gates:` by the parity gates). */
   readonly gate: GateOverride | undefined;
-  /** Which checklist entry decided: `methods.<key>`, `phases.<phase>`, `default`, or `authOwner` (PERSON_BOUND_METHODS). */
+  /** Which checklist entry decided: `methods.<key>`, `phases.<phase>`, `default`, or `authOwner` (AUTH_BOUND_METHODS). */
   readonly source: string;
 }
 
@@ -59,13 +59,18 @@ function specificityOf(pattern: string): number {
 }
 
 /**
- * Methods whose answer is the calling connection's person's own view (openclaw 2026.9.6's mention
- * Inbox: the view, its per-connection revision and the `mentions.changed` event that announces it). Only
- * the backend holding the client's own connection knows that person: the proxy's brokered leg to the
- * other one carries none (the legacy refuses it "Human mentions require a verified user profile"). So
- * unless the checklist names one exactly, they go where the connection's auth goes.
+ * Methods whose answer only the backend holding the client's own connections can give, so unless the
+ * checklist names one exactly they go where the connection's auth goes:
+ * - a person's own view (openclaw 2026.9.6's mention Inbox: the view, its per-connection revision and the
+ *   `mentions.changed` event that announces it). The proxy's brokered leg to the other backend carries no
+ *   person (the legacy refuses it "Human mentions require a verified user profile");
+ * - device pairing (`device.pair.list/approve/reject` and their `device.pair.*` events): a request is made by
+ *   the auth owner when a device connects, `device.pair.list` marks a device `connected` from that backend's
+ *   own connections, and an approval wakes what that backend holds for the device. Both runtimes keep the
+ *   pairings themselves in the legacy's tables (hanzod/state/device-pairing.ts), so a flip of the auth owner
+ *   loses none.
  */
-export const PERSON_BOUND_METHODS: ReadonlySet<string> = new Set(["mentions.list", "mentions.dismiss"]);
+export const AUTH_BOUND_METHODS: ReadonlySet<string> = new Set(["mentions.list", "mentions.dismiss", "device.pair.list", "device.pair.approve", "device.pair.reject"]);
 
 export class RoutingTable {
   readonly authOwner: Backend;
@@ -107,7 +112,7 @@ export class RoutingTable {
     Object.freeze(this.checklist);
   }
 
-  /** exact > person-bound (the auth owner) > glob (most specific) > phase > default. */
+  /** exact > auth-bound (the auth owner) > glob (most specific) > phase > default. */
   decide(method: string): RouteDecision {
     const hit = this.memo.get(method);
     if (hit !== undefined) return hit;
@@ -129,7 +134,7 @@ export class RoutingTable {
   private resolve(method: string): RouteDecision {
     const exact = this.exact.get(method);
     if (exact !== undefined) return exact;
-    if (PERSON_BOUND_METHODS.has(method)) return this.authOwnerDecision;
+    if (AUTH_BOUND_METHODS.has(method)) return this.authOwnerDecision;
     for (const g of this.globs) if (g.match(method)) return g.decision;
     const phase = methodPolicy(method)?.phase;
     if (phase !== undefined) {

@@ -38,7 +38,7 @@ const OWNERS = ["hanzod", "legacy"] as const;
  * - 2026.9.6's mention Inbox (`mentions.list`, which the UI asks for once hello-ok's presence names its
  *   user, `mentions.dismiss`, the `mentions.changed` event) is the person's own view: hanzod serves it on
  *   the legacy's state (hanzod/domains/mentions) and the routing sends it to the auth owner
- *   (PERSON_BOUND_METHODS), so with either owner the UI's request is answered and the event is listed.
+ *   (AUTH_BOUND_METHODS), so with either owner the UI's request is answered and the event is listed.
  *   Checked below: no failed start-up request, and mentions.list answered by the auth owner.
  * - Still open: 2026.9.6 lists `mcp.authLogin` only for a connection with a browser origin (its handler
  *   starts a browser sign-in bound to that connection's origin), which the brokered leg lacks. And a

@@ -60,6 +60,15 @@ describe("checklist", () => {
     expect(parseChecklist(lines("hanzod", "  mentions.list: legacy"), "c.yaml").decide("mentions.list")).toMatchObject({ kind: "legacy", source: "methods.mentions.list" });
   });
 
+  it("device pairing (device.pair.list/approve/reject) follows the auth owner unless named exactly; token rotation follows its routing", () => {
+    const lines = (owner: string, ...extra: string[]) => ["version: 1", `authOwner: ${owner}`, "default: legacy", "methods:", '  "device.*": legacy', ...extra].join("\n");
+    const byHanzod = parseChecklist(lines("hanzod"), "c.yaml");
+    for (const m of ["device.pair.list", "device.pair.approve", "device.pair.reject"]) expect(byHanzod.decide(m)).toMatchObject({ kind: "hanzod", source: "authOwner" });
+    for (const m of ["device.pair.remove", "device.token.rotate", "device.token.revoke"]) expect(byHanzod.decide(m)).toMatchObject({ kind: "legacy", source: "methods.device.*" });
+    expect(parseChecklist(lines("legacy"), "c.yaml").decide("device.pair.approve")).toMatchObject({ kind: "legacy", source: "authOwner" });
+    expect(parseChecklist(lines("hanzod", "  device.pair.list: legacy"), "c.yaml").decide("device.pair.list")).toMatchObject({ kind: "legacy", source: "methods.device.pair.list" });
+  });
+
   it("parses canary, fallback, isolated and compare rules", () => {
     const t = parseChecklist(
       ["version: 1", "methods:", '  system-presence: { route: "canary:25", fallback: legacy }', "  sessions.list: { route: shadow, shadow: isolated, compare: { ignore: [/ts] } }"].join("\n"),
