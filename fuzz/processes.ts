@@ -18,8 +18,17 @@ export interface TargetProcess {
   stop(): Promise<void>;
 }
 
-export async function startTarget(name: string, spec: TargetSpec): Promise<TargetProcess> {
-  const child: ChildProcess = spawn(process.execPath, ["--expose-gc", "--import", "tsx", join(REPO_ROOT, "fuzz", "target.ts"), JSON.stringify(spec)], {
+/**
+ * Where a target's code comes from. "build": dist/ (`npm run build`), the compiled JS that users run
+ * through bin/hanzod.js, with no TypeScript loader in the process or its intake worker (tsx costs each
+ * thread that loads it about 26 MB, so RSS figures from source are not what users see). "source": the
+ * .ts files through tsx, for runs that do not measure memory (the short fuzz in `npm test`).
+ */
+export type TargetFrom = "build" | "source";
+
+export async function startTarget(name: string, spec: TargetSpec, from: TargetFrom = "source"): Promise<TargetProcess> {
+  const entry = from === "build" ? ["--expose-gc", join(REPO_ROOT, "dist", "fuzz", "target.js")] : ["--expose-gc", "--import", "tsx", join(REPO_ROOT, "fuzz", "target.ts")];
+  const child: ChildProcess = spawn(process.execPath, [...entry, JSON.stringify(spec)], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "ignore", "pipe", "ipc"],
     env: { ...process.env, HANZOD_LOG_LEVEL: "silent", HANZONODE_LOG_LEVEL: "silent" },

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { ATTACKS } from "./attacks.js";
-import { startTarget, type TargetProcess } from "./processes.js";
+import { startTarget, type TargetFrom, type TargetProcess } from "./processes.js";
 import { routingCheck, type RoutingResult } from "./routing.js";
 import type { WatchdogReport } from "./watchdog.js";
 
@@ -24,6 +24,8 @@ export interface FuzzOptions {
   /** How long after the run RSS is measured again. */
   cooldownMs: number;
   seed: number;
+  /** Compiled dist/ (what users run; the long run) or the .ts sources through tsx (see processes.ts). */
+  from: TargetFrom;
 }
 
 export interface ProcessSummary {
@@ -165,11 +167,11 @@ export async function runFuzz(opts: FuzzOptions, progress: (line: string) => voi
   writeFileSync(checklist, ["version: 1", "authOwner: hanzod", "nodeOwner: hanzod", "default: hanzod"].join("\n"));
   const targets: TargetProcess[] = [];
   try {
-    const direct = await startTarget("hanzod", { kind: "hanzod", token: TOKEN, trustedProxies: [] });
+    const direct = await startTarget("hanzod", { kind: "hanzod", token: TOKEN, trustedProxies: [] }, opts.from);
     targets.push(direct);
-    const behind = await startTarget("hanzod-behind-proxy", { kind: "hanzod", token: TOKEN, trustedProxies: ["127.0.0.1", "::1"] });
+    const behind = await startTarget("hanzod-behind-proxy", { kind: "hanzod", token: TOKEN, trustedProxies: ["127.0.0.1", "::1"] }, opts.from);
     targets.push(behind);
-    const proxy = await startTarget("proxy", { kind: "proxy", hanzodUrl: behind.url, hanzodToken: TOKEN, checklistPath: checklist });
+    const proxy = await startTarget("proxy", { kind: "proxy", hanzodUrl: behind.url, hanzodToken: TOKEN, checklistPath: checklist }, opts.from);
     targets.push(proxy);
     progress(`targets up: ${targets.map((t) => `${t.name} pid ${t.pid}`).join(", ")}`);
 
