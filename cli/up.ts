@@ -20,6 +20,7 @@ import { HANZOD_DEADLINE_MS } from "../proxy/limits.js";
 import { checklistArg, paritySink, DEFAULT_CHECKLIST, DEFAULT_STATE_DIR } from "./commands/proxy.js";
 import { compatForLegacy } from "./legacy-release.js";
 import { chooseHanzodStateDir } from "./legacy-state-dir.js";
+import { DAEMON_ENV } from "../hanzod/service/daemon-env.js";
 
 const LOOPBACK_PROXIES = ["127.0.0.1", "::1"];
 
@@ -63,7 +64,7 @@ async function startHanzodChild(guard: ExitGuard, output: SupervisorOutput, name
       file,
       args: [...prefix, "--host", "127.0.0.1", "--port", lastUrl === undefined ? String(port) : new URL(lastUrl).port, "--auth", "token", "--state-dir", stateDir, "--restart-mode", "exit", "--compat", compat, ...LOOPBACK_PROXIES.flatMap((p) => ["--trusted-proxy", p])],
       // The token travels in the environment, never on a command line `ps` shows.
-      env: { ...process.env, ...env, OPENCLAW_GATEWAY_TOKEN: token, HANZOD_SUPERVISED: "1" },
+      env: { ...process.env, ...DAEMON_ENV, ...env, OPENCLAW_GATEWAY_TOKEN: token, HANZOD_SUPERVISED: "1" },
     }),
     readyLine: /^hanzod listening on (ws:\/\/\S+)/,
     readyProbe: (url) => `${url.replace(/^ws/, "http")}/readyz`,

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { REPO_ROOT } from "../protocol/index.js";
 import type { TargetSpec } from "./target.js";
 import type { WatchdogReport } from "./watchdog.js";
+import { DAEMON_ENV } from "../hanzod/service/daemon-env.js";
 
 export interface TargetProcess {
   name: string;
@@ -31,7 +32,8 @@ export async function startTarget(name: string, spec: TargetSpec, from: TargetFr
   const child: ChildProcess = spawn(process.execPath, [...entry, JSON.stringify(spec)], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "ignore", "pipe", "ipc"],
-    env: { ...process.env, HANZOD_LOG_LEVEL: "silent", HANZONODE_LOG_LEVEL: "silent" },
+    // hanzod as its launchers start it (the service unit, `hanzonode up`): with their start-time settings.
+    env: { ...process.env, ...(spec.kind === "hanzod" ? DAEMON_ENV : {}), HANZOD_LOG_LEVEL: "silent", HANZONODE_LOG_LEVEL: "silent" },
   });
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => {

@@ -8,6 +8,7 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadLegacyConfig } from "../config-file.js";
+import { DAEMON_ENV } from "./daemon-env.js";
 
 export type ServicePlatform = "linux" | "darwin";
 
@@ -86,6 +87,7 @@ export function resolveServiceSettings(opts: ServiceOptions, env: NodeJS.Process
     OPENCLAW_STATE_DIR: stateDir,
     ...(configPath ? { OPENCLAW_CONFIG_PATH: configPath } : {}),
     HANZOD_SUPERVISED: platform === "linux" ? SYSTEMD_UNIT_NAME : LAUNCH_AGENT_LABEL,
+    ...DAEMON_ENV,
   };
   const definitionPath = platform === "linux" ? join(systemdUserUnitDir(env, home), SYSTEMD_UNIT_NAME) : join(launchAgentsDir(home), `${LAUNCH_AGENT_LABEL}.plist`);
   return {
