@@ -3,19 +3,9 @@
  * form (Telegram accepts all three). Multipart uploads are recorded by their text fields only.
  */
 import type { IncomingMessage } from "node:http";
+import { readBody } from "../http-body.js";
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new Error("request body too large");
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
 
 /** Form values arrive as strings; numbers and JSON-encoded fields (reply_markup, entities) are decoded. */
 function decodeFormValue(v: string): unknown {
@@ -51,7 +41,7 @@ function fromMultipart(body: Buffer, boundary: string): Record<string, unknown> 
 export async function readParams(req: IncomingMessage, url: URL): Promise<Record<string, unknown>> {
   const params = fromForm(url.searchParams.entries());
   if (req.method !== "POST") return params;
-  const body = await readBody(req);
+  const body = await readBody(req, MAX_BODY_BYTES);
   if (body.length === 0) return params;
   const type = req.headers["content-type"] ?? "";
   if (type.includes("application/json")) {
