@@ -14,7 +14,6 @@ import { Pipeline } from "./pipeline.js";
 import { OffThreadJudge } from "./intake/off-thread.js";
 import { controlUi, type ControlUi } from "./http/control-ui.js";
 import { authorizeShared } from "./auth/shared-secret.js";
-import { isUnattributableProxy, proxyAttributionRequiredResponse } from "./auth/net.js";
 
 export interface RunningServer {
   port: number;
@@ -80,10 +79,6 @@ export async function listen(rt: Runtime): Promise<RunningServer> {
   });
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: DEFAULTS.maxPreauthPayload });
   http.on("upgrade", (req, socket, head) => {
-    if (isUnattributableProxy(req, rt.proxies)) {
-      socket.end(proxyAttributionRequiredResponse(), () => socket.destroy());
-      return;
-    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       connections.add(new Connection(ws, req, host));
     });
