@@ -158,8 +158,9 @@ describe("hanzonode cutover --check", () => {
       const nodeRow = async () => ((await request(op.s, "system-presence", {})).payload as Array<Record<string, unknown>>).find((p) => p.mode === "node" && p.host === displayName);
       await expect.poll(nodeRow, { timeout: 120_000, interval: 500 }).toMatchObject({ mode: "node", clientId: "node-host", roles: ["node"], deviceId: expect.any(String) });
       expect((await nodeRow())?.reason).not.toBe("disconnect");
-      // Its own word: connected to hanzod's URL (no proxy in between).
-      expect(host.output()).toContain(`node host gateway connected: ${hz.url}`);
+      // Its own word: connected to hanzod's URL (no proxy in between). It logs that after hello-ok, so the line
+      // can come after hanzod already lists the node: wait for it rather than read the output at once.
+      await expect.poll(() => host.output(), { timeout: 30_000, interval: 250 }).toContain(`node host gateway connected: ${hz.url}`);
       // Its start-up publications hanzod declines (node.event host stats, node.runnerInventory.update,
       // node.skills.update, node.pluginTools.update: node-side writes the legacy stores) are retried by the
       // node host as transient failures (every <= 5 s); they do not close its connection. Still there after
