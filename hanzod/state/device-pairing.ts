@@ -91,7 +91,15 @@ export interface LegacyPending {
 type Row = Record<string, string | number | null>;
 
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
-const parsed = (v: string | number | null | undefined): unknown => (v === null || v === undefined ? undefined : JSON.parse(String(v)));
+/** A JSON column; one that does not parse is refused (declined), never read as absent or passed on as a crash. */
+function parsed(v: string | number | null | undefined): unknown {
+  if (v === null || v === undefined) return undefined;
+  try {
+    return JSON.parse(String(v)) as unknown;
+  } catch {
+    throw new PairingRefusal("a device pairing row holds a JSON column that does not parse (a corrupt row: the legacy decides)");
+  }
+}
 const bool = (v: boolean | undefined): number | null => (v === undefined ? null : v ? 1 : 0);
 
 function opt<K extends string, V>(key: K, v: V | null | undefined): Partial<Record<K, V>> {

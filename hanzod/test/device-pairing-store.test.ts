@@ -52,6 +52,17 @@ function store(release: "2026.9.1" | "2026.9.6", userVersion = release === "2026
 const input = (scopes: string[], extra: Record<string, unknown> = {}) => ({ deviceId: "dev1", publicKey: "pk1", role: "operator", scopes, clientId: "test", clientMode: "test", silent: false, ...extra });
 
 describe("the legacy's pairing rows, written by hanzod", () => {
+  it("a row whose JSON column does not parse is refused, not read as absent", () => {
+    const { s, file } = store("2026.9.6");
+    const { request } = s.request(input(["operator.read"]), 1_000);
+    s.approve(request.requestId, { approvedVia: "owner", callerScopes: ["operator.admin"] }, 2_000);
+    const db = openSqlite(file);
+    db.prepare("UPDATE device_pairing_paired SET tokens_json = ? WHERE device_id = ?").run("{not json", "dev1");
+    db.close();
+    expect(() => s.paired("dev1")).toThrow(PairingRefusal);
+    expect(() => s.list()).toThrow(PairingRefusal);
+  });
+
   it("an approval is stored in the legacy's row format, the bearer in tokens_json", () => {
     const { s, file } = store("2026.9.6");
     const { request } = s.request(input(["operator.write"]), 1_000);
