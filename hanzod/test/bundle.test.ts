@@ -1,11 +1,11 @@
 /**
  * What `npx hanzod` runs: bin/hanzod.js, which prefers the bundle in dist/bundle/ (scripts/build/bundle-hanzod.mjs,
  * built by `npm ci`'s prepare and `npm run build`). The bundle must behave as the module tree does where bundling
- * could break it: a domain loaded on first use (a chunk), the intake worker started by URL beside its starter, and
- * the native and logging packages left external.
+ * could break it: a domain loaded on first use (a chunk), the intake worker started by URL beside its starter, the
+ * native package left external, and pino carried inside (its log file written as before).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,7 +26,7 @@ describe("the hanzod bundle (dist/bundle/hanzod.js, what bin/hanzod.js runs when
     const port = await freePort();
     url = `ws://127.0.0.1:${port}`;
     child = spawn(process.execPath, [join(REPO_ROOT, "dist", "bundle", "hanzod.js"), "--port", String(port), "--token", TOKEN, "--state-dir", stateDir, "--control-ui-root", "none"], {
-      env: { ...process.env, HANZOD_LOG_LEVEL: "warn" },
+      env: { ...process.env, HANZOD_LOG_LEVEL: "info" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const listening = new Promise<void>((resolve, reject) => {
@@ -64,5 +64,16 @@ describe("the hanzod bundle (dist/bundle/hanzod.js, what bin/hanzod.js runs when
       await socket.close();
     }
     expect(output).not.toContain("intake worker failed");
+  });
+
+  it("carries pino inside (no lookup in node_modules at start) and still writes the log file, secrets redacted", () => {
+    const bundleDir = join(REPO_ROOT, "dist", "bundle");
+    const externalLoads = readdirSync(bundleDir)
+      .filter((f) => f.endsWith(".js"))
+      .filter((f) => /require\(["'](pino|thread-stream|sonic-boom)["']\)|from ["'](pino|thread-stream|sonic-boom)["']/.test(readFileSync(join(bundleDir, f), "utf8")));
+    expect(externalLoads).toEqual([]);
+    const log = readFileSync(join(stateDir, "logs", "hanzod.log"), "utf8");
+    expect(log).toContain('"msg":"hanzod listening"');
+    expect(log).not.toContain(TOKEN);
   });
 });

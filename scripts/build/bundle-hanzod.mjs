@@ -1,7 +1,8 @@
 // Bundles the compiled hanzod (dist/hanzod/cli.js, after tsc) into dist/bundle/: what bin/hanzod.js runs.
 // Why: a CPU profile of hanzod's start is mostly module resolution and loading (issue 15); one file (plus
 // chunks for what loads lazily, and the intake worker) starts in about half the time of ~300 modules.
-// Packages with native code or worker threads of their own stay external and resolve from node_modules.
+// better-sqlite3 (native code) stays external and resolves from node_modules. pino is bundled: hanzod never
+// starts a pino transport, the one part of pino that needs its files on disk (thread-stream's worker).
 import { build } from "esbuild";
 import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -25,7 +26,7 @@ await build({
   platform: "node",
   target: "node20.19",
   logLevel: "warning",
-  external: ["better-sqlite3", "better-sqlite3-napi", "pino", "thread-stream", "pino-*"],
+  external: ["better-sqlite3", "better-sqlite3-napi"],
   // Bundled CommonJS (yargs' helpers, ws) calls require(); give the ESM output one.
   banner: { js: "import { createRequire as __hanzodCreateRequire } from 'node:module'; const require = __hanzodCreateRequire(import.meta.url);" },
 });
