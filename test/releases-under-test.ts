@@ -21,7 +21,8 @@ export function releasesUnderTest(): string[] {
 
 /**
  * Whether a test in which none of the project's runtime code runs (the real legacy against the project's
- * own platform fakes: the reference behaviour hanzod must reproduce) is skipped here. CI runs such tests
+ * own test stand-ins: platform fakes, the model server; the reference behaviour hanzod must reproduce) is
+ * skipped here. CI runs such tests
  * once, on Node 20 (`HANZONODE_SKIP_LEGACY_ONLY=1` on its Node 22 and 24 runs): the legacy always runs on
  * its own Node 24, so repeating them proves nothing new about a runtime and costs minutes of CI.
  */

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lastUserTurn, startModelServer, type ChatMessageIn, type ModelServer, type RecordedRequest } from "../index.js";
 import { runOpenclawCli, startLegacyGateway, type LegacyGateway } from "../../legacy/index.js";
 import { runGatewayClient, type CallLine } from "../../../test/gateway-client.js";
-import { releasesUnderTest } from "../../../test/releases-under-test.js";
+import { releasesUnderTest, skipLegacyOnly } from "../../../test/releases-under-test.js";
 
 // One release after the other (each describe starts its own model server and legacy, stops both after);
 // the releases CI names for this runtime (test/releases-under-test.ts).
@@ -49,7 +49,9 @@ const finalText = (payload: unknown): string | undefined => (payload as { messag
 
 // Every tested release: each frames the person's message its own way (scripts/model-server/legacy-framing.ts).
 // 2026.9.1 adds ~35 s (a 15 s start, 4 turns); 2026.9.6 starts in 30-90 s and its 500 case takes ~85 s.
-describe.each(releasesUnderTest())("openclaw %s runs turns against the test model server", (version) => {
+// Legacy-only: the legacy (on its own Node 24) against the project's test model server, no runtime code of
+// the project's, so CI runs it once, on Node 20 (test/releases-under-test.ts).
+describe.skipIf(skipLegacyOnly).each(releasesUnderTest())("openclaw %s runs turns against the test model server", (version) => {
   beforeAll(async () => {
     models = await startModelServer();
     legacy = await startLegacyGateway({ version, modelServer: { baseUrl: models.baseUrl, modelId: "hanzo-test" } });
