@@ -233,6 +233,9 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
     return l;
   }
 
+  /** The socket's close, or a failure naming it when the server has not closed it within 10 s. */
+  const closedBy = (s: RawSession, what: string) => Promise.race([s.closed, new Promise<never>((_, no) => setTimeout(() => no(new Error(`${what}: not closed within 10 s`)), 10_000).unref())]);
+
   /** A device-token connect refused by both runtimes, in the same words (the legacy's code). */
   async function refusedByBoth(key: Key, token: string, scopes: string[]): Promise<unknown> {
     const onLegacy = await deviceConnect(legacy.url, key, { deviceToken: token }, {}, scopes);
@@ -287,7 +290,7 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
     const fresh = (rotated.payload as { token: string }).token;
     expect(fresh).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(fresh).not.toBe(old);
-    const closedByHanzod = await own.closed;
+    const closedByHanzod = await closedBy(own, "the rotating device, on hanzod");
 
     // The legacy, on the token hanzod wrote: the new one is taken, the old one refused (as by hanzod).
     const onLegacy = await deviceConnect(legacy.url, key, { deviceToken: fresh }, {}, scopes);
@@ -298,7 +301,7 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
     const onLegacyOpen = await deviceOpen(legacy.url, key, { deviceToken: fresh }, scopes);
     const byLegacy = await ask(onLegacyOpen, "device.token.rotate", { deviceId: key.id, role: "operator" });
     expect(byLegacy.ok, JSON.stringify(byLegacy.error)).toBe(true);
-    expect(closedByHanzod).toEqual(await onLegacyOpen.closed);
+    expect(closedByHanzod).toEqual(await closedBy(onLegacyOpen, "the rotating device, on the legacy"));
     expect(closedByHanzod).toEqual({ code: 4001, reason: "device removed" });
     // The legacy's rotation is hanzod's too.
     expect((await deviceConnect(hz.url, key, { deviceToken: (byLegacy.payload as { token: string }).token }, {}, scopes)).ok).toBe(true);
@@ -308,7 +311,7 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
     const cross = await ask(hanzodConn.admin, "device.token.rotate", { deviceId: other.key.id, role: "operator" });
     expect(cross).toMatchObject({ ok: true, payload: { deviceId: other.key.id, tokenDelivery: "withheld-cross-device" } });
     expect(cross.payload).not.toHaveProperty("token");
-    expect(await bystander.closed).toEqual({ code: 4001, reason: "device removed" });
+    expect(await closedBy(bystander, "the other device, on hanzod")).toEqual({ code: 4001, reason: "device removed" });
     await disconnectedInHanzod(key.id);
     await disconnectedInHanzod(other.key.id);
     for (const who of WHO) await samePairList(who);
@@ -322,7 +325,7 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
     expect(await sameRefusal("pairing", "device.token.revoke", { deviceId: key.id, role: "operator" })).toMatchObject({ error: { message: "device token revocation denied" } });
     const revoked = await ask(hanzodConn.admin, "device.token.revoke", { deviceId: key.id, role: "operator" });
     expect(revoked).toEqual({ ok: true, payload: { deviceId: key.id, role: "operator", revokedAtMs: expect.any(Number) } });
-    expect(await open.closed).toEqual({ code: 4001, reason: "device removed" });
+    expect(await closedBy(open, "the device, on hanzod")).toEqual({ code: 4001, reason: "device removed" });
     // The legacy words a revoked token's refusal as a mismatch (verify's token-revoked is not told apart).
     expect(await refusedByBoth(key, token, scopes)).toMatchObject({ details: { code: "AUTH_DEVICE_TOKEN_MISMATCH" } });
     await disconnectedInHanzod(key.id);
@@ -335,7 +338,7 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
     const open = await deviceOpen(hz.url, key, { deviceToken: token }, scopes);
     const removed = await ask(hanzodConn.pairing, "device.pair.remove", { deviceId: key.id });
     expect(removed).toEqual({ ok: true, payload: { deviceId: key.id } });
-    expect(await open.closed).toEqual({ code: 4001, reason: "device removed" });
+    expect(await closedBy(open, "the device, on hanzod")).toEqual({ code: 4001, reason: "device removed" });
     expect(pairedIds(await samePairList("admin"))).not.toContain(key.id);
     await sameRefusal("admin", "device.pair.remove", { deviceId: key.id });
     expect(await refusedByBoth(key, token, scopes)).toMatchObject({ details: { code: "AUTH_DEVICE_TOKEN_MISMATCH" } });
