@@ -107,7 +107,7 @@ export class Connection implements EventRecipient, CallOrigin {
   private closed = false;
   private unauthorizedCount = 0;
   private presenceKey: string | undefined;
-  /** The device id this connection counts under in rt.deviceConnections (device.pair.list `connected`). */
+  /** The device id this connection is registered under in rt.deviceConnections (device-connections.ts). */
   private countedDevice: string | undefined;
   /** Whether this connection holds a person's online period open (presence.ts joinPerson). */
   private inPerson = false;
@@ -330,7 +330,7 @@ export class Connection implements EventRecipient, CallOrigin {
     this.session = s;
     const deviceId = s.deviceId?.trim();
     if (deviceId) {
-      rt.deviceConnections.set(deviceId, (rt.deviceConnections.get(deviceId) ?? 0) + 1);
+      rt.deviceConnections.add(deviceId, s.role, this);
       this.countedDevice = deviceId;
     }
     this.caller = { connId: this.connId, role: s.role, scopes: s.scopes, caps: params.caps ?? [], clientId: params.client.id, ...(owner ? { profileId: GATEWAY_OWNER_PROFILE_ID } : {}), authMethod: s.authMethod, ...(s.user !== undefined ? { verifiedUser: true as const } : {}), ...deviceTokenCaller(s) };
@@ -416,9 +416,7 @@ export class Connection implements EventRecipient, CallOrigin {
     const rt = this.host.runtime;
     rt.broadcaster.remove(this);
     if (this.countedDevice) {
-      const left = (rt.deviceConnections.get(this.countedDevice) ?? 1) - 1;
-      if (left > 0) rt.deviceConnections.set(this.countedDevice, left);
-      else rt.deviceConnections.delete(this.countedDevice);
+      rt.deviceConnections.delete(this.countedDevice, this);
       this.countedDevice = undefined;
     }
     if (this.presenceKey) {

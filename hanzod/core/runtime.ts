@@ -19,6 +19,7 @@ import { keepaliveWindowFor, type KeepaliveSettings } from "./keepalive.js";
 import { legacyStateLayout, type LegacyState } from "../state/legacy-state.js";
 import { AgentInventoryReader } from "../state/agents.js";
 import { OwnerProfiles } from "../state/owner-profile.js";
+import { DeviceConnections, type DeviceConnectionsView } from "./device-connections.js";
 
 export interface Runtime {
   readonly opts: HanzodOptions;
@@ -35,8 +36,8 @@ export interface Runtime {
   readonly store: HanzodStore;
   /** Paired devices, device tokens, pending requests: the legacy's tables on its state dir, else hanzod's own. */
   readonly pairing: DevicePairingStore;
-  /** Open connections per device id (the legacy's hasConnectedClientsForDevice, for device.pair.list). */
-  readonly deviceConnections: Map<string, number>;
+  /** Open connections per device id and role (device.pair.list `connected`; closed on removal or token change). */
+  readonly deviceConnections: DeviceConnections;
   readonly tickIntervalMs: number;
   readonly keepalive: KeepaliveSettings;
   /** Admitted root work (requests, connects) by origin; what preflight/suspension report. */
@@ -61,8 +62,11 @@ export interface Runtime {
  */
 export type CoreServices = Pick<
   Runtime,
-  "opts" | "version" | "bootId" | "startedAt" | "log" | "presence" | "health" | "work" | "suspension" | "restart" | "legacy" | "agents" | "deviceConnections" | "port" | "refreshHealth" | "broadcastPresence"
->;
+  "opts" | "version" | "bootId" | "startedAt" | "log" | "presence" | "health" | "work" | "suspension" | "restart" | "legacy" | "agents" | "port" | "refreshHealth" | "broadcastPresence"
+> & {
+  /** Domains ask whether a device is connected and close its connections; only connections register. */
+  readonly deviceConnections: DeviceConnectionsView;
+};
 
 const HEALTH_BROADCAST_MIN_GAP_MS = 1_000;
 /** How long a restart waits for in-flight requests before it proceeds anyway. */
@@ -106,7 +110,7 @@ export function createRuntime(opts: HanzodOptions, log: Logger | undefined, lega
     health,
     store,
     pairing,
-    deviceConnections: new Map(),
+    deviceConnections: new DeviceConnections(),
     tickIntervalMs: opts.tickIntervalMs ?? DEFAULTS.tickIntervalMs,
     keepalive: { intervalMs: opts.keepaliveIntervalMs ?? DEFAULTS.keepaliveIntervalMs, pongTimeoutMs: opts.keepalivePongTimeoutMs ?? DEFAULTS.keepalivePongTimeoutMs, window: keepaliveWindowFor(version) },
     work,

@@ -600,7 +600,101 @@ export class LegacyDevicePairing {
       return next;
     });
   }
+
+  /**
+   * resolveDeviceTokenUpdateContext: the paired device and one of its approved roles. Only the operator
+   * role is changed here: a node token's rotation or revocation also moves the node pairing generation
+   * and the node runtime state (wake state, pending actions, device workers) the legacy keeps in memory.
+   */
+  private tokenContext(db: SqliteDatabase, deviceId: string, role: string): { device: LegacyPaired; role: string } | null {
+    const row = db.prepare("SELECT * FROM device_pairing_paired WHERE device_id = ?").get(deviceId.trim()) as Row | undefined;
+    if (!row) return null;
+    const device = fromPairedRow(row);
+    const r = role.trim();
+    if (!r || !(mergeRoles(device.roles, device.role) ?? []).includes(r)) return null;
+    if (r !== OPERATOR) throw new PairingRefusal(`changing a ${r}-role device token (the legacy also resets that role's runtime state)`);
+    return { device, role: r };
+  }
+
+  /**
+   * rotateDeviceToken (2026.9.1) / rotateDeviceTokenInWorker (2026.9.6): a new bearer for the role, scopes
+   * the requested ones (else the old token's, else the device's) within the approved baseline and, for an
+   * operator caller, within the caller's own scopes (never wider); the issuer and lifecycle fields kept.
+   * Only the paired row is written (the legacy rewrites the paired table only).
+   */
+  rotateToken(deviceId: string, role: string, scopes: readonly string[] | undefined, callerScopes: readonly string[] | undefined, now = Date.now()): TokenChange {
+    return this.write((db) => {
+      const ctx = this.tokenContext(db, deviceId, role);
+      if (!ctx) return { ok: false, reason: "unknown-device-or-role" };
+      const { device, role: r } = ctx;
+      const existing = device.tokens?.[r];
+      const requested = normalizeScopes(scopes ?? existing?.scopes ?? device.scopes);
+      const base = baseline(device);
+      if (!base) return { ok: false, reason: "missing-approved-scope-baseline" };
+      if (!this.allows(r, requested, base)) return { ok: false, reason: "scope-outside-approved-baseline" };
+      if (callerScopes) {
+        const missing = missingScope(r, requested, callerScopes, this.rules);
+        if (missing !== null) return { ok: false, reason: "caller-missing-scope", scope: missing };
+      }
+      const entry = newToken(r, requested, existing, now, now, true);
+      this.putPaired(db, { ...device, tokens: { ...(device.tokens ?? {}), [r]: entry } });
+      return { ok: true, entry };
+    });
+  }
+
+  /** revokeDeviceToken(InWorker): the role's token marked revoked (kept in the row), after the caller-scope check. */
+  revokeToken(deviceId: string, role: string, callerScopes: readonly string[] | undefined, now = Date.now()): TokenChange {
+    return this.write((db) => {
+      const ctx = this.tokenContext(db, deviceId, role);
+      const existing = ctx?.device.tokens?.[ctx.role];
+      if (!ctx || !existing) return { ok: false, reason: "unknown-device-or-role" };
+      const { device, role: r } = ctx;
+      if (callerScopes) {
+        const target = normalizeScopes(Array.isArray(existing.scopes) ? existing.scopes : device.scopes);
+        const missing = missingScope(r, target, callerScopes, this.rules);
+        if (missing !== null) return { ok: false, reason: "caller-missing-scope", scope: missing };
+      }
+      const entry: LegacyDeviceToken = { ...existing, revokedAtMs: now };
+      this.putPaired(db, { ...device, tokens: { ...(device.tokens ?? {}), [r]: entry } });
+      return { ok: true, entry };
+    });
+  }
+
+  /**
+   * removePairedDevice(InWorker): the paired row and the device's pending requests go (expired requests of
+   * any device are pruned, as the legacy's rewrite of the pending table drops them), and its APNs
+   * registration is tombstoned (`clearApnsRegistrationFromDatabase`, written even when there is none).
+   * Declined: a device with a non-operator role or a node surface (the legacy clears node runtime state
+   * and device workers with it) and one with a push registration (its push sender's state).
+   */
+  remove(deviceId: string, now = Date.now()): { deviceId: string } | null {
+    return this.write((db) => {
+      const id = deviceId.trim();
+      const row = id ? (db.prepare("SELECT * FROM device_pairing_paired WHERE device_id = ?").get(id) as Row | undefined) : undefined;
+      if (!row) return null;
+      const device = fromPairedRow(row);
+      const roles = [...(mergeRoles(device.roles, device.role) ?? []), ...Object.values(device.tokens ?? {}).map((t) => t.role.trim())];
+      if (roles.some((r) => r && r !== OPERATOR) || device.nodeSurface || device.pendingNodeSurface) {
+        throw new PairingRefusal("removing a device with a node role or surface (the legacy clears its node runtime state and workers)");
+      }
+      const hasApnsTables = db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type='table' AND name IN ('apns_registrations', 'apns_registration_tombstones')").get() as { n: number };
+      if (hasApnsTables.n !== 2) throw new PairingRefusal("removing a device on a state database without the APNs tables the legacy tombstones");
+      if (db.prepare("SELECT 1 FROM apns_registrations WHERE node_id = ?").get(id)) throw new PairingRefusal("removing a device with a push (APNs) registration");
+      this.pruneExpired(db, now);
+      db.prepare("DELETE FROM device_pairing_pending WHERE device_id = ?").run(id);
+      db.prepare("DELETE FROM device_pairing_paired WHERE device_id = ?").run(id);
+      // nextApnsRegistrationVersion: never reuse an observed version, else now.
+      const tomb = db.prepare("SELECT deleted_at_ms FROM apns_registration_tombstones WHERE node_id = ?").get(id) as { deleted_at_ms: number } | undefined;
+      const deletedAtMs = Math.max(now, (tomb?.deleted_at_ms ?? -1) + 1);
+      db.prepare("INSERT INTO apns_registration_tombstones (node_id, deleted_at_ms) VALUES (?, ?) ON CONFLICT(node_id) DO UPDATE SET deleted_at_ms = excluded.deleted_at_ms").run(id, deletedAtMs);
+      return { deviceId: id };
+    });
+  }
 }
+
+export type TokenChange =
+  | { ok: true; entry: LegacyDeviceToken }
+  | { ok: false; reason: "unknown-device-or-role" | "missing-approved-scope-baseline" | "scope-outside-approved-baseline" | "caller-missing-scope"; scope?: string };
 
 function approvedTokenScopes(role: string, pending: LegacyPending, existingToken: LegacyDeviceToken | undefined, approvedScopes: string[] | undefined, existing: LegacyPaired | undefined): string[] {
   const requested = roleTokenScopes(role, pending.scopes);

@@ -22,6 +22,9 @@ CREATE TABLE device_pairing_paired (device_id TEXT NOT NULL PRIMARY KEY, public_
   created_at_ms INTEGER NOT NULL, approved_at_ms INTEGER NOT NULL, last_seen_at_ms INTEGER, last_seen_reason TEXT) STRICT;
 CREATE TABLE device_bootstrap_tokens (token_key TEXT NOT NULL PRIMARY KEY, token TEXT NOT NULL, setup_id TEXT, ts INTEGER NOT NULL,
   device_id TEXT, public_key TEXT, profile_json TEXT, redeemed_profile_json TEXT, pending_profile_json TEXT, issued_at_ms INTEGER NOT NULL, last_used_at_ms INTEGER) STRICT;
+CREATE TABLE apns_registration_tombstones (node_id TEXT NOT NULL PRIMARY KEY, deleted_at_ms INTEGER NOT NULL) STRICT;
+CREATE TABLE apns_registrations (node_id TEXT NOT NULL PRIMARY KEY, transport TEXT NOT NULL, token TEXT, relay_handle TEXT, send_grant TEXT,
+  installation_id TEXT, relay_origin TEXT, topic TEXT NOT NULL, environment TEXT NOT NULL, distribution TEXT, token_debug_suffix TEXT, updated_at_ms INTEGER NOT NULL) STRICT;
 `;
 
 const dirs: string[] = [];
@@ -122,5 +125,88 @@ describe("the legacy's pairing rows, written by hanzod", () => {
     db.prepare("UPDATE device_pairing_paired SET tokens_json = ?").run(JSON.stringify(tokens));
     db.close();
     expect(s.verifyToken("dev1", "operator", String(tokens.operator!.token), ["operator.read"])).toEqual({ ok: false, reason: "issuer-generation-stale" });
+  });
+
+  /** One approved operator device (dev1, approved scopes `scopes`), its first token used once at 3 000. */
+  function pairedDevice(scopes: string[]) {
+    const r = store("2026.9.6");
+    const { request } = r.s.request(input(scopes), 1_000);
+    r.s.approve(request.requestId, { approvedVia: "owner", callerScopes: ["operator.admin"] }, 2_000);
+    const first = r.s.paired("dev1")!.tokens!.operator!.token;
+    expect(r.s.verifyToken("dev1", "operator", first, [], 3_000)).toEqual({ ok: true });
+    const row = () => {
+      const db = openSqlite(r.file, { readonly: true });
+      try {
+        return db.prepare("SELECT * FROM device_pairing_paired WHERE device_id = 'dev1'").get() as Record<string, unknown> | undefined;
+      } finally {
+        db.close();
+      }
+    };
+    return { ...r, first, row };
+  }
+
+  it("a rotation writes a new bearer into tokens_json (createdAtMs and lastUsedAtMs kept), bounded by the baseline and the caller's scopes", () => {
+    const { s, first, row } = pairedDevice(["operator.write"]);
+    const before = row();
+    // Wider than the approved baseline, or than the caller holds: refused, nothing written.
+    expect(s.rotateToken("dev1", "operator", ["operator.admin"], ["operator.admin"], 4_000)).toEqual({ ok: false, reason: "scope-outside-approved-baseline" });
+    expect(s.rotateToken("dev1", "operator", undefined, ["operator.pairing"], 4_000)).toEqual({ ok: false, reason: "caller-missing-scope", scope: "operator.read" });
+    expect(s.rotateToken("dev1", "admin", undefined, ["operator.admin"], 4_000)).toEqual({ ok: false, reason: "unknown-device-or-role" });
+    expect(s.rotateToken("nope", "operator", undefined, ["operator.admin"], 4_000)).toEqual({ ok: false, reason: "unknown-device-or-role" });
+    expect(row()).toEqual(before);
+
+    const rotated = s.rotateToken(" dev1 ", "operator", ["operator.read"], ["operator.read"], 5_000);
+    expect(rotated).toMatchObject({ ok: true, entry: { role: "operator", scopes: ["operator.read"], createdAtMs: 2_000, rotatedAtMs: 5_000, lastUsedAtMs: 3_000 } });
+    const tokens = JSON.parse(String(row()!.tokens_json)) as Record<string, Record<string, unknown>>;
+    expect(Object.keys(tokens.operator!).sort()).toEqual(["createdAtMs", "lastUsedAtMs", "role", "rotatedAtMs", "scopes", "token"]);
+    expect(tokens.operator!.token).not.toBe(first);
+    expect(tokens.operator!.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Everything else in the row is as it was.
+    expect({ ...row(), tokens_json: null }).toEqual({ ...before, tokens_json: null });
+    expect(s.verifyToken("dev1", "operator", first, [], 6_000)).toEqual({ ok: false, reason: "token-mismatch" });
+    expect(s.verifyToken("dev1", "operator", String(tokens.operator!.token), ["operator.read"], 6_000)).toEqual({ ok: true });
+    // Without requested scopes: the old token's.
+    expect(s.rotateToken("dev1", "operator", undefined, undefined, 7_000)).toMatchObject({ ok: true, entry: { scopes: ["operator.read"] } });
+  });
+
+  it("a revocation marks the token revoked in the row (the legacy then refuses it), after the caller-scope check", () => {
+    const { s, first, row } = pairedDevice(["operator.write"]);
+    expect(s.revokeToken("dev1", "operator", ["operator.read"], 4_000)).toEqual({ ok: false, reason: "caller-missing-scope", scope: "operator.write" });
+    expect(s.revokeToken("dev1", "node", ["operator.admin"], 4_000)).toEqual({ ok: false, reason: "unknown-device-or-role" });
+    expect(s.revokeToken("dev1", "operator", ["operator.write"], 5_000)).toMatchObject({ ok: true, entry: { token: first, revokedAtMs: 5_000, createdAtMs: 2_000 } });
+    expect(JSON.parse(String(row()!.tokens_json))).toMatchObject({ operator: { token: first, revokedAtMs: 5_000, lastUsedAtMs: 3_000 } });
+    expect(s.verifyToken("dev1", "operator", first, [], 6_000)).toEqual({ ok: false, reason: "token-revoked" });
+  });
+
+  it("a node role's token is declined, not changed (the legacy resets node runtime state with it)", () => {
+    const { s, file, row } = pairedDevice(["operator.read"]);
+    const db = openSqlite(file);
+    db.prepare("UPDATE device_pairing_paired SET roles_json = ?, tokens_json = json_set(tokens_json, '$.node', json(?)) WHERE device_id = 'dev1'").run('["operator","node"]', JSON.stringify({ token: "n".repeat(43), role: "node", scopes: [], createdAtMs: 1 }));
+    db.close();
+    const before = row();
+    expect(() => s.rotateToken("dev1", "node", undefined, undefined)).toThrow(PairingRefusal);
+    expect(() => s.revokeToken("dev1", "node", undefined)).toThrow(PairingRefusal);
+    expect(() => s.remove("dev1")).toThrow(PairingRefusal);
+    expect(row()).toEqual(before);
+  });
+
+  it("a removal deletes the paired row and the device's pending requests, keeps other devices', tombstones its APNs owner", () => {
+    const { s, file, row } = pairedDevice(["operator.read"]);
+    const again = s.request(input(["operator.write"]), 9_000);
+    const other = s.request(input(["operator.read"], { deviceId: "dev2", publicKey: "pk2" }), 9_000);
+    expect(s.remove("nope", 10_000)).toBeNull();
+    expect(s.remove(" dev1 ", 10_000)).toEqual({ deviceId: "dev1" });
+    expect(row()).toBeUndefined();
+    expect(s.pending(again.request.requestId, 10_000)).toBeUndefined();
+    expect(s.pending(other.request.requestId, 10_000)).toBeDefined();
+    const db = openSqlite(file);
+    expect(db.prepare("SELECT * FROM apns_registration_tombstones").all()).toEqual([{ node_id: "dev1", deleted_at_ms: 10_000 }]);
+    // A push registration: declined (its sender state is the legacy's).
+    db.prepare("INSERT INTO apns_registrations (node_id, transport, topic, environment, updated_at_ms) VALUES ('dev2', 'direct', 't', 'production', 1)").run();
+    db.close();
+    expect(s.remove("dev1", 11_000)).toBeNull();
+    const { request } = s.request(input(["operator.read"], { deviceId: "dev2", publicKey: "pk2" }), 12_000);
+    s.approve(request.requestId, { approvedVia: "owner", callerScopes: ["operator.admin"] }, 12_000);
+    expect(() => s.remove("dev2", 13_000)).toThrow(PairingRefusal);
   });
 });

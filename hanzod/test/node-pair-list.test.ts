@@ -204,6 +204,147 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
     expect(listed.pending.map((p) => p.requestId)).not.toContain(requestId);
   });
 
+  // ---- device.pair.remove, device.token.rotate/revoke through hanzod (domains/devices/tokens.ts) ----
+
+  /** A device connect that stays open (the connection the legacy and hanzod close on a token change). */
+  async function deviceOpen(url: string, key: Key, auth: Record<string, string>, scopes: string[]) {
+    const s = await openRaw(url);
+    const token = auth.token ?? auth.deviceToken;
+    const client = { id: "test", version: "1.0.0", platform: "linux", mode: "test" };
+    s.send(connectFrame({ client, scopes, auth, device: signedDevice({ key, scopes, ...(token ? { token } : {}), nonce: s.challenge.nonce, signedAt: s.challenge.ts }) }));
+    const res = await s.next(isRes("c1"));
+    expect(res.ok, JSON.stringify(res.error)).toBe(true);
+    return s;
+  }
+
+  /** A device paired silently through hanzod (loopback, shared secret) with these scopes; its device token. */
+  async function pairedThroughHanzod(scopes: string[]): Promise<{ key: Key; token: string }> {
+    const key = newDeviceKey();
+    const first = await deviceConnect(hz.url, key, { token: "t" }, {}, scopes);
+    expect(first.ok, JSON.stringify(first.error)).toBe(true);
+    return { key, token: (first.payload as Hello).auth!.deviceToken! };
+  }
+
+  /** The same call's refusal from both runtimes (none of these changes state). */
+  async function sameRefusal(who: Who, method: string, params: Record<string, unknown>): Promise<Answer> {
+    const { legacy: l, hanzod: h } = await askBoth(() => ask(legacyConn[who], method, params), () => ask(hanzodConn[who], method, params), method);
+    expect({ who, method, params, answer: h }).toEqual({ who, method, params, answer: l });
+    expect(h.ok).toBe(false);
+    return l;
+  }
+
+  /** The socket's close, or a failure naming it when the server has not closed it within 10 s. */
+  const closedBy = (s: RawSession, what: string) => Promise.race([s.closed, new Promise<never>((_, no) => setTimeout(() => no(new Error(`${what}: not closed within 10 s`)), 10_000).unref())]);
+
+  /** A device-token connect refused by both runtimes, in the same words (the legacy's code). */
+  async function refusedByBoth(key: Key, token: string, scopes: string[]): Promise<unknown> {
+    const onLegacy = await deviceConnect(legacy.url, key, { deviceToken: token }, {}, scopes);
+    const onHanzod = await deviceConnect(hz.url, key, { deviceToken: token }, {}, scopes);
+    expect(onLegacy.ok).toBe(false);
+    expect(onHanzod.error).toEqual(onLegacy.error);
+    return onLegacy.error;
+  }
+
+  /** hanzod's `connected` for the device has dropped (its server-side close is asynchronous to the client's). */
+  const disconnectedInHanzod = (deviceId: string) =>
+    until(`device ${deviceId} no longer connected in hanzod`, async () => (((await ask(hanzodConn.admin, "device.pair.list", {})).payload as { paired: { deviceId: string; connected?: boolean }[] }).paired.find((d) => d.deviceId === deviceId)?.connected === true ? undefined : true), 5_000, () => "");
+
+  it("device.token.rotate/revoke and device.pair.remove refusals are the legacy's: bad params, unknown device, scope", async () => {
+    const wide = await pairedThroughHanzod(["operator.write"]);
+    const cases: [Who, string, Record<string, unknown>][] = [
+      ["admin", "device.token.rotate", {}],
+      ["admin", "device.token.rotate", { deviceId: wide.key.id }],
+      ["admin", "device.token.rotate", { deviceId: wide.key.id, role: "operator", bogus: 1 }],
+      ["admin", "device.token.rotate", { deviceId: wide.key.id, role: "operator", scopes: "operator.read" }],
+      ["admin", "device.token.rotate", { deviceId: "nope", role: "operator" }],
+      ["admin", "device.token.rotate", { deviceId: wide.key.id, role: "node" }],
+      // Wider than the device's approved scopes, or than the caller's own: denied.
+      ["admin", "device.token.rotate", { deviceId: wide.key.id, role: "operator", scopes: ["operator.admin"] }],
+      ["pairing", "device.token.rotate", { deviceId: wide.key.id, role: "operator" }],
+      ["reader", "device.token.rotate", { deviceId: wide.key.id, role: "operator" }],
+      ["admin", "device.token.revoke", { deviceId: wide.key.id }],
+      ["admin", "device.token.revoke", { deviceId: "nope", role: "operator" }],
+      ["admin", "device.token.revoke", { deviceId: wide.key.id, role: "node" }],
+      ["pairing", "device.token.revoke", { deviceId: wide.key.id, role: "operator" }],
+      ["reader", "device.token.revoke", { deviceId: wide.key.id, role: "operator" }],
+      ["admin", "device.pair.remove", {}],
+      ["admin", "device.pair.remove", { deviceId: wide.key.id, bogus: 1 }],
+      ["admin", "device.pair.remove", { deviceId: "nope" }],
+      ["reader", "device.pair.remove", { deviceId: wide.key.id }],
+    ];
+    for (const [who, method, params] of cases) await sameRefusal(who, method, params);
+    // Nothing of that changed the device: its token still works on both.
+    expect((await deviceConnect(legacy.url, wide.key, { deviceToken: wide.token }, {}, ["operator.write"])).ok).toBe(true);
+    expect((await deviceConnect(hz.url, wide.key, { deviceToken: wide.token }, {}, ["operator.write"])).ok).toBe(true);
+  });
+
+  it("a device rotating its own token through hanzod gets it in-band, its connection is closed as the legacy closes it, and the running legacy takes the new token, not the old", async () => {
+    const scopes = ["operator.pairing"];
+    const { key, token: old } = await pairedThroughHanzod(scopes);
+    const other = await pairedThroughHanzod(["operator.read"]);
+    const bystander = await deviceOpen(hz.url, other.key, { deviceToken: other.token }, ["operator.read"]);
+
+    const own = await deviceOpen(hz.url, key, { deviceToken: old }, scopes);
+    const rotated = await ask(own, "device.token.rotate", { deviceId: key.id, role: "operator" });
+    expect(rotated).toMatchObject({ ok: true, payload: { deviceId: key.id, role: "operator", scopes, tokenDelivery: "in-band", rotatedAtMs: expect.any(Number) } });
+    const fresh = (rotated.payload as { token: string }).token;
+    expect(fresh).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(fresh).not.toBe(old);
+    const closedByHanzod = await closedBy(own, "the rotating device, on hanzod");
+
+    // The legacy, on the token hanzod wrote: the new one is taken, the old one refused (as by hanzod).
+    const onLegacy = await deviceConnect(legacy.url, key, { deviceToken: fresh }, {}, scopes);
+    expect(onLegacy.ok, JSON.stringify(onLegacy.error)).toBe(true);
+    expect(await refusedByBoth(key, old, scopes)).toMatchObject({ details: { code: "AUTH_DEVICE_TOKEN_MISMATCH" } });
+
+    // The same rotation on the legacy closes its own connection of the device the same way.
+    const onLegacyOpen = await deviceOpen(legacy.url, key, { deviceToken: fresh }, scopes);
+    const byLegacy = await ask(onLegacyOpen, "device.token.rotate", { deviceId: key.id, role: "operator" });
+    expect(byLegacy.ok, JSON.stringify(byLegacy.error)).toBe(true);
+    expect(closedByHanzod).toEqual(await closedBy(onLegacyOpen, "the rotating device, on the legacy"));
+    expect(closedByHanzod).toEqual({ code: 4001, reason: "device removed" });
+    // The legacy's rotation is hanzod's too.
+    expect((await deviceConnect(hz.url, key, { deviceToken: (byLegacy.payload as { token: string }).token }, {}, scopes)).ok).toBe(true);
+
+    // Another device's connection stays open; an admin's rotation of a device's token withholds it.
+    expect(await ask(bystander, "health", {})).toMatchObject({ ok: true });
+    const cross = await ask(hanzodConn.admin, "device.token.rotate", { deviceId: other.key.id, role: "operator" });
+    expect(cross).toMatchObject({ ok: true, payload: { deviceId: other.key.id, tokenDelivery: "withheld-cross-device" } });
+    expect(cross.payload).not.toHaveProperty("token");
+    expect(await closedBy(bystander, "the other device, on hanzod")).toEqual({ code: 4001, reason: "device removed" });
+    await disconnectedInHanzod(key.id);
+    await disconnectedInHanzod(other.key.id);
+    for (const who of WHO) await samePairList(who);
+  });
+
+  it("a token revoked through hanzod is refused by the running legacy at once, and the device's open connection is closed", async () => {
+    const scopes = ["operator.read"];
+    const { key, token } = await pairedThroughHanzod(scopes);
+    const open = await deviceOpen(hz.url, key, { deviceToken: token }, scopes);
+    // A pairing-only caller may not revoke a read token (the caller must hold the token's scopes): an admin.
+    expect(await sameRefusal("pairing", "device.token.revoke", { deviceId: key.id, role: "operator" })).toMatchObject({ error: { message: "device token revocation denied" } });
+    const revoked = await ask(hanzodConn.admin, "device.token.revoke", { deviceId: key.id, role: "operator" });
+    expect(revoked).toEqual({ ok: true, payload: { deviceId: key.id, role: "operator", revokedAtMs: expect.any(Number) } });
+    expect(await closedBy(open, "the device, on hanzod")).toEqual({ code: 4001, reason: "device removed" });
+    // The legacy words a revoked token's refusal as a mismatch (verify's token-revoked is not told apart).
+    expect(await refusedByBoth(key, token, scopes)).toMatchObject({ details: { code: "AUTH_DEVICE_TOKEN_MISMATCH" } });
+    await disconnectedInHanzod(key.id);
+    for (const who of WHO) await samePairList(who);
+  });
+
+  it("a device removed through hanzod is unknown to the running legacy, and its open connection is closed", async () => {
+    const scopes = ["operator.read"];
+    const { key, token } = await pairedThroughHanzod(scopes);
+    const open = await deviceOpen(hz.url, key, { deviceToken: token }, scopes);
+    const removed = await ask(hanzodConn.pairing, "device.pair.remove", { deviceId: key.id });
+    expect(removed).toEqual({ ok: true, payload: { deviceId: key.id } });
+    expect(await closedBy(open, "the device, on hanzod")).toEqual({ code: 4001, reason: "device removed" });
+    expect(pairedIds(await samePairList("admin"))).not.toContain(key.id);
+    await sameRefusal("admin", "device.pair.remove", { deviceId: key.id });
+    expect(await refusedByBoth(key, token, scopes)).toMatchObject({ details: { code: "AUTH_DEVICE_TOKEN_MISMATCH" } });
+    expect(pairedIds(await samePairList("admin"))).not.toContain(key.id);
+  });
+
   it("the node host's pending surface (silent device pairing over loopback), then its approved node", async () => {
     hostHome = mkdtempSync(join(tmpdir(), "hanzod-node-host-"));
     // The node CLI has no --token flag: the legacy's token comes from the environment.

@@ -68,9 +68,22 @@ function specificityOf(pattern: string): number {
  *   the auth owner when a device connects, `device.pair.list` marks a device `connected` from that backend's
  *   own connections, and an approval wakes what that backend holds for the device. Both runtimes keep the
  *   pairings themselves in the legacy's tables (hanzod/state/device-pairing.ts), so a flip of the auth owner
- *   loses none.
+ *   loses none;
+ * - device removal and token rotation/revocation (`device.pair.remove`, `device.token.rotate/revoke`): both
+ *   runtimes close the device's open connections afterwards (4001 "device removed"), which only the backend
+ *   holding them can do (elsewhere a revoked device would stay connected), and the own-device rules and
+ *   in-band token delivery depend on the caller's connect (device-token auth) that only the auth owner saw.
  */
-export const AUTH_BOUND_METHODS: ReadonlySet<string> = new Set(["mentions.list", "mentions.dismiss", "device.pair.list", "device.pair.approve", "device.pair.reject"]);
+export const AUTH_BOUND_METHODS: ReadonlySet<string> = new Set([
+  "mentions.list",
+  "mentions.dismiss",
+  "device.pair.list",
+  "device.pair.approve",
+  "device.pair.reject",
+  "device.pair.remove",
+  "device.token.rotate",
+  "device.token.revoke",
+]);
 
 export class RoutingTable {
   readonly authOwner: Backend;

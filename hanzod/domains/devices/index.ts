@@ -3,14 +3,16 @@
  * state database (hanzod/state/gateway-identity.ts): both runtimes answer as the same gateway; and
  * `node.pair.list`, the legacy's node pairing list from its stored pairing rows (hanzod/state/node-pairing.ts),
  * which has no live data in it; and `device.pair.list/approve/reject` on the legacy's pairing tables for
- * when hanzod owns the connections (pairing.ts). `device.pair.remove`, `device.token.*` and
- * `node.pair.approve/reject/remove` stay on the legacy (see hanzod/state/README.md).
+ * when hanzod owns the connections (pairing.ts), with `device.pair.remove` and `device.token.rotate/revoke`
+ * (tokens.ts: operator-role devices; node roles declined). `node.pair.approve/reject/remove` stay on the
+ * legacy (see hanzod/state/README.md).
  */
 import { defineDomain, declined } from "../../core/method.js";
 import { GatewayIdentityReader } from "../../state/gateway-identity.js";
 import { NodePairingReader } from "../../state/node-pairing.js";
 import { LegacyDevicePairing } from "../../state/device-pairing.js";
 import { pairingMethods, type PairingState } from "./pairing.js";
+import { tokenMethods } from "./tokens.js";
 
 const unavailable = declined;
 
@@ -32,6 +34,7 @@ export default defineDomain<DevicesState | undefined>({
   },
   methods: [
     ...pairingMethods,
+    ...tokenMethods,
     {
       name: "gateway.identity.get",
       // The legacy checks no params here (`{bogus: 1}` is answered); the contract has no schema for them.

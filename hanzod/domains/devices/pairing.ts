@@ -73,7 +73,7 @@ function list(state: PairingState | undefined, caller: CallerInfo, core: CoreSer
   const a = authz(caller);
   const own = a.callerDeviceId !== undefined && !a.isAdmin ? a.callerDeviceId : undefined;
   const pending = all.pending.filter((p) => own === undefined || p.deviceId.trim() === own).map(publicPending);
-  const paired = all.paired.filter((d) => own === undefined || d.deviceId.trim() === own).map((d) => redact(d, (core.deviceConnections.get(d.deviceId.trim()) ?? 0) > 0));
+  const paired = all.paired.filter((d) => own === undefined || d.deviceId.trim() === own).map((d) => redact(d, core.deviceConnections.connected(d.deviceId.trim())));
   return { pending, paired };
 }
 

@@ -60,11 +60,14 @@ describe("checklist", () => {
     expect(parseChecklist(lines("hanzod", "  mentions.list: legacy"), "c.yaml").decide("mentions.list")).toMatchObject({ kind: "legacy", source: "methods.mentions.list" });
   });
 
-  it("device pairing (device.pair.list/approve/reject) follows the auth owner unless named exactly; token rotation follows its routing", () => {
+  it("device pairing (device.pair.list/approve/reject/remove, device.token.rotate/revoke) follows the auth owner unless named exactly; rename follows its routing", () => {
     const lines = (owner: string, ...extra: string[]) => ["version: 1", `authOwner: ${owner}`, "default: legacy", "methods:", '  "device.*": legacy', ...extra].join("\n");
     const byHanzod = parseChecklist(lines("hanzod"), "c.yaml");
-    for (const m of ["device.pair.list", "device.pair.approve", "device.pair.reject"]) expect(byHanzod.decide(m)).toMatchObject({ kind: "hanzod", source: "authOwner" });
-    for (const m of ["device.pair.remove", "device.token.rotate", "device.token.revoke"]) expect(byHanzod.decide(m)).toMatchObject({ kind: "legacy", source: "methods.device.*" });
+    const bound = ["device.pair.list", "device.pair.approve", "device.pair.reject", "device.pair.remove", "device.token.rotate", "device.token.revoke"];
+    for (const m of bound) expect(byHanzod.decide(m)).toMatchObject({ kind: "hanzod", source: "authOwner" });
+    for (const m of bound) expect(parseChecklist(lines("legacy"), "c.yaml").decide(m)).toMatchObject({ kind: "legacy", source: "authOwner" });
+    expect(byHanzod.decide("device.pair.rename")).toMatchObject({ kind: "legacy", source: "methods.device.*" });
+    expect(parseChecklist(lines("hanzod", "  device.token.revoke: legacy"), "c.yaml").decide("device.token.revoke")).toMatchObject({ kind: "legacy", source: "methods.device.token.revoke" });
     expect(parseChecklist(lines("legacy"), "c.yaml").decide("device.pair.approve")).toMatchObject({ kind: "legacy", source: "authOwner" });
     expect(parseChecklist(lines("hanzod", "  device.pair.list: legacy"), "c.yaml").decide("device.pair.list")).toMatchObject({ kind: "legacy", source: "methods.device.pair.list" });
   });
