@@ -1,6 +1,7 @@
 /**
  * `hanzod --port P --bind loopback --auth token --token T --state-dir D` (or `--config openclaw.json`).
- * Flags override the config file. SIGTERM/SIGINT: `shutdown` event, close 1012, exit 0. The compat
+ * Flags override the config file. SIGTERM/SIGINT: `shutdown` event, close 1012, exit 0 (SIGTERM with an armed
+ * `gateway.suspend.handoff`: the shutdown of a planned restart, as the legacy's external restart). The compat
  * release's restart signal (SIGUSR2 from 2026.9.6, SIGUSR1 before: hanzod/core/compat.ts) or
  * `gateway.restart.request`: `shutdown` (restartExpectedMs 1500), close 1012, then a restart in-process,
  * or exit 0 for the supervisor when one is detected (systemd / launchd markers, as the legacy detects
@@ -52,15 +53,15 @@ try {
     ...(argv.compat ? { compat: argv.compat } : {}),
     ...(controlUiRoot ? { controlUiRoot } : {}),
     restartMode: argv["restart-mode"] ?? (supervisedByEnv(process.env) ? "exit" : "in-process"),
+    // This process ends on SIGTERM through handle.terminate() below.
+    ownsProcessExit: true,
     onRestartExit: () => process.exit(0),
   });
   process.stdout.write(`hanzod listening on ${handle.url}\n`);
   if (controlUiRoot) process.stdout.write(`hanzod serves the Control UI from ${controlUiRoot} at ${handle.url.replace(/^ws/, "http")}/\n`);
-  const stop = (signal: string) => {
-    void handle.close(signal === "SIGTERM" ? "gateway stopping" : "gateway stopping").then(() => process.exit(0));
-  };
-  process.once("SIGTERM", () => stop("SIGTERM"));
-  process.once("SIGINT", () => stop("SIGINT"));
+  // SIGTERM may be a host's planned restart (an armed gateway.suspend.handoff); SIGINT always stops.
+  process.once("SIGTERM", () => void handle.terminate().then(() => process.exit(0)));
+  process.once("SIGINT", () => void handle.close("gateway stopping").then(() => process.exit(0)));
   // Only the compat release's signal: beside 2026.9.6, SIGUSR1 stays Node's inspector signal, as there.
   process.on(handle.restartSignal, () => handle.restart(handle.restartSignal));
 } catch (err) {

@@ -25,6 +25,13 @@ export interface HanzodHandle {
   port: number;
   /** Broadcast `shutdown`, close every socket with 1012 "service restart", stop listening. */
   close(reason?: string): Promise<void>;
+  /**
+   * What SIGTERM does to the process that owns exit (the CLI; `ownsProcessExit`): a stop, unless a held
+   * suspension's `gateway.suspend.handoff` is armed, which makes it a planned restart (the legacy's
+   * "external-restart": `shutdown {reason:"gateway restarting", restartExpectedMs:1500}`). Either way
+   * every socket closes 1012 and the host exits after; a supervisor starts the process again.
+   */
+  terminate(): Promise<void>;
   /** Ask for a restart as `gateway.restart.request` / the restart signal do; false if one is already under way. */
   restart(reason?: string): boolean;
   /** The OS signal that restarts this hanzod (the CLI listens for it): its compat release's, SIGUSR2 from 2026.9.6. */
@@ -110,6 +117,14 @@ export async function startHanzod(opts: StartHanzodOptions): Promise<HanzodHandl
       closing = true;
       await replacing;
       await current.server.shutdown(reason);
+    },
+    async terminate() {
+      const handoff = current.runtime.suspension.takeHandoff(!current.runtime.restart.isPending && !closing);
+      if (!handoff.ok) log?.warn({ error: handoff.error }, "external restart handoff refused");
+      closing = true;
+      await replacing;
+      if (handoff.ok && handoff.value) await current.server.shutdown(RESTART_REASON, RESTART_EXPECTED_MS);
+      else await current.server.shutdown("gateway stopping");
     },
     restart: (reason = "gateway.restart.safe") => current.runtime.restart.begin(reason, false),
     restartSignal: restartSignalFor(current.runtime.version),

@@ -57,6 +57,13 @@ export interface HanzodOptions {
    */
   restartMode?: "in-process" | "exit";
   /**
+   * The host ends this process on SIGTERM through `handle.terminate()` (the CLI does), as the legacy's
+   * `gateway run` loop owns process exit. Only then may `gateway.suspend.handoff` arm a held suspension
+   * so that stop becomes a planned restart; unset (an embedding host), it answers the legacy's "gateway
+   * host does not own process exit".
+   */
+  ownsProcessExit?: boolean;
+  /**
    * The legacy release hanzod stands beside (`--compat`): where releases of the supported window answer
    * differently, hanzod answers as this one, and reports it as server.version. Requests valid for any
    * release in the window are served either way. Default: the newest frozen release in the window.

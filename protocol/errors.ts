@@ -110,6 +110,8 @@ export const Errors = {
   safeTargetedRestartWithIntent: () => errorShape("INVALID_REQUEST", "safe targeted restart does not accept intent"),
   invalidTargetedRestartIntent: () => errorShape("INVALID_REQUEST", "invalid targeted gateway restart intent"),
   restartTargetNotOwner: () => errorShape("INVALID_REQUEST", "target gateway no longer owns the active lock"),
+  /** gateway.suspend.handoff (2026.9.6): each refusal is a bare UNAVAILABLE with the coordinator's words. */
+  suspendHandoffRefused: (message: string) => errorShape("UNAVAILABLE", message),
 } as const;
 
 // --- helpers for the hanzod handshake shapes above (texts verbatim from the legacy gateway) ---

@@ -30,6 +30,7 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
   "gateway.suspend.prepare": "gateway",
   "gateway.suspend.status": "gateway",
   "gateway.suspend.resume": "gateway",
+  "gateway.suspend.handoff": "gateway",
   "health": "health",
   "status": "health",
   "logs.tail": "logs",

@@ -1,12 +1,13 @@
 /**
  * Behaviour that changes gateway state, compared against a THROWAWAY legacy gateway (started here,
  * stopped by PID): device tokens across reconnects, the gateway.suspend.* lifecycle with its admission
- * fence, and gateway.restart.request (shutdown + 1012 + a new boot). Runs in order; the restart is last.
+ * fence, gateway.suspend.handoff (2026.9.6) and gateway.restart.request (shutdown + 1012 + a new boot).
+ * Runs in order; the restart is last.
  * The throwaway legacy runs the shared legacy's release and hanzod answers as that release (--compat);
  * results are validated against that release's contract.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { releaseValidator, validateResult } from "../../protocol/index.js";
+import { compareReleases, releaseValidator, validateResult } from "../../protocol/index.js";
 import { LEGACY_READY_TIMEOUT_MS, startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { connectFrame, connectOperator, isRes, newDeviceKey, openRaw, request, signedDevice, startTestHanzod, type Frame, type RawSession, type TestHanzod } from "./helpers.js";
 
@@ -15,7 +16,8 @@ const contract = releaseValidator(release);
 let legacy: LegacyGateway;
 let hz: TestHanzod;
 beforeAll(async () => {
-  [legacy, hz] = await Promise.all([startLegacyGateway({ version: release }), startTestHanzod({ compat: release })]);
+  // ownsProcessExit: this hanzod stands for the CLI's, as the legacy here is `gateway run` (it owns process exit).
+  [legacy, hz] = await Promise.all([startLegacyGateway({ version: release }), startTestHanzod({ compat: release, ownsProcessExit: true })]);
 }, LEGACY_READY_TIMEOUT_MS + 60_000);
 afterAll(async () => {
   await Promise.all([legacy?.stop(), hz?.stop()]);
@@ -185,6 +187,73 @@ describe("gateway.suspend.* against the legacy", () => {
     expect(a?.phases.map((x) => x.phase)).toEqual(["preparing", "prepared", "accepting"]);
     expect(a?.node.close).toEqual({ code: 1013, reason: "gateway suspension in progress" });
   }, 180_000); // untilIdle alone may take a minute on a loaded machine
+});
+
+describe("gateway.suspend.handoff against the legacy", () => {
+  const HANDOFF_SINCE = "2026.9.6";
+  const target = async (s: RawSession) => {
+    const info = (await call(s, "system.info")).payload as { pid: number; processInstanceId: string };
+    return { pid: info.pid, processInstanceId: info.processInstanceId };
+  };
+
+  it("params, target, lease and the armed result, as the legacy (from 2026.9.6; before, an unknown method)", async () => {
+    const run = async (side: Side) => {
+      const { s } = await operator(side.url, side.token, ["operator.admin"]);
+      if (compareReleases(release, HANDOFF_SINCE) < 0) {
+        const unknown = errorOf(await call(s, "gateway.suspend.handoff", { suspensionId: "x", target: { pid: 1, processInstanceId: "x" } }));
+        s.close();
+        return { unknown };
+      }
+      const here = await target(s);
+      const out: Record<string, unknown> = {};
+      const bad = [{}, { suspensionId: "x" }, { suspensionId: " ", target: here }, { suspensionId: "x", target: { pid: 0, processInstanceId: "x" } }, { suspensionId: "x", target: { ...here, extra: 1 } }, { suspensionId: "x", target: here, extra: 1 }];
+      out.malformed = [];
+      for (const p of bad) (out.malformed as unknown[]).push(errorOf(await call(s, "gateway.suspend.handoff", p)));
+      out.otherPid = errorOf(await call(s, "gateway.suspend.handoff", { suspensionId: "x", target: { ...here, pid: here.pid + 1 } }));
+      out.otherInstance = errorOf(await call(s, "gateway.suspend.handoff", { suspensionId: "x", target: { ...here, processInstanceId: "someone-else" } }));
+      out.noneHeld = errorOf(await call(s, "gateway.suspend.handoff", { suspensionId: "x", target: here }));
+      await untilIdle(s);
+      const prep = (await call(s, "gateway.suspend.prepare", { requestId: "handoff-1" })).payload as { status: string; suspensionId: string; expiresAtMs: number };
+      out.prepared = prep.status;
+      out.wrongId = errorOf(await call(s, "gateway.suspend.handoff", { suspensionId: "other", target: here }));
+      const armed = (await call(s, "gateway.suspend.handoff", { suspensionId: ` ${prep.suspensionId} `, target: here })).payload as Record<string, unknown>;
+      out.armed = { ...armed, suspensionId: armed.suspensionId === prep.suspensionId, expiresAtMs: armed.expiresAtMs === prep.expiresAtMs, valid: validateResult("gateway.suspend.handoff", armed, contract)?.valid };
+      // The same host arming again is the same owner: armed again.
+      out.again = ((await call(s, "gateway.suspend.handoff", { suspensionId: prep.suspensionId, target: here })).payload as { status?: string }).status;
+      out.resume = (await call(s, "gateway.suspend.resume", { suspensionId: prep.suspensionId })).payload;
+      out.afterResume = errorOf(await call(s, "gateway.suspend.handoff", { suspensionId: prep.suspensionId, target: here }));
+      s.close();
+      return out;
+    };
+    const [a, b] = await Promise.all(sides().map(run));
+    expect(b).toEqual(a);
+    if (compareReleases(release, HANDOFF_SINCE) < 0) return;
+    expect(a).toMatchObject({ prepared: "ready", armed: { status: "armed", suspensionId: true, expiresAtMs: true, valid: true }, again: "armed" });
+    expect(a?.otherPid).toEqual({ code: "UNAVAILABLE", message: "gateway process changed after preflight" });
+  }, 180_000);
+
+  it("hanzod: only a host that owns process exit may arm it; SIGTERM's stop (handle.terminate) is then a planned restart", async () => {
+    const shutdownOf = async (ownsProcessExit: boolean, arm: boolean) => {
+      const h = await startTestHanzod({ compat: HANDOFF_SINCE, ownsProcessExit });
+      try {
+        const { s } = await operator(h.url, h.token, ["operator.admin"]);
+        // Read before prepare: system.info is fenced while a suspension is held.
+        const here = await target(s);
+        const prep = (await call(s, "gateway.suspend.prepare", { requestId: "host-1" })).payload as { suspensionId: string };
+        const handoff = arm ? await call(s, "gateway.suspend.handoff", { suspensionId: prep.suspensionId, target: here }) : undefined;
+        await h.terminate();
+        const shutdown = await s.next((f) => f.event === "shutdown");
+        return { handoff: handoff === undefined ? undefined : handoff.ok ? (handoff.payload as { status: string }).status : errorOf(handoff), shutdown: shutdown.payload, closed: await s.closed };
+      } finally {
+        await h.stop();
+      }
+    };
+    // The legacy's run loop (dist run-*.mjs): an armed handoff turns SIGTERM into "external-restart", whose
+    // server close says "gateway restarting" with restartExpectedMs 1500; the process exits either way.
+    expect(await shutdownOf(true, true)).toEqual({ handoff: "armed", shutdown: { reason: "gateway restarting", restartExpectedMs: 1500 }, closed: { code: 1012, reason: "service restart" } });
+    expect(await shutdownOf(true, false)).toEqual({ handoff: undefined, shutdown: { reason: "gateway stopping" }, closed: { code: 1012, reason: "service restart" } });
+    expect(await shutdownOf(false, true)).toEqual({ handoff: { code: "UNAVAILABLE", message: "gateway host does not own process exit" }, shutdown: { reason: "gateway stopping" }, closed: { code: 1012, reason: "service restart" } });
+  }, 60_000);
 });
 
 describe("gateway.restart.request against the legacy", () => {

@@ -4,7 +4,7 @@
  * started. Decisions are memoised per method name (safe: the table never changes).
  */
 import picomatch from "picomatch";
-import { CONTRACT_METHOD_NAMES, isSideEffecting, methodPolicy } from "../../protocol/index.js";
+import { CONTRACT_METHOD_NAMES, isSideEffecting, methodPolicy, releaseMethodRow, windowReleases, type MigrationPhase } from "../../protocol/index.js";
 import type { Backend, Checklist, ChecklistEntry, CompareRules, GateOverride, PhaseName, Route } from "./schema.js";
 
 /** The routing memo's bounds: entries, characters in all, and the longest name worth keeping. */
@@ -149,7 +149,7 @@ export class RoutingTable {
     if (exact !== undefined) return exact;
     if (AUTH_BOUND_METHODS.has(method)) return this.authOwnerDecision;
     for (const g of this.globs) if (g.match(method)) return g.decision;
-    const phase = methodPolicy(method)?.phase;
+    const phase = methodPolicy(method)?.phase ?? releasePhase(method);
     if (phase !== undefined) {
       const p = this.phases.get(phase);
       if (p !== undefined) return p;
@@ -176,4 +176,20 @@ export class RoutingTable {
     this.memoChars = 0;
     return bad;
   }
+}
+
+/**
+ * The phase of a method newer than the pinned contract, from the newest release of the window that has it
+ * (its frozen method table assigns phases by the same rules, fixtures/contract/<release>/method-table.json).
+ * Without it such a method fell to `default` and left its family: 2026.9.6's `gateway.suspend.handoff` went
+ * to the legacy while the suspension it arms, prepared with `gateway.suspend.prepare` (phase 1), was held by
+ * hanzod. A name no release has keeps `default`.
+ */
+function releasePhase(method: string): MigrationPhase | undefined {
+  const releases = windowReleases();
+  for (let i = releases.length - 1; i >= 0; i--) {
+    const row = releaseMethodRow(releases[i]!, method);
+    if (row !== undefined) return row.phase;
+  }
+  return undefined;
 }

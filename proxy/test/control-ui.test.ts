@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { DEFAULT_RULES, compareAnswers } from "../../parity/compare/index.js";
-import { REPO_ROOT, decodeFrame } from "../../protocol/index.js";
+import { REPO_ROOT, compareReleases, decodeFrame } from "../../protocol/index.js";
 import { runOpenclawCli, startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { startHanzod, type HanzodHandle } from "../../hanzod/index.js";
 import { ChromiumPage, ensureChromium } from "../../test/chromium-page.js";
@@ -27,6 +27,7 @@ import { startProxy, type ConnectionTap, type FrameTap, type RunningProxy } from
 import type { Backend } from "../tap.js";
 import { checklistFile, metricValue } from "./support.js";
 import { spawnNodeHost } from "./node-host-run.js";
+import { connectClient, payloadOf } from "./ws-client.js";
 
 const shared = inject("legacy");
 const OWNERS = ["hanzod", "legacy"] as const;
@@ -155,7 +156,9 @@ describe("the legacy's Control UI through the proxy (headless Chromium)", () => 
     gw = await startLegacyGateway({ version: shared.version, config: MODEL_CONFIG, log: () => undefined });
     // The legacy's token, the proxy trusted on loopback, and the legacy's own state dir (one truth: the
     // person's mention Inbox and the owner's profile are read from the legacy's state).
-    hanzod = await startHanzod({ port: 0, auth: { mode: "token", token: gw.token }, stateDir: gw.stateDir, trustedProxies: ["127.0.0.1", "::1"], compat: gw.version, logger: false });
+    // ownsProcessExit: as the CLI's hanzod that `hanzonode up` runs beside a `gateway run` legacy (the handoff
+    // test below arms a suspension; nothing here sends the stop signal that would consume it).
+    hanzod = await startHanzod({ port: 0, auth: { mode: "token", token: gw.token }, stateDir: gw.stateDir, trustedProxies: ["127.0.0.1", "::1"], compat: gw.version, ownsProcessExit: true, logger: false });
     for (const [i, owner] of OWNERS.entries()) {
       proxies[owner] = await startProxy({ listenPort: 0, adminPort: 0, legacyUrl: gw.url, legacyToken: gw.token, hanzodUrl: hanzod.url, hanzodToken: gw.token, checklistPath: files[i]!.path, tap: taps[owner], logLevel: "silent" });
     }
@@ -267,6 +270,35 @@ describe("the legacy's Control UI through the proxy (headless Chromium)", () => 
       expect({ ...fb }, `${c.name}: features`).toEqual({ ...fa, methods: without(fa.methods, gaps.methods), events: without(fa.events, gaps.events) });
     }
   }, 300_000);
+
+  it("authOwner hanzod: a host's suspension (system.info target, prepare, handoff, resume) all reaches hanzod, which arms it", async () => {
+    // gateway.suspend.* and system.info are phase 1 (hanzod here). The handoff names the process system.info
+    // reported and the lease prepare created: answered anywhere else (the legacy, after a decline) it is
+    // refused as "gateway process changed after preflight".
+    if (compareReleases(gw.version, "2026.9.6") < 0) return;
+    const c = await connectClient(proxies.hanzod.url, { token: gw.token, scopes: ["operator.admin"] });
+    let suspensionId: string | undefined;
+    try {
+      const info = payloadOf(await c.call("system.info"));
+      const here = { pid: info.pid, processInstanceId: info.processInstanceId };
+      let prep: Record<string, unknown> = {};
+      // The UI runs above may leave work finishing for a moment: prepare is "busy" until it is idle.
+      for (const deadline = Date.now() + 30_000; prep.status !== "ready" && Date.now() < deadline; ) {
+        prep = payloadOf(await c.call("gateway.suspend.prepare", { requestId: "control-ui-handoff" }));
+        if (prep.status !== "ready") await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(prep.status, JSON.stringify(prep)).toBe("ready");
+      suspensionId = prep.suspensionId as string;
+      const res = await c.call("gateway.suspend.handoff", { suspensionId, target: here });
+      expect(res.ok, JSON.stringify(res.error)).toBe(true);
+      expect(res.payload).toEqual({ status: "armed", suspensionId, expiresAtMs: prep.expiresAtMs });
+      const asked = taps.hanzod.requests.filter((r) => r.clientId === "cli" && r.method === "gateway.suspend.handoff");
+      expect(asked, "the handoff through the proxy").toEqual([{ clientId: "cli", method: "gateway.suspend.handoff", sentTo: "hanzod", answer: { by: "hanzod", ok: true } }]);
+    } finally {
+      if (suspensionId !== undefined) await c.call("gateway.suspend.resume", { suspensionId });
+      await c.close();
+    }
+  }, 60_000);
 });
 
 /** The payload with each of the Control UI runs' device ids (its presence rows) as one placeholder. */

@@ -50,7 +50,12 @@ interface Lease {
   expiresAtMs: number;
   snapshot: ActiveWorkSnapshot;
   timer?: NodeJS.Timeout;
+  /** `gateway.suspend.handoff` armed it: the host's next stop signal becomes a planned restart. */
+  handoff?: boolean;
 }
+
+/** The legacy's coordinator answers (gateway-suspend-coordinator): a value, or the refusal's message. */
+export type HandoffResult = { ok: true; value: { status: "armed"; suspensionId: string; expiresAtMs: number } } | { ok: false; error: string };
 
 export class SuspensionCoordinator {
   private phaseNow: SuspensionPhase = "accepting";
@@ -143,6 +148,37 @@ export class SuspensionCoordinator {
     if (lease.suspensionId !== suspensionId) return { ok: false, reason: "suspension-mismatch" };
     this.release();
     return { ok: true, status: "running", resumed: true };
+  }
+
+  /**
+   * armGatewaySuspendHandoff: the held lease with this id, not expired, its host still serving. hanzod runs
+   * no chat turns, so no terminal persistence is ever pending (the legacy's third refusal never occurs), and
+   * it has one host iteration per lease (a restart retires the lease), so "another host iteration" neither.
+   */
+  armHandoff(suspensionId: string, hostCurrent: boolean, now = Date.now()): HandoffResult {
+    const lease = this.lease;
+    if (!lease || lease.suspensionId !== suspensionId) return { ok: false, error: "gateway suspension id does not match" };
+    const refusal = this.handoffRefusal(lease, hostCurrent, now);
+    if (refusal) return { ok: false, error: refusal };
+    lease.handoff = true;
+    return { ok: true, value: { status: "armed", suspensionId: lease.suspensionId, expiresAtMs: lease.expiresAtMs } };
+  }
+
+  /**
+   * consumeGatewaySuspendHandoff, at the host's stop signal: true when an armed lease turns this stop into a
+   * planned restart; false when none is armed; the refusal when the lease is no longer current.
+   */
+  takeHandoff(hostCurrent: boolean, now = Date.now()): { ok: true; value: boolean } | { ok: false; error: string } {
+    const lease = this.lease;
+    if (!lease?.handoff) return { ok: true, value: false };
+    lease.handoff = false;
+    const refusal = this.handoffRefusal(lease, hostCurrent, now);
+    return refusal ? { ok: false, error: refusal } : { ok: true, value: true };
+  }
+
+  private handoffRefusal(lease: Lease, hostCurrent: boolean, now: number): string | undefined {
+    if (this.lease !== lease || now >= lease.expiresAtMs || !hostCurrent) return "gateway suspension or host iteration changed";
+    return undefined;
   }
 
   /** A restart takes admission over: the lease is retired without a resume. */

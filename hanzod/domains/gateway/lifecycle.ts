@@ -1,6 +1,6 @@
 /**
  * The gateway lifecycle methods as they apply to hanzod: `gateway.restart.preflight`,
- * `gateway.restart.request` and `gateway.suspend.prepare|status|resume`. Param checks, messages and
+ * `gateway.restart.request` and `gateway.suspend.prepare|status|resume|handoff`. Param checks, messages and
  * result shapes are the legacy's (dist server-methods/restart.ts, suspend.ts, restart-request.ts).
  */
 import { isRecord, Errors } from "../../../protocol/index.js";
@@ -8,6 +8,7 @@ import { normalizeRestartReason } from "../../core/lifecycle/restart.js";
 import type { TerminalPolicy } from "../../core/lifecycle/suspension.js";
 import { MethodError } from "../../core/method.js";
 import type { CoreServices } from "../../core/runtime.js";
+import { PROCESS_INSTANCE_ID } from "../../core/process-instance.js";
 
 export interface RestartTarget {
   pid: number;
@@ -90,4 +91,19 @@ export function suspendResume(core: CoreServices, params: Record<string, unknown
   const result = core.suspension.resume(String(params.suspensionId).trim());
   if (!result.ok) throw new MethodError(Errors.suspensionIdMismatch());
   return result;
+}
+
+/**
+ * `gateway.suspend.handoff` (2026.9.6, server-methods/suspend.ts): a host that will stop this process asks
+ * that the stop be a planned restart. Its target is this process as `system.info` reports it (pid and
+ * process instance id); the host must own process exit (the CLI); the lease must be the held one. Params
+ * are checked by the contract ("invalid gateway.suspend.handoff params") before this runs.
+ */
+export function suspendHandoff(core: CoreServices, params: Record<string, unknown>): unknown {
+  const target = params.target as { pid: number; processInstanceId: string };
+  if (target.pid !== process.pid || target.processInstanceId !== PROCESS_INSTANCE_ID) throw new MethodError(Errors.suspendHandoffRefused("gateway process changed after preflight"));
+  if (core.opts.ownsProcessExit !== true) throw new MethodError(Errors.suspendHandoffRefused("gateway host does not own process exit"));
+  const result = core.suspension.armHandoff(String(params.suspensionId).trim(), !core.restart.isPending);
+  if (!result.ok) throw new MethodError(Errors.suspendHandoffRefused(result.error));
+  return result.value;
 }

@@ -1,14 +1,12 @@
 /** `system-presence` and `system.info`: this host and this process, as the legacy reports them. */
 import { arch, cpus, freemem, hostname, loadavg, platform, release, totalmem, type } from "node:os";
 import { statfsSync } from "node:fs";
-import { randomUUID } from "node:crypto";
 import type { CoreServices } from "../../core/runtime.js";
+import { PROCESS_INSTANCE_ID as processInstanceId } from "../../core/process-instance.js";
 
 export function systemPresence(core: CoreServices): unknown {
   return core.presence.list();
 }
-
-const processInstanceId = randomUUID();
 
 function osLabel(): string {
   const p = platform();

@@ -40,6 +40,18 @@ describe("checklist", () => {
     expect(t.decide("not.a.contract.method").source).toBe("default");
   });
 
+  it("a method newer than the pinned contract takes the phase its release assigns: gateway.suspend.handoff goes where gateway.suspend.prepare goes", () => {
+    const t = parseChecklist(["version: 1", "default: legacy", "authOwner: hanzod", "phases: { phase1: hanzod }"].join("\n"), "c.yaml");
+    // 2026.9.6 added it to the phase-1 suspend family; before, it fell to `default` (the legacy) and the
+    // lease it arms was held by hanzod.
+    expect(t.decide("gateway.suspend.prepare")).toMatchObject({ kind: "hanzod", source: "phases.phase1" });
+    expect(t.decide("gateway.suspend.handoff")).toMatchObject({ kind: "hanzod", source: "phases.phase1" });
+    expect(t.decide("diagnostics.cpuProfile")).toMatchObject({ kind: "hanzod", source: "phases.phase1" });
+    // The release's own phase, not the family's guess: mcp.authLogin is `later` there.
+    expect(t.decide("mcp.authLogin")).toMatchObject({ kind: "legacy", source: "default" });
+    expect(t.decide("no.release.has.this")).toMatchObject({ kind: "legacy", source: "default" });
+  });
+
   it("exact beats the most specific glob, which beats phase and default", () => {
     const t = parseChecklist(
       ["version: 1", "default: legacy", "phases: { phase2: hanzod }", "methods:", '  "config.*": hanzod', '  "config.schema*": legacy', "  config.get: hanzod", '  "*": legacy'].join("\n"),
