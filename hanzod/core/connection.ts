@@ -22,7 +22,7 @@ import { clientIpFromForwardedFor, hasForwardedHeaders, headerValue, isLocalishH
 import { buildHello } from "./hello.js";
 import type { CallOrigin, ParamsPrecheck, Pipeline } from "./pipeline.js";
 import { invalidFrameError, isPlainRequestFrame } from "./request-frame.js";
-import { OFF_THREAD_MIN_BYTES, type OffThreadJudge } from "./intake/off-thread.js";
+import { OFF_THREAD_MIN_BYTES, sharedFrameCopy, type OffThreadJudge } from "./intake/off-thread.js";
 import { withDeferredParams, type FrameVerdict } from "./intake/verdict.js";
 import { isEphemeralClient } from "./presence.js";
 import { GATEWAY_OWNER_PROFILE_ID, ownerPresenceUser, type PresenceUser } from "../state/owner-profile.js";
@@ -248,7 +248,8 @@ export class Connection implements EventRecipient, CallOrigin {
   private async judgeOffThread(data: RawData, bytes: number): Promise<void> {
     this.backlog = [];
     this.ws.pause();
-    const whole = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    // One copy the worker reads in place; from here on ws's own buffer is not held (sharedFrameCopy).
+    const whole = sharedFrameCopy(data);
     const text = (): string => whole.toString("utf8");
     const verdict = await this.host.intake.judge(whole, text, this.host.runtime.version);
     if (!this.closed) this.acceptVerdict(verdict, bytes, text);

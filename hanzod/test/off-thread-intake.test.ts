@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { judgeFrame, withDeferredParams } from "../core/intake/verdict.js";
-import { OFF_THREAD_MIN_BYTES, OffThreadJudge } from "../core/intake/off-thread.js";
+import { OFF_THREAD_MIN_BYTES, OffThreadJudge, sharedFrameCopy, WORKER_YOUNG_GENERATION_MB } from "../core/intake/off-thread.js";
 import { invalidFrameError } from "../core/request-frame.js";
 import { connectFrame, isRes, openRaw, useTestHanzod, type Frame } from "./helpers.js";
 
@@ -97,6 +97,46 @@ describe("the intake worker", () => {
       const next = JSON.stringify({ type: "req", id: "n1", method: "logs.tail", params: keys(5_000) });
       expect(await judge.judge(Buffer.from(next), () => next, "2026.9.6")).toEqual(judgeFrame(next, "2026.9.6"));
       expect(warn).not.toHaveBeenCalled();
+    } finally {
+      await judge.close();
+    }
+  });
+});
+
+describe("the intake worker's memory (issue 16: RSS within 2x of idle under the fuzz)", () => {
+  it("a frame is copied once, into memory the worker reads in place; the worker's young generation is capped, its old one is not", async () => {
+    const text = JSON.stringify({ type: "req", id: "m1", method: "system-presence", params: keys(20_000) });
+    const bytes = Buffer.from(text);
+    const half = Math.floor(bytes.length / 2);
+    const arrayBuffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
+    for (const data of [bytes, [bytes.subarray(0, half), bytes.subarray(half)], arrayBuffer]) {
+      const whole = sharedFrameCopy(data);
+      expect(whole.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(whole.equals(bytes)).toBe(true);
+    }
+    const source = Buffer.from(text);
+    const whole = sharedFrameCopy(source);
+    source.fill(0x20);
+    expect(whole.toString("utf8")).toBe(text);
+
+    const warn = vi.fn();
+    const judge = new OffThreadJudge({ warn } as unknown as ConstructorParameters<typeof OffThreadJudge>[0]);
+    let inlineReads = 0;
+    try {
+      expect(judge.limits()).toBeUndefined();
+      const verdicts = await Promise.all([whole, sharedFrameCopy(bytes)].map((b) => judge.judge(b, () => {
+        inlineReads++;
+        return b.toString("utf8");
+      }, "2026.9.6")));
+      for (const v of verdicts) expect(v).toEqual(judgeFrame(text, "2026.9.6"));
+      expect(inlineReads).toBe(0);
+      expect(warn).not.toHaveBeenCalled();
+      // Not handed over (a transfer would detach it): the main thread still reads the frame for deferred params.
+      expect(whole.byteLength).toBe(bytes.length);
+      expect(whole.toString("utf8")).toBe(text);
+      expect(judge.limits()?.maxYoungGenerationSizeMb).toBe(WORKER_YOUNG_GENERATION_MB);
+      // V8's default old generation: a cap there would hand a 25 MiB frame of keys to the main thread.
+      expect(judge.limits()?.maxOldGenerationSizeMb).toBeGreaterThanOrEqual(1024);
     } finally {
       await judge.close();
     }

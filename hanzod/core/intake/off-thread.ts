@@ -7,9 +7,11 @@
  *
  * One worker, started with the first large frame and stopped after a quiet spell, so a process that
  * never sees one never pays for it (about 13 MB compiled, 26 MB more through tsx), and hanzod's idle
- * RSS is what it uses. It is not replaced while busy: a fresh worker every 4 or 16 MiB judged, or a
- * capped young generation, did not lower the fuzz run's peak or after-cool-down RSS (README, issue 16).
- * If the worker fails, the frames it held are judged inline: slower, never lost.
+ * RSS is what it uses. It is not replaced while busy (a fresh worker every 4 or 16 MiB judged did not
+ * lower the fuzz run's RSS). Its young generation is capped (WORKER_YOUNG_GENERATION_MB): every frame it
+ * judges is garbage once judged, and V8 otherwise grows the worker's semi-spaces to their maximum under
+ * the allocation rate of 1 MB frames. If the worker fails, the frames it held are judged inline: slower,
+ * never lost.
  */
 import { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
@@ -19,6 +21,13 @@ import { judgeFrame, type FrameVerdict } from "./verdict.js";
 export const OFF_THREAD_MIN_BYTES = 64 * 1024;
 /** A worker with nothing to do for this long is stopped. */
 const IDLE_STOP_MS = 10_000;
+/**
+ * The worker's young generation, MB (V8's default lets it grow to 48). Measured with 8 clients sending
+ * the fuzz's large frames (issue 16): the worker's heap peaked at 52 MB (young generation 31 of it)
+ * and at 33 MB with this cap (young 3). The old generation is not capped: a 25 MiB frame of keys needs
+ * hundreds of MB to parse, and a worker out of memory would hand it to the main thread.
+ */
+export const WORKER_YOUNG_GENERATION_MB = 2;
 
 export interface IntakeRequest {
   seq: number;
@@ -31,6 +40,19 @@ interface Pending {
   text: () => string;
   compat: string;
   resolve: (v: FrameVerdict) => void;
+}
+
+/**
+ * A frame's bytes, copied once into memory the worker reads in place (a SharedArrayBuffer): while the
+ * frame is judged the process holds one copy of it, not ws's buffer plus the worker's own, and ws's
+ * buffer (or its fragments) is garbage at once.
+ */
+export function sharedFrameCopy(data: Buffer | Buffer[] | ArrayBuffer): Buffer {
+  const parts = Buffer.isBuffer(data) ? [data] : Array.isArray(data) ? data : [Buffer.from(data)];
+  const whole = Buffer.from(new SharedArrayBuffer(parts.reduce((n, p) => n + p.byteLength, 0)));
+  let at = 0;
+  for (const p of parts) at += p.copy(whole, at);
+  return whole;
 }
 
 /** Source runs (tests, tsx) start the worker through a bootstrap that loads tsx; the build runs its compiled file. */
@@ -52,16 +74,22 @@ export class OffThreadJudge {
     const seq = ++this.seq;
     return new Promise<FrameVerdict>((resolve) => {
       this.pending.set(seq, { text, compat, resolve });
-      // A copy the worker owns outright: ws may hand us a slice of a shared buffer.
-      const copy = new Uint8Array(bytes.byteLength);
-      copy.set(bytes);
-      const request: IntakeRequest = { seq, bytes: copy, compat };
+      // Bytes from sharedFrameCopy() are read by the worker where they are; others are copied into a
+      // buffer the worker owns outright (ws may hand us a slice of a shared buffer).
+      const shared = bytes.buffer instanceof SharedArrayBuffer;
+      const view = shared ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
+      const request: IntakeRequest = { seq, bytes: view, compat };
       try {
-        this.ensureWorker().postMessage(request, [copy.buffer]);
+        this.ensureWorker().postMessage(request, shared ? [] : [view.buffer as ArrayBuffer]);
       } catch {
         this.settle(seq, undefined);
       }
     });
+  }
+
+  /** The running worker's V8 limits (undefined when none runs), to check what it was started with. */
+  limits(): Worker["resourceLimits"] | undefined {
+    return this.worker?.resourceLimits;
   }
 
   async close(): Promise<void> {
@@ -74,7 +102,7 @@ export class OffThreadJudge {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(workerEntry());
+    const w = new Worker(workerEntry(), { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     w.unref();
     w.on("message", (reply: IntakeReply) => {
       this.settle(reply.seq, reply.verdict);
