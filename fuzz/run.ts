@@ -120,7 +120,10 @@ async function hostile(target: TargetProcess, opts: FuzzOptions, random: () => n
       while (frames < opts.frames && Date.now() < until && target.crashed === undefined) {
         const attack = ATTACKS[i++ % ATTACKS.length]!;
         counts[attack.name] = (counts[attack.name] ?? 0) + 1;
-        frames += await attack.run(ctx).catch(() => 1);
+        // Awaited first, then added: `frames += await ...` reads `frames` before the await, so concurrent
+        // clients overwrote each other's counts and the run went far past its frame budget.
+        const sent = await attack.run(ctx).catch(() => 1);
+        frames += sent;
       }
     }),
   );
