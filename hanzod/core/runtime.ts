@@ -19,6 +19,8 @@ import { keepaliveWindowFor, type KeepaliveSettings } from "./keepalive.js";
 import { legacyStateLayout, type LegacyState } from "../state/legacy-state.js";
 import { AgentInventoryReader } from "../state/agents.js";
 import { OwnerProfiles } from "../state/owner-profile.js";
+import { NodeRegistry } from "./nodes.js";
+import { legacyNodeSurfaceRecorder } from "../state/node-surface.js";
 
 export interface Runtime {
   readonly opts: HanzodOptions;
@@ -37,6 +39,8 @@ export interface Runtime {
   readonly pairing: DevicePairingStore;
   /** Open connections per device id (the legacy's hasConnectedClientsForDevice, for device.pair.list). */
   readonly deviceConnections: Map<string, number>;
+  /** Node-role connections hanzod holds and the invokes in flight to them (core/nodes.ts). */
+  readonly nodes: NodeRegistry;
   readonly tickIntervalMs: number;
   readonly keepalive: KeepaliveSettings;
   /** Admitted root work (requests, connects) by origin; what preflight/suspension report. */
@@ -61,7 +65,7 @@ export interface Runtime {
  */
 export type CoreServices = Pick<
   Runtime,
-  "opts" | "version" | "bootId" | "startedAt" | "log" | "presence" | "health" | "work" | "suspension" | "restart" | "legacy" | "agents" | "deviceConnections" | "port" | "refreshHealth" | "broadcastPresence"
+  "opts" | "version" | "bootId" | "startedAt" | "log" | "presence" | "health" | "work" | "suspension" | "restart" | "legacy" | "agents" | "deviceConnections" | "nodes" | "port" | "refreshHealth" | "broadcastPresence"
 >;
 
 const HEALTH_BROADCAST_MIN_GAP_MS = 1_000;
@@ -107,6 +111,8 @@ export function createRuntime(opts: HanzodOptions, log: Logger | undefined, lega
     store,
     pairing,
     deviceConnections: new Map(),
+    // The node owner persists what the legacy persists about its nodes, in the legacy's rows.
+    nodes: new NodeRegistry(legacy ? legacyNodeSurfaceRecorder(new LegacyDevicePairing(legacy.stateDb), log) : undefined),
     tickIntervalMs: opts.tickIntervalMs ?? DEFAULTS.tickIntervalMs,
     keepalive: { intervalMs: opts.keepaliveIntervalMs ?? DEFAULTS.keepaliveIntervalMs, pongTimeoutMs: opts.keepalivePongTimeoutMs ?? DEFAULTS.keepalivePongTimeoutMs, window: keepaliveWindowFor(version) },
     work,
