@@ -10,7 +10,7 @@
  * No timing luck: every comparison asks the legacy before and after hanzod and retries until those two agree;
  * conditions (a pending surface, an approval) are polled for.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -243,8 +243,27 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
 
   // ---- the node host's connection owned by hanzod (core/nodes.ts, domains/nodes) ----
 
-  /** The host's process group: frozen (SIGSTOP) so an invoke is in flight, then killed so its socket drops. */
-  const signalHost = (sig: NodeJS.Signals) => host?.pid !== undefined && process.kill(-host.pid, sig);
+  /**
+   * The host and every process under it (a release may start its node client outside the launcher's group):
+   * frozen (SIGSTOP) so an invoke is in flight, then killed so its socket drops.
+   */
+  const signalHost = (sig: NodeJS.Signals) => {
+    if (host?.pid === undefined) return;
+    const children = new Map<number, number[]>();
+    for (const line of execFileSync("ps", ["-eo", "pid=,ppid="], { encoding: "utf8" }).trim().split("\n")) {
+      const [pid, ppid] = line.trim().split(/\s+/).map(Number) as [number, number];
+      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+    }
+    const tree = [host.pid];
+    for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
+    for (const pid of tree) {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // Already gone.
+      }
+    }
+  };
   const invokeWhich = (s: RawSession) => ask(s, "node.invoke", { nodeId: hostNodeId, command: "system.which", params: { bins: ["sh"] }, timeoutMs: 20_000, idempotencyKey: `which-${Date.now()}-${Math.random()}` });
   /** An invoke sent while the node is frozen, then the node killed: what its caller gets. */
   async function invokeWhileNodeDrops(s: RawSession): Promise<Answer> {
@@ -269,6 +288,7 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
     const legacyDescribe = await ask(legacyConn.admin, "node.describe", { nodeId: hostNodeId });
     const whichOnLegacy = await until("system.which on the legacy", async () => { const a = await invokeWhich(legacyConn.admin); return a.ok ? a : undefined; }, 30_000, () => hostOutput.slice(-1500));
     const droppedOnLegacy = await invokeWhileNodeDrops(legacyConn.admin);
+    expect(droppedOnLegacy).toMatchObject({ ok: false, error: { code: "UNAVAILABLE" } });
 
     // The same node host (same HOME: device identity and device token) connects to hanzod alone.
     hostOutput = "";
