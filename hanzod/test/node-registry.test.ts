@@ -2,13 +2,14 @@
  * The live node registry (core/nodes.ts) and the node surface writes (state/node-surface.ts) without a live
  * legacy: the invoke round trip as the legacy frames it, the late/foreign result, the timeout, the node's
  * connection closing or being replaced with invokes in flight, and the legacy worker's rules for
- * lastConnectedAtMs / lastDisconnectedAtMs / lastHostStats. The same paths against the real node host and
+ * lastConnectedAtMs / lastDisconnectedAtMs / lastHostStats; node.list rows from paired rows. The same paths against the real node host and
  * the real legacy: node-pair-list.test.ts.
  */
 import { describe, expect, it, vi } from "vitest";
 import { NodeRegistry, type NodeSession } from "../core/nodes.js";
 import { legacyNodeSurfaceRecorder } from "../state/node-surface.js";
-import type { LegacyDevicePairing } from "../state/device-pairing.js";
+import type { LegacyDevicePairing, LegacyPaired } from "../state/device-pairing.js";
+import { knownNodes } from "../domains/nodes/catalog.js";
 
 function session(connId: string, sent: string[], nodeId = "n1"): NodeSession {
   return { nodeId, connId, clientId: "node-host", clientMode: "node", declaredCaps: [], declaredCommands: ["system.which"], connectedAtMs: 1000, send: (t) => (sent.push(t), true) };
@@ -99,5 +100,70 @@ describe("the node surface writes (the legacy worker's rules)", () => {
     expect(a.state.surface).toEqual({ lastHostStats: { cpuCount: 2, updatedAtMs: 2 } });
     const failing = legacyNodeSurfaceRecorder({ updateNodeSurface: () => { throw new Error("busy"); } } as unknown as LegacyDevicePairing, undefined);
     expect(() => failing.connected("n1", 1)).not.toThrow();
+  });
+});
+
+describe("node.list rows from the paired rows (the legacy's known-node catalog)", () => {
+  const stats = { cpuCount: 2, memoryTotalBytes: 10, memoryFreeBytes: 5, updatedAtMs: 7 };
+  const device: LegacyPaired = {
+    deviceId: "n1",
+    publicKey: "k",
+    displayName: "row name",
+    platform: "linux",
+    deviceFamily: "Linux",
+    clientId: "node-host",
+    clientMode: "node",
+    role: "node",
+    roles: ["node"],
+    remoteIp: "203.0.113.5",
+    tokens: { node: { token: "x", role: "node", scopes: [], createdAtMs: 1 } },
+    nodeSurface: { displayName: "surface name", version: "2026.9.6", caps: ["system"], commands: ["system.which", "worker.launch.v1"], approvedAtMs: 3, lastConnectedAtMs: 4, lastDisconnectedAtMs: 6, lastHostStats: stats },
+    createdAtMs: 1,
+    approvedAtMs: 2,
+    lastSeenAtMs: 5,
+    lastSeenReason: "connect",
+  };
+
+  it("an offline node: surface fields, the device row's platform, family and address, its stored disconnect and (2026.9.6) host stats", () => {
+    const read = knownNodes([device], [], "2026.9.6");
+    expect(read).toEqual({
+      kind: "rows",
+      rows: [
+        {
+          nodeId: "n1",
+          displayName: "surface name",
+          platform: "linux",
+          version: "2026.9.6",
+          clientId: "node-host",
+          clientMode: "node",
+          deviceFamily: "Linux",
+          remoteIp: "203.0.113.5",
+          caps: ["system"],
+          commands: ["system.which"],
+          sessionHost: false,
+          hostStats: stats,
+          approvalState: "approved",
+          lastConnectedAtMs: 4,
+          lastDisconnectedAtMs: 6,
+          lastSeenAtMs: 5,
+          lastSeenReason: "connect",
+          approvedAtMs: 3,
+          paired: true,
+          connected: false,
+        },
+      ],
+    });
+    // 2026.9.1 has no host stats; an invalid stored snapshot is not shown by 2026.9.6 either.
+    expect((knownNodes([device], [], "2026.9.1") as { rows: Record<string, unknown>[] }).rows[0]!.hostStats).toBeUndefined();
+    const bad = { ...device, nodeSurface: { ...device.nodeSurface, lastHostStats: { ...stats, memoryFreeBytes: 11 } } };
+    expect((knownNodes([bad], [], "2026.9.6") as { rows: Record<string, unknown>[] }).rows[0]!.hostStats).toBeUndefined();
+  });
+
+  it("a live node: its declared surface cut to the approved one; a pending surface is refused", () => {
+    const live = { ...session("c1", []), declaredCommands: ["system.which", "system.run"], declaredCaps: ["system"], hostStats: { cpuCount: 1 } };
+    const row = (knownNodes([device], [live], "2026.9.6") as { rows: Record<string, unknown>[] }).rows[0]!;
+    expect(row).toMatchObject({ commands: ["system.which"], caps: ["system"], connected: true, connectedAtMs: 1000, lastConnectedAtMs: 1000, nodePluginTools: [], hostStats: { cpuCount: 1 } });
+    expect(row.lastDisconnectedAtMs).toBeUndefined();
+    expect(knownNodes([{ ...device, pendingNodeSurface: { requestId: "r" } }], [], "2026.9.6")).toMatchObject({ kind: "refused" });
   });
 });

@@ -54,47 +54,77 @@ function hostStatsOf(surface: Record<string, unknown> | undefined, live: NodeSes
   return release === HOST_STATS_RELEASE && validStoredHostStats(surface?.lastHostStats) ? surface?.lastHostStats : undefined;
 }
 
-function row(nodeId: string, device: LegacyPaired | undefined, live: NodeSession | undefined, release: string): Record<string, unknown> {
-  const surface = device?.nodeSurface;
+/**
+ * The legacy's approved-node projection of a paired row (toPairedNode): the surface's own fields, the
+ * device row's platform, family, client, address and last-seen.
+ */
+function pairedNode(d: LegacyPaired, s: Record<string, unknown>): Record<string, unknown> {
+  return {
+    displayName: s.displayName ?? d.displayName,
+    platform: d.platform,
+    version: s.version,
+    coreVersion: s.coreVersion,
+    uiVersion: s.uiVersion,
+    deviceFamily: d.deviceFamily,
+    modelIdentifier: s.modelIdentifier,
+    caps: s.caps,
+    commands: s.commands,
+    permissions: s.permissions,
+    remoteIp: d.remoteIp,
+    sessionHost: s.sessionHost,
+    approvedAtMs: s.approvedAtMs,
+    lastConnectedAtMs: s.lastConnectedAtMs,
+    lastDisconnectedAtMs: s.lastDisconnectedAtMs,
+    lastHostStats: s.lastHostStats,
+    lastSeenAtMs: d.lastSeenAtMs,
+    lastSeenReason: d.lastSeenReason,
+  };
+}
+
+/**
+ * One catalog row (buildEffectiveKnownNode): `device` is the device pairing when it holds the node role,
+ * `node` the approved-node projection when the row has an approved surface, `live` hanzod's connection.
+ */
+function row(nodeId: string, device: LegacyPaired | undefined, node: Record<string, unknown> | undefined, surface: Record<string, unknown> | undefined, live: NodeSession | undefined, release: string): Record<string, unknown> {
   const hostStats = hostStatsOf(surface, live, release);
   const cut = live ? approvedLive(live, surface) : undefined;
   const seen = [
     live ? { atMs: live.connectedAtMs, reason: "connect" } : undefined,
-    num(surface?.lastSeenAtMs) !== undefined ? { atMs: num(surface?.lastSeenAtMs)!, reason: surface?.lastSeenReason } : undefined,
-    num(surface?.lastConnectedAtMs) !== undefined ? { atMs: num(surface?.lastConnectedAtMs)!, reason: "connect" } : undefined,
+    num(node?.lastSeenAtMs) !== undefined ? { atMs: num(node?.lastSeenAtMs)!, reason: node?.lastSeenReason } : undefined,
+    num(node?.lastConnectedAtMs) !== undefined ? { atMs: num(node?.lastConnectedAtMs)!, reason: "connect" } : undefined,
     device?.lastSeenAtMs !== undefined ? { atMs: device.lastSeenAtMs, reason: device.lastSeenReason } : undefined,
   ].filter((c) => c !== undefined);
   let newest: { atMs: number; reason: unknown } | undefined;
   for (const c of seen) if (!newest || c.atMs > newest.atMs) newest = c;
-  const connected = [num(surface?.lastConnectedAtMs), live?.connectedAtMs].filter((v) => v !== undefined);
+  const connected = [num(node?.lastConnectedAtMs), live?.connectedAtMs].filter((v) => v !== undefined);
   return defined({
     nodeId,
-    displayName: first(surface?.displayName, live?.displayName, device?.displayName),
-    platform: first(live?.platform, surface?.platform, device?.platform),
-    version: first(live?.version, surface?.version),
-    coreVersion: first(live?.coreVersion, surface?.coreVersion),
-    uiVersion: first(live?.uiVersion, surface?.uiVersion),
+    displayName: first(node?.displayName, live?.displayName, device?.displayName),
+    platform: first(live?.platform, node?.platform, device?.platform),
+    version: first(live?.version, node?.version),
+    coreVersion: first(live?.coreVersion, node?.coreVersion),
+    uiVersion: first(live?.uiVersion, node?.uiVersion),
     clientId: first(live?.clientId, device?.clientId),
     clientMode: first(live?.clientMode, device?.clientMode),
-    deviceFamily: first(live?.deviceFamily, surface?.deviceFamily),
-    modelIdentifier: first(live?.modelIdentifier, surface?.modelIdentifier),
-    remoteIp: first(live?.remoteIp, surface?.remoteIp, device?.remoteIp),
-    caps: cut ? sortedUnique(cut.caps) : sortedUnique(strings(surface?.caps)),
-    commands: publicCommands(cut ? sortedUnique(cut.commands) : sortedUnique(publicCommands(strings(surface?.commands)))),
-    sessionHost: live ? false : surface?.sessionHost === true,
+    deviceFamily: first(live?.deviceFamily, node?.deviceFamily),
+    modelIdentifier: first(live?.modelIdentifier, node?.modelIdentifier),
+    remoteIp: first(live?.remoteIp, node?.remoteIp, device?.remoteIp),
+    caps: cut ? sortedUnique(cut.caps) : sortedUnique(strings(node?.caps)),
+    commands: publicCommands(cut ? sortedUnique(cut.commands) : sortedUnique(publicCommands(strings(node?.commands)))),
+    sessionHost: live ? false : node?.sessionHost === true,
     ...(hostStats ? { hostStats: structuredClone(hostStats) } : {}),
     // A live node's plugin tools start empty (node.pluginTools.update with tools is declined).
     nodePluginTools: live ? [] : undefined,
     pathEnv: live?.pathEnv,
-    permissions: live ? live.permissions : surface?.permissions,
-    approvalState: surface ? "approved" : "unapproved",
+    permissions: live ? live.permissions : node?.permissions,
+    approvalState: node ? "approved" : "unapproved",
     connectedAtMs: live?.connectedAtMs,
     lastConnectedAtMs: connected.length > 0 ? Math.max(...connected) : undefined,
-    lastDisconnectedAtMs: live ? undefined : num(surface?.lastDisconnectedAtMs),
+    lastDisconnectedAtMs: live ? undefined : num(node?.lastDisconnectedAtMs),
     lastSeenAtMs: newest?.atMs,
     lastSeenReason: str(newest?.reason),
-    approvedAtMs: num(surface?.approvedAtMs) ?? device?.approvedAtMs,
-    paired: Boolean(device),
+    approvedAtMs: num(node?.approvedAtMs) ?? device?.approvedAtMs,
+    paired: Boolean(device ?? node),
     connected: Boolean(live),
   });
 }
@@ -116,18 +146,20 @@ function compare(a: Record<string, unknown>, b: Record<string, unknown>): number
  */
 export function knownNodes(paired: readonly LegacyPaired[], live: readonly NodeSession[], release: string): CatalogRead {
   const devices = new Map<string, LegacyPaired>();
+  const nodes = new Map<string, { node: Record<string, unknown>; surface: Record<string, unknown> }>();
   for (const d of paired) {
-    const isNode = effectiveRoles(d).includes("node") || d.nodeSurface !== undefined;
     if (d.pendingNodeSurface !== undefined) return { kind: "refused", reason: `node ${d.deviceId} has a pending surface (its catalog row merges the pending request)` };
-    if (isNode) devices.set(d.deviceId, d);
+    // The device pairing counts when it holds the node role; the approved surface on its own.
+    if (effectiveRoles(d).includes("node")) devices.set(d.deviceId, d);
+    if (d.nodeSurface) nodes.set(d.deviceId, { node: pairedNode(d, d.nodeSurface), surface: d.nodeSurface });
   }
   const liveById = new Map(live.map((s) => [s.nodeId, s]));
   const rows: Record<string, unknown>[] = [];
-  for (const id of new Set([...devices.keys(), ...liveById.keys()])) {
-    const device = devices.get(id);
+  for (const id of new Set([...devices.keys(), ...nodes.keys(), ...liveById.keys()])) {
     const session = liveById.get(id);
-    if (session && !device?.nodeSurface) return { kind: "refused", reason: `live node ${id} has no approved surface in the paired rows` };
-    rows.push(row(id, device, session, release));
+    const approved = nodes.get(id);
+    if (session && !approved) return { kind: "refused", reason: `live node ${id} has no approved surface in the paired rows` };
+    rows.push(row(id, devices.get(id), approved?.node, approved?.surface, session, release));
   }
   return { kind: "rows", rows: rows.sort(compare) };
 }
