@@ -375,6 +375,7 @@ export class Connection implements EventRecipient, CallOrigin {
     const hello = answerAs("hello-ok", buildHello(rt, this.connId, s), { release: rt.version, runtime: rt, authMethod: s.authMethod });
     this.sendRaw(JSON.stringify({ type: "res", id, ok: true, payload: hello }));
     rt.broadcaster.add(this);
+    if (s.role === "node") this.registerNode(params, s);
     // Then, as the legacy's seq 1 and 2: the presence change, and the health refresh it does after every connect.
     if (this.presenceKey) rt.broadcastPresence();
     rt.refreshHealth();
@@ -409,6 +410,40 @@ export class Connection implements EventRecipient, CallOrigin {
     return !isEphemeralClient(params.client.mode) && s.authMethod !== "proxy-leg";
   }
 
+  /**
+   * A node-role connection enters the live node registry under its device id (else its client id, the
+   * legacy's key), with what its connect declared; the approved surface is applied when read.
+   */
+  private registerNode(params: ConnectParamsShape, s: AcceptedSession): void {
+    const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+    const text = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+    this.host.runtime.nodes.register({
+      nodeId: s.deviceId ?? params.client.id,
+      connId: this.connId,
+      clientId: params.client.id,
+      clientMode: params.client.mode,
+      displayName: params.client.displayName,
+      platform: params.client.platform,
+      version: params.client.version,
+      coreVersion: text(params.coreVersion),
+      uiVersion: text(params.uiVersion),
+      deviceFamily: params.client.deviceFamily,
+      modelIdentifier: params.client.modelIdentifier,
+      // The legacy records the client's address for a remote node only (loopback reads as none).
+      ...(this.peer.isLocalClient || isLoopbackAddress(this.peer.clientIp) ? {} : { remoteIp: this.peer.clientIp }),
+      declaredCaps: strings(params.caps),
+      declaredCommands: strings(params.commands),
+      permissions: params.permissions,
+      pathEnv: text(params.pathEnv),
+      connectedAtMs: Date.now(),
+      send: (frame) => {
+        if (this.closed) return false;
+        this.sendRaw(frame);
+        return true;
+      },
+    });
+  }
+
   private onClose(): void {
     this.closed = true;
     clearTimeout(this.handshakeTimer);
@@ -425,6 +460,7 @@ export class Connection implements EventRecipient, CallOrigin {
       rt.presence.upsert(this.presenceKey, { reason: "disconnect" });
       rt.broadcastPresence();
     }
+    if (this.session?.role === "node") rt.nodes.unregister(this.connId);
     this.host.onClosed(this);
     this.log?.debug("ws closed");
   }

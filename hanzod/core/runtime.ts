@@ -20,6 +20,8 @@ import { legacyStateLayout, type LegacyState } from "../state/legacy-state.js";
 import { AgentInventoryReader } from "../state/agents.js";
 import { OwnerProfiles } from "../state/owner-profile.js";
 import { DeviceConnections, type DeviceConnectionsView } from "./device-connections.js";
+import { NodeRegistry } from "./nodes.js";
+import { legacyNodeSurfaceRecorder } from "../state/node-surface.js";
 
 export interface Runtime {
   readonly opts: HanzodOptions;
@@ -38,6 +40,8 @@ export interface Runtime {
   readonly pairing: DevicePairingStore;
   /** Open connections per device id and role (device.pair.list `connected`; closed on removal or token change). */
   readonly deviceConnections: DeviceConnections;
+  /** Node-role connections hanzod holds and the invokes in flight to them (core/nodes.ts). */
+  readonly nodes: NodeRegistry;
   readonly tickIntervalMs: number;
   readonly keepalive: KeepaliveSettings;
   /** Admitted root work (requests, connects) by origin; what preflight/suspension report. */
@@ -62,7 +66,7 @@ export interface Runtime {
  */
 export type CoreServices = Pick<
   Runtime,
-  "opts" | "version" | "bootId" | "startedAt" | "log" | "presence" | "health" | "work" | "suspension" | "restart" | "legacy" | "agents" | "port" | "refreshHealth" | "broadcastPresence"
+  "opts" | "version" | "bootId" | "startedAt" | "log" | "presence" | "health" | "work" | "suspension" | "restart" | "legacy" | "agents" | "port" | "refreshHealth" | "broadcastPresence" | "nodes"
 > & {
   /** Domains ask whether a device is connected and close its connections; only connections register. */
   readonly deviceConnections: DeviceConnectionsView;
@@ -111,6 +115,8 @@ export function createRuntime(opts: HanzodOptions, log: Logger | undefined, lega
     store,
     pairing,
     deviceConnections: new DeviceConnections(),
+    // The node owner persists what the legacy persists about its nodes, in the legacy's rows.
+    nodes: new NodeRegistry(legacy ? legacyNodeSurfaceRecorder(new LegacyDevicePairing(legacy.stateDb), log) : undefined),
     tickIntervalMs: opts.tickIntervalMs ?? DEFAULTS.tickIntervalMs,
     keepalive: { intervalMs: opts.keepaliveIntervalMs ?? DEFAULTS.keepaliveIntervalMs, pongTimeoutMs: opts.keepalivePongTimeoutMs ?? DEFAULTS.keepalivePongTimeoutMs, window: keepaliveWindowFor(version) },
     work,

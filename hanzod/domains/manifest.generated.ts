@@ -36,6 +36,20 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
   "logs.tail": "logs",
   "mentions.list": "mentions",
   "mentions.dismiss": "mentions",
+  "node.invoke.result": "nodes",
+  "node.invoke.progress": "nodes",
+  "node.pluginTools.update": "nodes",
+  "node.skills.update": "nodes",
+  "node.runnerInventory.update": "nodes",
+  "node.event": "nodes",
+  "node.pending.pull": "nodes",
+  "node.pending.ack": "nodes",
+  "node.pending.drain": "nodes",
+  "node.pluginSurface.refresh": "nodes",
+  "skills.bins": "nodes",
+  "node.list": "nodes",
+  "node.describe": "nodes",
+  "node.invoke": "nodes",
   "sessions.list": "sessions",
   "sessions.describe": "sessions",
   "sessions.preview": "sessions",
@@ -50,6 +64,7 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
 /** The events domains declare (core's own are in core/events.ts). */
 export const DOMAIN_EVENTS: readonly EventDeclaration[] = Object.freeze([
   { name: "mentions.changed", guard: "operator.read", audience: "connection" },
+  { name: "node.hostStats", guard: "operator.read" },
 ]);
 
 /** Domains loaded before hanzod listens (declared `eager`); the others load on their first call. */
@@ -67,6 +82,7 @@ export const DOMAIN_LOADERS: Readonly<Record<string, () => Promise<{ default: Do
   "health": () => import("./health/index.js"),
   "logs": () => import("./logs/index.js"),
   "mentions": () => import("./mentions/index.js"),
+  "nodes": () => import("./nodes/index.js"),
   "sessions": () => import("./sessions/index.js"),
   "system": () => import("./system/index.js"),
   "usage": () => import("./usage/index.js"),

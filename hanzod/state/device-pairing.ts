@@ -390,6 +390,23 @@ export class LegacyDevicePairing {
     db.prepare(`INSERT OR REPLACE INTO device_pairing_pending (${cols.join(", ")}) VALUES (${cols.map((c) => `@${c}`).join(", ")})`).run(row);
   }
 
+  /**
+   * The legacy's paired-node surface mutations (its worker's updatePairedDeviceNodeSurfaceInTransaction):
+   * `change` maps the stored approved surface to the new one, or null for "no change"; only that column
+   * of that row is written, in one IMMEDIATE transaction. False when the device has no approved surface.
+   */
+  updateNodeSurface(deviceId: string, change: (surface: Record<string, unknown>) => Record<string, unknown> | null): boolean {
+    return this.write((db) => {
+      const row = db.prepare("SELECT node_surface_json FROM device_pairing_paired WHERE device_id = ?").get(deviceId.trim()) as { node_surface_json: string | null } | undefined;
+      const surface = row ? (parsed(row.node_surface_json) as Record<string, unknown> | undefined) : undefined;
+      if (!surface) return false;
+      const next = change(surface);
+      if (next === null) return false;
+      db.prepare("UPDATE device_pairing_paired SET node_surface_json = ? WHERE device_id = ?").run(json(next), deviceId.trim());
+      return true;
+    });
+  }
+
   paired(deviceId: string): LegacyPaired | undefined {
     const row = this.open().prepare("SELECT * FROM device_pairing_paired WHERE device_id = ?").get(deviceId.trim()) as Row | undefined;
     return row ? fromPairedRow(row) : undefined;
@@ -587,13 +604,15 @@ export class LegacyDevicePairing {
       const device = fromPairedRow(row);
       const r = role.trim();
       if (!r || !(mergeRoles(device.roles, device.role) ?? []).includes(r)) return null;
-      if (device.nodeSurface) throw new PairingRefusal("issuing a node's device token (its pairing generation is the legacy's)");
       const requested = normalizeScopes(scopes);
       const base = baseline(device);
       if (!base || !this.allows(r, requested, base)) return null;
       const tokens = { ...(device.tokens ?? {}) };
       const prev = tokens[r];
+      // A node's existing token is returned as is (nothing written: its pairing generation stays); only a
+      // new one would change the generation the legacy tracks for the node.
       if (prev && !prev.revokedAtMs && this.allows(r, prev.scopes, base) && !prev.issuer && this.allows(r, requested, prev.scopes)) return prev;
+      if (device.nodeSurface) throw new PairingRefusal("issuing a node's device token (its pairing generation is the legacy's)");
       const next = newToken(r, requested, prev, now, prev ? now : undefined, false);
       tokens[r] = next;
       this.putPaired(db, { ...device, tokens });

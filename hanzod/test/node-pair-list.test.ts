@@ -10,7 +10,7 @@
  * No timing luck: every comparison asks the legacy before and after hanzod and retries until those two agree;
  * conditions (a pending surface, an approval) are polled for.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -381,4 +381,102 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
     // Which of the two outcomes the approved node had (the host's first stats may or may not be stored yet).
     console.info(`[node-pair-list ${release}] approved node: ${hostStatsRefusals > 0 ? `host stats stored, refused by hanzod ${hostStatsRefusals}x` : "compared field for field"}`);
   });
+
+  // ---- the node host's connection owned by hanzod (core/nodes.ts, domains/nodes) ----
+
+  /**
+   * The host and every process under it (a release may start its node client outside the launcher's group):
+   * frozen (SIGSTOP) so an invoke is in flight, then killed so its socket drops.
+   */
+  const signalHost = (sig: NodeJS.Signals) => {
+    if (host?.pid === undefined) return;
+    const children = new Map<number, number[]>();
+    for (const line of execFileSync("ps", ["-eo", "pid=,ppid="], { encoding: "utf8" }).trim().split("\n")) {
+      const [pid, ppid] = line.trim().split(/\s+/).map(Number) as [number, number];
+      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+    }
+    const tree = [host.pid];
+    for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
+    for (const pid of tree) {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // Already gone.
+      }
+    }
+  };
+  const invokeWhich = (s: RawSession) => ask(s, "node.invoke", { nodeId: hostNodeId, command: "system.which", params: { bins: ["sh"] }, timeoutMs: 20_000, idempotencyKey: `which-${Date.now()}-${Math.random()}` });
+  /** An invoke sent while the node is frozen, then the node killed: what its caller gets. */
+  async function invokeWhileNodeDrops(s: RawSession): Promise<Answer> {
+    signalHost("SIGSTOP");
+    const pending = invokeWhich(s);
+    await new Promise((r) => setTimeout(r, 500));
+    signalHost("SIGKILL");
+    const answer = await pending;
+    await new Promise<void>((r) => (host!.exitCode !== null || host!.signalCode !== null ? r() : host!.once("exit", () => r())));
+    return answer;
+  }
+  let hostNodeId = "";
+  /** Timestamps differ between two connections of the same node; everything else must not. */
+  const TIMES = new Set(["ts", "connectedAtMs", "lastConnectedAtMs", "lastDisconnectedAtMs", "lastSeenAtMs"]);
+
+  it("the same node host, moved to hanzod with its pairing: listed like the legacy lists it, its connection and host stats written to the legacy's row, node.invoke system.which answered by the node, an in-flight invoke ended as the legacy ends it when the node drops", async () => {
+    const listedBy = async (s: RawSession) => ((await ask(s, "node.list", {})).payload as { nodes?: Array<Record<string, unknown>> } | undefined)?.nodes?.find((n) => n.displayName === DISPLAY_NAME);
+    const pairedRow = async () => ((await ask(legacyConn.admin, "node.pair.list", {})).payload as NodeList).paired.find((p) => p.nodeId === hostNodeId);
+    // On the legacy first (the host from the previous case): its view of the connected node and of system.which.
+    const onLegacy = await until("the node connected in the legacy's node.list", async () => { const n = await listedBy(legacyConn.admin); return n?.connected === true ? n : undefined; }, 30_000, () => hostOutput.slice(-1500));
+    hostNodeId = onLegacy.nodeId as string;
+    const legacyDescribe = await ask(legacyConn.admin, "node.describe", { nodeId: hostNodeId });
+    const whichOnLegacy = await until("system.which on the legacy", async () => { const a = await invokeWhich(legacyConn.admin); return a.ok ? a : undefined; }, 30_000, () => hostOutput.slice(-1500));
+    const droppedOnLegacy = await invokeWhileNodeDrops(legacyConn.admin);
+    expect(droppedOnLegacy).toMatchObject({ ok: false, error: { code: "UNAVAILABLE" } });
+
+    // The same node host (same HOME: device identity and device token) connects to hanzod alone.
+    hostOutput = "";
+    host = spawn(legacy.install.nodeBin, [legacy.install.openclawEntry, "node", "run", "--host", "127.0.0.1", "--port", String(hz.port), "--display-name", DISPLAY_NAME], {
+      env: legacyEnv(legacy.install, { HOME: hostHome!, OPENCLAW_GATEWAY_TOKEN: "t" }),
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    host.stdout!.on("data", (d: Buffer) => (hostOutput += d.toString()));
+    host.stderr!.on("data", (d: Buffer) => (hostOutput += d.toString()));
+    // The node host starts slowly on a loaded machine (tens of seconds before its first connect).
+    const onHanzod = await until("the node connected in hanzod's node.list", async () => { const n = await listedBy(hanzodConn.admin); return n?.connected === true ? n : undefined; }, 180_000, () => hostOutput.slice(-1500));
+    // Its start-up calls answered: connected, its runner inventory published (it retries a refusal every few seconds).
+    await until("the node host's start-up", async () => (hostOutput.includes("node host gateway connected") ? true : undefined), 30_000, () => hostOutput.slice(-1500));
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(hostOutput).not.toMatch(/publish failed|GatewayClientRequestError/);
+    // Host stats (2026.9.6) are live values: their presence is compared, not their numbers.
+    const comparable = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([k]) => !TIMES.has(k) && k !== "hostStats"));
+    expect({ node: comparable(onHanzod) }).toEqual({ node: comparable(onLegacy) });
+    const hanzodDescribe = await ask(hanzodConn.admin, "node.describe", { nodeId: hostNodeId });
+    expect({ ok: hanzodDescribe.ok, node: comparable(hanzodDescribe.payload as Record<string, unknown>) }).toEqual({ ok: legacyDescribe.ok, node: comparable(legacyDescribe.payload as Record<string, unknown>) });
+    // What hanzod wrote is the legacy's truth: its node.pair.list shows hanzod's connect time (and host stats).
+    const hostStats = release === "2026.9.1" ? undefined : await until("host stats from the node", async () => (await listedBy(hanzodConn.admin))?.hostStats as Record<string, unknown> | undefined, 90_000, () => hostOutput.slice(-1500));
+    const row = await pairedRow();
+    expect(row).toMatchObject({ lastConnectedAtMs: onHanzod.connectedAtMs, ...(hostStats ? { lastHostStats: hostStats } : {}) });
+    expect(row?.lastDisconnectedAtMs).toBeUndefined();
+
+    // Refusals before any node is asked: the legacy's words.
+    for (const params of [{}, { nodeId: hostNodeId }, { nodeId: hostNodeId, command: "worker.launch.v1", idempotencyKey: "k" }, { nodeId: hostNodeId, command: "system.execApprovals.get", idempotencyKey: "k" }, { nodeId: " ", command: "system.which", idempotencyKey: "k" }]) {
+      const { legacy: l, hanzod: h } = await askBoth(() => ask(legacyConn.admin, "node.invoke", params), () => ask(hanzodConn.admin, "node.invoke", params), "node.invoke");
+      expect({ params, answer: h }).toEqual({ params, answer: l });
+    }
+    for (const who of ["reader", "pairing"] as const) {
+      const params = { nodeId: hostNodeId, command: "system.which", params: { bins: ["sh"] }, idempotencyKey: "k" };
+      const { legacy: l, hanzod: h } = await askBoth(() => ask(legacyConn[who], "node.invoke", params), () => ask(hanzodConn[who], "node.invoke", params), "node.invoke");
+      expect({ who, answer: h }).toEqual({ who, answer: l });
+    }
+
+    const whichOnHanzod = await invokeWhich(hanzodConn.admin);
+    expect(whichOnHanzod).toEqual(whichOnLegacy);
+    expect(typeof (whichOnHanzod.payload as { payload: { bins: Record<string, unknown> } }).payload.bins.sh).toBe("string");
+
+    const droppedOnHanzod = await invokeWhileNodeDrops(hanzodConn.admin);
+    expect(droppedOnHanzod).toEqual(droppedOnLegacy);
+    expect(droppedOnHanzod).toMatchObject({ ok: false, error: { code: "UNAVAILABLE", message: "DISCONNECTED: node disconnected (system.which)" } });
+    // Gone from hanzod's registry (listed as paired, not connected), its disconnect written to the legacy's row.
+    expect(await listedBy(hanzodConn.admin)).toMatchObject({ connected: false, paired: true });
+    expect(await pairedRow()).toMatchObject({ lastConnectedAtMs: onHanzod.connectedAtMs, lastDisconnectedAtMs: expect.any(Number) });
+  }, 420_000);
 });

@@ -11,6 +11,8 @@ import { CONTRACT_METHOD_NAMES, REPO_ROOT, connectRaw, isNodeRoleMethod, recorde
 import { DEFAULT_LEGACY_VERSION } from "../../scripts/legacy/index.js";
 import { HANZOD_METHODS } from "../../hanzod/registry.js";
 import { readAudit } from "../checklist/index.js";
+import { evaluateOwnerGate } from "../gates/owner-gate.js";
+import type { GateConfig } from "../gates/types.js";
 import { startProxy, type RunningProxy } from "../../proxy/index.js";
 import { runHanzonode } from "./support/cli.js";
 import { HANZOD_TOKEN, startTestHanzod, tempDir, waitFor, writeChecklist, type TempDir, type TestHanzod } from "./support/env.js";
@@ -48,32 +50,26 @@ describe("promote and roll back an owner", { timeout: 300_000 }, () => {
     return { trail: audit.map((e) => [e.old, e.new, e.forced]), why: audit.map((e) => e.why) };
   };
 
-  it("nodes: refused while hanzod lacks the node role's methods, forced only with --force (audited), rolled back", async () => {
-    const before = readFileSync(checklist, "utf8");
-    const refused = await parity("promote", "--owner", "nodes");
-    expect(refused.code).toBe(2);
-    const outcome = JSON.parse(refused.stdout) as { applied: boolean; verdict: string; gates: Array<{ method: string; checks: Array<{ check: string; verdict: string; value: number | null; detail: string }> }> };
-    expect(outcome).toMatchObject({ applied: false, verdict: "fail" });
-    const implemented = outcome.gates[0]!.checks.find((c) => c.check === "implemented")!;
-    expect(implemented.verdict).toBe("fail");
-    // Every node-role method of the frozen contract that hanzod's registry lacks is counted.
-    const missing = CONTRACT_METHOD_NAMES.filter((m) => isNodeRoleMethod(m) && !HANZOD_METHODS.includes(m));
-    expect(missing.length).toBeGreaterThan(0);
-    expect(implemented.value).toBe(missing.length);
-    expect(implemented.detail).toContain(missing[0]);
-    expect(readFileSync(checklist, "utf8")).toBe(before);
+  it("nodes: the gate fails for every node-role method hanzod's registry would lack, passes now that it serves all of them; promoted and rolled back (audited)", async () => {
+    // The refusal, counted as the gate counts it: a registry without the node role's methods.
+    const nodeRole = CONTRACT_METHOD_NAMES.filter(isNodeRoleMethod);
+    const without = evaluateOwnerGate("nodes", {} as GateConfig, undefined, new Set(HANZOD_METHODS.filter((m) => !nodeRole.includes(m))));
+    expect(without).toMatchObject({ verdict: "fail", checks: [{ check: "implemented", verdict: "fail", value: nodeRole.length }] });
+    expect(nodeRole.every((m) => HANZOD_METHODS.includes(m))).toBe(true);
 
-    const forced = await parity("promote", "--owner", "nodes", "--force", "--why", "drill");
-    expect(forced.code, forced.stderr).toBe(0);
+    const promoted = await parity("promote", "--owner", "nodes");
+    expect(promoted.code, promoted.stderr).toBe(0);
+    const outcome = JSON.parse(promoted.stdout) as { applied: boolean; verdict: string; gates: Array<{ checks: Array<{ check: string; verdict: string; value: number | null }> }> };
+    expect(outcome).toMatchObject({ applied: true, verdict: "pass" });
+    expect(outcome.gates[0]!.checks.find((c) => c.check === "implemented")).toMatchObject({ verdict: "pass", value: 0 });
     expect(readFileSync(checklist, "utf8")).toMatch(/^nodeOwner: hanzod$/m);
     // Comments and the rest of the layout survive the edit.
     expect(readFileSync(checklist, "utf8")).toContain("# who owns whole connections");
     const nodes = await rollBackAndAudit("nodes", "nodeOwner");
     expect(nodes.trail).toEqual([
-      ["legacy", "hanzod", true],
+      ["legacy", "hanzod", false],
       ["hanzod", "legacy", false],
     ]);
-    expect(nodes.why[0]).toMatch(/FORCED past gate .*implemented fail.*: drill/);
   });
 
   it("auth: inconclusive without a replay of connect, passes once the handshake replays green against hanzod; new connections go to hanzod", async () => {
