@@ -161,10 +161,10 @@ describe("hanzonode cutover --check", () => {
       // Its own word: connected to hanzod's URL (no proxy in between). It logs that after hello-ok, so the line
       // can come after hanzod already lists the node: wait for it rather than read the output at once.
       await expect.poll(() => host.output(), { timeout: 30_000, interval: 250 }).toContain(`node host gateway connected: ${hz.url}`);
-      // Its start-up publications hanzod declines (node.event host stats, node.runnerInventory.update,
-      // node.skills.update, node.pluginTools.update: node-side writes the legacy stores) are retried by the
-      // node host as transient failures (every <= 5 s); they do not close its connection. Still there after
-      // a few retry rounds:
+      // Its start-up publications (node.event host stats, node.runnerInventory.update, node.skills.update,
+      // node.pluginTools.update) hanzod answers where it can (hanzod/domains/nodes) and declines the rest; the
+      // node host retries a declined one as a transient failure (every <= 5 s), which does not close its
+      // connection. Still there after a few retry rounds:
       await new Promise((r) => setTimeout(r, 6_000));
       expect(host.alive(), host.output().slice(-1500)).toBe(true);
       expect((await nodeRow())?.reason).not.toBe("disconnect");
