@@ -14,11 +14,10 @@
  */
 import { declined, invalidRequest, type CallerInfo, type MethodDeclaration } from "../../core/method.js";
 import type { CoreServices } from "../../core/runtime.js";
-import { PairingRefusal, publicPending, type LegacyDevicePairing, type LegacyPaired, type LegacyPending } from "../../state/device-pairing.js";
+import { pairingStore, refusing, type PairingState } from "./store-access.js";
+import { publicPending, type LegacyPaired, type LegacyPending } from "../../state/device-pairing.js";
 
-export interface PairingState {
-  pairing: LegacyDevicePairing | undefined;
-}
+export type { PairingState } from "./store-access.js";
 
 const APPROVAL_DENIED = "device pairing approval denied";
 const REJECTION_DENIED = "device pairing rejection denied";
@@ -50,22 +49,9 @@ export function redact(d: LegacyPaired, connected?: boolean): Record<string, unk
   return { ...rest, ...(connected !== undefined ? { connected } : {}), tokens: summarize(tokens) };
 }
 
-function store(state: PairingState | undefined, method: string): LegacyDevicePairing {
-  if (!state?.pairing) throw declined(`${method}: hanzod needs the legacy's state dir (--state-dir) for its pairing tables`);
-  return state.pairing;
-}
-
-function refusing<T>(method: string, run: () => T): T {
-  try {
-    return run();
-  } catch (err) {
-    if (err instanceof PairingRefusal) throw declined(`${method}: ${err.message}`);
-    throw err;
-  }
-}
 
 function list(state: PairingState | undefined, caller: CallerInfo, core: CoreServices): unknown {
-  const l = store(state, "device.pair.list");
+  const l = pairingStore(state, "device.pair.list");
   const all = refusing("device.pair.list", () => l.list());
   if (core.version !== "2026.9.1" && all.paired.some((d) => d.nodeSurface?.lastHostStats !== undefined)) {
     throw declined("device.pair.list: a node has stored host stats; the legacy answers them only when they pass its host stats schema, which hanzod does not have");
@@ -88,7 +74,7 @@ export const pairingMethods: MethodDeclaration<PairingState | undefined>[] = [
     params: "contract",
     emits: ["device.pair.resolved"],
     handler: ({ state, caller, params, emit }) => {
-      const l = store(state, "device.pair.approve");
+      const l = pairingStore(state, "device.pair.approve");
       const requestId = String(params.requestId).trim();
       const a = authz(caller);
       if (!a.isAdmin) {
@@ -112,7 +98,7 @@ export const pairingMethods: MethodDeclaration<PairingState | undefined>[] = [
     params: "contract",
     emits: ["device.pair.resolved"],
     handler: ({ state, caller, params, emit }) => {
-      const l = store(state, "device.pair.reject");
+      const l = pairingStore(state, "device.pair.reject");
       const requestId = String(params.requestId).trim();
       const a = authz(caller);
       if (a.callerDeviceId && !a.isAdmin) {

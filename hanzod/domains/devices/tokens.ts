@@ -15,9 +15,8 @@
  * Declined (the legacy answers): no legacy state dir; a node role or a device with a node surface, a push
  * registration (PairingRefusal): the legacy also resets node runtime state, wake state, device workers.
  */
-import { declined, invalidRequest, type CallerInfo, type MethodDeclaration } from "../../core/method.js";
-import { PairingRefusal, type LegacyDevicePairing } from "../../state/device-pairing.js";
-import type { PairingState } from "./pairing.js";
+import { invalidRequest, type CallerInfo, type MethodDeclaration } from "../../core/method.js";
+import { pairingStore, refusing, type PairingState } from "./store-access.js";
 
 const OPERATOR = "operator";
 
@@ -35,19 +34,6 @@ function roleNeedsAdmin(a: ReturnType<typeof authz>, role: string): boolean {
   return r !== "" && !a.isAdmin && r !== OPERATOR;
 }
 
-function store(state: PairingState | undefined, method: string): LegacyDevicePairing {
-  if (!state?.pairing) throw declined(`${method}: hanzod needs the legacy's state dir (--state-dir) for its pairing tables`);
-  return state.pairing;
-}
-
-function refusing<T>(method: string, run: () => T): T {
-  try {
-    return run();
-  } catch (err) {
-    if (err instanceof PairingRefusal) throw declined(`${method}: ${err.message}`);
-    throw err;
-  }
-}
 
 const ROTATION_DENIED = "device token rotation denied";
 const REVOCATION_DENIED = "device token revocation denied";
@@ -58,7 +44,7 @@ export const tokenMethods: MethodDeclaration<PairingState | undefined>[] = [
     name: "device.pair.remove",
     params: "contract",
     handler: ({ state, caller, params, core }) => {
-      const l = store(state, "device.pair.remove");
+      const l = pairingStore(state, "device.pair.remove");
       const deviceId = String(params.deviceId);
       const a = authz(caller, deviceId);
       if (crossDevice(a)) throw invalidRequest(REMOVAL_DENIED);
@@ -78,7 +64,7 @@ export const tokenMethods: MethodDeclaration<PairingState | undefined>[] = [
     name: "device.token.rotate",
     params: "contract",
     handler: ({ state, caller, params, core }) => {
-      const l = store(state, "device.token.rotate");
+      const l = pairingStore(state, "device.token.rotate");
       const deviceId = String(params.deviceId);
       const role = String(params.role);
       const scopes = Array.isArray(params.scopes) ? params.scopes.map(String) : undefined;
@@ -103,7 +89,7 @@ export const tokenMethods: MethodDeclaration<PairingState | undefined>[] = [
     name: "device.token.revoke",
     params: "contract",
     handler: ({ state, caller, params, core }) => {
-      const l = store(state, "device.token.revoke");
+      const l = pairingStore(state, "device.token.revoke");
       const deviceId = String(params.deviceId);
       const role = String(params.role);
       const a = authz(caller, deviceId);
