@@ -22,6 +22,7 @@ import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { existsSync } from "node:fs";
 import { openSqlite, type SqliteDatabase } from "../../protocol/index.js";
 import { SUPPORTED_RELEASES } from "./schema-versions.js";
+import { HOST_STATS_RELEASE, validStoredHostStats } from "./node-host-stats.js";
 
 /** The legacy's DEVICE_PAIRING_PENDING_TTL_MS (both releases). */
 export const LEGACY_PAIRING_PENDING_TTL_MS = 300_000;
@@ -106,7 +107,19 @@ function opt<K extends string, V>(key: K, v: V | null | undefined): Partial<Reco
   return v === null || v === undefined ? {} : ({ [key]: v } as Record<K, V>);
 }
 
-function fromPairedRow(r: Row): LegacyPaired {
+/**
+ * 2026.9.6's fromPairedRow drops a stored `lastHostStats` that fails isNodeHostStats, on every read (lists and
+ * the read half of each write, so a write of that row leaves it out); 2026.9.1 has no host stats and keeps
+ * the surface as stored.
+ */
+function nodeSurfaceAsRead(r: Row, release: string): Record<string, unknown> | undefined {
+  const surface = parsed(r.node_surface_json) as Record<string, unknown> | undefined;
+  if (release !== HOST_STATS_RELEASE || !surface || surface.lastHostStats === undefined || validStoredHostStats(surface.lastHostStats)) return surface;
+  const { lastHostStats: _invalid, ...rest } = surface;
+  return rest;
+}
+
+function fromPairedRow(r: Row, release: string): LegacyPaired {
   const via = r.approved_via === null ? undefined : String(r.approved_via);
   return {
     deviceId: String(r.device_id),
@@ -125,7 +138,7 @@ function fromPairedRow(r: Row): LegacyPaired {
     ...opt("remoteIp", r.remote_ip as string | null),
     ...opt("tokens", parsed(r.tokens_json) as Record<string, LegacyDeviceToken> | undefined),
     ...opt("approvedVia", via !== undefined && APPROVAL_KINDS.has(via) ? via : undefined),
-    ...opt("nodeSurface", parsed(r.node_surface_json) as Record<string, unknown> | undefined),
+    ...opt("nodeSurface", nodeSurfaceAsRead(r, release)),
     ...opt("pendingNodeSurface", parsed(r.pending_node_surface_json) as Record<string, unknown> | undefined),
     createdAtMs: Number(r.created_at_ms),
     approvedAtMs: Number(r.approved_at_ms),
@@ -397,8 +410,9 @@ export class LegacyDevicePairing {
    */
   updateNodeSurface(deviceId: string, change: (surface: Record<string, unknown>) => Record<string, unknown> | null): boolean {
     return this.write((db) => {
-      const row = db.prepare("SELECT node_surface_json FROM device_pairing_paired WHERE device_id = ?").get(deviceId.trim()) as { node_surface_json: string | null } | undefined;
-      const surface = row ? (parsed(row.node_surface_json) as Record<string, unknown> | undefined) : undefined;
+      const row = db.prepare("SELECT node_surface_json FROM device_pairing_paired WHERE device_id = ?").get(deviceId.trim()) as Row | undefined;
+      // Read as the legacy reads the row before its own surface writes (an invalid stored host stats snapshot left out).
+      const surface = row ? nodeSurfaceAsRead(row, this.rules) : undefined;
       if (!surface) return false;
       const next = change(surface);
       if (next === null) return false;
@@ -409,7 +423,7 @@ export class LegacyDevicePairing {
 
   paired(deviceId: string): LegacyPaired | undefined {
     const row = this.open().prepare("SELECT * FROM device_pairing_paired WHERE device_id = ?").get(deviceId.trim()) as Row | undefined;
-    return row ? fromPairedRow(row) : undefined;
+    return row ? fromPairedRow(row, this.rules) : undefined;
   }
 
   pending(requestId: string, now = Date.now()): LegacyPending | undefined {
@@ -423,7 +437,7 @@ export class LegacyDevicePairing {
   list(now = Date.now()): { pending: LegacyPending[]; paired: LegacyPaired[] } {
     const db = this.open();
     const pending = (db.prepare("SELECT * FROM device_pairing_pending").all() as Row[]).map(fromPendingRow).filter((p) => (p.refreshedAtMs ?? p.ts) + LEGACY_PAIRING_PENDING_TTL_MS >= now);
-    const paired = (db.prepare("SELECT * FROM device_pairing_paired").all() as Row[]).map(fromPairedRow);
+    const paired = (db.prepare("SELECT * FROM device_pairing_paired").all() as Row[]).map((row) => fromPairedRow(row, this.rules));
     return { pending: pending.sort((a, b) => b.ts - a.ts), paired: paired.sort((a, b) => b.approvedAtMs - a.approvedAtMs) };
   }
 
@@ -499,7 +513,7 @@ export class LegacyDevicePairing {
       if (!row) return null;
       const pending = fromPendingRow(row);
       const existingRow = db.prepare("SELECT * FROM device_pairing_paired WHERE device_id = ?").get(pending.deviceId) as Row | undefined;
-      const existing = existingRow ? fromPairedRow(existingRow) : undefined;
+      const existing = existingRow ? fromPairedRow(existingRow, this.rules) : undefined;
       const requestedRoles = mergeRoles(pending.roles, pending.role) ?? [];
       const outside = normalizeScopes(pending.scopes).find((s) => !requestedRoles.some((r) => !s.trim() || s.trim().startsWith(`${r.trim()}.`)));
       if (outside !== undefined) return { status: "forbidden", reason: "scope-outside-requested-roles", scope: outside };
@@ -577,7 +591,7 @@ export class LegacyDevicePairing {
     return this.write((db) => {
       const row = db.prepare("SELECT * FROM device_pairing_paired WHERE device_id = ?").get(deviceId.trim()) as Row | undefined;
       if (!row) return { ok: false, reason: "device-not-paired" };
-      const device = fromPairedRow(row);
+      const device = fromPairedRow(row, this.rules);
       const r = role.trim();
       if (!r) return { ok: false, reason: "role-missing" };
       const entry = device.tokens?.[r];
@@ -601,7 +615,7 @@ export class LegacyDevicePairing {
     return this.write((db) => {
       const row = db.prepare("SELECT * FROM device_pairing_paired WHERE device_id = ?").get(deviceId.trim()) as Row | undefined;
       if (!row) return null;
-      const device = fromPairedRow(row);
+      const device = fromPairedRow(row, this.rules);
       const r = role.trim();
       if (!r || !(mergeRoles(device.roles, device.role) ?? []).includes(r)) return null;
       const requested = normalizeScopes(scopes);
@@ -628,7 +642,7 @@ export class LegacyDevicePairing {
   private tokenContext(db: SqliteDatabase, deviceId: string, role: string): { device: LegacyPaired; role: string } | null {
     const row = db.prepare("SELECT * FROM device_pairing_paired WHERE device_id = ?").get(deviceId.trim()) as Row | undefined;
     if (!row) return null;
-    const device = fromPairedRow(row);
+    const device = fromPairedRow(row, this.rules);
     const r = role.trim();
     if (!r || !(mergeRoles(device.roles, device.role) ?? []).includes(r)) return null;
     if (r !== OPERATOR) throw new PairingRefusal(`changing a ${r}-role device token (the legacy also resets that role's runtime state)`);
@@ -691,7 +705,7 @@ export class LegacyDevicePairing {
       const id = deviceId.trim();
       const row = id ? (db.prepare("SELECT * FROM device_pairing_paired WHERE device_id = ?").get(id) as Row | undefined) : undefined;
       if (!row) return null;
-      const device = fromPairedRow(row);
+      const device = fromPairedRow(row, this.rules);
       const roles = [...(mergeRoles(device.roles, device.role) ?? []), ...Object.values(device.tokens ?? {}).map((t) => t.role.trim())];
       if (roles.some((r) => r && r !== OPERATOR) || device.nodeSurface || device.pendingNodeSurface) {
         throw new PairingRefusal("removing a device with a node role or surface (the legacy clears its node runtime state and workers)");

@@ -66,6 +66,30 @@ describe("the legacy's pairing rows, written by hanzod", () => {
     expect(() => s.list()).toThrow(PairingRefusal);
   });
 
+  it("a stored host stats snapshot that fails the legacy's check is left out as 2026.9.6 reads the row, kept as 2026.9.1 stores it", () => {
+    const valid = { cpuCount: 2, memoryTotalBytes: 8_000, memoryFreeBytes: 3_000, updatedAtMs: 5_000 };
+    const invalid = { cpuCount: 2, memoryTotalBytes: 8_000, memoryFreeBytes: 9_000, updatedAtMs: 5_000 }; // free above total
+    for (const release of ["2026.9.6", "2026.9.1"] as const) {
+      const { s, file } = store(release);
+      for (const [id, stats] of [["good", valid], ["bad", invalid]] as const) {
+        const { request } = s.request(input(["operator.read"], { deviceId: id, publicKey: `pk-${id}` }), 1_000);
+        s.approve(request.requestId, { approvedVia: "owner", callerScopes: ["operator.admin"] }, 2_000);
+        const db = openSqlite(file);
+        db.prepare("UPDATE device_pairing_paired SET node_surface_json = ? WHERE device_id = ?").run(JSON.stringify({ displayName: id, lastHostStats: stats }), id);
+        db.close();
+      }
+      const surfaces = Object.fromEntries(s.list().paired.map((d) => [d.deviceId, d.nodeSurface]));
+      expect(surfaces.good, release).toEqual({ displayName: "good", lastHostStats: valid });
+      expect(surfaces.bad, release).toEqual(release === "2026.9.6" ? { displayName: "bad" } : { displayName: "bad", lastHostStats: invalid });
+      // The read half of a surface write reads it the same way, so the write leaves the invalid snapshot out.
+      expect(s.updateNodeSurface("bad", (surface) => ({ ...surface, lastConnectedAtMs: 6_000 }))).toBe(true);
+      const db = openSqlite(file, { readonly: true });
+      const stored = JSON.parse(String((db.prepare("SELECT node_surface_json FROM device_pairing_paired WHERE device_id = 'bad'").get() as { node_surface_json: string }).node_surface_json)) as Record<string, unknown>;
+      db.close();
+      expect(stored.lastHostStats === undefined, release).toBe(release === "2026.9.6");
+    }
+  });
+
   it("an approval is stored in the legacy's row format, the bearer in tokens_json", () => {
     const { s, file } = store("2026.9.6");
     const { request } = s.request(input(["operator.write"]), 1_000);

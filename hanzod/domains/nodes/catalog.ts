@@ -9,7 +9,7 @@
  */
 import type { NodeSession } from "../../core/nodes.js";
 import { effectiveRoles, type LegacyPaired } from "../../state/device-pairing.js";
-import { HOST_STATS_RELEASE, validStoredHostStats } from "./host-stats.js";
+import { HOST_STATS_RELEASE, validStoredHostStats } from "../../state/node-host-stats.js";
 
 /** Node-worker controls the legacy never lists or lets an operator invoke (dist node-commands NODE_WORKER_PRIVATE_COMMANDS). */
 export const PRIVATE_NODE_COMMANDS: ReadonlySet<string> = new Set([

@@ -11,7 +11,7 @@ import { defineDomain, declined, invalidRequest, MethodError, type CallerInfo, t
 import { typeboxParams } from "../../core/typebox-params.js";
 import { LegacyDevicePairing, PairingRefusal } from "../../state/device-pairing.js";
 import { knownNodes, approvedLive, PRIVATE_NODE_COMMANDS } from "./catalog.js";
-import { HOST_STATS_RELEASE, validHostStatsPayload } from "./host-stats.js";
+import { HOST_STATS_RELEASE, validHostStatsPayload } from "../../state/node-host-stats.js";
 
 interface NodesState {
   pairing: LegacyDevicePairing | undefined;

@@ -4,7 +4,7 @@
  * total; disk values only as a pair), and for a stored snapshot its receipt time (isNodeHostStats).
  * 2026.9.1 has no host stats.
  */
-import { releaseValidator } from "../../../protocol/window.js";
+import { releaseValidator } from "../../protocol/window.js";
 
 export const HOST_STATS_RELEASE = "2026.9.6";
 
