@@ -11,13 +11,14 @@
  * (newest first). Written from the observed behaviour and a reading of the dist code, not copied.
  *
  * What it cannot reproduce exactly is refused (`kind: "refused"`, with the reason), never guessed:
- * - 2026.9.6 keeps a node's last host stats only when they pass its stats schema (a typebox check hanzod
- *   does not have), so any stored `lastHostStats` is refused;
+ * (2026.9.6 keeps a node's last host stats only when they pass its stats check, node-host-stats.ts: an
+ * invalid stored snapshot is left out, as its row decoder leaves it out.)
  * - two entries with the same sort key (the legacy's order of equal keys is its worker's row order);
  * - a JSON column that is not an object (the legacy's read would throw; it answers UNAVAILABLE too, in
  *   its own words).
  */
 import { ReadOnlyDb } from "./read-only-db.js";
+import { HOST_STATS_RELEASE, validStoredHostStats } from "./node-host-stats.js";
 
 const OPERATOR_PAIRING = "operator.pairing";
 const OPERATOR_WRITE = "operator.write";
@@ -115,9 +116,8 @@ function pendingEntry(row: PairedRow, p: Surface, withScopes: boolean): Record<s
 }
 
 function pairedEntry(row: PairedRow, s: Surface, release: string): Record<string, unknown> {
-  if (s.lastHostStats !== undefined && release !== "2026.9.1") {
-    throw new Refusal(`node ${row.device_id} has stored host stats: the legacy answers them only when they pass its host stats schema, which hanzod does not have`);
-  }
+  // 2026.9.1 has no host stats (its projection has no such field); 2026.9.6 answers a valid stored snapshot.
+  const hostStats = release === HOST_STATS_RELEASE && validStoredHostStats(s.lastHostStats) ? s.lastHostStats : undefined;
   return defined({
     nodeId: row.device_id,
     clientId: orNone(row.client_id),
@@ -139,6 +139,7 @@ function pairedEntry(row: PairedRow, s: Surface, release: string): Record<string
     approvedAtMs: s.approvedAtMs,
     lastConnectedAtMs: s.lastConnectedAtMs,
     lastDisconnectedAtMs: s.lastDisconnectedAtMs,
+    lastHostStats: hostStats,
     lastSeenAtMs: orNone(row.last_seen_at_ms),
     lastSeenReason: orNone(row.last_seen_reason),
   });
