@@ -66,6 +66,11 @@ export interface NodeSurfaceRecorder {
 
 /** The legacy's default node invoke timeout (resolveTimerTimeoutMs(params.timeoutMs, 3e4, 0)). */
 export const DEFAULT_INVOKE_TIMEOUT_MS = 30_000;
+/**
+ * The legacy's timer ceiling (MAX_TIMER_TIMEOUT_MS): a longer timeoutMs is clamped to it. Unclamped, Node
+ * turns a delay above 2^31-1 ms into 1 ms, and the invoke would time out at once.
+ */
+export const MAX_INVOKE_TIMEOUT_MS = 2_147_000_000;
 
 export class NodeRegistry {
   private readonly byId = new Map<string, NodeSession>();
@@ -124,7 +129,7 @@ export class NodeRegistry {
   invoke(p: { nodeId: string; command: string; params?: unknown; timeoutMs?: number; idempotencyKey: string; sessionKey?: string }): Promise<NodeInvokeResult> {
     const node = this.byId.get(p.nodeId);
     if (!node) return Promise.resolve({ ok: false, error: { code: "NOT_CONNECTED", message: "node not connected" }, dispatched: false });
-    const timeoutMs = typeof p.timeoutMs === "number" && Number.isFinite(p.timeoutMs) && p.timeoutMs > 0 ? Math.trunc(p.timeoutMs) : DEFAULT_INVOKE_TIMEOUT_MS;
+    const timeoutMs = typeof p.timeoutMs === "number" && Number.isFinite(p.timeoutMs) && p.timeoutMs > 0 ? Math.min(Math.floor(p.timeoutMs), MAX_INVOKE_TIMEOUT_MS) : DEFAULT_INVOKE_TIMEOUT_MS;
     const id = randomUUID();
     const payload = {
       id,

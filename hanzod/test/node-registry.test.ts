@@ -47,6 +47,20 @@ describe("the node registry", () => {
     }
   });
 
+  it("clamps a timeoutMs beyond Node's timer range to the legacy's ceiling instead of timing out at once", async () => {
+    const reg = new NodeRegistry();
+    const sent: string[] = [];
+    reg.register(session("c1", sent));
+    const pending = reg.invoke({ nodeId: "n1", command: "system.which", timeoutMs: 9_000_000_000, idempotencyKey: "k" });
+    const frame = request(sent[0]!);
+    expect(frame.payload.timeoutMs).toBe(2_147_000_000);
+    // Unclamped, Node would fire the timer after 1 ms: the invoke must still be waiting for the node.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(reg.isPending(frame.payload.id, "n1", "c1")).toBe(true);
+    expect(reg.handleResult({ id: frame.payload.id, nodeId: "n1", connId: "c1", ok: true })).toBe(true);
+    await expect(pending).resolves.toMatchObject({ ok: true });
+  });
+
   it("ends in-flight invokes with DISCONNECTED when the node's connection closes or is replaced", async () => {
     const reg = new NodeRegistry();
     reg.register(session("c1", []));

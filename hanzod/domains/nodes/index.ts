@@ -286,6 +286,9 @@ export default defineDomain<NodesState>({
         if (!device?.nodeSurface || device.pendingNodeSurface !== undefined) throw declined(`node.invoke: node ${nodeId} has no settled approved surface in the paired rows`);
         // A command outside the approved, declared surface: the legacy's refusal carries a config-dependent hint.
         if (!approvedLive(live, device.nodeSurface).commands.includes(command)) throw declined(`node.invoke ${command}: not in node ${nodeId}'s approved surface (the legacy's refusal names its allowlist configuration)`);
+        // timeoutMs 0 (the schema allows it): the legacy's invoke then has no deadline of its own and its
+        // stream timers decide; hanzod does not reproduce that.
+        if (p.timeoutMs === 0) throw declined("node.invoke with timeoutMs 0: the legacy's invoke stream timers decide its end");
         const res = await ctx.core.nodes.invoke({
           nodeId,
           command,
