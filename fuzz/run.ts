@@ -113,11 +113,13 @@ async function normalClient(url: string): Promise<{ ok: boolean; ms: number; why
 async function hostile(target: TargetProcess, opts: FuzzOptions, random: () => number, counts: Record<string, number>): Promise<number> {
   let frames = 0;
   let i = Math.floor(random() * ATTACKS.length);
+  // Every kind runs at least once, whatever the frame budget: some kinds send thousands of frames each.
+  const firstRoundEnds = i + ATTACKS.length;
   const until = Date.now() + opts.seconds * 1000;
   const ctx = { url: target.url, token: TOKEN, random };
   await Promise.all(
     Array.from({ length: opts.concurrency }, async () => {
-      while (frames < opts.frames && Date.now() < until && target.crashed === undefined) {
+      while ((frames < opts.frames || i < firstRoundEnds) && Date.now() < until && target.crashed === undefined) {
         const attack = ATTACKS[i++ % ATTACKS.length]!;
         counts[attack.name] = (counts[attack.name] ?? 0) + 1;
         // Awaited first, then added: `frames += await ...` reads `frames` before the await, so concurrent
