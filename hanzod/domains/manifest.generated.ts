@@ -23,6 +23,8 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
   "device.pair.remove": "devices",
   "device.token.rotate": "devices",
   "device.token.revoke": "devices",
+  "node.pair.reject": "devices",
+  "node.rename": "devices",
   "gateway.identity.get": "devices",
   "node.pair.list": "devices",
   "gateway.restart.preflight": "gateway",
@@ -63,6 +65,7 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
 
 /** The events domains declare (core's own are in core/events.ts). */
 export const DOMAIN_EVENTS: readonly EventDeclaration[] = Object.freeze([
+  { name: "node.pair.resolved", guard: "operator.pairing" },
   { name: "mentions.changed", guard: "operator.read", audience: "connection" },
   { name: "node.hostStats", guard: "operator.read" },
 ]);

@@ -421,6 +421,41 @@ export class LegacyDevicePairing {
     });
   }
 
+  /**
+   * getPendingNodePairing: the node whose pending surface carries this request id (the id as given, not
+   * trimmed, as the legacy looks it up). Node surface requests have no expiry in either release.
+   */
+  pendingNode(requestId: string): { requestId: string; nodeId: string } | null {
+    const rows = this.open().prepare("SELECT device_id, pending_node_surface_json FROM device_pairing_paired WHERE pending_node_surface_json IS NOT NULL").all() as Row[];
+    const row = rows.find((r) => (parsed(r.pending_node_surface_json) as { requestId?: unknown } | null)?.requestId === requestId);
+    return row ? { requestId, nodeId: String(row.device_id) } : null;
+  }
+
+  /**
+   * rejectNodePairing (2026.9.1) / the worker's `node.reject` (2026.9.6): the pending surface dropped from
+   * its device's row, nothing else (no claim, generation or token check in either release). Only that
+   * column of that row is written; the legacy rewrites the whole paired table from what it read, which
+   * gives the same rows as its reads see them.
+   */
+  rejectNode(requestId: string): { requestId: string; nodeId: string } | null {
+    return this.write(() => {
+      const found = this.pendingNode(requestId);
+      if (!found) return null;
+      this.open().prepare("UPDATE device_pairing_paired SET pending_node_surface_json = NULL WHERE device_id = ?").run(found.nodeId);
+      return found;
+    });
+  }
+
+  /**
+   * renamePairedNode / the worker's `node.rename`: the approved surface's `displayName` (already trimmed,
+   * not blank), the rest of the surface as the legacy reads it; null when the node has no approved surface.
+   */
+  renameNode(nodeId: string, displayName: string): { nodeId: string; displayName: string } | null {
+    const id = nodeId.trim();
+    const renamed = this.updateNodeSurface(id, (s) => ({ ...s, displayName }));
+    return renamed ? { nodeId: id, displayName } : null;
+  }
+
   paired(deviceId: string): LegacyPaired | undefined {
     const row = this.open().prepare("SELECT * FROM device_pairing_paired WHERE device_id = ?").get(deviceId.trim()) as Row | undefined;
     return row ? fromPairedRow(row, this.rules) : undefined;

@@ -338,6 +338,122 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
     expect(pairedIds(await samePairList("admin"))).not.toContain(key.id);
   });
 
+  // ---- node pairing writers through hanzod: node.pair.reject, node.rename (domains/devices/node-pairing.ts) ----
+
+  /**
+   * A node-role device connect to the legacy (loopback, shared secret: paired silently as a device), declaring
+   * `commands`: the legacy files its surface as a pending node request. The socket is closed once listed.
+   */
+  async function pendingNodeOnLegacy(commands: string[]): Promise<{ key: Key; requestId: string }> {
+    const key = newDeviceKey();
+    const s = await openRaw(legacy.url);
+    const client = { id: "node-host", version: "1.0.0", platform: "linux", mode: "node", displayName: `np12-${key.id.slice(0, 8)}` };
+    s.send(connectFrame({ client, role: "node", scopes: [], caps: [], commands, auth: { token: legacy.token }, device: signedDevice({ key, role: "node", clientId: "node-host", clientMode: "node", scopes: [], token: legacy.token, nonce: s.challenge.nonce, signedAt: s.challenge.ts }) }));
+    const res = await s.next(isRes("c1"));
+    expect(res.ok, JSON.stringify(res.error)).toBe(true);
+    const pending = await until(`node ${key.id}'s pending surface`, async () => ((await ask(legacyConn.admin, "node.pair.list", {})).payload as NodeList).pending.find((p) => p.nodeId === key.id), 15_000, () => "");
+    s.close();
+    await s.closed;
+    return { key, requestId: pending.requestId };
+  }
+
+  const resolvedFor = (requestId: string) => (f: { type: string; event?: string; payload?: unknown }) => f.type === "event" && f.event === "node.pair.resolved" && (f.payload as { requestId?: string }).requestId === requestId;
+  /** The `node.pair.resolved` events each operator of a runtime got for a request (the reader's: none). */
+  async function resolvedEvents(conns: Record<Who, RawSession>, requestId: string): Promise<Record<Who, unknown[]>> {
+    await conns.pairing.next(resolvedFor(requestId), 5_000);
+    await conns.admin.next(resolvedFor(requestId), 5_000);
+    // One round trip on each connection: a broadcast sent with the others has arrived by its answer.
+    for (const who of WHO) await ask(conns[who], "health", {});
+    return Object.fromEntries(WHO.map((who) => [who, conns[who].frames.filter(resolvedFor(requestId)).map((f) => f.payload)])) as Record<Who, unknown[]>;
+  }
+
+  /** An operator of another device, connected with its device token (operator.pairing) to each runtime. */
+  async function otherDeviceOperators(): Promise<{ key: Key; legacy: RawSession; hanzod: RawSession }> {
+    const scopes = ["operator.pairing"];
+    const { key, token } = await pairedThroughHanzod(scopes);
+    return { key, legacy: await deviceOpen(legacy.url, key, { deviceToken: token }, scopes), hanzod: await deviceOpen(hz.url, key, { deviceToken: token }, scopes) };
+  }
+
+  it("node.pair.reject through hanzod of a node request the legacy filed (and the reverse): the legacy's answers and refusals, node.pair.resolved to the same operators, the request gone for both", async () => {
+    const { key, requestId } = await pendingNodeOnLegacy(["canvas.present"]);
+    for (const who of WHO) await expectSame(who);
+    const other = await otherDeviceOperators();
+    // Refusals (none changes state): params, an unknown id, scope; a device-token caller of another device,
+    // for this node's request and for an unknown one.
+    for (const [who, params] of [["admin", {}], ["admin", { requestId: 5 }], ["admin", { requestId, bogus: 1 }], ["admin", { requestId: "nope" }], ["reader", { requestId }]] as [Who, Record<string, unknown>][]) {
+      await sameRefusal(who, "node.pair.reject", params);
+    }
+    for (const params of [{ requestId }, { requestId: "nope" }]) {
+      const { legacy: l, hanzod: h } = await askBoth(() => ask(other.legacy, "node.pair.reject", params), () => ask(other.hanzod, "node.pair.reject", params), "node.pair.reject");
+      expect({ params, answer: h }).toEqual({ params, answer: l });
+      expect(h).toMatchObject({ ok: false, error: { code: "INVALID_REQUEST", message: "node pairing rejection denied" } });
+    }
+    other.legacy.close();
+    other.hanzod.close();
+    for (const who of WHO) await expectSame(who);
+
+    const rejected = await ask(hanzodConn.pairing, "node.pair.reject", { requestId });
+    expect(rejected).toEqual({ ok: true, payload: { requestId, nodeId: key.id } });
+    const byHanzod = await resolvedEvents(hanzodConn, requestId);
+    expect(byHanzod).toEqual({ reader: [], pairing: [{ requestId, nodeId: key.id, decision: "rejected", ts: expect.any(Number) }], admin: [byHanzod.pairing[0]] });
+    // The legacy sees it gone: the same lists, and the same refusal of a second rejection.
+    for (const who of WHO) await expectSame(who);
+    expect(((await expectSame("admin")).payload as NodeList).pending.map((p) => p.requestId)).not.toContain(requestId);
+    expect(await sameRefusal("admin", "node.pair.reject", { requestId })).toMatchObject({ error: { code: "INVALID_REQUEST", message: "unknown requestId" } });
+    // The device itself stays paired (only its node surface request went), as when the legacy rejects.
+    expect(pairedIds(await samePairList("admin"))).toContain(key.id);
+
+    // The reverse: a request rejected by the legacy, seen by hanzod; its operators told the same way.
+    const second = await pendingNodeOnLegacy(["canvas.present"]);
+    for (const who of WHO) await expectSame(who);
+    const byLegacyAnswer = await ask(legacyConn.pairing, "node.pair.reject", { requestId: second.requestId });
+    expect(byLegacyAnswer).toEqual({ ok: true, payload: { requestId: second.requestId, nodeId: second.key.id } });
+    const byLegacy = await resolvedEvents(legacyConn, second.requestId);
+    const shape = (events: Record<Who, unknown[]>, id: string, nodeId: string) => JSON.parse(JSON.stringify(events).replaceAll(id, "<request>").replaceAll(nodeId, "<node>").replace(/"ts":\d+/g, '"ts":0')) as unknown;
+    expect(shape(byHanzod, requestId, key.id)).toEqual(shape(byLegacy, second.requestId, second.key.id));
+    for (const who of WHO) await expectSame(who);
+    await sameRefusal("admin", "node.pair.reject", { requestId: second.requestId });
+  });
+
+  it("node.rename through hanzod of a node the legacy approved (and the reverse): the legacy's answers and refusals, the new name listed by both", async () => {
+    const { key, requestId } = await pendingNodeOnLegacy(["canvas.present"]);
+    const approved = await ask(legacyConn.admin, "node.pair.approve", { requestId });
+    expect(approved.ok, JSON.stringify(approved.error)).toBe(true);
+    for (const who of WHO) await expectSame(who);
+    const other = await otherDeviceOperators();
+    const cases: [Who, Record<string, unknown>][] = [
+      ["admin", {}],
+      ["admin", { nodeId: key.id }],
+      ["admin", { nodeId: key.id, displayName: "" }],
+      ["admin", { nodeId: key.id, displayName: "x", bogus: 1 }],
+      ["admin", { nodeId: key.id, displayName: "   " }],
+      ["admin", { nodeId: "nope", displayName: "x" }],
+      // A node whose surface is not approved (only its device is paired) is unknown.
+      ["admin", { nodeId: other.key.id, displayName: "x" }],
+      ["reader", { nodeId: key.id, displayName: "x" }],
+    ];
+    for (const [who, params] of cases) await sameRefusal(who, "node.rename", params);
+    const { legacy: l, hanzod: h } = await askBoth(() => ask(other.legacy, "node.rename", { nodeId: key.id, displayName: "x" }), () => ask(other.hanzod, "node.rename", { nodeId: key.id, displayName: "x" }), "node.rename");
+    expect(h).toEqual(l);
+    expect(h).toMatchObject({ ok: false, error: { code: "INVALID_REQUEST", message: "node rename denied" } });
+    other.legacy.close();
+    other.hanzod.close();
+    for (const who of WHO) await expectSame(who);
+
+    const renamed = await ask(hanzodConn.pairing, "node.rename", { nodeId: ` ${key.id} `, displayName: "  renamed by hanzod " });
+    expect(renamed).toEqual({ ok: true, payload: { nodeId: key.id, displayName: "renamed by hanzod" } });
+    for (const who of WHO) await expectSame(who);
+    expect(((await expectSame("admin")).payload as NodeList).paired.find((p) => p.nodeId === key.id)).toMatchObject({ displayName: "renamed by hanzod", approvedAtMs: (approved.payload as { node: { approvedAtMs: number } }).node.approvedAtMs });
+    expect(await ask(legacyConn.admin, "node.describe", { nodeId: key.id })).toMatchObject({ ok: true, payload: { displayName: "renamed by hanzod" } });
+
+    // The same rename asked of both (it is idempotent): the same answer; then one by the legacy, listed by hanzod.
+    const same = await askBoth(() => ask(legacyConn.pairing, "node.rename", { nodeId: key.id, displayName: "same name" }), () => ask(hanzodConn.pairing, "node.rename", { nodeId: key.id, displayName: "same name" }), "node.rename");
+    expect(same.hanzod).toEqual(same.legacy);
+    expect(await ask(legacyConn.pairing, "node.rename", { nodeId: key.id, displayName: "renamed by the legacy" })).toEqual({ ok: true, payload: { nodeId: key.id, displayName: "renamed by the legacy" } });
+    for (const who of WHO) await expectSame(who);
+    expect(((await expectSame("admin")).payload as NodeList).paired.find((p) => p.nodeId === key.id)?.displayName).toBe("renamed by the legacy");
+  });
+
   it("the node host's pending surface (silent device pairing over loopback), then its approved node", async () => {
     hostHome = mkdtempSync(join(tmpdir(), "hanzod-node-host-"));
     // The node CLI has no --token flag: the legacy's token comes from the environment.

@@ -4,8 +4,8 @@
  * `node.pair.list`, the legacy's node pairing list from its stored pairing rows (hanzod/state/node-pairing.ts),
  * which has no live data in it; and `device.pair.list/approve/reject` on the legacy's pairing tables for
  * when hanzod owns the connections (pairing.ts), with `device.pair.remove` and `device.token.rotate/revoke`
- * (tokens.ts: operator-role devices; node roles declined). `node.pair.approve/reject/remove` stay on the
- * legacy (see hanzod/state/README.md).
+ * (tokens.ts: operator-role devices; node roles declined); `node.pair.reject` and `node.rename`
+ * (node-pairing.ts). `node.pair.approve/remove` stay on the legacy (see hanzod/state/README.md).
  */
 import { defineDomain, declined } from "../../core/method.js";
 import { GatewayIdentityReader } from "../../state/gateway-identity.js";
@@ -13,6 +13,7 @@ import { NodePairingReader } from "../../state/node-pairing.js";
 import { LegacyDevicePairing } from "../../state/device-pairing.js";
 import { pairingMethods, type PairingState } from "./pairing.js";
 import { tokenMethods } from "./tokens.js";
+import { nodePairingMethods } from "./node-pairing.js";
 
 const unavailable = declined;
 
@@ -23,6 +24,8 @@ interface DevicesState extends PairingState {
 
 export default defineDomain<DevicesState | undefined>({
   name: "devices",
+  // The legacy's guard for it (both releases): operator.pairing.
+  events: [{ name: "node.pair.resolved", guard: "operator.pairing" }],
   setup: (core) =>
     core.legacy
       ? { identity: new GatewayIdentityReader(core.legacy.stateDb), nodes: new NodePairingReader(core.legacy.stateDb), pairing: new LegacyDevicePairing(core.legacy.stateDb) }
@@ -35,6 +38,7 @@ export default defineDomain<DevicesState | undefined>({
   methods: [
     ...pairingMethods,
     ...tokenMethods,
+    ...nodePairingMethods,
     {
       name: "gateway.identity.get",
       // The legacy checks no params here (`{bogus: 1}` is answered); the contract has no schema for them.
