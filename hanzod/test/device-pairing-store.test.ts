@@ -214,6 +214,30 @@ describe("the legacy's pairing rows, written by hanzod", () => {
     expect(row()).toEqual(before);
   });
 
+  it("a node's pending surface rejected and its approved surface renamed: one column of one row, the rest as stored; a corrupt surface declined", () => {
+    const { s, file, row } = pairedDevice(["operator.read"]);
+    const surface = { displayName: "old", commands: ["canvas.present"], createdAtMs: 1, approvedAtMs: 2, lastConnectedAtMs: 3 };
+    const set = (column: string, value: string | null) => {
+      const db = openSqlite(file);
+      db.prepare(`UPDATE device_pairing_paired SET ${column} = ? WHERE device_id = 'dev1'`).run(value);
+      db.close();
+    };
+    set("pending_node_surface_json", JSON.stringify({ requestId: "r1", commands: ["canvas.present"], ts: 5 }));
+    expect(s.renameNode("dev1", "x")).toBeNull();
+    set("node_surface_json", JSON.stringify(surface));
+    const before = row()!;
+    expect(s.pendingNode(" r1")).toBeNull();
+    expect(s.rejectNode("nope")).toBeNull();
+    expect(s.rejectNode("r1")).toEqual({ requestId: "r1", nodeId: "dev1" });
+    expect(row()).toEqual({ ...before, pending_node_surface_json: null });
+    expect(s.rejectNode("r1")).toBeNull();
+    expect(s.renameNode(" dev1 ", "new")).toEqual({ nodeId: "dev1", displayName: "new" });
+    expect(JSON.parse(String(row()!.node_surface_json))).toEqual({ ...surface, displayName: "new" });
+    expect(row()).toMatchObject({ ...before, pending_node_surface_json: null, node_surface_json: expect.any(String) });
+    set("pending_node_surface_json", "{");
+    expect(() => s.rejectNode("r1")).toThrow(PairingRefusal);
+  });
+
   it("a removal deletes the paired row and the device's pending requests, keeps other devices', tombstones its APNs owner", () => {
     const { s, file, row } = pairedDevice(["operator.read"]);
     const again = s.request(input(["operator.write"]), 9_000);
