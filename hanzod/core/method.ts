@@ -58,6 +58,20 @@ export function declined(message: string): MethodError {
 }
 
 /**
+ * A method hanzod declares only so that its owner gate sees it: every call declines with `why`, before any side
+ * effect, and the proxy hands it to the legacy. Params are the legacy's to check.
+ */
+export function declinedMethod<S>(name: string, why: string): MethodDeclaration<S> {
+  return {
+    name,
+    params: "handler",
+    handler: () => {
+      throw declined(`${name}: ${why}`);
+    },
+  };
+}
+
+/**
  * How params are checked before the handler runs:
  * - "contract": the frozen schema; a failure lists the issues (the legacy's usual validator message);
  * - "contract-terse": the frozen schema; a failure is the legacy's detail-free "invalid <method> params";

@@ -7,7 +7,7 @@
  * What hanzod answers and what it declines, per method, and why: hanzod/state/README.md ("Nodes").
  */
 import { Errors, errorShape } from "../../../protocol/index.js";
-import { defineDomain, declined, invalidRequest, MethodError, type CallerInfo, type HandlerContext } from "../../core/method.js";
+import { defineDomain, declined, declinedMethod, invalidRequest, MethodError, type CallerInfo, type HandlerContext } from "../../core/method.js";
 import { typeboxParams } from "../../core/typebox-params.js";
 import { LegacyDevicePairing, PairingRefusal } from "../../state/device-pairing.js";
 import { knownNodes, approvedLive, PRIVATE_NODE_COMMANDS } from "./catalog.js";
@@ -209,41 +209,11 @@ export default defineDomain<NodesState>({
         throw declined(`node.event ${String(p.event)}: the legacy dispatches node events to chat, agent runs, exec approvals, presence, voice wake and push registration`);
       },
     },
-    {
-      name: "node.pending.pull",
-      params: "handler",
-      handler: () => {
-        throw declined("node.pending.pull: pending node actions are queued by the legacy for iOS foreground commands, under the node's pairing generation");
-      },
-    },
-    {
-      name: "node.pending.ack",
-      params: "handler",
-      handler: () => {
-        throw declined("node.pending.ack: pending node actions are the legacy's (see node.pending.pull)");
-      },
-    },
-    {
-      name: "node.pending.drain",
-      params: "handler",
-      handler: () => {
-        throw declined("node.pending.drain: the legacy's pending work queue (node wake, worker supervision) is not held by hanzod");
-      },
-    },
-    {
-      name: "node.pluginSurface.refresh",
-      params: "handler",
-      handler: () => {
-        throw declined("node.pluginSurface.refresh: plugin node-capability URLs are minted by the legacy's plugin runtime");
-      },
-    },
-    {
-      name: "skills.bins",
-      params: "handler",
-      handler: () => {
-        throw declined("skills.bins: the legacy answers the binaries its agents' skills need, from its skill loader");
-      },
-    },
+    declinedMethod("node.pending.pull", "pending node actions are queued by the legacy for iOS foreground commands, under the node's pairing generation"),
+    declinedMethod("node.pending.ack", "pending node actions are the legacy's (see node.pending.pull)"),
+    declinedMethod("node.pending.drain", "the legacy's pending work queue (node wake, worker supervision) is not held by hanzod"),
+    declinedMethod("node.pluginSurface.refresh", "plugin node-capability URLs are minted by the legacy's plugin runtime"),
+    declinedMethod("skills.bins", "the legacy answers the binaries its agents' skills need, from its skill loader"),
     // ---- operator side ----
     {
       name: "node.list",
