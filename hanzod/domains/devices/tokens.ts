@@ -15,7 +15,7 @@
  * Declined (the legacy answers): no legacy state dir; a node role or a device with a node surface, a push
  * registration (PairingRefusal): the legacy also resets node runtime state, wake state, device workers.
  */
-import { invalidRequest, type CallerInfo, type MethodDeclaration } from "../../core/method.js";
+import { invalidRequest, type CallerInfo, type HandlerContext, type MethodDeclaration } from "../../core/method.js";
 import { pairingStore, refusing, type PairingState } from "./store-access.js";
 
 const OPERATOR = "operator";
@@ -34,6 +34,18 @@ function roleNeedsAdmin(a: ReturnType<typeof authz>, role: string): boolean {
   return r !== "" && !a.isAdmin && r !== OPERATOR;
 }
 
+/**
+ * What rotate and revoke check first, alike: the caller may change this device's token of this role; an
+ * operator-role change is bounded by the caller's own scopes (never wider).
+ */
+function tokenChange(ctx: HandlerContext<PairingState | undefined>, method: string, denied: string) {
+  const store = pairingStore(ctx.state, method);
+  const deviceId = String(ctx.params.deviceId);
+  const role = String(ctx.params.role);
+  const a = authz(ctx.caller, deviceId);
+  if (crossDevice(a) || roleNeedsAdmin(a, role)) throw invalidRequest(denied);
+  return { store, deviceId, role, a, boundingScopes: role.trim() === OPERATOR ? a.scopes : undefined };
+}
 
 const ROTATION_DENIED = "device token rotation denied";
 const REVOCATION_DENIED = "device token revocation denied";
@@ -63,17 +75,13 @@ export const tokenMethods: MethodDeclaration<PairingState | undefined>[] = [
   {
     name: "device.token.rotate",
     params: "contract",
-    handler: ({ state, caller, params, core }) => {
-      const l = pairingStore(state, "device.token.rotate");
-      const deviceId = String(params.deviceId);
-      const role = String(params.role);
-      const scopes = Array.isArray(params.scopes) ? params.scopes.map(String) : undefined;
-      const a = authz(caller, deviceId);
-      if (crossDevice(a) || roleNeedsAdmin(a, role)) throw invalidRequest(ROTATION_DENIED);
-      const rotated = refusing("device.token.rotate", () => l.rotateToken(deviceId, role, scopes, role.trim() === OPERATOR ? a.scopes : undefined));
+    handler: (ctx) => {
+      const { store, deviceId, role, a, boundingScopes } = tokenChange(ctx, "device.token.rotate", ROTATION_DENIED);
+      const scopes = Array.isArray(ctx.params.scopes) ? ctx.params.scopes.map(String) : undefined;
+      const rotated = refusing("device.token.rotate", () => store.rotateToken(deviceId, role, scopes, boundingScopes));
       if (!rotated.ok) throw invalidRequest(ROTATION_DENIED);
       const entry = rotated.entry;
-      core.deviceConnections.disconnect(a.target, entry.role);
+      ctx.core.deviceConnections.disconnect(a.target, entry.role);
       const inBand = a.callerDeviceId !== undefined && a.callerDeviceId === a.target;
       return {
         deviceId,
@@ -88,16 +96,12 @@ export const tokenMethods: MethodDeclaration<PairingState | undefined>[] = [
   {
     name: "device.token.revoke",
     params: "contract",
-    handler: ({ state, caller, params, core }) => {
-      const l = pairingStore(state, "device.token.revoke");
-      const deviceId = String(params.deviceId);
-      const role = String(params.role);
-      const a = authz(caller, deviceId);
-      if (crossDevice(a) || roleNeedsAdmin(a, role)) throw invalidRequest(REVOCATION_DENIED);
-      const revoked = refusing("device.token.revoke", () => l.revokeToken(deviceId, role, role.trim() === OPERATOR ? a.scopes : undefined));
+    handler: (ctx) => {
+      const { store, deviceId, role, a, boundingScopes } = tokenChange(ctx, "device.token.revoke", REVOCATION_DENIED);
+      const revoked = refusing("device.token.revoke", () => store.revokeToken(deviceId, role, boundingScopes));
       if (!revoked.ok) throw invalidRequest(REVOCATION_DENIED);
       const entry = revoked.entry;
-      core.deviceConnections.disconnect(a.target, entry.role);
+      ctx.core.deviceConnections.disconnect(a.target, entry.role);
       return { deviceId: a.target, role: entry.role, revokedAtMs: entry.revokedAtMs ?? Date.now() };
     },
   },
