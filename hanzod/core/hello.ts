@@ -6,6 +6,7 @@ import type { Runtime } from "./runtime.js";
 import type { AcceptedSession } from "./handshake/authenticate.js";
 import { hanzodBuildId } from "../version.js";
 import { advertisedFor } from "../registry.js";
+import { sharedGatewaySessionGeneration } from "./auth/shared-generation.js";
 
 /** Additive contracts hanzod keeps (protocol/server-capabilities.ts): targeted restarts name this process. */
 export const HANZOD_CAPABILITIES = ["gateway-restart-target-safe-v1"] as const;
@@ -77,20 +78,12 @@ function recoveryScopeOf(rt: Runtime, s: AcceptedSession): string | undefined {
   return material === undefined ? undefined : sha256Base64Url(JSON.stringify(material));
 }
 
-/** Which shared secret (or trusted-proxy setup) admitted the connection: changes when it is rotated. */
+/**
+ * Which shared secret (or trusted-proxy setup) admitted the connection, or (a device connect) the session's
+ * generation, that of a shared-gateway-auth device token included: changes when it is rotated.
+ */
 function sharedSecretGeneration(rt: Runtime, s: AcceptedSession): string | undefined {
-  const auth = rt.opts.auth;
-  if (s.authMethod === "token" && auth.token) return sha256Base64Url(`token\u0000${auth.token}`);
-  if (s.authMethod === "password" && auth.password) return sha256Base64Url(`password\u0000${auth.password}`);
-  if (s.authMethod === "trusted-proxy") {
-    const tp = auth.trustedProxy;
-    return sha256Base64Url(
-      JSON.stringify({
-        mode: "trusted-proxy",
-        trustedProxy: { userHeader: tp?.userHeader, requiredHeaders: [...(tp?.requiredHeaders ?? [])].sort(), allowUsers: [...(tp?.allowUsers ?? [])].sort(), allowLoopback: tp?.allowLoopback },
-        trustedProxies: [...(rt.opts.trustedProxies ?? [])].sort(),
-      }),
-    );
-  }
-  return undefined;
+  if (s.sharedGeneration !== undefined) return s.sharedGeneration;
+  if (s.authMethod !== "token" && s.authMethod !== "password" && s.authMethod !== "trusted-proxy") return undefined;
+  return sharedGatewaySessionGeneration(rt.opts.auth, rt.opts.trustedProxies);
 }

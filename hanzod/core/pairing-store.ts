@@ -7,7 +7,7 @@
  */
 import { scopeSatisfies } from "../../protocol/index.js";
 import type { HanzodStore } from "./device-store.js";
-import { effectiveRoles, publicPending, type LegacyDevicePairing, type PairingRequestInput } from "../state/device-pairing.js";
+import { effectiveRoles, publicPending, type DeviceTokenIssuer, type LegacyDevicePairing, type PairingRequestInput } from "../state/device-pairing.js";
 
 export interface PairedView {
   publicKey: string;
@@ -33,8 +33,13 @@ export interface DevicePairingStore {
   /** Silent (connect-time) approval; false when the request is gone or the approval was refused. */
   approveSilently(requestId: string, callerScopes: readonly string[], access: { displayName?: string; remoteIp?: string }): boolean;
   touchDevice(deviceId: string, atMs: number): void;
-  ensureDeviceToken(deviceId: string, role: string, scopes: readonly string[]): { token: string; issuedAtMs: number } | null;
-  verifyDeviceToken(deviceId: string, role: string, token: string, scopes: readonly string[]): { ok: true } | { ok: false; reason: "mismatch" | "scope-mismatch" };
+  /**
+   * The role's token (reused when it covers the scopes and carries the same issuer), else a new one under
+   * `issuer`. `issuer` is the legacy's shared-gateway-auth issuer for a browser session (see authenticate.ts).
+   */
+  ensureDeviceToken(deviceId: string, role: string, scopes: readonly string[], issuer?: DeviceTokenIssuer): { token: string; issuedAtMs: number } | null;
+  /** `requiredGeneration`: the gateway's current shared-secret generation; the token's issuer is returned on success. */
+  verifyDeviceToken(deviceId: string, role: string, token: string, scopes: readonly string[], requiredGeneration?: string): { ok: true; issuer?: DeviceTokenIssuer } | { ok: false; reason: "mismatch" | "scope-mismatch" };
   close(): void;
 }
 
@@ -48,6 +53,7 @@ export function hanzodPairing(store: HanzodStore): DevicePairingStore {
     },
     approveSilently: (requestId) => store.approve(requestId, "silent") !== undefined,
     touchDevice: (id, at) => store.touchDevice(id, at),
+    // hanzod's own database is read by no other runtime: its tokens carry no issuer (nothing to agree with).
     ensureDeviceToken: (id, role, scopes) => store.ensureDeviceToken(id, role, scopes, scopeSatisfies),
     verifyDeviceToken: (id, role, token, scopes) => store.verifyDeviceToken(id, role, token, scopes, scopeSatisfies),
     // The store itself is closed with the runtime (it also holds hanzod's owner profile).
@@ -73,12 +79,12 @@ export function legacyPairing(l: LegacyDevicePairing): DevicePairingStore {
     },
     // The legacy records last-seen through its token verification and approvals; nothing more here.
     touchDevice: () => undefined,
-    ensureDeviceToken(id, role, scopes) {
-      const t = l.ensureToken(id, role, scopes);
+    ensureDeviceToken(id, role, scopes, issuer) {
+      const t = l.ensureToken(id, role, scopes, issuer);
       return t ? { token: t.token, issuedAtMs: t.rotatedAtMs ?? t.createdAtMs } : null;
     },
-    verifyDeviceToken(id, role, token, scopes) {
-      const check = l.verifyToken(id, role, token, scopes);
+    verifyDeviceToken(id, role, token, scopes, requiredGeneration) {
+      const check = l.verifyToken(id, role, token, scopes, requiredGeneration);
       return check.ok ? check : { ok: false, reason: check.reason === "scope-mismatch" ? "scope-mismatch" : "mismatch" };
     },
     close: () => l.close(),

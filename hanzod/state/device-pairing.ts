@@ -13,10 +13,14 @@
  * row format, and never alters a table. `device_auth_tokens` is NOT the gateway's token table (it is the
  * client-side cache of tokens this machine was given by gateways) and is left alone.
  *
+ * Device tokens carry the legacy's issuer: a browser device's token is issued under the `shared-gateway-auth`
+ * issuer of the shared-secret generation (core/auth/shared-generation.ts) and verified against the current one,
+ * by the same rules in both releases, so a token either runtime issued is taken by the other and a connect
+ * reuses it rather than rotating it.
+ *
  * What hanzod does not do exactly is refused (PairingRefusal), never guessed: a database at a schema
- * version of no supported release, tokens issued under the shared-gateway-auth issuer generation (the
- * legacy's browser session generation, which hanzod does not hold), device bootstrap tokens and the
- * trusted-proxy / bootstrap approval profiles.
+ * version of no supported release, device bootstrap tokens and the trusted-proxy / bootstrap approval
+ * profiles.
  */
 import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -32,11 +36,19 @@ const APPROVAL_KINDS = new Set(["owner", "silent", "trusted-cidr", "trusted-prox
 
 export class PairingRefusal extends Error {}
 
+/** The legacy's SHARED_GATEWAY_AUTH_ISSUER_KIND (both releases). */
+export const SHARED_GATEWAY_AUTH_ISSUER = "shared-gateway-auth";
+
+export interface DeviceTokenIssuer {
+  kind: string;
+  generation?: string;
+}
+
 export interface LegacyDeviceToken {
   token: string;
   role: string;
   scopes: string[];
-  issuer?: { kind: string; generation?: string };
+  issuer?: DeviceTokenIssuer;
   createdAtMs: number;
   rotatedAtMs?: number;
   revokedAtMs?: number;
@@ -313,8 +325,26 @@ function tokenEquals(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function newToken(role: string, scopes: string[], existing: LegacyDeviceToken | undefined, now: number, rotatedAtMs: number | undefined, keepIssuer: boolean): LegacyDeviceToken {
-  const issuer = keepIssuer ? existing?.issuer : undefined;
+/**
+ * isBrowserRelatedPairedDevice: a device whose stored client mode is `webchat` or whose client id is the
+ * Control UI's or the web chat's. Such a device's token without an issuer is refused while the gateway has
+ * a shared-secret generation (the legacy's "legacy-browser-token").
+ */
+function isBrowserRelatedDevice(d: LegacyPaired): boolean {
+  if (d.clientMode?.trim().toLowerCase() === "webchat") return true;
+  const id = d.clientId?.trim().toLowerCase();
+  return id === "openclaw-control-ui" || id === "webchat-ui";
+}
+
+/** deviceTokenIssuerMatches: no issuer asked for reuses only a token without one; else kind and generation equal. */
+function issuerMatches(entry: LegacyDeviceToken, issuer: DeviceTokenIssuer | undefined): boolean {
+  if (!issuer) return !entry.issuer;
+  return entry.issuer?.kind === issuer.kind && entry.issuer.generation === issuer.generation;
+}
+
+/** createDeviceAuthToken: the given issuer, else (rotation) the existing token's when kept. */
+function newToken(role: string, scopes: string[], existing: LegacyDeviceToken | undefined, now: number, rotatedAtMs: number | undefined, keepIssuer: boolean, given?: DeviceTokenIssuer): LegacyDeviceToken {
+  const issuer = given ?? (keepIssuer ? existing?.issuer : undefined);
   return {
     token: randomBytes(32).toString("base64url"),
     role,
@@ -345,7 +375,9 @@ export interface PairingRequestInput {
   silent: boolean;
 }
 
-export type TokenCheck = { ok: true } | { ok: false; reason: "device-not-paired" | "role-missing" | "token-missing" | "token-revoked" | "token-mismatch" | "issuer-generation-stale" | "scope-mismatch" };
+export type TokenCheck =
+  | { ok: true; issuer?: DeviceTokenIssuer }
+  | { ok: false; reason: "device-not-paired" | "role-missing" | "token-missing" | "token-revoked" | "token-mismatch" | "issuer-generation-stale" | "legacy-browser-token" | "scope-mismatch" };
 
 /** The legacy's pairing tables, read and written in its formats. */
 export class LegacyDevicePairing {
@@ -621,8 +653,13 @@ export class LegacyDevicePairing {
     });
   }
 
-  /** verifyDeviceTokenInWorker, without a shared-gateway session generation (hanzod holds none). */
-  verifyToken(deviceId: string, role: string, token: string, scopes: readonly string[], now = Date.now()): TokenCheck {
+  /**
+   * verifyDeviceTokenInWorker: `requiredGeneration` is the gateway's current shared-secret generation
+   * (undefined without a shared secret or trusted-proxy setup). A `shared-gateway-auth` token of another
+   * generation is stale; a browser device's token without an issuer is refused while there is a generation.
+   * On success the token's issuer is returned (the session then counts as shared-auth of that generation).
+   */
+  verifyToken(deviceId: string, role: string, token: string, scopes: readonly string[], requiredGeneration: string | undefined, now = Date.now()): TokenCheck {
     return this.write((db) => {
       const row = db.prepare("SELECT * FROM device_pairing_paired WHERE device_id = ?").get(deviceId.trim()) as Row | undefined;
       if (!row) return { ok: false, reason: "device-not-paired" };
@@ -633,7 +670,8 @@ export class LegacyDevicePairing {
       if (!entry) return { ok: false, reason: "token-missing" };
       if (entry.revokedAtMs) return { ok: false, reason: "token-revoked" };
       if (!tokenEquals(token, entry.token)) return { ok: false, reason: "token-mismatch" };
-      if (entry.issuer?.kind === "shared-gateway-auth") return { ok: false, reason: "issuer-generation-stale" };
+      if (entry.issuer?.kind === SHARED_GATEWAY_AUTH_ISSUER && entry.issuer.generation !== requiredGeneration) return { ok: false, reason: "issuer-generation-stale" };
+      if (!entry.issuer && requiredGeneration !== undefined && isBrowserRelatedDevice(device)) return { ok: false, reason: "legacy-browser-token" };
       const base = baseline(device);
       if (!base || !this.allows(r, entry.scopes, base) || !this.allows(r, normalizeScopes(scopes), entry.scopes)) return { ok: false, reason: "scope-mismatch" };
       entry.lastUsedAtMs = now;
@@ -641,12 +679,16 @@ export class LegacyDevicePairing {
       device.lastSeenAtMs = now;
       device.lastSeenReason = "device-token-auth";
       this.putPaired(db, device);
-      return { ok: true };
+      return entry.issuer ? { ok: true, issuer: entry.issuer } : { ok: true };
     });
   }
 
-  /** ensureDeviceTokenInWorker without an issuer: the role's token when it covers `scopes`, else a new one. */
-  ensureToken(deviceId: string, role: string, scopes: readonly string[], now = Date.now()): LegacyDeviceToken | null {
+  /**
+   * ensureDeviceTokenInWorker: the role's token when it covers `scopes` and was issued by the same issuer
+   * (none for none), else a new one under `issuer`. Reusing across runtimes depends on both passing the same
+   * issuer: a connect that asked for another one would rotate the device's token.
+   */
+  ensureToken(deviceId: string, role: string, scopes: readonly string[], issuer: DeviceTokenIssuer | undefined, now = Date.now()): LegacyDeviceToken | null {
     return this.write((db) => {
       const row = db.prepare("SELECT * FROM device_pairing_paired WHERE device_id = ?").get(deviceId.trim()) as Row | undefined;
       if (!row) return null;
@@ -660,9 +702,9 @@ export class LegacyDevicePairing {
       const prev = tokens[r];
       // A node's existing token is returned as is (nothing written: its pairing generation stays); only a
       // new one would change the generation the legacy tracks for the node.
-      if (prev && !prev.revokedAtMs && this.allows(r, prev.scopes, base) && !prev.issuer && this.allows(r, requested, prev.scopes)) return prev;
+      if (prev && !prev.revokedAtMs && this.allows(r, prev.scopes, base) && issuerMatches(prev, issuer) && this.allows(r, requested, prev.scopes)) return prev;
       if (device.nodeSurface) throw new PairingRefusal("issuing a node's device token (its pairing generation is the legacy's)");
-      const next = newToken(r, requested, prev, now, prev ? now : undefined, false);
+      const next = newToken(r, requested, prev, now, prev ? now : undefined, false, issuer);
       tokens[r] = next;
       this.putPaired(db, { ...device, tokens });
       return next;

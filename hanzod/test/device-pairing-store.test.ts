@@ -1,8 +1,9 @@
 /**
  * The legacy pairing tables as hanzod writes them (state/device-pairing.ts), without a live legacy: the row
  * format (plain-text bearer in tokens_json, JSON columns, 0/1 booleans), the per-release scope rule, the
- * pending request's refresh/supersede and TTL, and the refusals (a schema of another release, an issuer
- * token). That a running legacy accepts these rows is shown live in node-pair-list.test.ts.
+ * pending request's refresh/supersede and TTL, a browser device's token issuer (kept, checked against the
+ * current generation, reused only under the same one) and the refusal of a schema of another release. That a
+ * running legacy accepts these rows is shown live in node-pair-list.test.ts.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -103,9 +104,9 @@ describe("the legacy's pairing rows, written by hanzod", () => {
     const tokens = JSON.parse(String(row.tokens_json)) as Record<string, { token: string; scopes: string[]; createdAtMs: number }>;
     expect(tokens.operator).toMatchObject({ role: "operator", scopes: ["operator.read", "operator.write"], createdAtMs: 2_000 });
     expect(tokens.operator?.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(s.verifyToken("dev1", "operator", tokens.operator!.token, ["operator.read"], 3_000)).toEqual({ ok: true });
+    expect(s.verifyToken("dev1", "operator", tokens.operator!.token, ["operator.read"], undefined, 3_000)).toEqual({ ok: true });
     expect(s.paired("dev1")).toMatchObject({ lastSeenAtMs: 3_000, lastSeenReason: "device-token-auth", tokens: { operator: { lastUsedAtMs: 3_000 } } });
-    expect(s.verifyToken("dev1", "operator", "x".repeat(43), [], 3_000)).toEqual({ ok: false, reason: "token-mismatch" });
+    expect(s.verifyToken("dev1", "operator", "x".repeat(43), [], undefined, 3_000)).toEqual({ ok: false, reason: "token-mismatch" });
   });
 
   it("a caller without the requested scopes cannot approve: the legacy's forbidden result", () => {
@@ -121,7 +122,7 @@ describe("the legacy's pairing rows, written by hanzod", () => {
       const { request } = s.request(input(["operator.write"]));
       s.approve(request.requestId, { approvedVia: "owner", callerScopes: ["operator.admin"] });
       const token = s.paired("dev1")!.tokens!.operator!.token;
-      expect({ release, check: s.verifyToken("dev1", "operator", token, ["operator.sessions.read"]) }).toEqual({ release, check: ok ? { ok: true } : { ok: false, reason: "scope-mismatch" } });
+      expect({ release, check: s.verifyToken("dev1", "operator", token, ["operator.sessions.read"], undefined) }).toEqual({ release, check: ok ? { ok: true } : { ok: false, reason: "scope-mismatch" } });
     }
   });
 
@@ -136,19 +137,35 @@ describe("the legacy's pairing rows, written by hanzod", () => {
     expect(s.pending(wider.request.requestId, 3_001 + 300_000)).toBeUndefined();
   });
 
-  it("refuses a schema of no known release, and a token issued under the shared-gateway-auth generation", () => {
+  it("refuses a schema of no known release", () => {
     expect(() => store("2026.9.6", 16).s.paired("x")).toThrow(PairingRefusal);
     expect(() => store("2026.9.6", 19).s.paired("x")).toThrow(PairingRefusal);
     expect(store("2026.9.6", 15).s.paired("x")).toBeUndefined();
-    const { s, file } = store("2026.9.6");
-    const { request } = s.request(input(["operator.read"]));
-    s.approve(request.requestId, { approvedVia: "owner", callerScopes: ["operator.admin"] });
-    const db = openSqlite(file);
-    const tokens = JSON.parse(String((db.prepare("SELECT tokens_json FROM device_pairing_paired").get() as { tokens_json: string }).tokens_json)) as Record<string, Record<string, unknown>>;
-    tokens.operator!.issuer = { kind: "shared-gateway-auth", generation: "g1" };
-    db.prepare("UPDATE device_pairing_paired SET tokens_json = ?").run(JSON.stringify(tokens));
-    db.close();
-    expect(s.verifyToken("dev1", "operator", String(tokens.operator!.token), ["operator.read"])).toEqual({ ok: false, reason: "issuer-generation-stale" });
+  });
+
+  it.each(["2026.9.1", "2026.9.6"] as const)("%s: a token's shared-gateway-auth issuer is kept, checked against the current generation, and reused only by the same issuer", (release) => {
+    const { s } = store(release);
+    const { request } = s.request(input(["operator.read"], { clientId: "openclaw-control-ui", clientMode: "webchat" }), 1_000);
+    s.approve(request.requestId, { approvedVia: "owner", callerScopes: ["operator.admin"] }, 2_000);
+    const approvedToken = s.paired("dev1")!.tokens!.operator!.token;
+    // A browser device's token without an issuer, while the gateway has a shared-secret generation.
+    expect(s.verifyToken("dev1", "operator", approvedToken, ["operator.read"], "g1", 3_000)).toEqual({ ok: false, reason: "legacy-browser-token" });
+    expect(s.verifyToken("dev1", "operator", approvedToken, ["operator.read"], undefined, 3_000)).toEqual({ ok: true });
+    // A connect of the Control UI under generation g1: a new token with the issuer (the issuer-less one is not reused).
+    const issuer = { kind: "shared-gateway-auth", generation: "g1" };
+    const issued = s.ensureToken("dev1", "operator", ["operator.read"], issuer, 4_000)!;
+    expect(issued).toMatchObject({ role: "operator", scopes: ["operator.read"], issuer, createdAtMs: 2_000, rotatedAtMs: 4_000 });
+    expect(issued.token).not.toBe(approvedToken);
+    // The next connect under the same generation reuses it (no second rotation); another issuer rotates it.
+    expect(s.ensureToken("dev1", "operator", ["operator.read"], { ...issuer }, 5_000)?.token).toBe(issued.token);
+    expect(s.verifyToken("dev1", "operator", issued.token, ["operator.read"], "g1", 6_000)).toEqual({ ok: true, issuer });
+    expect(s.verifyToken("dev1", "operator", issued.token, ["operator.read"], "g2", 6_000)).toEqual({ ok: false, reason: "issuer-generation-stale" });
+    expect(s.verifyToken("dev1", "operator", issued.token, ["operator.read"], undefined, 6_000)).toEqual({ ok: false, reason: "issuer-generation-stale" });
+    const other = s.ensureToken("dev1", "operator", ["operator.read"], { ...issuer, generation: "g2" }, 7_000)!;
+    expect(other).toMatchObject({ issuer: { kind: "shared-gateway-auth", generation: "g2" }, rotatedAtMs: 7_000 });
+    expect(other.token).not.toBe(issued.token);
+    // A rotation keeps the issuer (device.token.rotate).
+    expect(s.rotateToken("dev1", "operator", undefined, undefined, 8_000)).toMatchObject({ ok: true, entry: { issuer: { kind: "shared-gateway-auth", generation: "g2" } } });
   });
 
   /** One approved operator device (dev1, approved scopes `scopes`), its first token used once at 3 000. */
@@ -157,7 +174,7 @@ describe("the legacy's pairing rows, written by hanzod", () => {
     const { request } = r.s.request(input(scopes), 1_000);
     r.s.approve(request.requestId, { approvedVia: "owner", callerScopes: ["operator.admin"] }, 2_000);
     const first = r.s.paired("dev1")!.tokens!.operator!.token;
-    expect(r.s.verifyToken("dev1", "operator", first, [], 3_000)).toEqual({ ok: true });
+    expect(r.s.verifyToken("dev1", "operator", first, [], undefined, 3_000)).toEqual({ ok: true });
     const row = () => {
       const db = openSqlite(r.file, { readonly: true });
       try {
@@ -187,8 +204,8 @@ describe("the legacy's pairing rows, written by hanzod", () => {
     expect(tokens.operator!.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     // Everything else in the row is as it was.
     expect({ ...row(), tokens_json: null }).toEqual({ ...before, tokens_json: null });
-    expect(s.verifyToken("dev1", "operator", first, [], 6_000)).toEqual({ ok: false, reason: "token-mismatch" });
-    expect(s.verifyToken("dev1", "operator", String(tokens.operator!.token), ["operator.read"], 6_000)).toEqual({ ok: true });
+    expect(s.verifyToken("dev1", "operator", first, [], undefined, 6_000)).toEqual({ ok: false, reason: "token-mismatch" });
+    expect(s.verifyToken("dev1", "operator", String(tokens.operator!.token), ["operator.read"], undefined, 6_000)).toEqual({ ok: true });
     // Without requested scopes: the old token's.
     expect(s.rotateToken("dev1", "operator", undefined, undefined, 7_000)).toMatchObject({ ok: true, entry: { scopes: ["operator.read"] } });
   });
@@ -199,7 +216,7 @@ describe("the legacy's pairing rows, written by hanzod", () => {
     expect(s.revokeToken("dev1", "node", ["operator.admin"], 4_000)).toEqual({ ok: false, reason: "unknown-device-or-role" });
     expect(s.revokeToken("dev1", "operator", ["operator.write"], 5_000)).toMatchObject({ ok: true, entry: { token: first, revokedAtMs: 5_000, createdAtMs: 2_000 } });
     expect(JSON.parse(String(row()!.tokens_json))).toMatchObject({ operator: { token: first, revokedAtMs: 5_000, lastUsedAtMs: 3_000 } });
-    expect(s.verifyToken("dev1", "operator", first, [], 6_000)).toEqual({ ok: false, reason: "token-revoked" });
+    expect(s.verifyToken("dev1", "operator", first, [], undefined, 6_000)).toEqual({ ok: false, reason: "token-revoked" });
   });
 
   it("a node role's token is declined, not changed (the legacy resets node runtime state with it)", () => {

@@ -19,6 +19,8 @@ import { legacyEnv, startLegacyGateway, stopProcessGroup, type LegacyGateway } f
 import { startHanzod, type HanzodHandle } from "../index.js";
 import { connectFrame, connectOperator, isRes, newDeviceKey, openRaw, signedDevice, type RawSession } from "./helpers.js";
 import { ask, askBoth, type Answer } from "./live-compare.js";
+import { openSqlite } from "../../protocol/index.js";
+import { STATE_DB_RELATIVE } from "../state/legacy-state.js";
 import { releasesUnderTest } from "../../test/releases-under-test.js";
 
 interface NodeList {
@@ -195,6 +197,79 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
     expect(again.hanzod).toMatchObject({ ok: false, error: { code: "INVALID_REQUEST", message: "unknown requestId" } });
     const listed = (await samePairList("admin")).payload as { pending: { requestId: string }[] };
     expect(listed.pending.map((p) => p.requestId)).not.toContain(requestId);
+  });
+
+  // ---- a browser device's token under the legacy's shared-gateway-auth issuer (issue 13, gap 1) ----
+
+  /**
+   * The Control UI's own client block (the legacy issues its device token under the shared-gateway-auth issuer);
+   * build "dev", which the legacy exempts from its reload-on-build-mismatch refusal.
+   */
+  const CONTROL_UI = { id: "openclaw-control-ui", version: "1.0.0", platform: "linux", mode: "webchat", buildId: "dev" };
+  async function uiConnect(url: string, key: Key, auth: Record<string, string>, scopes = ["operator.read"]) {
+    // Loaded from the gateway it connects to (the legacy refuses a Control UI without its own origin).
+    const s = await openRaw(url, { origin: `http://127.0.0.1:${new URL(url).port}` });
+    const token = auth.token ?? auth.deviceToken;
+    s.send(connectFrame({ client: CONTROL_UI, scopes, auth, device: signedDevice({ key, clientId: CONTROL_UI.id, clientMode: CONTROL_UI.mode, scopes, ...(token ? { token } : {}), nonce: s.challenge.nonce, signedAt: s.challenge.ts }) }));
+    const res = await s.next(isRes("c1"));
+    s.close();
+    await s.closed;
+    return res;
+  }
+  /** The device's stored operator token entry, read from the legacy's table (kept in memory only, never logged). */
+  function storedOperatorToken(deviceId: string): Record<string, unknown> | undefined {
+    const db = openSqlite(join(legacy.stateDir, STATE_DB_RELATIVE), { readonly: true, fileMustExist: true });
+    try {
+      const row = db.prepare("SELECT tokens_json FROM device_pairing_paired WHERE device_id = ?").get(deviceId) as { tokens_json: string | null } | undefined;
+      return row?.tokens_json ? (JSON.parse(row.tokens_json) as Record<string, Record<string, unknown>>).operator : undefined;
+    } finally {
+      db.close();
+    }
+  }
+  /** A stored token entry with its secret and times replaced by what they are (the rows of two devices compared). */
+  const tokenShape = (t: Record<string, unknown> | undefined) => t && Object.fromEntries(Object.entries(t).map(([k, v]) => [k, k === "token" ? "<43 chars>" : k.endsWith("AtMs") ? typeof v : v]));
+
+  it("a Control UI device's token carries the legacy's shared-gateway-auth issuer: issued by either runtime, taken by the other, reused on every connect (never rotated twice); the stored rows alike", async () => {
+    // hanzod as `hanzonode up` starts it beside the legacy: with the legacy's own secret, hence its generation.
+    const same = await startHanzod({ port: 0, auth: { mode: "token", token: legacy.token }, stateDir: legacy.stateDir, logger: false, compat: release });
+    try {
+      const tokenOf = (res: Record<string, unknown>) => {
+        expect(res.ok, JSON.stringify(res.error)).toBe(true);
+        return (res.payload as Hello).auth?.deviceToken;
+      };
+      // Paired through hanzod with the shared secret: the token is issued under the issuer at once.
+      const viaHanzod = newDeviceKey();
+      const tokenA = tokenOf(await uiConnect(same.url, viaHanzod, { token: legacy.token }));
+      expect(tokenA).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      const rowA = storedOperatorToken(viaHanzod.id);
+      expect(rowA?.issuer).toMatchObject({ kind: "shared-gateway-auth", generation: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+      // The legacy takes it alone and hands back the same token; so does its shared-secret connect, then hanzod again.
+      expect(tokenOf(await uiConnect(legacy.url, viaHanzod, { deviceToken: tokenA! }))).toBe(tokenA);
+      expect(tokenOf(await uiConnect(legacy.url, viaHanzod, { token: legacy.token }))).toBe(tokenA);
+      expect(tokenOf(await uiConnect(same.url, viaHanzod, { deviceToken: tokenA! }))).toBe(tokenA);
+      expect(storedOperatorToken(viaHanzod.id)).toMatchObject({ token: tokenA, issuer: rowA!.issuer, rotatedAtMs: rowA!.rotatedAtMs });
+
+      // Paired on the legacy: hanzod takes its token and reuses it, with the device token or the shared secret.
+      const viaLegacy = newDeviceKey();
+      const tokenB = tokenOf(await uiConnect(legacy.url, viaLegacy, { token: legacy.token }));
+      const rowB = storedOperatorToken(viaLegacy.id);
+      expect(tokenOf(await uiConnect(same.url, viaLegacy, { deviceToken: tokenB! }))).toBe(tokenB);
+      expect(tokenOf(await uiConnect(same.url, viaLegacy, { token: legacy.token }))).toBe(tokenB);
+      expect(tokenOf(await uiConnect(legacy.url, viaLegacy, { deviceToken: tokenB! }))).toBe(tokenB);
+      expect(storedOperatorToken(viaLegacy.id)).toMatchObject({ token: tokenB, issuer: rowB!.issuer, rotatedAtMs: rowB!.rotatedAtMs });
+      // What hanzod wrote for its device is what the legacy wrote for its own: the same fields, the same issuer.
+      expect(rowB?.issuer).toEqual(rowA?.issuer);
+      expect(tokenShape(storedOperatorToken(viaHanzod.id))).toEqual(tokenShape(storedOperatorToken(viaLegacy.id)));
+
+      // A hanzod under another secret (another generation) refuses the token as the legacy refuses a wrong one.
+      const stale = await uiConnect(hz.url, viaLegacy, { deviceToken: tokenB! });
+      const wrong = await uiConnect(legacy.url, viaLegacy, { deviceToken: "A".repeat(43) });
+      expect(stale.ok).toBe(false);
+      expect(stale.error).toEqual(wrong.error);
+      expect(storedOperatorToken(viaLegacy.id)).toMatchObject({ token: tokenB, rotatedAtMs: rowB!.rotatedAtMs });
+    } finally {
+      await same.close();
+    }
   });
 
   // ---- device.pair.remove, device.token.rotate/revoke through hanzod (domains/devices/tokens.ts) ----

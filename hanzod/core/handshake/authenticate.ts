@@ -21,6 +21,8 @@ import {
 import type { Runtime } from "../runtime.js";
 import { authorizeShared, secretsEqual, type AuthMethod, type SharedAuthResult } from "../auth/shared-secret.js";
 import { verifyDeviceProof } from "../auth/device-proof.js";
+import { isBrowserSessionClient, sharedGatewaySessionGeneration } from "../auth/shared-generation.js";
+import { SHARED_GATEWAY_AUTH_ISSUER, type DeviceTokenIssuer } from "../../state/device-pairing.js";
 import { headerValue } from "../auth/net.js";
 import type { ConnectParamsShape } from "./validation.js";
 import { allowsSilentPairing, preservesLocalCliScopes, resolveLocality, skipsBackendSelfPairing, type LocalityInput } from "./locality.js";
@@ -46,6 +48,11 @@ export interface AcceptedSession {
   deviceToken?: { token: string; issuedAtMs: number };
   /** Identity asserted by a trusted proxy (trusted-proxy mode or the hanzonode proxy leg). */
   user?: string;
+  /**
+   * The legacy's sessionSharedGatewaySessionGeneration for a device connect: the shared secret's generation
+   * when it admitted the connection, else that of the shared-gateway-auth issuer of the device token used.
+   */
+  sharedGeneration?: string;
 }
 
 export interface Rejection {
@@ -212,14 +219,18 @@ export async function authenticateConnect(rt: Runtime, p: ConnectParamsShape, pe
     return reject(shape);
   }
 
+  // The generation the gateway requires now (the legacy's getRequiredSharedGatewaySessionGeneration).
+  const requiredGeneration = sharedGatewaySessionGeneration(rt.opts.auth, rt.opts.trustedProxies);
+  let deviceTokenGeneration: string | undefined;
   // Device-token fallback: a device that failed (or skipped) the shared secret may present its token.
   if (!auth.ok && tokenCandidate && auth.reason !== "proxy_attribution_required") {
     const rate = rt.limiter.check(peer.clientIp, "device-token");
     if (!rate.allowed) auth = { ok: false, reason: "rate_limited", rateLimited: true, retryAfterMs: rate.retryAfterMs };
     else {
-      const check = rt.pairing.verifyDeviceToken(device.id, role, tokenCandidate, scopes);
+      const check = rt.pairing.verifyDeviceToken(device.id, role, tokenCandidate, scopes, requiredGeneration);
       if (check.ok) {
         auth = { ok: true, method: "device-token" };
+        if (check.issuer?.kind === SHARED_GATEWAY_AUTH_ISSUER) deviceTokenGeneration = check.issuer.generation;
         rt.limiter.reset(peer.clientIp, "device-token");
       } else {
         const reason = check.reason === "scope-mismatch" ? "scope_mismatch" : p.auth?.deviceToken ? "device_token_mismatch" : auth.reason;
@@ -293,12 +304,20 @@ export async function authenticateConnect(rt: Runtime, p: ConnectParamsShape, pe
       if (failed) return failed;
     }
   }
+  // issueGatewayConnectDeviceTokens: a browser session admitted by the shared secret, or any session admitted
+  // by a token of that issuer, gets (or keeps) its token under the session's generation; the legacy does the
+  // same, so the two runtimes reuse one token instead of each rotating the other's.
+  const usesSharedAuth = method === "token" || method === "password" || method === "trusted-proxy";
+  const sessionGeneration = (usesSharedAuth ? requiredGeneration : undefined) ?? deviceTokenGeneration;
+  const sessionUsesSharedAuth = usesSharedAuth || deviceTokenGeneration !== undefined;
+  const issuer: DeviceTokenIssuer | undefined =
+    sessionGeneration && (deviceTokenGeneration !== undefined || (sessionUsesSharedAuth && isBrowserSessionClient(p.client))) ? { kind: SHARED_GATEWAY_AUTH_ISSUER, generation: sessionGeneration } : undefined;
   const nowPaired = rt.pairing.getPairedDevice(deviceId);
   let deviceToken: AcceptedSession["deviceToken"];
   if (nowPaired?.publicKey === publicKey && nowPaired.roles.includes(role)) {
     rt.pairing.touchDevice(deviceId, Date.now());
-    const issued = rt.pairing.ensureDeviceToken(deviceId, role, scopes);
+    const issued = rt.pairing.ensureDeviceToken(deviceId, role, scopes, issuer);
     if (issued) deviceToken = { token: issued.token, issuedAtMs: issued.issuedAtMs };
   }
-  return { ok: true, session: { role, scopes, authMethod: method as AuthMethod, deviceId, ...(deviceToken ? { deviceToken } : {}) } };
+  return { ok: true, session: { role, scopes, authMethod: method as AuthMethod, deviceId, ...(deviceToken ? { deviceToken } : {}), ...(sessionGeneration !== undefined ? { sharedGeneration: sessionGeneration } : {}) } };
 }
