@@ -8,6 +8,7 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
   "agents.files.list": "agents",
   "agents.files.get": "agents",
   "exec.approvals.get": "approvals",
+  "exec.approvals.set": "approvals",
   "chat.history": "chat",
   "chat.message.get": "chat",
   "sessions.get": "chat",

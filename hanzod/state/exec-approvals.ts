@@ -11,7 +11,12 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { openSqlite, type SqliteDatabase } from "../../protocol/index.js";
 import { ReadOnlyDb } from "./read-only-db.js";
+import { SUPPORTED_RELEASES } from "./schema-versions.js";
+
+const BUSY_TIMEOUT_MS = 5_000;
+const hasTable = (db: SqliteDatabase, name: string): boolean => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 
 export class ExecApprovalsReader {
   private readonly stateDb: ReadOnlyDb;
@@ -27,7 +32,7 @@ export class ExecApprovalsReader {
   raw(): string | null {
     const db = this.stateDb.get();
     if (!db) return null;
-    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'exec_approvals_config'").get() === undefined) return null;
+    if (!hasTable(db, "exec_approvals_config")) return null;
     const row = db.prepare("SELECT raw_json FROM exec_approvals_config WHERE config_key = 'current'").get() as { raw_json: unknown } | undefined;
     return typeof row?.raw_json === "string" ? row.raw_json : null;
   }
@@ -40,5 +45,70 @@ export class ExecApprovalsReader {
 
   close(): void {
     this.stateDb.close();
+  }
+}
+
+/** The policy row as one write transaction sees it. */
+export interface PolicyTransaction {
+  /** The stored text, or null without a row. */
+  raw(): string | null;
+  /** Rows of `agent_deletion_journal`: the legacy fences policy changes of an agent being deleted. */
+  pendingAgentDeletions(): number;
+  /** The legacy's upsert (`writeExecApprovalsConfigRow`): the text, its projection columns, the time. */
+  write(raw: string, columns: Record<string, string | number | null>, nowMs: number): void;
+}
+
+/**
+ * The policy row written as the legacy writes it (`exec.approvals.set`): one IMMEDIATE transaction on its
+ * state database (the legacy's writers take the same lock; busy timeout), the row upserted with the same
+ * columns, no table ever altered. The legacy re-reads the row on every use (its exec path's
+ * `loadExecApprovals`, its get, its set's compare-and-swap), so it sees hanzod's write at once.
+ */
+export class ExecApprovalsWriter {
+  private db: SqliteDatabase | undefined;
+
+  constructor(private readonly path: string) {}
+
+  /** Why hanzod cannot write here, or undefined. */
+  private open(): SqliteDatabase | string {
+    if (this.db) return this.db;
+    if (!existsSync(this.path)) return "the legacy's state database does not exist yet";
+    const db = openSqlite(this.path, { fileMustExist: true });
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    const version = db.pragma("user_version", { simple: true }) as number;
+    // A schema of no release hanzod read: refused, never guessed.
+    if (!SUPPORTED_RELEASES.some((r) => r.state === version)) {
+      db.close();
+      return `a state database at schema ${version}`;
+    }
+    this.db = db;
+    return db;
+  }
+
+  /** `fn` inside one IMMEDIATE transaction (an exception rolls it back), or why hanzod cannot open the database for it. */
+  transaction<T>(fn: (tx: PolicyTransaction) => T): { ok: true; value: T } | { ok: false; reason: string } {
+    const db = this.open();
+    if (typeof db === "string") return { ok: false, reason: db };
+    const tx: PolicyTransaction = {
+      raw: () => {
+        if (!hasTable(db, "exec_approvals_config")) return null;
+        const row = db.prepare("SELECT raw_json FROM exec_approvals_config WHERE config_key = 'current'").get() as { raw_json: unknown } | undefined;
+        return typeof row?.raw_json === "string" ? row.raw_json : null;
+      },
+      pendingAgentDeletions: () => (hasTable(db, "agent_deletion_journal") ? (db.prepare("SELECT COUNT(*) AS n FROM agent_deletion_journal").get() as { n: number }).n : 0),
+      write: (raw, c, nowMs) => {
+        const cols = ["socket_path", "has_socket_token", "default_security", "default_ask", "default_ask_fallback", "auto_allow_skills", "agent_count", "allowlist_count"];
+        db.prepare(
+          `INSERT INTO exec_approvals_config (config_key, raw_json, ${cols.join(", ")}, updated_at_ms) VALUES ('current', ?, ${cols.map(() => "?").join(", ")}, ?)
+           ON CONFLICT(config_key) DO UPDATE SET raw_json = excluded.raw_json, ${cols.map((k) => `${k} = excluded.${k}`).join(", ")}, updated_at_ms = excluded.updated_at_ms`,
+        ).run(raw, ...cols.map((k) => c[k] ?? null), nowMs);
+      },
+    };
+    return { ok: true, value: db.transaction(() => fn(tx)).immediate() };
+  }
+
+  close(): void {
+    this.db?.close();
+    this.db = undefined;
   }
 }

@@ -11,7 +11,9 @@
  * Both supported releases, each with its own legacy and hanzod answering as that release (`compat`).
  * No timing luck: every comparison asks the legacy before and after hanzod and retries until those two agree.
  */
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openSqlite } from "../../protocol/index.js";
 import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { startHanzod, type HanzodHandle } from "../index.js";
 import { connectOperator, type RawSession } from "./helpers.js";
@@ -102,5 +104,81 @@ describe.each(releasesUnderTest())("gateway identity and exec approvals policy o
     expect(after.payload).toMatchObject({ resolvedDefaults: { security: "allowlist", ask: "on-miss", autoAllowSkills: true }, file: { agents: { main: { allowlist: [{ pattern: "/usr/bin/ls", id: expect.any(String) }, { argPattern: "^status$" }] } } } });
     // The answer never carries the socket token.
     expect(JSON.stringify(after.payload)).not.toContain("token");
+  });
+  /** The stored row as the legacy's next read sees it: the text and its projection columns (not its time). */
+  function storedRow(withTime = false): Record<string, unknown> {
+    const db = openSqlite(join(legacy.stateDir, "state", "openclaw.sqlite"), { readonly: true, fileMustExist: true });
+    try {
+      const row = db.prepare("SELECT * FROM exec_approvals_config WHERE config_key = 'current'").get() as Record<string, unknown>;
+      const { updated_at_ms: time, ...rest } = row;
+      return withTime ? { ...rest, updated_at_ms: time } : rest;
+    } finally {
+      db.close();
+    }
+  }
+  const hashOf = (a: Answer) => (a.payload as { hash: string }).hash;
+  const sameIds = (row: Record<string, unknown>) => ({ ...row, raw_json: String(row.raw_json).replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<minted id>") });
+
+  // What the set normalizes: a command text stripped, an entry with a blank pattern dropped, an id minted
+  // (after the entry's other keys), an unknown security value and blank socket fields dropped (the stored
+  // socket kept), trimmed policy values, agents and keys in the submitted order.
+  const submitted = {
+    version: 1,
+    socket: { path: "  ", token: "" },
+    agents: {
+      ops: { ask: " always ", security: "bogus", allowlist: [{ pattern: "/usr/bin/uptime", commandText: "uptime", id: "fixed-1" }, { pattern: "  " }, { argPattern: "^-l$", pattern: "/bin/ls" }] },
+      main: { autoAllowSkills: false, mcpTools: [{ server: "srv", tool: "t", source: "allow-always", addedAt: 5 }] },
+    },
+    defaults: { askFallback: "allowlist", ask: "on-miss", security: "allowlist", autoAllowSkills: true },
+  };
+  const other = { version: 1, defaults: { security: "deny" }, agents: {} };
+
+  it("exec.approvals.set: params, a missing and a stale baseHash and the scopes refused as the legacy refuses them", async () => {
+    const hash = hashOf(await expectSame("admin", "exec.approvals.get", {}));
+    for (const params of [{}, { file: { version: 2 } }, { file: { version: 1, bogus: 1 }, baseHash: hash }, { file: { version: 1 }, baseHash: "" }, { file: { version: 1, agents: { a: { allowlist: [{}] } } }, baseHash: hash }, { file: other, baseHash: hash, extra: 1 }]) {
+      const r = await expectSame("admin", "exec.approvals.set", params);
+      expect(r).toMatchObject({ ok: false, error: { code: "INVALID_REQUEST" } });
+    }
+    expect(await expectSame("admin", "exec.approvals.set", { file: other })).toMatchObject({ ok: false, error: { message: expect.stringContaining("base hash required") } });
+    expect(await expectSame("admin", "exec.approvals.set", { file: other, baseHash: "0".repeat(64) })).toMatchObject({ ok: false, error: { message: "exec approvals changed since last load; re-run exec.approvals.get and retry" } });
+    for (const who of ["reader", "pairing"] as const) expect((await expectSame(who, "exec.approvals.set", { file: other, baseHash: hash })).ok).toBe(false);
+    // None of these wrote: the hash is unchanged.
+    expect(hashOf(await ask(legacyConn.admin, "exec.approvals.get", {}))).toBe(hash);
+  });
+
+  it("exec.approvals.set through hanzod stores the legacy's bytes and answer; each runtime's set and get take the other's hash", async () => {
+    const start = hashOf(await ask(legacyConn.admin, "exec.approvals.get", {}));
+    // Through hanzod from the legacy's hash; the legacy reads what hanzod wrote.
+    const fromHanzod = await ask(hanzodConn.admin, "exec.approvals.set", { file: submitted, baseHash: start });
+    expect(fromHanzod).toMatchObject({ ok: true, payload: { exists: true, resolvedDefaults: { security: "allowlist", ask: "on-miss", askFallback: "allowlist", autoAllowSkills: true } } });
+    const hanzodRow = storedRow();
+    expect(hashOf(fromHanzod)).not.toBe(start);
+    // The old hash is stale for both runtimes now.
+    expect(await expectSame("admin", "exec.approvals.set", { file: other, baseHash: start })).toMatchObject({ ok: false, error: { message: expect.stringContaining("changed since last load") } });
+    // The legacy's compare-and-swap takes hanzod's hash (its set), and its policy is hanzod's (its set's answer).
+    const legacyOther = await ask(legacyConn.admin, "exec.approvals.set", { file: other, baseHash: hashOf(fromHanzod) });
+    expect(legacyOther).toMatchObject({ ok: true, payload: { resolvedDefaults: { security: "deny" } } });
+    // The same submission through the legacy, from the same socket: the same text byte for byte (minted ids
+    // aside), the same columns, the same answer.
+    const fromLegacy = await ask(legacyConn.admin, "exec.approvals.set", { file: submitted, baseHash: hashOf(legacyOther) });
+    expect(fromLegacy.ok).toBe(true);
+    const legacyRow = storedRow();
+    expect(sameIds(hanzodRow)).toEqual(sameIds(legacyRow));
+    expect(String(hanzodRow.raw_json).endsWith("}\n")).toBe(true);
+    const mask = (a: Answer) => JSON.parse(JSON.stringify(a).replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<minted id>").replace(/"hash":"[0-9a-f]{64}"/, '"hash":"-"')) as unknown;
+    expect(mask(fromHanzod)).toEqual(mask(fromLegacy));
+    // hanzod's set takes the legacy's hash, and an identical submission rewrites nothing (the hash stays).
+    const again = await ask(hanzodConn.admin, "exec.approvals.set", { file: { ...submitted, agents: { ...submitted.agents, ops: { ...submitted.agents.ops, allowlist: [submitted.agents.ops.allowlist[0]] } } }, baseHash: hashOf(fromLegacy) });
+    expect(again.ok).toBe(true);
+    const written = storedRow(true);
+    const same = await ask(hanzodConn.admin, "exec.approvals.set", { file: { ...submitted, agents: { ...submitted.agents, ops: { ...submitted.agents.ops, allowlist: [submitted.agents.ops.allowlist[0]] } } }, baseHash: hashOf(again) });
+    expect(same).toEqual(again);
+    expect(storedRow(true)).toEqual(written);
+    // The legacy's own read of hanzod's policy (its get normalizes it, as after its own set): the policy
+    // its exec path resolves (`loadExecApprovals` reads this row on each use).
+    const legacyGet = await ask(legacyConn.admin, "exec.approvals.get", {});
+    expect((legacyGet.payload as { file: unknown }).file).toEqual((again.payload as { file: unknown }).file);
+    expect(legacyGet.payload).toMatchObject({ resolvedDefaults: { security: "allowlist", askFallback: "allowlist" }, file: { agents: { ops: { ask: "always", allowlist: [{ id: "fixed-1", pattern: "/usr/bin/uptime" }] } } } });
+    for (const who of WHO) await expectSame(who, "exec.approvals.get", {});
   });
 });

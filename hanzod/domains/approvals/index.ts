@@ -1,16 +1,18 @@
 /**
- * The approvals domain, read side: `exec.approvals.get` on the legacy's stored policy (state database
- * `exec_approvals_config`, opened read-only; see policy.ts for what is answered and what is refused). The
- * writer `exec.approvals.set` (compare-and-swap on the same hash), the per-node pair
- * `exec.approvals.node.get|set` (answered by the node itself through `node.invoke`) and the approval
- * requests stay on the legacy.
+ * The approvals domain: `exec.approvals.get` and `exec.approvals.set` on the legacy's stored policy (state
+ * database `exec_approvals_config`; see policy.ts for what get answers and refuses, set.ts for set). The
+ * per-node pair `exec.approvals.node.get|set` (answered by the node itself through `node.invoke`, on the
+ * legacy's live node registry) and the approval requests stay on the legacy.
  */
-import { defineDomain, declined } from "../../core/method.js";
-import { ExecApprovalsReader } from "../../state/exec-approvals.js";
+import { defineDomain, declined, invalidRequest } from "../../core/method.js";
+import { typeboxParams } from "../../core/typebox-params.js";
+import { ExecApprovalsReader, ExecApprovalsWriter } from "../../state/exec-approvals.js";
 import { execApprovalsGet, isDefaultStateDir } from "./policy.js";
+import { planSet } from "./set.js";
 
 interface ApprovalsState {
   reader: ExecApprovalsReader;
+  writer: ExecApprovalsWriter;
   stateDir: string;
 }
 
@@ -18,8 +20,12 @@ const unavailable = declined;
 
 export default defineDomain<ApprovalsState | undefined>({
   name: "approvals",
-  setup: (core) => (core.legacy ? { reader: new ExecApprovalsReader(core.legacy.stateDir, core.legacy.stateDb), stateDir: core.legacy.stateDir } : undefined),
-  teardown: (state) => state?.reader.close(),
+  setup: (core) =>
+    core.legacy ? { reader: new ExecApprovalsReader(core.legacy.stateDir, core.legacy.stateDb), writer: new ExecApprovalsWriter(core.legacy.stateDb), stateDir: core.legacy.stateDir } : undefined,
+  teardown: (state) => {
+    state?.reader.close();
+    state?.writer.close();
+  },
   methods: [
     {
       name: "exec.approvals.get",
@@ -33,6 +39,29 @@ export default defineDomain<ApprovalsState | undefined>({
         const read = execApprovalsGet(state.reader.raw(), state.stateDir);
         if (read.kind === "refuse") throw unavailable(read.reason);
         return read.payload;
+      },
+    },
+    {
+      name: "exec.approvals.set",
+      // The contract's ExecApprovalsSetParams (a strict document and an optional `baseHash`), in the legacy's validator wording.
+      params: typeboxParams("exec.approvals.set"),
+      handler: ({ state, params }) => {
+        if (!state) throw unavailable("exec.approvals.set: hanzod needs the legacy's state dir (--state-dir) for its exec approvals policy");
+        // Both answer with the display path, and a new socket path comes from the legacy's environment.
+        if (isDefaultStateDir(state.stateDir)) throw unavailable("exec.approvals.set on the default state dir (~/.openclaw): the legacy's answer names it as its environment does (OPENCLAW_STATE_DIR), which hanzod cannot see");
+        const pending = state.reader.pendingFileImport();
+        if (pending) throw unavailable(`exec.approvals.set while a policy file waits for the legacy's import (${pending}): the legacy refuses until \`openclaw doctor --fix\` imports it`);
+        // The compare-and-swap and the write in one transaction, as the legacy's second hash check does.
+        const done = state.writer.transaction((tx) => {
+          const plan = planSet(tx.raw(), params, state.stateDir, tx.pendingAgentDeletions());
+          if (plan.kind === "write") tx.write(plan.raw, plan.columns, Date.now());
+          return plan;
+        });
+        if (!done.ok) throw unavailable(`exec.approvals.set on ${done.reason}`);
+        const plan = done.value;
+        if (plan.kind === "invalid") throw invalidRequest(plan.message);
+        if (plan.kind === "decline") throw unavailable(plan.reason);
+        return plan.payload;
       },
     },
   ],

@@ -125,7 +125,7 @@ const DOCUMENT = object({
 });
 
 /** The legacy's schema parse (dist exec-approvals-config `persistedExecApprovalsSchema`), or undefined where it rejects. */
-function parseDocument(raw: string): Json | undefined {
+export function parseDocument(raw: string): Json | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -189,21 +189,26 @@ export function execApprovalsGet(raw: string | null, stateDir: string): PolicyRe
   if (!doc) return { kind: "refuse", reason: "exec.approvals.get of a stored policy the legacy cannot parse (it replaces it with its fail-closed policy on this call)" };
   const file = normalized(doc);
   if (!file || `${JSON.stringify(file, null, 2)}\n` !== raw) return { kind: "refuse", reason: "exec.approvals.get of a stored policy not in the legacy's normalized form (the legacy rewrites it on this call)" };
-  const socketPath = (file.socket as { path: string }).path;
-  const defaults = file.defaults as Json;
+  return { kind: "answer", payload: policyPayload(file, raw, stateDir) };
+}
+
+/**
+ * The legacy's `toExecApprovalsPayload` for stored text `raw` whose parsed, normalized document is `file`:
+ * the socket without its token (`redactExecApprovals`), the text's sha256, and the defaults resolved.
+ */
+export function policyPayload(file: Json, raw: string, stateDir: string): Json {
+  const socketPath = isRecord(file.socket) && isString(file.socket.path) ? file.socket.path.trim() : "";
+  const defaults = (isRecord(file.defaults) ? file.defaults : {}) as Json;
   return {
-    kind: "answer",
-    payload: {
-      path: policyDisplayPath(stateDir),
-      exists: true,
-      file: { ...file, socket: { path: socketPath } },
-      hash: createHash("sha256").update(raw).digest("hex"),
-      resolvedDefaults: {
-        security: isString(defaults.security) && SECURITY.has(defaults.security) ? defaults.security : "full",
-        ask: isString(defaults.ask) && ASK.has(defaults.ask) ? defaults.ask : "off",
-        askFallback: isString(defaults.askFallback) && SECURITY.has(defaults.askFallback) ? defaults.askFallback : "deny",
-        autoAllowSkills: defaults.autoAllowSkills ?? false,
-      },
+    path: policyDisplayPath(stateDir),
+    exists: true,
+    file: { ...file, socket: socketPath ? { path: socketPath } : undefined },
+    hash: createHash("sha256").update(raw).digest("hex"),
+    resolvedDefaults: {
+      security: isString(defaults.security) && SECURITY.has(defaults.security) ? defaults.security : "full",
+      ask: isString(defaults.ask) && ASK.has(defaults.ask) ? defaults.ask : "off",
+      askFallback: isString(defaults.askFallback) && SECURITY.has(defaults.askFallback) ? defaults.askFallback : "deny",
+      autoAllowSkills: defaults.autoAllowSkills ?? false,
     },
   };
 }
