@@ -255,7 +255,7 @@ describe.each(releasesUnderTest())("sessions read methods on a running legacy's 
       ["sessions.subscribe", {}],
       // (Agent main's rows: an earlier case gives an ops row a field hanzod declines to present.)
       ["sessions.subscribe", { agentId: "main", limit: 2 }],
-      ["sessions.subscribe", { agentId: "main", pinned: true }],
+      ["sessions.subscribe", { agentId: "main", offset: 1 }],
       ["sessions.subscribe", { agentId: "nope" }],
       ["sessions.subscribe", { limit: 0 }],
       ["sessions.subscribe", { bogus: 1 }],
