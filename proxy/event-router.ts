@@ -11,6 +11,7 @@ import type { LegKey } from "./leg.js";
 import { backendOf } from "./pending.js";
 import { answeringBackend, AUTH_OWNED_EVENTS, familyOf, representativeMethod, routedEventOwner } from "./routing.js";
 import { EventSequencer } from "./sequencer.js";
+import { SUBSCRIPTION_EVENTS } from "./mirror.js";
 import type { Backend } from "./tap.js";
 
 /** Method families remembered per connection, and the longest family name kept (real ones are short). */
@@ -87,7 +88,9 @@ export class EventRouter {
     const seq = sniffed !== undefined ? sniffed.seq : typeof frame!.seq === "number" ? frame!.seq : undefined;
     const backend = backendOf(key);
     const family = eventFamily(name);
-    const owner = key === "isolated" ? undefined : this.eventOwner(name, family);
+    // A subscription event comes from the runtime that served the write, to connections subscribed there
+    // (the proxy subscribed the client on both: mirror.ts): every backend's copy is the client's.
+    const owner = key === "isolated" ? undefined : SUBSCRIPTION_EVENTS.has(name) && !this.profile.nodeSession ? backend : this.eventOwner(name, family);
     const sink = this.ctx.sink;
     if (sink !== undefined && key !== "isolated" && this.isShadowedFamily(name, family)) {
       // Only a shadowed family's events are compared, so only they are decoded for their payload.

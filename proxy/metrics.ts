@@ -40,6 +40,12 @@ export class ProxyMetrics {
     labelNames: ["outcome"] as const,
     registers: [this.registry],
   });
+  readonly mirror = new Counter({
+    name: "hanzonode_proxy_mirror_total",
+    help: "Connection-state calls also sent to the other backend (proxy/mirror.ts), by method (a fixed set) and verdict: agree, disagree (the two runtimes now hold different state for the connection), declined (hanzod left it to the legacy), failed (no answer)",
+    labelNames: ["method", "verdict"] as const,
+    registers: [this.registry],
+  });
   readonly shadowQueueDepth = new Gauge({
     name: "hanzonode_proxy_shadow_queue_depth",
     help: "Shadow copies waiting for hanzod",

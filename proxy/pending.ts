@@ -2,6 +2,7 @@
 import { loadRelease, methodPolicy, windowReleases } from "../protocol/index.js";
 import type { Backend } from "./tap.js";
 import type { LegKey } from "./leg.js";
+import type { BackendAnswer, BackendFailure } from "../parity/shadow-sink.js";
 
 /** Where a copy of the request goes once the client has its answer. */
 export type ShadowMode = "none" | "hanzod" | "isolated";
@@ -18,6 +19,8 @@ export interface Pending {
   upstreamId?: string;
   /** performance.now() after which a hanzod answer is given up on; 0 = no deadline (legacy, or hanzod said "accepted"). */
   deadline: number;
+  /** A connection-state call's copy on the other backend (mirror.ts), compared once the client has its answer. */
+  mirror?: Promise<BackendAnswer | BackendFailure>;
 }
 
 /** A client cannot hold more requests open than this; more get a retryable UNAVAILABLE. */

@@ -24,6 +24,8 @@ import { pickLeg } from "./route-pick.js";
 import { routedEventOwner, servingBackend } from "./routing.js";
 import { advertisedEvents, assembleHello, needsPartner } from "./hello/assemble.js";
 import { notReachable } from "./unreachable.js";
+import { MIRRORED_METHODS, mirrorVerdict, type MirrorVerdict } from "./mirror.js";
+import type { BackendAnswer, BackendFailure } from "../parity/shadow-sink.js";
 
 export type { Identity } from "./identity.js";
 
@@ -189,6 +191,30 @@ export class ClientSession {
     }
     this.events.noteRequest(method, backendOf(leg));
     this.send(id, method, data, leg, shadow, fallback, leg === "legacy" ? 0 : deadlineFor(this.ctx.hanzodDeadlineMs, data, params));
+    if (MIRRORED_METHODS.has(method) && !this.profile.nodeSession) this.mirror(id, method, params);
+  }
+
+  /**
+   * A connection-state call the routed backend took (still pending: not refused by the proxy) goes to
+   * the other backend too, as a request of the proxy's own (mirror.ts), while the table routes anything
+   * to hanzod: then both runtimes serve this connection and each must know its subscriptions.
+   */
+  private mirror(id: string, method: string, params: () => unknown): void {
+    const p = this.pending.get(id);
+    if (p === undefined || p.method !== method || p.mirror !== undefined || !this.ctx.table().usesHanzod) return;
+    params();
+    const frame = this.routingFrame;
+    if (frame === undefined) return;
+    p.mirror = this.internal.send(p.leg === "legacy" ? "hanzod" : "legacy", frame);
+  }
+
+  /** Counts (and logs a disagreement of) a mirrored call once both answers are in; the copy's never reaches the client. */
+  private settleMirror(method: string, copy: Promise<BackendAnswer | BackendFailure>, clientGot: Frame | undefined): void {
+    void copy.then((answer) => {
+      const verdict: MirrorVerdict = mirrorVerdict(clientGot, answer);
+      this.ctx.metrics.mirror.inc({ method, verdict });
+      if (verdict === "disagree" || verdict === "failed") this.ctx.log.warn({ conn: this.id, method, verdict }, "connection state may differ between the backends");
+    });
   }
 
   /**
@@ -322,6 +348,10 @@ export class ClientSession {
   private declinedToLegacy(id: string, p: Pending, answer: Frame | undefined): boolean {
     // A node's socket is pinned whole to its owner: its calls never travel on an operator's leg.
     if (this.profile.nodeSession || answer?.type !== "res" || !isDeclinedError(answer.error) || p.data === undefined) return false;
+    if (p.mirror !== undefined && p.leg !== "legacy") {
+      this.answerFromMirror(id, p, p.mirror);
+      return true;
+    }
     // Not copied to hanzod again: it just said it does not answer this.
     if (!this.resendToLegacy(id, { ...p, leg: "legacy", shadow: "none", deadline: 0 }, p.data)) {
       this.pending.set(id, p);
@@ -331,6 +361,29 @@ export class ClientSession {
     this.ctx.metrics.countRequest(methodLabel(p.method), "hanzod", "declined");
     this.events.noteRequest(p.method, "legacy");
     return true;
+  }
+
+  /**
+   * hanzod declined a connection-state call whose copy already went to the legacy: the copy's answer is the
+   * client's. Not sent again: the legacy got the call once, in the order the client sent its calls (a resend
+   * after the decline could land behind the client's next call, e.g. its unsubscribe, and undo it there).
+   */
+  private answerFromMirror(id: string, p: Pending, copy: Promise<BackendAnswer | BackendFailure>): void {
+    this.pending.delete(id);
+    if (p.upstreamId !== undefined) this.late.settleAlias(p.upstreamId);
+    this.ctx.metrics.countRequest(methodLabel(p.method), "hanzod", "declined");
+    this.ctx.metrics.mirror.inc({ method: p.method, verdict: "declined" });
+    this.events.noteRequest(p.method, "legacy");
+    void copy.then((answer) => {
+      if (this.phase === "closed") return;
+      if ("failed" in answer) {
+        this.answerUnavailable(id, p.method, undefined, notReachable("legacy"));
+        return;
+      }
+      const frame: Frame = answer.ok ? { type: "res", id, ok: true, payload: answer.payload } : { type: "res", id, ok: false, ...(answer.error !== undefined ? { error: answer.error } : {}) };
+      this.ctx.metrics.countRequest(methodLabel(p.method), "legacy", answer.ok ? "ok" : "error");
+      this.sendToClient(encodeFrame(frame), false, "legacy");
+    });
   }
 
   // ---- legs ----------------------------------------------------------------------------------------
@@ -584,6 +637,7 @@ export class ClientSession {
     m.countRequest(methodLabel(p.method), backend, outcome);
     m.observeLatency(backend, latencyMs / 1000);
     this.sendToClient(data, false, backend);
+    if (p.mirror !== undefined) this.settleMirror(p.method, p.mirror, parsed ?? decodeFrameOrUndefined(data));
     // Per-method latency bins: an unknown (client-invented) name shares one bin, as in the metrics.
     this.ctx.sink?.recordLatency(methodLabel(p.method), backend, latencyMs, ok);
     if (p.shadow !== "none" && p.data !== undefined) queueShadow(this.ctx, this.internal, this.id, id, p, data, parsed, latencyMs);

@@ -9,6 +9,8 @@ import { CloseCodes, CloseReasons, scopeSatisfies } from "../../protocol/index.j
 import { EVENT_TABLE, type EventTable } from "./events.js";
 
 export interface EventRecipient {
+  /** The connection's id (the legacy's connId): what subscription lookups answer. */
+  readonly connId?: string;
   readonly role: string;
   readonly scopes: readonly string[];
   seq: number;
@@ -54,6 +56,13 @@ export class Broadcaster {
 
   get size(): number {
     return this.recipients.size;
+  }
+
+  /** The ids of the connections subscribed to `topic`, in the order they joined. */
+  topicSubscribers(topic: string): string[] {
+    const ids: string[] = [];
+    for (const r of this.recipients) if (r.connId !== undefined && r.topics?.has(topic)) ids.push(r.connId);
+    return ids;
   }
 
   /**

@@ -162,6 +162,10 @@ export class Connection implements EventRecipient, CallOrigin {
     return () => void this.topics?.delete(topic);
   }
 
+  unsubscribe(topic: string): void {
+    this.topics?.delete(topic);
+  }
+
   bufferedAmount(): number {
     return this.ws.bufferedAmount;
   }

@@ -121,6 +121,8 @@ export interface HandlerContext<S = unknown> {
   emit(event: string, payload: unknown, opts?: EmitOptions): void;
   /** Subscribe the calling connection to a topic (e.g. a session's changes); returns the unsubscribe. */
   subscribe(topic: string): () => void;
+  /** Drop the calling connection's subscription to a topic (a later call's undo, e.g. an unsubscribe method). */
+  unsubscribe(topic: string): void;
   /** What core offers every domain (health, presence, lifecycle, settings). */
   core: CoreServices;
   /** This domain's own state, built by its `setup` on first use. */

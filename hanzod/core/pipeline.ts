@@ -69,6 +69,8 @@ export interface CallOrigin {
   /** Aborts when this connection closes. */
   readonly signal: AbortSignal;
   subscribe(topic: string): () => void;
+  /** Drops a topic this connection subscribed to (no-op when it had not). */
+  unsubscribe(topic: string): void;
 }
 
 /**
@@ -159,6 +161,10 @@ class CallContext implements HandlerContext {
 
   get subscribe(): HandlerContext["subscribe"] {
     return (topic) => this.origin.subscribe(topic);
+  }
+
+  get unsubscribe(): HandlerContext["unsubscribe"] {
+    return (topic) => this.origin.unsubscribe(topic);
   }
 }
 

@@ -5,6 +5,7 @@ import { DEFAULTS, type HanzodOptions } from "../options.js";
 import { AuthRateLimiter } from "./auth/rate-limiter.js";
 import { ProxyMatcher } from "./auth/net.js";
 import { Broadcaster } from "./broadcaster.js";
+import { sessionSubscriptions, type SessionSubscriptions } from "./session-subscriptions.js";
 import { PresenceRegistry } from "./presence.js";
 import { HealthMonitor } from "./health.js";
 import { HanzodStore } from "./device-store.js";
@@ -54,6 +55,8 @@ export interface Runtime {
   readonly agents: AgentInventoryReader;
   /** The gateway owner's profile (2026.9.6 presence attribution): the legacy's row, else hanzod's own. */
   readonly owners: OwnerProfiles;
+  /** Which connections subscribed to session events and to which sessions' messages (session-subscriptions.ts). */
+  readonly sessionSubscriptions: SessionSubscriptions;
   port: number;
   /** Refresh health, bump its version and broadcast (throttled so a busy health caller cannot flood every socket). */
   refreshHealth(): void;
@@ -66,7 +69,7 @@ export interface Runtime {
  */
 export type CoreServices = Pick<
   Runtime,
-  "opts" | "version" | "bootId" | "startedAt" | "log" | "presence" | "health" | "work" | "suspension" | "restart" | "legacy" | "agents" | "port" | "refreshHealth" | "broadcastPresence" | "nodes"
+  "opts" | "version" | "bootId" | "startedAt" | "log" | "presence" | "health" | "work" | "suspension" | "restart" | "legacy" | "agents" | "port" | "refreshHealth" | "broadcastPresence" | "nodes" | "sessionSubscriptions"
 > & {
   /** Domains ask whether a device is connected and close its connections; only connections register. */
   readonly deviceConnections: DeviceConnectionsView;
@@ -110,6 +113,7 @@ export function createRuntime(opts: HanzodOptions, log: Logger | undefined, lega
     limiter: new AuthRateLimiter(),
     proxies: new ProxyMatcher(opts.trustedProxies ?? []),
     broadcaster,
+    sessionSubscriptions: sessionSubscriptions(broadcaster),
     presence,
     health,
     store,

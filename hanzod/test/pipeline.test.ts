@@ -11,6 +11,7 @@ import { DomainRegistry } from "../core/domains.js";
 import { Pipeline, type CallOrigin, type PipelineHook } from "../core/pipeline.js";
 import { Broadcaster, type EventRecipient } from "../core/broadcaster.js";
 import { buildEventTable } from "../core/events.js";
+import { SESSIONS_TOPIC, sessionMessagesTopic, sessionSubscriptions } from "../core/session-subscriptions.js";
 import { defineDomain, MethodError, type DomainDeclaration } from "../core/method.js";
 
 class FakeOrigin implements CallOrigin {
@@ -26,6 +27,9 @@ class FakeOrigin implements CallOrigin {
   subscribe(topic: string): () => void {
     this.topics.add(topic);
     return () => void this.topics.delete(topic);
+  }
+  unsubscribe(topic: string): void {
+    this.topics.delete(topic);
   }
   leave(): void {
     this.ac.abort();
@@ -163,6 +167,38 @@ describe("dispatch pipeline", () => {
     } finally {
       t.stop();
     }
+  });
+
+  it("session subscriptions: subscribersOf names the connections subscribed to a session, and its events reach them once, in order, and nobody else", () => {
+    // What a sessions writer in hanzod does with them: declare the events for subscribers, emit per topic.
+    const table = buildEventTable([
+      { name: "sessions.changed", guard: "operator.read", audience: "subscribers" },
+      { name: "session.message", guard: "operator.read", audience: "subscribers" },
+    ]);
+    const b = new Broadcaster(1 << 20, table);
+    const subs = sessionSubscriptions(b);
+    const got = new Map<string, unknown[]>();
+    const recipient = (connId: string, topics: string[]): EventRecipient => {
+      got.set(connId, []);
+      return { connId, role: "operator", scopes: ["operator.read"], seq: 0, topics: new Set(topics), bufferedAmount: () => 0, sendRaw: (s) => void got.get(connId)!.push(JSON.parse(s)), close: () => {} };
+    };
+    const key = "agent:main:work";
+    b.add(recipient("both", [SESSIONS_TOPIC, sessionMessagesTopic(key)]));
+    b.add(recipient("messages", [sessionMessagesTopic(key)]));
+    b.add(recipient("other-session", [sessionMessagesTopic("agent:main:main")]));
+    b.add(recipient("none", []));
+    expect(subs.subscribersOf(key)).toEqual(["both", "messages"]);
+    expect(subs.sessionEventSubscribers()).toEqual(["both"]);
+    expect(subs.subscribersOf("agent:main:absent")).toEqual([]);
+
+    b.broadcast("session.message", { sessionKey: key, n: 1 }, { topic: sessionMessagesTopic(key) });
+    b.broadcast("sessions.changed", { sessionKey: key, n: 2 }, { topic: SESSIONS_TOPIC });
+    b.broadcast("session.message", { sessionKey: key, n: 3 }, { topic: sessionMessagesTopic(key) });
+    const seen = (id: string) => got.get(id)!.map((f) => [(f as { event: string }).event, (f as { payload: { n: number } }).payload.n, (f as { seq: number }).seq]);
+    expect(seen("both")).toEqual([["session.message", 1, 1], ["sessions.changed", 2, 2], ["session.message", 3, 3]]);
+    expect(seen("messages")).toEqual([["session.message", 1, 1], ["session.message", 3, 2]]);
+    expect(seen("other-session")).toEqual([]);
+    expect(seen("none")).toEqual([]);
   });
 
   it("runs extra hooks after their built-in stage: authorize/admit/validate may refuse, send may replace the payload", async () => {

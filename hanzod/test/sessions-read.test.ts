@@ -21,6 +21,9 @@ import { startHanzod, type HanzodHandle } from "../index.js";
 import { connectOperator, type RawSession } from "./helpers.js";
 import { ask, askBoth, type Answer } from "./live-compare.js";
 import { releasesUnderTest } from "../../test/releases-under-test.js";
+import { startProxy } from "../../proxy/index.js";
+import { checklistFile, metricValue } from "../../proxy/test/support.js";
+import { connectClient, maybePayload, payloadOf, waitFor, type TestClient } from "../../proxy/test/ws-client.js";
 
 const VOLATILE = new Set(["ts", "snapshotAt"]);
 function stripVolatile(v: unknown): unknown {
@@ -247,4 +250,108 @@ describe.each(releasesUnderTest())("sessions read methods on a running legacy's 
       expect((await ask(legacyReader, "sessions.resolve", p)).error, JSON.stringify(p)).not.toMatchObject({ code: "UNAVAILABLE" });
     }
   });
+  it("connection state: sessions.subscribe, sessions.messages.subscribe/unsubscribe answer as the legacy (served keys, params and agent errors); what hanzod leaves to the legacy it declines", async () => {
+    const cases: Array<[string, Record<string, unknown>]> = [
+      ["sessions.subscribe", {}],
+      // (Agent main's rows: an earlier case gives an ops row a field hanzod declines to present.)
+      ["sessions.subscribe", { agentId: "main", limit: 2 }],
+      ["sessions.subscribe", { agentId: "main", offset: 1 }],
+      ["sessions.subscribe", { agentId: "nope" }],
+      ["sessions.subscribe", { limit: 0 }],
+      ["sessions.subscribe", { bogus: 1 }],
+      ...(["sessions.messages.subscribe", "sessions.messages.unsubscribe"] as const).flatMap((m): Array<[string, Record<string, unknown>]> => [
+        [m, { key: "agent:main:work" }],
+        [m, { key: "  agent:ops:deploy " }],
+        [m, { key: "deploy", agentId: "ops" }],
+        [m, { key: "agent:main:never-made" }],
+        [m, { key: "agent:ops:deploy", agentId: "main" }],
+        [m, { key: "deploy", agentId: "nope" }],
+        [m, { key: "   " }],
+        [m, { key: "" }],
+        [m, {}],
+        [m, { key: 5 }],
+        [m, { key: "agent:main:work", bogus: 1 }],
+      ]),
+      ["sessions.viewers.set", { sessionKeys: ["x".repeat(513)] }],
+      ["sessions.viewers.set", {}],
+    ];
+    const answers: Answer[] = [];
+    for (const scope of ["admin", "reader"] as const) for (const [method, params] of cases) answers.push(await expectSame(scope, method, params));
+    // What the comparison covers: the subscribed answers, the canonical keys, a list beside a subscription, errors.
+    expect(answers[0]).toMatchObject({ ok: true, payload: { subscribed: true } });
+    expect(answers[1]).toMatchObject({ ok: true, payload: { subscribed: true, list: { sessions: [{}, {}] } } });
+    expect(answers[6]).toMatchObject({ ok: true, payload: { subscribed: true, key: "agent:main:work" } });
+    expect(answers[8]).toMatchObject({ ok: true, payload: { subscribed: true, key: "agent:ops:deploy" } });
+    expect(answers[17]).toMatchObject({ ok: true, payload: { subscribed: false, key: "agent:main:work" } });
+    expect(answers[12]).toMatchObject({ ok: false, error: { code: "INVALID_REQUEST", message: "key required" } });
+    // Left to the legacy: the approval replay, presence declarations, keys whose canonical form is its logic.
+    const declinedCases: Array<[string, Record<string, unknown>]> = [
+      ["sessions.messages.subscribe", { key: "agent:main:work", includeApprovals: true }],
+      ["sessions.messages.subscribe", { key: "main" }],
+      ["sessions.messages.unsubscribe", { key: "agent:zz:x" }],
+      ["sessions.viewers.set", { sessionKeys: ["agent:main:work"] }],
+      ["sessions.subscribe", { search: "work" }],
+    ];
+    for (const [method, params] of declinedCases) {
+      expect(await ask(hanzodReader, method, params), JSON.stringify([method, params])).toMatchObject({ ok: false, error: { code: "UNAVAILABLE", details: { code: "HANZOD_DECLINED" } } });
+    }
+  }, 120_000);
+
+  it("split families: through the proxy with phase 2 on hanzod, hanzod answers the subscription calls, the legacy gets them too, and a legacy write reaches the subscribed client once, in order, and no unsubscribed one", async () => {
+    // The proxy's own hanzod on the same state dir (it must trust the proxy's address for the brokered leg).
+    const proxied = await startHanzod({ port: 0, auth: { mode: "token", token: "t" }, stateDir: legacy.stateDir, logger: false, compat: release, trustedProxies: ["127.0.0.1", "::1"] });
+    const file = checklistFile(["version: 1", "phases:", "  phase2: hanzod"].join("\n"));
+    const proxy = await startProxy({ listenPort: 0, adminPort: 0, legacyUrl: legacy.url, legacyToken: legacy.token, hanzodUrl: proxied.url, hanzodToken: "t", checklistPath: file.path, logLevel: "silent" });
+    const clients: TestClient[] = [];
+    try {
+      const connect = async (): Promise<TestClient> => {
+        const c = await connectClient(proxy.url, { token: legacy.token, scopes: ["operator.read", "operator.write"] });
+        clients.push(c);
+        return c;
+      };
+      const [subscriber, bystander] = [await connect(), await connect()];
+      const metric = (name: string, labels: Record<string, string>) => metricValue(proxy.adminPort!, name, labels);
+      const sub = await subscriber.call("sessions.subscribe", {});
+      expect(sub.ok, JSON.stringify(sub.error)).toBe(true);
+      expect(payloadOf(sub)).toEqual({ subscribed: true });
+      const msgs = await subscriber.call("sessions.messages.subscribe", { key: "agent:main:work" });
+      expect(payloadOf(msgs)).toEqual({ subscribed: true, key: "agent:main:work" });
+      // Answered by hanzod (the routed owner), once; the legacy's answer to its copy was consumed and agreed.
+      expect(await metric("hanzonode_proxy_requests_total", { method: "sessions.subscribe", backend: "hanzod", outcome: "ok" })).toBe(1);
+      expect(await metric("hanzonode_proxy_requests_total", { method: "sessions.messages.subscribe", backend: "hanzod", outcome: "ok" })).toBe(1);
+      await expect.poll(() => metric("hanzonode_proxy_mirror_total", { verdict: "agree" }), { timeout: 15_000 }).toBe(2);
+      expect(await metric("hanzonode_proxy_mirror_total", { verdict: "disagree" })).toBe(0);
+      // A call hanzod declines (a bare key's owner is the legacy's logic): the legacy's answer to the copy is
+      // the client's, once; the call is not sent to the legacy a second time, behind the client's next one.
+      const bare = await subscriber.call("sessions.messages.subscribe", { key: "main" });
+      expect({ ok: bare.ok, payload: bare.payload, error: bare.error }).toEqual(await ask(legacyReader, "sessions.messages.subscribe", { key: "main" }));
+      expect(await metric("hanzonode_proxy_requests_total", { method: "sessions.messages.subscribe", backend: "hanzod", outcome: "declined" })).toBe(1);
+      expect(await metric("hanzonode_proxy_mirror_total", { method: "sessions.messages.subscribe", verdict: "declined" })).toBe(1);
+      const answered = subscriber.frames.filter((f) => f.type === "res").map((f) => (f as { id: string }).id);
+      expect(new Set(answered).size).toBe(answered.length);
+      expect(answered.some((i) => i.startsWith("hanzonode-proxy:"))).toBe(false);
+
+      // A sessions write the legacy serves (hanzod declines sessions.patch): its sessions.changed, to the
+      // connection the copy subscribed there, reaches the client exactly once; the bystander sees none.
+      const changed = (c: TestClient) => c.events.filter((e) => e.event === "sessions.changed" && maybePayload(e)?.sessionKey === "agent:main:work");
+      const labels = ["split-1", "split-2"];
+      for (const label of labels) {
+        const r = await subscriber.call("sessions.patch", { key: "agent:main:work", label });
+        expect(r.ok, JSON.stringify(r.error)).toBe(true);
+        await waitFor(() => changed(subscriber).some((e) => JSON.stringify(e.payload).includes(label)), 20_000, `sessions.changed for ${label}`);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      const mine = changed(subscriber).filter((e) => labels.some((l) => JSON.stringify(e.payload).includes(l)));
+      expect(mine.map((e) => labels.find((l) => JSON.stringify(e.payload).includes(l)))).toEqual(labels);
+      const seqs = subscriber.events.filter((e) => typeof e.seq === "number").map((e) => e.seq as number);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      expect(new Set(seqs).size).toBe(seqs.length);
+      expect(bystander.events.filter((e) => e.event === "sessions.changed" || e.event === "session.message")).toEqual([]);
+    } finally {
+      for (const c of clients) await c.close();
+      await proxy.close();
+      await proxied.close();
+      file.dispose();
+    }
+  }, 120_000);
 });

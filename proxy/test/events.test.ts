@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startProxy, type RunningProxy } from "../index.js";
 import { connectClient, maybePayload, payloadOf, waitFor, type EventFrame, type TestClient } from "./ws-client.js";
-import { HANZOD_TOKEN, checklistFile, startTestHanzod, type TestHanzod } from "./support.js";
+import { HANZOD_TOKEN, checklistFile, metricValue, startTestHanzod, type TestHanzod } from "./support.js";
 import { startScriptedBackend, type ScriptedBackend } from "./scripted-backend.js";
 
 const legacy = inject("legacy");
@@ -137,6 +137,59 @@ describe("legacy owns auth, a hanzod stand-in owns the cron family and drops eve
       expect(events[0]!.seq).toBe(1);
     } finally {
       await churn.stop();
+      await c.close();
+    }
+  });
+});
+
+describe("split sessions family: legacy owns auth and sessions.patch, a hanzod stand-in answers the subscription calls and emits for writes of its own", () => {
+  let backend: ScriptedBackend;
+  let proxy: RunningProxy;
+  const file = checklistFile(["version: 1", "methods:", '  "sessions.subscribe": hanzod', '  "sessions.messages.subscribe": hanzod'].join("\n"));
+
+  beforeAll(async () => {
+    backend = await startScriptedBackend();
+    proxy = await startProxy({ listenPort: 0, adminPort: 0, legacyUrl: legacy.url, hanzodUrl: backend.url, hanzodToken: HANZOD_TOKEN, checklistPath: file.path, logLevel: "silent" });
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await backend.close();
+    file.dispose();
+  });
+
+  it("the subscription reaches both backends, the client gets one answer, and each backend's sessions.changed reaches it once, in order; a disagreeing copy is counted", async () => {
+    const c = await connectClient(proxy.url, { token: legacy.token, scopes: ["operator.read", "operator.write"] });
+    const bystander = await connectClient(proxy.url, { token: legacy.token, scopes: ["operator.read", "operator.write"] });
+    try {
+      const sub = await c.call("sessions.subscribe", {});
+      // The routed owner's answer (the stand-in's), once; the legacy's answer to the proxy's copy never reaches the client.
+      expect(payloadOf(sub)).toEqual({ answeredBy: "scripted" });
+      await waitFor(() => backend.sockets.size === 2, 10_000, "the proxy's legs to the stand-in");
+      const tag = `split-${process.pid}`;
+      const mine = (): EventFrame[] => c.events.filter((e) => e.event === "sessions.changed" && JSON.stringify(e.payload).includes(tag));
+      // The stand-in's legs are the two clients' (it emits to both, unfiltered): only the subscriber's calls matter below.
+      backend.emit("sessions.changed", { from: "hanzod", tag, n: 1 }, 1);
+      await waitFor(() => mine().length === 1, 10_000, "the stand-in's first sessions.changed");
+      const r = await c.call("sessions.patch", { key: "agent:main:main", label: `${tag}-legacy` });
+      expect(r.ok, JSON.stringify(r.error)).toBe(true);
+      // Sent by the legacy only because the proxy's copy subscribed this connection there.
+      await waitFor(() => mine().length === 2, 20_000, "the legacy's sessions.changed");
+      backend.emit("sessions.changed", { from: "hanzod", tag, n: 3 }, 2);
+      await waitFor(() => mine().length === 3, 10_000, "the stand-in's second sessions.changed");
+      await new Promise((res) => setTimeout(res, 300));
+      expect(mine().map((e) => maybePayload(e)?.from ?? "legacy")).toEqual(["hanzod", "legacy", "hanzod"]);
+      const seqs = sequenced(c).map((e) => e.seq as number);
+      seqs.forEach((s, i) => expect(s).toBe(i + 1));
+      // One answer per client request; none of the proxy's own ids reached the client.
+      const answers = c.frames.filter((f) => f.type === "res").map((f) => (f as { id: string }).id);
+      expect(new Set(answers).size).toBe(answers.length);
+      expect(answers.some((id) => id.startsWith("hanzonode-proxy:"))).toBe(false);
+      // The stand-in's answer is not the legacy's: counted as a disagreement, by method and verdict only.
+      await expect.poll(() => metricValue(proxy.adminPort!, "hanzonode_proxy_mirror_total", { method: "sessions.subscribe", verdict: "disagree" }), { timeout: 10_000 }).toBe(1);
+      // The bystander never subscribed on the legacy: none of its sessions.changed.
+      expect(bystander.events.filter((e) => e.event === "sessions.changed" && maybePayload(e)?.from === undefined)).toEqual([]);
+    } finally {
+      await bystander.close();
       await c.close();
     }
   });

@@ -18,7 +18,7 @@
 import { normalizeOptionalString } from "../../core/legacy-strings.js";
 import { invalidRequest } from "../../core/method.js";
 import { configAt } from "../../state/config-path.js";
-import { normalizeAgentId, type SessionStoreReader } from "../../state/sessions.js";
+import { normalizeAgentId, type SessionStoreReader, type SessionStoreTarget } from "../../state/sessions.js";
 import { resolveSessionKey } from "./describe.js";
 import { unavailable } from "./list.js";
 import { parseAgentSessionKey } from "./row.js";
@@ -57,20 +57,35 @@ export function sessionsResolve(reader: SessionStoreReader, release: string, par
   if (!key) throw unavailable(`sessions.resolve by sessionId, label, shortId or reference`);
   if (text(params.spawnedBy) !== "") throw unavailable(`sessions.resolve with "spawnedBy"`);
 
-  const cfg = reader.config();
-  for (const setting of [["gateway", "roles"], ["session"], ["agents", "defaults", "sessionStore"]] as const) {
-    if (configAt(cfg, setting) !== undefined) throw unavailable(`sessions.resolve under the config setting "${setting.join(".")}"`);
-  }
-  if (keyDeclined(key)) throw unavailable(`sessions.resolve of the key "${key}"`);
-  const explicit = params.agentId;
-  if (typeof explicit === "string" && explicit !== normalizeAgentId(explicit)) throw unavailable(`sessions.resolve with the agent id "${explicit}"`);
-
-  // A bare key needs `agentId` here; the agent errors are resolveRequestedSessionAgentId's, shared with describe.
-  if (!parseAgentSessionKey(key) && typeof explicit !== "string") throw unavailable(`sessions.resolve of the bare key "${key}" without "agentId"`);
-  const { agentId, key: canonical } = resolveSessionKey(reader, cfg, key, explicit);
-  const target = reader.targets(cfg).targets.find((t) => t.agentId === agentId && t.configured);
-  if (!target) throw unavailable(`sessions.resolve of a key of the unconfigured agent "${agentId}"`);
+  const { agentId, key: canonical, target } = canonicalTarget(reader, "sessions.resolve", key, params.agentId);
   if (reader.read([target], canonical)[0]) return { ok: true, key: canonical, agentId };
   if (params.allowMissing === true) return { ok: false };
   throw invalidRequest(`No session found: ${key}`);
+}
+
+/**
+ * A trimmed, non-empty session key's canonical form and owning agent, as the legacy's
+ * `resolveRequestedSessionAgentId` + `resolveSessionStoreKey` give it (its errors, in its order), or
+ * a decline (naming `method`) for the keys and configs whose canonical key is the legacy's own logic.
+ */
+function canonicalTarget(reader: SessionStoreReader, method: string, key: string, explicit: unknown): { agentId: string; key: string; target: SessionStoreTarget } {
+  const cfg = reader.config();
+  for (const setting of [["gateway", "roles"], ["session"], ["agents", "defaults", "sessionStore"]] as const) {
+    if (configAt(cfg, setting) !== undefined) throw unavailable(`${method} under the config setting "${setting.join(".")}"`);
+  }
+  if (keyDeclined(key)) throw unavailable(`${method} of the key "${key}"`);
+  if (typeof explicit === "string" && explicit !== normalizeAgentId(explicit)) throw unavailable(`${method} with the agent id "${explicit}"`);
+
+  // A bare key needs `agentId` here; the agent errors are resolveRequestedSessionAgentId's, shared with describe.
+  if (!parseAgentSessionKey(key) && typeof explicit !== "string") throw unavailable(`${method} of the bare key "${key}" without "agentId"`);
+  const { agentId, key: canonical } = resolveSessionKey(reader, cfg, key, explicit);
+  const target = reader.targets(cfg).targets.find((t) => t.agentId === agentId && t.configured);
+  if (!target) throw unavailable(`${method} of a key of the unconfigured agent "${agentId}"`);
+  return { agentId, key: canonical, target };
+}
+
+/** The canonical key `sessions.messages.(un)subscribe` answer and subscribe under (no session need exist). */
+export function canonicalSessionKey(reader: SessionStoreReader, release: string, method: string, key: string, explicitAgentId: unknown): string {
+  if (!SELECTORS[release]) throw unavailable(`${method} as openclaw ${release}`);
+  return canonicalTarget(reader, method, key, explicitAgentId).key;
 }
