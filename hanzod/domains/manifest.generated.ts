@@ -11,6 +11,7 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
   "chat.history": "chat",
   "chat.message.get": "chat",
   "sessions.get": "chat",
+  "chat.send": "chat",
   "config.get": "config",
   "cron.list": "cron",
   "cron.get": "cron",
@@ -63,6 +64,8 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
 
 /** The events domains declare (core's own are in core/events.ts). */
 export const DOMAIN_EVENTS: readonly EventDeclaration[] = Object.freeze([
+  { name: "chat", guard: "operator.read" },
+  { name: "agent", guard: "operator.read" },
   { name: "mentions.changed", guard: "operator.read", audience: "connection" },
   { name: "node.hostStats", guard: "operator.read" },
 ]);
