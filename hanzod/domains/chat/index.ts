@@ -28,11 +28,13 @@ export default defineDomain<ChatRunState>({
       transcripts: new TranscriptReader(core.legacy?.stateDb ?? layout.stateDb),
       writer: new TranscriptWriter(),
       runs: new Map(),
+      shutdown: new AbortController(),
     };
   },
   teardown: (state) => {
     state.sessions.close();
     state.transcripts.close();
+    state.shutdown.abort();
     state.writer.close();
   },
   methods: [

@@ -72,11 +72,11 @@ export class RunEvents {
     this.emit("agent", { runId: this.id.runId, sessionKey: this.id.sessionKey, sessionId: this.id.sessionId, agentId: this.id.agentId, stream: "lifecycle", data, seq: this.seq, ts, isHeartbeat: false });
   }
 
+  /** A run phase: the chat status first, then the agent run_status, both with the phase's own seq. */
   private status(phase: string): void {
     this.seq += 1;
     this.chat({ state: "status", phase });
-    this.seq -= 1;
-    this.agentPlain("run_status", { phase });
+    this.emit("agent", { runId: this.id.runId, stream: "run_status", data: { phase }, sessionKey: this.id.sessionKey, agentId: this.id.agentId, seq: this.seq, ts: Date.now(), isHeartbeat: false });
   }
 
   /** Everything up to the model call. */

@@ -30,7 +30,24 @@ import { RunEvents, runEventRules, type Emit, type RunEventRules } from "./run-e
 export interface ChatRunState extends ChatReadState {
   writer: TranscriptWriter;
   /** hanzod's own runs by runId: their dedupe answer, and which sessions have one going. */
-  runs: Map<string, { sessionKey: string; done: boolean }>;
+  runs: Map<string, { sessionKey: string; done: boolean; finishedAt?: number }>;
+  /** Aborted at teardown: a run's model stream stops with hanzod. */
+  shutdown: AbortController;
+}
+
+/** The legacy's gateway dedupe (dist server-constants DEDUPE_TTL_MS, DEDUPE_MAX): a finished run's answer is kept 5 min, at most 1000. */
+const DEDUPE_TTL_MS = 300_000;
+const DEDUPE_MAX = 1000;
+
+/**
+ * Forgets finished runs as the legacy's dedupe does. A forgotten key is then found in the transcript
+ * and declined (the legacy answers what it answers once its own entry has expired).
+ */
+function pruneRuns(runs: ChatRunState["runs"], now: number): void {
+  const done = [...runs.entries()].filter(([, r]) => r.done);
+  for (const [id, r] of done) if (now - (r.finishedAt ?? now) > DEDUPE_TTL_MS) runs.delete(id);
+  const left = done.filter(([id]) => runs.has(id));
+  for (const [id] of left.slice(0, Math.max(0, left.length - DEDUPE_MAX))) runs.delete(id);
 }
 
 export interface SendCaller {
@@ -106,6 +123,7 @@ function plan(state: ChatRunState, release: string, params: Record<string, unkno
 /** The dedupe answer for a runId hanzod has seen, or the ack of a new run started in the background. */
 export function chatSend(state: ChatRunState, release: string, params: Record<string, unknown>, caller: SendCaller, emit: Emit): Record<string, unknown> {
   const runId = params.idempotencyKey as string;
+  pruneRuns(state.runs, Date.now());
   const seen = state.runs.get(runId);
   if (seen) return { runId, status: seen.done ? "ok" : "in_flight" };
   const p = plan(state, release, params, caller);
@@ -115,7 +133,10 @@ export function chatSend(state: ChatRunState, release: string, params: Record<st
   setImmediate(() => {
     void run(state, release, p, caller, receivedAt, emit).finally(() => {
       const r = state.runs.get(runId);
-      if (r) r.done = true;
+      if (r) {
+        r.done = true;
+        r.finishedAt = Date.now();
+      }
     });
   });
   return { runId, status: "started" };
@@ -132,7 +153,7 @@ async function run(state: ChatRunState, release: string, p: Plan, caller: SendCa
     w.appendMessage(p.target, { role: "user", content: p.message, timestamp: receivedAt, idempotencyKey: `${p.runId}:user`, __openclaw: meta }, { idempotencyKey: `${p.runId}:user`, at: Date.now() });
     w.patchEntry(p.target, (e: SessionEntry) => ({ ...e, updatedAt: Date.now(), lastInteractionAt: receivedAt, activeWriterRunId: p.runId, status: "running", startedAt: events.startedAt }));
     const calledAt = Date.now();
-    const result = await streamCompletion(p.model, [...p.history, { role: "user", content: p.message }], (piece) => events.piece(piece), new AbortController().signal);
+    const result = await streamCompletion(p.model, [...p.history, { role: "user", content: p.message }], (piece) => events.piece(piece), state.shutdown.signal);
     const stopReason = result.finishReason === "stop" || result.finishReason === undefined ? "stop" : result.finishReason;
     const input = result.usage?.input ?? 0;
     const output = result.usage?.output ?? 0;
