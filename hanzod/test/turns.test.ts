@@ -76,12 +76,15 @@ describe.each(releasesUnderTest())("chat.send: hanzod runs text turns on a runni
 
   /** Waits until the legacy shows the session's last run done (its end is written after the final event). */
   async function settled(): Promise<void> {
-    for (;;) {
+    const deadline = Date.now() + 90_000;
+    let info: Record<string, unknown> | undefined;
+    while (Date.now() < deadline) {
       const a = await ask(onLegacy, "chat.history", { sessionKey: SESSION, limit: 1 });
-      const info = (a.payload as { sessionInfo?: { status?: string; hasActiveRun?: boolean } } | undefined)?.sessionInfo;
+      info = (a.payload as { sessionInfo?: Record<string, unknown> } | undefined)?.sessionInfo;
       if (info?.status === "done" && info.hasActiveRun === false) return;
       await new Promise((r) => setTimeout(r, 200));
     }
+    throw new Error(`the legacy never showed the run done: ${JSON.stringify(info)}`);
   }
 
   /** The texts the model server saw in the request whose last user turn carried `marker`. */
