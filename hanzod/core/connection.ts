@@ -338,7 +338,7 @@ export class Connection implements EventRecipient, CallOrigin {
       rt.deviceConnections.add(deviceId, s.role, this);
       this.countedDevice = deviceId;
     }
-    this.caller = { connId: this.connId, role: s.role, scopes: s.scopes, caps: params.caps ?? [], clientId: params.client.id, ...(owner ? { profileId: GATEWAY_OWNER_PROFILE_ID } : {}), authMethod: s.authMethod, ...(s.user !== undefined ? { verifiedUser: true as const } : {}), ...deviceTokenCaller(s) };
+    this.caller = { connId: this.connId, role: s.role, scopes: s.scopes, caps: params.caps ?? [], clientId: params.client.id, clientMode: params.client.mode, ...(owner ? { profileId: GATEWAY_OWNER_PROFILE_ID } : {}), authMethod: s.authMethod, ...(s.user !== undefined ? { verifiedUser: true as const } : {}), ...deviceTokenCaller(s) };
     clearTimeout(this.handshakeTimer);
     if (!raiseReceiverMaxPayload(this.ws, DEFAULTS.maxPayload) && !receiverShapeWarned) {
       receiverShapeWarned = true;

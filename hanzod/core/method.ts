@@ -15,6 +15,8 @@ export interface CallerInfo {
   caps?: readonly string[];
   /** The connect's client id (e.g. the Control UI's `openclaw-control-ui`). */
   clientId?: string;
+  /** The connect's client mode (e.g. `backend`, `cli`, `webchat`): the legacy stores it with a sent chat turn. */
+  clientMode?: string;
   /**
    * The person this connection is attributed to (the legacy's `authenticatedUserProfile`): from
    * 2026.9.6 the gateway owner's profile for a tracked shared-secret operator; none for ephemeral

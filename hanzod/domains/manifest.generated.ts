@@ -12,6 +12,7 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
   "chat.history": "chat",
   "chat.message.get": "chat",
   "sessions.get": "chat",
+  "chat.send": "chat",
   "config.get": "config",
   "cron.list": "cron",
   "cron.get": "cron",
@@ -70,6 +71,8 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
 
 /** The events domains declare (core's own are in core/events.ts). */
 export const DOMAIN_EVENTS: readonly EventDeclaration[] = Object.freeze([
+  { name: "chat", guard: "operator.read" },
+  { name: "agent", guard: "operator.read" },
   { name: "node.pair.resolved", guard: "operator.pairing" },
   { name: "mentions.changed", guard: "operator.read", audience: "connection" },
   { name: "node.hostStats", guard: "operator.read" },

@@ -3,8 +3,11 @@
  * opened read-only: hanzod/state/transcripts.ts, with the session records of hanzod/state/sessions.ts).
  * The legacy reads transcripts from SQLite per call (no transcript cache); what it keeps in memory is run
  * state (runs in flight, their partial replies), so the readers move separately from the runs, and a
- * session whose run may be in flight is refused. Sends, aborts, injects and the chat events stay on the
- * legacy for now.
+ * session whose run may be in flight is refused.
+ *
+ * `chat.send` (run.ts), first slice: a text-only turn on an existing session, its `chat` / `agent`
+ * events and the turn written into the legacy's agent database; everything else is declined to the
+ * legacy. Aborts, injects and `agent` stay on the legacy.
  */
 import { ADMIN_SCOPE } from "../../../protocol/index.js";
 import { defineDomain } from "../../core/method.js";
@@ -12,22 +15,43 @@ import { typeboxParams } from "../../core/typebox-params.js";
 import { legacyStateLayout } from "../../state/legacy-state.js";
 import { SessionStoreReader } from "../../state/sessions.js";
 import { TranscriptReader } from "../../state/transcripts.js";
-import { chatHistory, chatMessageGet, sessionsGet, type ChatReadState } from "./history.js";
+import { TranscriptWriter } from "../../state/transcript-writer.js";
+import { chatHistory, chatMessageGet, sessionsGet } from "./history.js";
+import { chatSend, type ChatRunState } from "./run.js";
 
-export default defineDomain<ChatReadState>({
+export default defineDomain<ChatRunState>({
   name: "chat",
   setup: (core) => {
     const layout = legacyStateLayout(core.opts.stateDir);
-    return { sessions: new SessionStoreReader(layout.stateDir, core.opts.configPath ?? layout.configPath), transcripts: new TranscriptReader(core.legacy?.stateDb ?? layout.stateDb) };
+    return {
+      sessions: new SessionStoreReader(layout.stateDir, core.opts.configPath ?? layout.configPath),
+      transcripts: new TranscriptReader(core.legacy?.stateDb ?? layout.stateDb),
+      writer: new TranscriptWriter(),
+      runs: new Map(),
+      shutdown: new AbortController(),
+    };
   },
   teardown: (state) => {
     state.sessions.close();
     state.transcripts.close();
+    state.shutdown.abort();
+    state.writer.close();
   },
   methods: [
     { name: "chat.history", params: typeboxParams("chat.history"), handler: ({ core, state, params, caller }) => chatHistory(state, core.version, params, caller.scopes.includes(ADMIN_SCOPE)) },
     { name: "chat.message.get", params: typeboxParams("chat.message.get"), handler: ({ state, params }) => chatMessageGet(state, params) },
     // The raw read of the same transcript; the contract has no params schema for it (the legacy checks them itself).
     { name: "sessions.get", params: "handler", handler: ({ state, params }) => sessionsGet(state, params) },
+    {
+      name: "chat.send",
+      params: typeboxParams("chat.send"),
+      emits: ["chat", "agent"],
+      handler: ({ core, state, params, caller, emit }) => chatSend(state, core.version, params, { scopes: caller.scopes, clientId: caller.clientId, clientMode: caller.clientMode }, (event, payload) => emit(event, payload)),
+    },
+  ],
+  // Both go to every operator.read connection (the legacy's EVENT_SCOPE_GUARDS; a client without session subscriptions gets them too).
+  events: [
+    { name: "chat", guard: "operator.read" },
+    { name: "agent", guard: "operator.read" },
   ],
 });
