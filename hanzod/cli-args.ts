@@ -18,10 +18,11 @@ export interface CliArgs {
   compat?: string;
   "control-ui-root"?: string;
   "restart-mode"?: "in-process" | "exit";
+  turns?: "off" | "text-only";
 }
 
 const STRING_FLAGS = ["host", "token", "password", "user-header", "state-dir", "config", "compat", "control-ui-root"] as const;
-const CHOICES = { bind: ["loopback", "lan", "auto", "custom"], auth: ["token", "password", "none", "trusted-proxy"], "restart-mode": ["in-process", "exit"] } as const;
+const CHOICES = { bind: ["loopback", "lan", "auto", "custom"], auth: ["token", "password", "none", "trusted-proxy"], "restart-mode": ["in-process", "exit"], turns: ["off", "text-only"] } as const;
 
 /**
  * The plain command lines (`--flag value` / `--flag=value`, each known flag once, valid choices, a decimal
@@ -43,10 +44,11 @@ export function parsePlainArgs(args: readonly string[]): CliArgs | undefined {
     if (name === "port") {
       if (!/^(0|[1-9]\d{0,5})$/.test(value)) return undefined;
       out.port = Number(value);
-    } else if (name === "bind" || name === "auth" || name === "restart-mode") {
+    } else if (name === "bind" || name === "auth" || name === "restart-mode" || name === "turns") {
       if (!(CHOICES[name] as readonly string[]).includes(value)) return undefined;
       if (name === "bind") out.bind = value as CliArgs["bind"];
       else if (name === "auth") out.auth = value as AuthMode;
+      else if (name === "turns") out.turns = value as CliArgs["turns"];
       else out["restart-mode"] = value as CliArgs["restart-mode"];
     } else if ((STRING_FLAGS as readonly string[]).includes(name)) {
       out[name as (typeof STRING_FLAGS)[number]] = value;
@@ -74,6 +76,7 @@ export async function parseWithYargs(args: readonly string[]): Promise<CliArgs> 
     .option("compat", { type: "string", describe: "legacy release to answer as where releases differ (default: the newest frozen one; `hanzonode up` passes the legacy's)" })
     .option("control-ui-root", { type: "string", describe: "serve the legacy's Control UI from this dir (its package's dist/control-ui); default: the one of the openclaw on PATH, if any; none: no UI" })
     .option("restart-mode", { type: "string", choices: CHOICES["restart-mode"], describe: "on a restart request: listen again in-process, or exit 0 for a supervisor (default: exit when systemd/launchd is detected)" })
+    .option("turns", { type: "string", choices: CHOICES.turns, describe: "run chat turns in hanzod: off (default: the legacy runs them) or text-only (no system prompt, no tools yet)" })
     .strict()
     // A flag hanzod does not know in a unit's command line is a configuration error, not a crash.
     .fail((msg, err) => {

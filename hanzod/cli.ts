@@ -53,6 +53,7 @@ try {
     ...(argv.compat ? { compat: argv.compat } : {}),
     ...(controlUiRoot ? { controlUiRoot } : {}),
     restartMode: argv["restart-mode"] ?? (supervisedByEnv(process.env) ? "exit" : "in-process"),
+    turns: argv.turns ?? "off",
     // This process ends on SIGTERM through handle.terminate() below.
     ownsProcessExit: true,
     onRestartExit: () => process.exit(0),

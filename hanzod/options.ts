@@ -57,6 +57,13 @@ export interface HanzodOptions {
    */
   restartMode?: "in-process" | "exit";
   /**
+   * Whether hanzod runs chat turns itself. "off" (default): `chat.send` is declined, so the legacy runs every
+   * turn. "text-only": hanzod runs the text turns it can (issue #11's first slice) but sends the model neither
+   * the legacy's system prompt nor its tools, so a model may answer differently than under the legacy: an
+   * operator has to ask for it.
+   */
+  turns?: "off" | "text-only";
+  /**
    * The host ends this process on SIGTERM through `handle.terminate()` (the CLI does), as the legacy's
    * `gateway run` loop owns process exit. Only then may `gateway.suspend.handoff` arm a held suspension
    * so that stop becomes a planned restart; unset (an embedding host), it answers the legacy's "gateway

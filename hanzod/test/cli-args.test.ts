@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parsePlainArgs, parseWithYargs, type CliArgs } from "../cli-args.js";
 
-const KEYS = ["port", "bind", "host", "auth", "token", "password", "trusted-proxy", "user-header", "state-dir", "config", "compat", "control-ui-root", "restart-mode"] as const;
+const KEYS = ["port", "bind", "host", "auth", "token", "password", "trusted-proxy", "user-header", "state-dir", "config", "compat", "control-ui-root", "restart-mode", "turns"] as const;
 
 function pick(a: CliArgs): Partial<CliArgs> {
   const out: Record<string, unknown> = {};
@@ -19,6 +19,8 @@ describe("hanzod command line", () => {
       ["--bind", "custom", "--token", "123", "--restart-mode=in-process"],
       ["--control-ui-root", "/opt/openclaw/dist/control-ui"],
       ["--control-ui-root=none"],
+      ["--turns", "text-only"],
+      ["--turns=off", "--port", "0"],
     ];
     for (const line of lines) {
       const plain = parsePlainArgs(line);
@@ -37,6 +39,7 @@ describe("hanzod command line", () => {
       ["--port", "-1"],
       ["--bind", "tailnet"],
       ["--auth", "Token"],
+      ["--turns", "all"],
       ["--trusted-proxy", "10.0.0.1"],
       ["--stateDir", "/tmp/s"],
       ["--token"],

@@ -43,3 +43,22 @@ describe("dynamic-scope methods", () => {
     }
   });
 });
+
+describe("chat turns are the operator's choice", () => {
+  it("a hanzod started without --turns declines chat.send (before anything is written), so the legacy runs the turn", async () => {
+    const hz = await startTestHanzod();
+    try {
+      const s = await openRaw(hz.url);
+      s.send(connectFrame({ client: { id: "cli", version: "1", platform: "linux", mode: "cli" }, scopes: ["operator.admin"], auth: { token: hz.token } }));
+      await s.next(isRes("c1"));
+      s.send({ type: "req", id: "send", method: "chat.send", params: { sessionKey: "agent:main:main", message: "hi", idempotencyKey: "k-off" } });
+      const res = await s.next(isRes("send"));
+      s.close();
+      expect(res.ok).toBe(false);
+      expect(res.error).toMatchObject({ code: "UNAVAILABLE", details: { code: "HANZOD_DECLINED" } });
+      expect(String((res.error as { message?: string }).message)).toContain("--turns text-only");
+    } finally {
+      await hz.close();
+    }
+  });
+});

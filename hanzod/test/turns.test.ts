@@ -97,7 +97,7 @@ describe.each(releasesUnderTest())("chat.send: hanzod runs text turns on a runni
   beforeAll(async () => {
     models = await startModelServer();
     legacy = await startLegacyGateway({ version: release, modelServer: { baseUrl: models.baseUrl, modelId: "hanzo-test" } });
-    hz = await startHanzod({ port: 0, auth: { mode: "token", token: "t" }, stateDir: legacy.stateDir, logger: false, compat: release });
+    hz = await startHanzod({ port: 0, auth: { mode: "token", token: "t" }, stateDir: legacy.stateDir, logger: false, compat: release, turns: "text-only" });
     onLegacy = (await connectOperator(legacy.url, legacy.token, ["operator.admin"], CLIENT)).s;
     onHanzod = (await connectOperator(hz.url, "t", ["operator.admin"], CLIENT)).s;
     conns.push(onLegacy, onHanzod);

@@ -10,7 +10,7 @@
  * legacy. Aborts, injects and `agent` stay on the legacy.
  */
 import { ADMIN_SCOPE } from "../../../protocol/index.js";
-import { defineDomain } from "../../core/method.js";
+import { declined, defineDomain } from "../../core/method.js";
 import { typeboxParams } from "../../core/typebox-params.js";
 import { legacyStateLayout } from "../../state/legacy-state.js";
 import { SessionStoreReader } from "../../state/sessions.js";
@@ -18,6 +18,9 @@ import { TranscriptReader } from "../../state/transcripts.js";
 import { TranscriptWriter } from "../../state/transcript-writer.js";
 import { chatHistory, chatMessageGet, sessionsGet } from "./history.js";
 import { chatSend, type ChatRunState } from "./run.js";
+
+/** Until hanzod's turns send the legacy's system prompt and tools, running them is the operator's choice. */
+const TURNS_OFF = "chat.send: hanzod runs turns only when started with --turns text-only (its turns send the model neither the legacy's system prompt nor its tools yet), so the legacy runs this one";
 
 export default defineDomain<ChatRunState>({
   name: "chat",
@@ -46,7 +49,10 @@ export default defineDomain<ChatRunState>({
       name: "chat.send",
       params: typeboxParams("chat.send"),
       emits: ["chat", "agent"],
-      handler: ({ core, state, params, caller, emit }) => chatSend(state, core.version, params, { scopes: caller.scopes, clientId: caller.clientId, clientMode: caller.clientMode }, (event, payload) => emit(event, payload)),
+      handler: ({ core, state, params, caller, emit }) => {
+        if (core.opts.turns !== "text-only") throw declined(TURNS_OFF);
+        return chatSend(state, core.version, params, { scopes: caller.scopes, clientId: caller.clientId, clientMode: caller.clientMode }, (event, payload) => emit(event, payload));
+      },
     },
   ],
   // Both go to every operator.read connection (the legacy's EVENT_SCOPE_GUARDS; a client without session subscriptions gets them too).
