@@ -25,6 +25,8 @@ import { isBrowserSessionClient, sharedGatewaySessionGeneration } from "../auth/
 import { SHARED_GATEWAY_AUTH_ISSUER, type DeviceTokenIssuer } from "../../state/device-pairing.js";
 import { headerValue } from "../auth/net.js";
 import type { ConnectParamsShape } from "./validation.js";
+import { browserOriginRefusal, readControlUiOriginConfig } from "./origin.js";
+import { legacyStateLayout } from "../../state/legacy-state.js";
 import { allowsSilentPairing, preservesLocalCliScopes, resolveLocality, skipsBackendSelfPairing, type LocalityInput } from "./locality.js";
 
 export interface PeerInfo {
@@ -152,6 +154,13 @@ export async function authenticateConnect(rt: Runtime, p: ConnectParamsShape, pe
       return { ok: true, session: { role, scopes: cap === undefined ? scopes : capScopes(scopes, cap), authMethod: "proxy-leg", user: assertedUser } };
     }
   }
+
+  // The legacy's browser-origin rule, before any credential is looked at (handshake/origin.ts). After the
+  // proxy's leg only: that leg carries the client's own client block without its Origin, and the auth owner
+  // that admitted the client has already applied this rule to the client's own connect.
+  const originPeer = { origin: headerValue(peer.req, "origin"), host: headerValue(peer.req, "host"), isLocalClient: peer.isLocalClient };
+  const originRefused = browserOriginRefusal(p, originPeer, () => readControlUiOriginConfig(rt.opts.configPath ?? legacyStateLayout(rt.opts.stateDir).configPath));
+  if (originRefused) return { ok: false, rejection: originRefused };
 
   const hasSharedAuth = Boolean(p.auth?.token || p.auth?.password);
   const tokenCandidate = device ? (p.auth?.deviceToken?.trim() || p.auth?.token?.trim() || undefined) : undefined;
