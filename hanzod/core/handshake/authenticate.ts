@@ -117,6 +117,12 @@ function versionAccepted(p: ConnectParamsShape): boolean {
   return current || probe || node;
 }
 
+/** The legacy's isControlUi for auth decisions: isOperatorUiClient (Control UI, TUI) minus the browser copilot. */
+function isLegacyControlUi(client: { id?: string }): boolean {
+  const id = client.id?.trim().toLowerCase();
+  return id === "openclaw-control-ui" || id === "openclaw-tui";
+}
+
 function parseScopeCap(req: IncomingMessage): string[] | undefined {
   const raw = headerValue(req, "x-openclaw-scopes");
   if (raw === undefined) return undefined;
@@ -253,6 +259,14 @@ export async function authenticateConnect(rt: Runtime, p: ConnectParamsShape, pe
   method = auth.method;
   li = localityInput(method, sharedAuthOk);
   locality = resolveLocality(li);
+  // The legacy's trustedProxyAuthOk (isTrustedProxyControlUiOperatorAuth): a Control UI operator admitted by
+  // the trusted proxy has its scopes capped to the proxy's x-openclaw-scopes, and is issued no device token
+  // (the proxy's identity is its credential; issueGatewayConnectDeviceTokens skips it).
+  const trustedProxyUi = isLegacyControlUi(p.client) && role === "operator" && rt.opts.auth.mode === "trusted-proxy" && method === "trusted-proxy";
+  if (trustedProxyUi) {
+    const cap = parseScopeCap(peer.req);
+    if (cap !== undefined) scopes = scopes.filter((s) => cap.includes(s));
+  }
 
   const deviceId = device.id;
   const publicKey = proof.publicKey;
@@ -325,7 +339,7 @@ export async function authenticateConnect(rt: Runtime, p: ConnectParamsShape, pe
   let deviceToken: AcceptedSession["deviceToken"];
   if (nowPaired?.publicKey === publicKey && nowPaired.roles.includes(role)) {
     rt.pairing.touchDevice(deviceId, Date.now());
-    const issued = rt.pairing.ensureDeviceToken(deviceId, role, scopes, issuer);
+    const issued = trustedProxyUi ? undefined : rt.pairing.ensureDeviceToken(deviceId, role, scopes, issuer);
     if (issued) deviceToken = { token: issued.token, issuedAtMs: issued.issuedAtMs };
   }
   return { ok: true, session: { role, scopes, authMethod: method as AuthMethod, deviceId, ...(deviceToken ? { deviceToken } : {}), ...(sessionGeneration !== undefined ? { sharedGeneration: sessionGeneration } : {}) } };
