@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { legacyEnv, startLegacyGateway, stopProcessGroup, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { startHanzod, type HanzodHandle } from "../index.js";
-import { connectFrame, connectOperator, isRes, newDeviceKey, openRaw, signedDevice, type RawSession } from "./helpers.js";
+import { CLI_CLIENT, connectFrame, connectOperator, isRes, newDeviceKey, openRaw, signedDevice, type RawSession } from "./helpers.js";
 import { ask, askBoth, type Answer } from "./live-compare.js";
 import { openSqlite } from "../../protocol/index.js";
 import { STATE_DB_RELATIVE } from "../state/legacy-state.js";
@@ -270,6 +270,43 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
     } finally {
       await same.close();
     }
+  });
+
+  // ---- the legacy's browser-origin rule on connect (issue 13; hanzod/core/handshake/origin.ts) ----
+
+  /** One connect with these upgrade headers; the answer and how the server closed (or that it did not). */
+  async function originConnect(url: string, token: string, headers: Record<string, string>, client: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+    const s = await openRaw(url, headers);
+    s.send(connectFrame({ client, scopes: ["operator.read"], auth: { token }, ...extra }));
+    const res = await s.next(isRes("c1"));
+    const close = await Promise.race([s.closed, new Promise<null>((r) => setTimeout(() => r(null), 2_000).unref())]);
+    if (!close) s.close();
+    await s.closed;
+    return { ok: res.ok, error: res.error, close };
+  }
+
+  it("a browser connect's Origin is judged as the legacy judges it: the same refusal and close, for the Control UI, the web chat, the copilot and any client with an Origin", async () => {
+    const foreign = { origin: "https://evil.example" };
+    const cases: [string, Record<string, string>, Record<string, unknown>, Record<string, unknown>?][] = [
+      ["Control UI, no Origin", {}, CONTROL_UI],
+      ["Control UI, Origin null", { origin: "null" }, CONTROL_UI],
+      ["Control UI, a path in the Origin", { origin: "http://127.0.0.1/x" }, CONTROL_UI],
+      ["Control UI, a foreign Origin", foreign, CONTROL_UI],
+      ["web chat by mode, no Origin", {}, { id: "test", version: "1.0.0", platform: "linux", mode: "webchat" }],
+      ["web chat by id, no Origin", {}, { id: "webchat-ui", version: "1.0.0", platform: "linux", mode: "ui" }],
+      ["a backend with a foreign Origin", foreign, { id: "gateway-client", version: "1.0.0", platform: "linux", mode: "backend" }],
+      ["a CLI with a foreign Origin", foreign, CLI_CLIENT],
+      ["copilot not in ui mode", {}, { id: "openclaw-browser-copilot", version: "1.0.0", platform: "linux", mode: "webchat" }],
+      ["copilot without a Chrome extension origin", foreign, { id: "openclaw-browser-copilot", version: "1.0.0", platform: "linux", mode: "ui" }, { caps: ["run-tool-bindings", "session-scoped-events"] }],
+    ];
+    for (const [what, headers, client, extra] of cases) {
+      const fromLegacy = await originConnect(legacy.url, legacy.token, headers, client, extra);
+      const fromHanzod = await originConnect(hz.url, "t", headers, client, extra);
+      expect({ what, answer: fromHanzod }).toEqual({ what, answer: fromLegacy });
+      expect({ what, ok: fromLegacy.ok, closeCode: fromLegacy.close?.code }).toEqual({ what, ok: false, closeCode: 1008 });
+    }
+    // A CLI without an Origin is not a browser: admitted by both, as before.
+    for (const [url, token] of [[legacy.url, legacy.token], [hz.url, "t"]] as const) expect((await originConnect(url, token, {}, CLI_CLIENT)).ok).toBe(true);
   });
 
   // ---- device.pair.remove, device.token.rotate/revoke through hanzod (domains/devices/tokens.ts) ----

@@ -1,4 +1,8 @@
 /** Device pairing, device tokens and the hanzonode proxy leg, against hanzod alone. */
+import { writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { connectFrame, isRes, newDeviceKey, openRaw, signedDevice, startTestHanzod, useTestHanzod } from "./helpers.js";
 
@@ -132,6 +136,50 @@ describe("trusted-proxy auth mode", () => {
     } finally {
       await strict.stop();
       await loose.stop();
+    }
+  });
+
+  it("a Control UI operator admitted by the trusted proxy gets no device token and the proxy's scope cap, as in the legacy (issueGatewayConnectDeviceTokens)", async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), "hanzod-tp-ui-"));
+    // The proxy's users load the UI from its public origin, which the config allows.
+    writeFileSync(join(stateDir, "openclaw.json"), JSON.stringify({ gateway: { controlUi: { allowedOrigins: ["https://ui.example"] } } }));
+    const ui = { id: "openclaw-control-ui", version: "1", platform: "linux", mode: "webchat" };
+    const scopes = ["operator.read", "operator.write"];
+    const key = newDeviceKey();
+    const connectUi = async (url: string, headers: Record<string, string>, auth: Record<string, string>) => {
+      const s = await openRaw(url, { origin: "https://ui.example", ...headers });
+      s.send(connectFrame({ client: ui, scopes, auth, device: signedDevice({ key, clientId: ui.id, clientMode: ui.mode, scopes, ...(auth.token ? { token: auth.token } : {}), nonce: s.challenge.nonce, signedAt: s.challenge.ts }) }));
+      const res = await s.next(isRes("c1"));
+      s.close();
+      return res as unknown as { ok: boolean; error?: unknown; payload?: { auth?: { deviceToken?: string; scopes?: string[] } } };
+    };
+    try {
+      // Paired first on the same state by a token-mode gateway (local, silent), which issues it a token.
+      const tokenMode = await startTestHanzod({ stateDir, trustedProxies: ["127.0.0.1"] });
+      try {
+        const paired = await connectUi(tokenMode.url, {}, { token: tokenMode.token });
+        expect(paired.ok, JSON.stringify(paired.error)).toBe(true);
+        expect(paired.payload?.auth?.deviceToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      } finally {
+        await tokenMode.stop();
+      }
+      const tp = await startTestHanzod({ stateDir, auth: { mode: "trusted-proxy", trustedProxy: { userHeader: "x-forwarded-user", allowLoopback: true } }, trustedProxies: ["127.0.0.1"] });
+      try {
+        const viaProxy = { "x-forwarded-for": "198.51.100.9", "x-forwarded-user": "alice@example.com", "x-openclaw-scopes": "operator.read" };
+        const admitted = await connectUi(tp.url, viaProxy, {});
+        expect(admitted.ok, JSON.stringify(admitted.error)).toBe(true);
+        expect(admitted.payload?.auth?.deviceToken).toBeUndefined();
+        expect(admitted.payload?.auth?.scopes).toEqual(["operator.read"]);
+        // Any other origin is refused before the proxy's identity is looked at.
+        const s = await openRaw(tp.url, { origin: "https://evil.example", ...viaProxy });
+        s.send(connectFrame({ client: ui, scopes }));
+        expect((await s.next(isRes("c1"))).error).toMatchObject({ code: "INVALID_REQUEST", details: { code: "CONTROL_UI_ORIGIN_NOT_ALLOWED", reason: "origin not allowed" } });
+        expect((await s.closed).code).toBe(1008);
+      } finally {
+        await tp.stop();
+      }
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
     }
   });
 });

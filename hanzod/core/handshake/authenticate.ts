@@ -25,6 +25,8 @@ import { isBrowserSessionClient, sharedGatewaySessionGeneration } from "../auth/
 import { SHARED_GATEWAY_AUTH_ISSUER, type DeviceTokenIssuer } from "../../state/device-pairing.js";
 import { headerValue } from "../auth/net.js";
 import type { ConnectParamsShape } from "./validation.js";
+import { browserOriginRefusal, readControlUiOriginConfig } from "./origin.js";
+import { legacyStateLayout } from "../../state/legacy-state.js";
 import { allowsSilentPairing, preservesLocalCliScopes, resolveLocality, skipsBackendSelfPairing, type LocalityInput } from "./locality.js";
 
 export interface PeerInfo {
@@ -115,6 +117,12 @@ function versionAccepted(p: ConnectParamsShape): boolean {
   return current || probe || node;
 }
 
+/** The legacy's isControlUi for auth decisions: isOperatorUiClient (Control UI, TUI) minus the browser copilot. */
+function isLegacyControlUi(client: { id?: string }): boolean {
+  const id = client.id?.trim().toLowerCase();
+  return id === "openclaw-control-ui" || id === "openclaw-tui";
+}
+
 function parseScopeCap(req: IncomingMessage): string[] | undefined {
   const raw = headerValue(req, "x-openclaw-scopes");
   if (raw === undefined) return undefined;
@@ -152,6 +160,13 @@ export async function authenticateConnect(rt: Runtime, p: ConnectParamsShape, pe
       return { ok: true, session: { role, scopes: cap === undefined ? scopes : capScopes(scopes, cap), authMethod: "proxy-leg", user: assertedUser } };
     }
   }
+
+  // The legacy's browser-origin rule, before any credential is looked at (handshake/origin.ts). After the
+  // proxy's leg only: that leg carries the client's own client block without its Origin, and the auth owner
+  // that admitted the client has already applied this rule to the client's own connect.
+  const originPeer = { origin: headerValue(peer.req, "origin"), host: headerValue(peer.req, "host"), isLocalClient: peer.isLocalClient };
+  const originRefused = browserOriginRefusal(p, originPeer, () => readControlUiOriginConfig(rt.opts.configPath ?? legacyStateLayout(rt.opts.stateDir).configPath));
+  if (originRefused) return { ok: false, rejection: originRefused };
 
   const hasSharedAuth = Boolean(p.auth?.token || p.auth?.password);
   const tokenCandidate = device ? (p.auth?.deviceToken?.trim() || p.auth?.token?.trim() || undefined) : undefined;
@@ -244,6 +259,14 @@ export async function authenticateConnect(rt: Runtime, p: ConnectParamsShape, pe
   method = auth.method;
   li = localityInput(method, sharedAuthOk);
   locality = resolveLocality(li);
+  // The legacy's trustedProxyAuthOk (isTrustedProxyControlUiOperatorAuth): a Control UI operator admitted by
+  // the trusted proxy has its scopes capped to the proxy's x-openclaw-scopes, and is issued no device token
+  // (the proxy's identity is its credential; issueGatewayConnectDeviceTokens skips it).
+  const trustedProxyUi = isLegacyControlUi(p.client) && role === "operator" && rt.opts.auth.mode === "trusted-proxy" && method === "trusted-proxy";
+  if (trustedProxyUi) {
+    const cap = parseScopeCap(peer.req);
+    if (cap !== undefined) scopes = scopes.filter((s) => cap.includes(s));
+  }
 
   const deviceId = device.id;
   const publicKey = proof.publicKey;
@@ -316,7 +339,7 @@ export async function authenticateConnect(rt: Runtime, p: ConnectParamsShape, pe
   let deviceToken: AcceptedSession["deviceToken"];
   if (nowPaired?.publicKey === publicKey && nowPaired.roles.includes(role)) {
     rt.pairing.touchDevice(deviceId, Date.now());
-    const issued = rt.pairing.ensureDeviceToken(deviceId, role, scopes, issuer);
+    const issued = trustedProxyUi ? undefined : rt.pairing.ensureDeviceToken(deviceId, role, scopes, issuer);
     if (issued) deviceToken = { token: issued.token, issuedAtMs: issued.issuedAtMs };
   }
   return { ok: true, session: { role, scopes, authMethod: method as AuthMethod, deviceId, ...(deviceToken ? { deviceToken } : {}), ...(sessionGeneration !== undefined ? { sharedGeneration: sessionGeneration } : {}) } };
