@@ -79,7 +79,7 @@ describe.each(releasesUnderTest())("chat.send: hanzod runs text turns on a runni
    * after its final event). A hanzod turn is judged on hanzod's view, the stored row: the legacy's session
    * readers keep whatever row they last loaded until the legacy writes the session itself, so after a hanzod
    * turn the legacy may show hanzod's start-of-run row ("running") for good (observed; hanzod/state/README.md,
-   * "chat.send in hanzod"). That is why turns are opt-in and move with the session readers.
+   * "`chat.send` (issue #11, first slice)"). That is why turns are opt-in and move with the session readers.
    */
   async function settled(ranOn: "legacy" | "hanzod" = "legacy"): Promise<void> {
     const deadline = Date.now() + 90_000;
