@@ -2,7 +2,7 @@
  * The phase-6 gate: may the legacy go? Read from the parity store (traffic per backend, shadow evidence),
  * the checklist (routes and owners) and the audit log (recent returns to legacy):
  *  - every method seen in the window routes to hanzod and its gate toward hanzod passes;
- *  - authOwner and nodeOwner are hanzod;
+ *  - authOwner and nodeOwner are hanzod, and hanzod serves every node.invoke command (none declined);
  *  - no request was answered by the legacy during the quiet period, and no change sent anything back
  *    to legacy during it;
  *  - every channel family (the phase-4 methods: channels.*, web.login.*, send, poll, message.action)
@@ -15,6 +15,8 @@ import { loadChecklist, readAudit, type RoutingTable } from "../../parity/checkl
 import { DiffStore } from "../../parity/store/diff-store.js";
 import { gatherGates } from "../../parity/gates/promote.js";
 import { routeOf } from "../../parity/gates/from-checklist.js";
+import { nodeCommandsCheck } from "../../parity/gates/owner-gate.js";
+import { DECLINED_NODE_COMMANDS } from "../../hanzod/registry.js";
 
 export interface CutoverCheckOptions {
   storePath: string;
@@ -25,6 +27,8 @@ export interface CutoverCheckOptions {
   /** How long (ms, up to now) no request may have been answered by the legacy. */
   quietMs: number;
   now?: number;
+  /** The node.invoke commands hanzod declines (default: hanzod's own list); without the legacy nobody serves them. */
+  declinedNodeCommands?: ReadonlyMap<string, string>;
 }
 
 export interface CutoverCheck {
@@ -84,6 +88,8 @@ export async function checkCutover(o: CutoverCheckOptions): Promise<CutoverCheck
   }
   if (table.authOwner !== "hanzod") blockers.push(`authOwner is ${table.authOwner}: connect/auth still on the legacy (hanzonode parity promote --owner auth --to hanzod)`);
   if (table.nodeOwner !== "hanzod") blockers.push(`nodeOwner is ${table.nodeOwner}: node connections still on the legacy (hanzonode parity promote --owner nodes --to hanzod)`);
+  const nodeCommands = nodeCommandsCheck(o.declinedNodeCommands ?? DECLINED_NODE_COMMANDS);
+  if (nodeCommands.verdict !== "pass") blockers.push(`node commands: ${nodeCommands.detail}`);
   for (const [m, count] of [...legacyRecent].sort()) blockers.push(`method ${m}: ${count} request(s) answered by the legacy in the last ${Math.round(o.quietMs / 3_600_000)} h`);
   for (const f of channelFamilies(table)) if (f.notOnHanzod.length > 0) blockers.push(`channel family ${f.family}: not moved (${f.notOnHanzod.join(", ")} not routed to hanzod)`);
 

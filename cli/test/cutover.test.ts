@@ -69,6 +69,12 @@ function store(traffic: { method: string; backend: "legacy" | "hanzod"; hoursAgo
 
 const window = { since: now - 7 * 24 * HOUR, quietMs: 24 * HOUR, now };
 
+/**
+ * hanzod still declines node.invoke system.run (the exec approval path), which blocks every cutover; the cases
+ * about the rest of the flow run as if it served every node command, and one case shows the blocker itself.
+ */
+const EVERY_NODE_COMMAND_SERVED = { declinedNodeCommands: new Map<string, string>() };
+
 /** One hanzod for the file, standing beside the shared legacy's release, with no proxy in front of it. */
 const hz = useTestHanzod({ compat: legacy.version });
 
@@ -76,7 +82,7 @@ const hz = useTestHanzod({ compat: legacy.version });
 async function applyCutover(to: TestHanzod = hz): Promise<{ clientConfigPath: string; lines: string[] }> {
   const storePath = store([{ method: "health", backend: "hanzod", hoursAgo: 1 }]);
   const clientConfigPath = join(dir, "client", "openclaw.json");
-  const out = await cutover({ storePath, checklistPath: checklist(ALL_HANZOD), stateDir: dir, ...window, hanzodUrl: to.url, clientConfigPath, token: to.token });
+  const out = await cutover({ storePath, checklistPath: checklist(ALL_HANZOD), stateDir: dir, ...window, ...EVERY_NODE_COMMAND_SERVED, hanzodUrl: to.url, clientConfigPath, token: to.token });
   expect(out.applied, out.lines.join("\n")).toBe(true);
   return { clientConfigPath, lines: out.lines };
 }
@@ -103,6 +109,15 @@ describe("hanzonode cutover --check", () => {
     expect(r.blockers.some((b) => /^channel family channels\.\*: not moved/.test(b))).toBe(true);
   });
 
+  it("names the node commands hanzod still declines: without the legacy nobody would serve them", async () => {
+    const storePath = store([{ method: "health", backend: "hanzod", hoursAgo: 1 }]);
+    const r = await checkCutover({ storePath, checklistPath: checklist(ALL_HANZOD), stateDir: dir, ...window });
+    expect(r.ok).toBe(false);
+    expect(r.blockers).toEqual([expect.stringMatching(/^node commands: hanzod declines node\.invoke system\.run, system\.run\.prepare \(the exec approval binding is the legacy's\)/)]);
+    const served = await checkCutover({ storePath, checklistPath: checklist(ALL_HANZOD), stateDir: dir, ...window, ...EVERY_NODE_COMMAND_SERVED });
+    expect(served.blockers).toEqual([]);
+  });
+
   it("fails a used method on hanzod whose gate does not pass (a failing contract replay)", async () => {
     const storePath = store([{ method: "health", backend: "hanzod", hoursAgo: 1 }]);
     const s = DiffStore.open(storePath);
@@ -120,12 +135,12 @@ describe("hanzonode cutover --check", () => {
       { method: "status", backend: "legacy", hoursAgo: 30 }, // before the quiet period
     ]);
     const checklistPath = checklist(ALL_HANZOD);
-    const r = await checkCutover({ storePath, checklistPath, stateDir: dir, ...window });
+    const r = await checkCutover({ storePath, checklistPath, stateDir: dir, ...window, ...EVERY_NODE_COMMAND_SERVED });
     expect(r.blockers).toEqual([]);
     expect(r.ok).toBe(true);
 
     const clientConfigPath = join(dir, "client", "openclaw.json");
-    const out = await cutover({ storePath, checklistPath, stateDir: dir, ...window, hanzodUrl: hz.url, clientConfigPath, token: hz.token });
+    const out = await cutover({ storePath, checklistPath, stateDir: dir, ...window, ...EVERY_NODE_COMMAND_SERVED, hanzodUrl: hz.url, clientConfigPath, token: hz.token });
     expect(out.applied).toBe(true);
     expect(JSON.parse(readFileSync(clientConfigPath, "utf8"))).toMatchObject({ gateway: { mode: "remote", remote: { url: hz.url, transport: "direct", token: hz.token } } });
     const audit = await readAudit(dir);

@@ -17,7 +17,10 @@
  * No timing luck: the legacy's writes are committed before it answers them, and every comparison asks the
  * legacy before and after hanzod, retrying until those two agree, so both runtimes answer the same state.
  * Jobs run at the earliest an hour after they are added, so none falls due while the test runs (runs are
- * started by hand, and each is waited for until the legacy shows it finished).
+ * started by hand, and each is waited for until the legacy shows it finished). The legacy's own heartbeat job
+ * is the exception: its next run sits on a wall-clock grid (every 30 min), so it fell due mid-suite whenever
+ * a run crossed a grid point, and hanzod rightly declined the due job. Its cadence is off here ("0m": the job
+ * stays, disabled; the scheduler is off anyway, so nothing else changes).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
@@ -62,7 +65,7 @@ describe.each(releasesUnderTest())("cron read methods on a running legacy's stat
 
   beforeAll(async () => {
     models = await startModelServer();
-    legacy = await startLegacyGateway({ version: release, modelServer: { baseUrl: models.baseUrl, modelId: "hanzo-test" }, config: { agents: { list: [{ id: "main", default: true }, { id: "ops" }] } } });
+    legacy = await startLegacyGateway({ version: release, modelServer: { baseUrl: models.baseUrl, modelId: "hanzo-test" }, config: { agents: { defaults: { heartbeat: { every: "0m" } }, list: [{ id: "main", default: true }, { id: "ops" }] } } });
     hz = await startHanzod({ port: 0, auth: { mode: "token", token: "t" }, stateDir: legacy.stateDir, logger: false, compat: release });
     for (const who of WHO) {
       const scopes = who === "admin" ? ["operator.admin"] : ["operator.read"];
@@ -91,6 +94,10 @@ describe.each(releasesUnderTest())("cron read methods on a running legacy's stat
     const listed = (await ask(legacyConn.reader, "cron.list", { includeDisabled: true, limit: 200 })).payload as { jobs: Job[] };
     // What the comparison covers: the jobs added above, beside the legacy's own (heartbeat, skill reviews, ...).
     expect(listed.jobs.map((j) => j.name)).toEqual(expect.arrayContaining(Object.keys(added)));
+    // The heartbeat's cadence is off (see the top): its job, where the release keeps one, is listed disabled.
+    const heartbeats = (listed.jobs as (Job & { enabled?: boolean; payload?: { kind?: string } })[]).filter((j) => j.payload?.kind === "heartbeat");
+    if (release === "2026.9.6") expect(heartbeats.length).toBeGreaterThan(0);
+    expect(heartbeats.map((j) => [j.name, j.enabled])).toEqual(heartbeats.map((j) => [j.name, false]));
     for (const who of WHO) {
       const status = await expectSame(who, "cron.status", {});
       expect(status.payload).toMatchObject({ enabled: false, storage: "sqlite", jobs: listed.jobs.length });

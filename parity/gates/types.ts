@@ -35,7 +35,7 @@ export const DEFAULT_GATE: GateConfig = {
 export type Verdict = "pass" | "fail" | "inconclusive";
 
 /** `implemented`: owner promotions only (every method the connections bring along is served by hanzod). */
-export type GateCheckName = "shadow-calls" | "match-rate" | "latency" | "tail-latency" | "contract-replay" | "implemented";
+export type GateCheckName = "shadow-calls" | "match-rate" | "latency" | "tail-latency" | "contract-replay" | "implemented" | "node-commands";
 
 /** The evidence behind a latency check: hanzod minus legacy, in milliseconds. */
 export interface ShiftEvidence {

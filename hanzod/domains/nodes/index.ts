@@ -11,6 +11,7 @@ import { defineDomain, declined, declinedMethod, invalidRequest, MethodError, ty
 import { typeboxParams } from "../../core/typebox-params.js";
 import { LegacyDevicePairing, PairingRefusal } from "../../state/device-pairing.js";
 import { knownNodes, approvedLive, PRIVATE_NODE_COMMANDS } from "./catalog.js";
+import { DECLINED_NODE_COMMANDS } from "./owner-gaps.js";
 import { HOST_STATS_RELEASE, validHostStatsPayload } from "../../state/node-host-stats.js";
 
 interface NodesState {
@@ -247,7 +248,8 @@ export default defineDomain<NodesState>({
         if (command === "agent.cli.claude.run.v1") throw invalidRequest("node.invoke does not allow Claude agent runs; use sessions.catalog.continue", { command });
         if (ADMIN_ONLY_COMMANDS.has(command) && !hasScope(ctx.caller, "operator.admin")) throw new MethodError(Errors.missingScope("operator.admin"));
         // system.run goes through the legacy's approval binding (exec approvals): not in this pass.
-        if (command === "system.run" || command === "system.run.prepare") throw declined(`node.invoke ${command}: the exec approval binding is the legacy's`);
+        const declinedWhy = DECLINED_NODE_COMMANDS.get(command);
+        if (declinedWhy !== undefined) throw declined(`node.invoke ${command}: ${declinedWhy}`);
         if (ADMIN_ONLY_COMMANDS.has(command) || command.startsWith("talk.") || command === "mcp.tools.call.v1") throw declined(`node.invoke ${command}: the legacy applies its own policy to this command`);
         const live = ctx.core.nodes.get(nodeId);
         // Not connected here: the legacy first tries to wake the node (APNs) and waits for it to reconnect.
