@@ -6,6 +6,7 @@ import { AuthRateLimiter } from "./auth/rate-limiter.js";
 import { ProxyMatcher } from "./auth/net.js";
 import { Broadcaster } from "./broadcaster.js";
 import { sessionSubscriptions, type SessionSubscriptions } from "./session-subscriptions.js";
+import { SystemRunApprovalSlot } from "./system-run-approvals.js";
 import { PresenceRegistry } from "./presence.js";
 import { HealthMonitor } from "./health.js";
 import { HanzodStore } from "./device-store.js";
@@ -57,6 +58,8 @@ export interface Runtime {
   readonly owners: OwnerProfiles;
   /** Which connections subscribed to session events and to which sessions' messages (session-subscriptions.ts). */
   readonly sessionSubscriptions: SessionSubscriptions;
+  /** The exec approval binder for `node.invoke system.run` (system-run-approvals.ts): the approvals domain provides it. */
+  readonly systemRunApprovals: SystemRunApprovalSlot;
   port: number;
   /** Refresh health, bump its version and broadcast (throttled so a busy health caller cannot flood every socket). */
   refreshHealth(): void;
@@ -69,7 +72,7 @@ export interface Runtime {
  */
 export type CoreServices = Pick<
   Runtime,
-  "opts" | "version" | "bootId" | "startedAt" | "log" | "presence" | "health" | "work" | "suspension" | "restart" | "legacy" | "agents" | "port" | "refreshHealth" | "broadcastPresence" | "nodes" | "sessionSubscriptions"
+  "opts" | "version" | "bootId" | "startedAt" | "log" | "presence" | "health" | "work" | "suspension" | "restart" | "legacy" | "agents" | "port" | "refreshHealth" | "broadcastPresence" | "nodes" | "sessionSubscriptions" | "systemRunApprovals"
 > & {
   /** Domains ask whether a device is connected and close its connections; only connections register. */
   readonly deviceConnections: DeviceConnectionsView;
@@ -114,6 +117,7 @@ export function createRuntime(opts: HanzodOptions, log: Logger | undefined, lega
     proxies: new ProxyMatcher(opts.trustedProxies ?? []),
     broadcaster,
     sessionSubscriptions: sessionSubscriptions(broadcaster),
+    systemRunApprovals: new SystemRunApprovalSlot(),
     presence,
     health,
     store,

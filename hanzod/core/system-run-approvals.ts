@@ -1,0 +1,46 @@
+/**
+ * The seam between the nodes domain (which forwards `node.invoke system.run` to a node host) and the approvals
+ * domain (which holds the exec approval records). The legacy checks a `system.run` that carries approval flags
+ * (`approved`, `approvalDecision`, `approvalSource`) against a live approval record in the same process that
+ * holds the node connection (hanzod/state/research/system-run-approvals.md, section 1c), so hanzod does the same:
+ * the approvals domain provides a binder at setup, the node handler asks it. With no binder provided, a
+ * `system.run` carrying approval flags is declined to the legacy.
+ */
+import type { ErrorShape } from "../../protocol/index.js";
+
+/** Who asks for the run: the approval record is bound to this requester (device first, else connection). */
+export interface SystemRunRequester {
+  connId: string;
+  deviceId?: string;
+  clientId?: string;
+  /** The connect authenticated with the device's own token (the legacy's `deviceTokenAuth`). */
+  deviceTokenAuth?: boolean;
+}
+
+export interface SystemRunBindInput {
+  nodeId: string;
+  /** The `node.invoke` params' `params` object for `system.run`, after the legacy's whitelist (pickSystemRunParams). */
+  params: Record<string, unknown>;
+  requester: SystemRunRequester;
+}
+
+export type SystemRunBindResult =
+  /** Forward these params (the approval's stored plan rewrites command/cwd/agent/session); call release() when the invoke ends. */
+  | { ok: true; params: Record<string, unknown>; release(): void }
+  /** The legacy's refusal (INVALID_REQUEST with details.code), answered to the requester as is. */
+  | { ok: false; error: ErrorShape };
+
+export interface SystemRunApprovalBinder {
+  bind(input: SystemRunBindInput): SystemRunBindResult;
+}
+
+/** Where the approvals domain puts its binder (set once at setup) and the node handler finds it. */
+export class SystemRunApprovalSlot {
+  private binder: SystemRunApprovalBinder | undefined;
+  provide(binder: SystemRunApprovalBinder | undefined): void {
+    this.binder = binder;
+  }
+  get current(): SystemRunApprovalBinder | undefined {
+    return this.binder;
+  }
+}
