@@ -15,7 +15,8 @@ if (!port) throw new Error("decode-worker runs as a worker thread");
  * the worker's heap reached 37 MB, 25-27 of it such garbage. So the worker collects itself once its heap
  * has grown COLLECT_AFTER_BYTES since the last collection (11 MB peak then): a pause of this thread only,
  * never the main loop. `gc` comes from a fresh context made after --expose-gc is set, as no flag can be
- * given to a worker at its start.
+ * given to a worker at its start. The flag is process-wide, but only contexts made after it get `gc`, and
+ * hanzod makes no other vm context.
  */
 const COLLECT_AFTER_BYTES = 8 * 1024 * 1024;
 setFlagsFromString("--expose-gc");
