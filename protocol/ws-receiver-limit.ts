@@ -33,3 +33,29 @@ export function raiseReceiverMaxPayload(ws: WebSocket, bytes: number): boolean {
   receiver._maxPayload = bytes;
   return true;
 }
+
+interface SocketLike {
+  on(event: "data", listener: (chunk: Buffer) => void): unknown;
+}
+
+/**
+ * Calls `onRead` after each chunk the socket hands ws (ws's own `data` listener runs first, so the
+ * receiver has taken the chunk in, and emitted any frame it completed). False when ws no longer keeps
+ * the socket as `_socket` (pinned by hanzod/test/off-thread-intake.test.ts).
+ */
+export function afterSocketReads(ws: WebSocket, onRead: () => void): boolean {
+  const socket = (ws as unknown as { _socket?: unknown })._socket as SocketLike | undefined;
+  if (typeof socket !== "object" || socket === null || typeof socket.on !== "function") return false;
+  socket.on("data", onRead);
+  return true;
+}
+
+/**
+ * The payload bytes the message ws is receiving announces so far (its frame headers' lengths, read
+ * before the payload is): 0 between messages, undefined if ws no longer exposes it.
+ */
+export function announcedPayloadBytes(ws: WebSocket): number | undefined {
+  const receiver = (ws as unknown as { _receiver?: { _totalPayloadLength?: unknown } })._receiver;
+  const n = receiver?._totalPayloadLength;
+  return typeof n === "number" ? n : undefined;
+}

@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { WebSocket, RawData } from "ws";
 import type { Logger } from "pino";
-import { clipForLog, CloseCodes, CloseReasons, Errors, errorResponse, messageByteLength, raiseReceiverMaxPayload, truncateCloseReason, wsDataToText, decodeJson, errorShape, type ErrorShape } from "../../protocol/index.js";
+import { afterSocketReads, announcedPayloadBytes, clipForLog, CloseCodes, CloseReasons, Errors, errorResponse, messageByteLength, raiseReceiverMaxPayload, truncateCloseReason, wsDataToText, decodeJson, errorShape, type ErrorShape } from "../../protocol/index.js";
 import { DEFAULTS } from "../options.js";
 import type { Runtime } from "./runtime.js";
 import type { CallerInfo } from "./method.js";
@@ -24,6 +24,7 @@ import type { CallOrigin, ParamsPrecheck, Pipeline } from "./pipeline.js";
 import { invalidFrameError, isPlainRequestFrame } from "./request-frame.js";
 import { OFF_THREAD_MIN_BYTES, sharedFrameCopy, type OffThreadJudge } from "./intake/off-thread.js";
 import { withDeferredParams, type FrameVerdict } from "./intake/verdict.js";
+import { inboundBudget, needsShare } from "./intake/inbound-budget.js";
 import { isEphemeralClient } from "./presence.js";
 import { GATEWAY_OWNER_PROFILE_ID, ownerPresenceUser, type PresenceUser } from "../state/owner-profile.js";
 import { startKeepalive } from "./keepalive.js";
@@ -32,6 +33,7 @@ import { requestStarts } from "./request-starts.js";
 import { PairingRefusal } from "../state/device-pairing.js";
 
 let receiverShapeWarned = false;
+let socketShapeWarned = false;
 
 /**
  * Frames held while a connect is being decided. The legacy holds none: a frame it reads before hello is
@@ -105,6 +107,8 @@ export class Connection implements EventRecipient, CallOrigin {
   /** Frames that arrived while a large one was being judged off-thread: they keep their order behind it. */
   private backlog: RawData[] | undefined;
   private closed = false;
+  /** Reasons the socket is not read now (a frame being judged, a wait for the inbound budget): read again at 0. */
+  private pauses = 0;
   private unauthorizedCount = 0;
   private presenceKey: string | undefined;
   /** The device id this connection is registered under in rt.deviceConnections (device-connections.ts). */
@@ -251,16 +255,19 @@ export class Connection implements EventRecipient, CallOrigin {
    */
   private async judgeOffThread(data: RawData, bytes: number): Promise<void> {
     this.backlog = [];
-    this.ws.pause();
+    this.hold();
+    // Normally asked for when its header came in (askForShare); a frame read whole in one chunk counts now.
+    if (inboundBudget.force(this, bytes)) this.unhold();
     // One copy the worker reads in place; from here on ws's own buffer is not held (sharedFrameCopy).
     const whole = sharedFrameCopy(data);
     const text = (): string => whole.toString("utf8");
     const verdict = await this.host.intake.judge(whole, text, this.host.runtime.version);
     if (!this.closed) this.acceptVerdict(verdict, bytes, text);
+    inboundBudget.release(this);
     const queued = this.backlog;
     this.backlog = undefined;
     if (this.closed) return;
-    this.ws.resume();
+    this.unhold();
     for (let i = 0; i < queued.length; i++) {
       if (this.backlog !== undefined) {
         (this.backlog as RawData[]).push(...queued.slice(i));
@@ -268,6 +275,26 @@ export class Connection implements EventRecipient, CallOrigin {
       }
       this.onMessage(queued[i]!);
     }
+  }
+
+  /**
+   * After each socket read: when the message ws is now receiving announces 64 KiB or more, this
+   * connection needs a share of the process's inbound budget (intake/inbound-budget.ts) before reading
+   * on; without one its socket waits, paused, and is read again once granted.
+   */
+  private askForShare(): void {
+    if (this.closed || inboundBudget.holds(this) || inboundBudget.isWaiting(this)) return;
+    const announced = announcedPayloadBytes(this.ws);
+    if (announced === undefined || !needsShare(announced)) return;
+    if (!inboundBudget.request(this, announced, () => this.unhold())) this.hold();
+  }
+
+  private hold(): void {
+    if (this.pauses++ === 0) this.ws.pause();
+  }
+
+  private unhold(): void {
+    if (--this.pauses === 0 && !this.closed) this.ws.resume();
   }
 
   private acceptVerdict(verdict: FrameVerdict, bytes: number, text: () => string): void {
@@ -343,6 +370,11 @@ export class Connection implements EventRecipient, CallOrigin {
     if (!raiseReceiverMaxPayload(this.ws, DEFAULTS.maxPayload) && !receiverShapeWarned) {
       receiverShapeWarned = true;
       rt.log?.error("ws receiver has no writable _maxPayload: frames after hello stay capped at 64 KiB (ws upgraded? see protocol/ws-receiver-limit.ts)");
+    }
+    // Frames of 64 KiB and more are possible from here on: each needs a share of the inbound budget.
+    if (!afterSocketReads(this.ws, () => this.askForShare()) && !socketShapeWarned) {
+      socketShapeWarned = true;
+      rt.log?.error("ws keeps no _socket: large frames are not held to the inbound budget (ws upgraded? see protocol/ws-receiver-limit.ts)");
     }
     this.stopKeepalive = startKeepalive(this.ws, rt.keepalive, () => {
       this.log?.warn("keepalive: no pong, terminating");
@@ -450,6 +482,7 @@ export class Connection implements EventRecipient, CallOrigin {
 
   private onClose(): void {
     this.closed = true;
+    inboundBudget.release(this);
     clearTimeout(this.handshakeTimer);
     this.stopKeepalive?.();
     this.aborter?.abort();

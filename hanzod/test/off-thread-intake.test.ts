@@ -7,6 +7,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { judgeFrame, withDeferredParams } from "../core/intake/verdict.js";
 import { OFF_THREAD_MIN_BYTES, OffThreadJudge, sharedFrameCopy, WORKER_YOUNG_GENERATION_MB } from "../core/intake/off-thread.js";
 import { invalidFrameError } from "../core/request-frame.js";
+import { INBOUND_BUDGET_BYTES, InboundBudget, inboundBudget } from "../core/intake/inbound-budget.js";
+import WebSocket from "ws";
 import { connectFrame, isRes, openRaw, useTestHanzod, type Frame } from "./helpers.js";
 
 const hz = useTestHanzod();
@@ -194,5 +196,89 @@ describe("large frames through hanzod", () => {
     const largeOnMain = parse.mock.calls.filter(([text]) => typeof text === "string" && text.length >= OFF_THREAD_MIN_BYTES);
     expect(largeOnMain).toHaveLength(0);
     s.close();
+  });
+});
+
+describe("the inbound budget (issue 16: large frames held one budget's worth at a time across the process)", () => {
+  it("grants in the order asked, always one holder when none holds, and a frame already here is counted, not refused", () => {
+    const budget = new InboundBudget(100);
+    const [a, b, c, d] = [{}, {}, {}, {}];
+    const granted: string[] = [];
+    expect(budget.request(a, 500, () => granted.push("a"))).toBe(true); // alone: larger than the budget passes
+    expect(budget.request(b, 10, () => granted.push("b"))).toBe(false);
+    expect(budget.request(c, 10, () => granted.push("c"))).toBe(false);
+    expect(budget.request(b, 10, () => granted.push("b again"))).toBe(false); // one wait per holder
+    expect([budget.bytesInFlight, budget.waitingCount]).toEqual([500, 2]);
+    budget.release(a);
+    expect(granted).toEqual(["b", "c"]);
+    expect([budget.bytesInFlight, budget.waitingCount]).toEqual([20, 0]);
+    // A waiter does not let a later, smaller request pass it.
+    expect(budget.request(d, 90, () => granted.push("d"))).toBe(false);
+    expect(budget.request(a, 1, () => granted.push("a2"))).toBe(false);
+    expect(budget.force(a, 70)).toBe(true); // a frame read whole while waiting: its wait ends, it counts
+    expect(budget.bytesInFlight).toBe(90);
+    budget.release(b);
+    budget.release(c);
+    expect(granted).toEqual(["b", "c"]);
+    budget.release(a);
+    expect(granted).toEqual(["b", "c", "d"]);
+    budget.release(d);
+    expect([budget.bytesInFlight, budget.waitingCount]).toEqual([0, 0]);
+  });
+
+  it("through hanzod: a second large frame's socket is paused while the first holds the budget, other clients are served, and both are answered in turn", async () => {
+    const client = (): Promise<WebSocket> =>
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(hz.url, { perMessageDeflate: false });
+        ws.on("error", reject);
+        ws.on("message", (d) => {
+          const f = JSON.parse(d.toString()) as Frame;
+          if (f.event === "connect.challenge") ws.send(JSON.stringify(connectFrame({ client: { id: "cli", version: "1", platform: "linux", mode: "cli" }, scopes: ["operator.read"], auth: { token: hz.token } })));
+          else if (f.type === "res" && f.id === "c1") (f.ok === true ? resolve(ws) : reject(new Error(JSON.stringify(f))));
+        });
+      });
+    const answer = (ws: WebSocket, id: string): Promise<Frame> =>
+      new Promise((resolve) => {
+        ws.on("message", (d) => {
+          const f = JSON.parse(d.toString()) as Frame;
+          if (f.type === "res" && f.id === id) resolve(f);
+        });
+      });
+    /** A masked text frame's header (mask 0: the payload goes as is) announcing `length` bytes. */
+    const header = (length: number): Buffer => {
+      const h = Buffer.alloc(14);
+      h[0] = 0x81;
+      h[1] = 0x80 | 127;
+      h.writeBigUInt64BE(BigInt(length), 2);
+      return h; // the last 4 bytes: the zero mask
+    };
+    const health = (id: string, bytes: number): Buffer => {
+      const head = `{"type":"req","id":"${id}","method":"health","params":{"pad":"`;
+      const tail = `"}}`;
+      return Buffer.from(head + "x".repeat(bytes - head.length - tail.length) + tail);
+    };
+    const raw = (ws: WebSocket): { write(b: Buffer): void } => (ws as unknown as { _socket: { write(b: Buffer): void } })._socket;
+    const [a, b, c] = await Promise.all([client(), client(), client()]);
+    try {
+      const big = health("a1", INBOUND_BUDGET_BYTES + 1024);
+      const second = health("b1", 2 * OFF_THREAD_MIN_BYTES);
+      const aAnswered = answer(a, "a1");
+      const bAnswered = answer(b, "b1");
+      raw(a).write(Buffer.concat([header(big.length), big.subarray(0, 1000)]));
+      await vi.waitFor(() => expect(inboundBudget.bytesInFlight).toBe(big.length));
+      raw(b).write(Buffer.concat([header(second.length), second.subarray(0, 1000)]));
+      await vi.waitFor(() => expect(inboundBudget.waitingCount).toBe(1));
+      // A client with small frames is not held up by either.
+      c.send(JSON.stringify({ type: "req", id: "h1", method: "health" }));
+      expect(await answer(c, "h1")).toMatchObject({ ok: true });
+      expect(inboundBudget.waitingCount).toBe(1);
+      raw(b).write(second.subarray(1000));
+      raw(a).write(big.subarray(1000));
+      expect(await aAnswered).toMatchObject({ ok: true });
+      expect(await bAnswered).toMatchObject({ ok: true });
+      await vi.waitFor(() => expect([inboundBudget.bytesInFlight, inboundBudget.waitingCount]).toEqual([0, 0]));
+    } finally {
+      for (const ws of [a, b, c]) ws.terminate();
+    }
   });
 });
