@@ -9,7 +9,7 @@ import type { ProxyContext } from "./context.js";
 import type { RoutingProfile } from "./identity.js";
 import type { LegKey } from "./leg.js";
 import { backendOf } from "./pending.js";
-import { answeringBackend, AUTH_OWNED_EVENTS, familyOf, representativeMethod, routedEventOwner } from "./routing.js";
+import { answeringBackend, AUTH_OWNED_EVENTS, familyOf, representativeMethod, routedEventOwner, UNION_APPROVAL_EVENTS } from "./routing.js";
 import { EventSequencer } from "./sequencer.js";
 import { SUBSCRIPTION_EVENTS } from "./mirror.js";
 import type { Backend } from "./tap.js";
@@ -89,8 +89,10 @@ export class EventRouter {
     const backend = backendOf(key);
     const family = eventFamily(name);
     // A subscription event comes from the runtime that served the write, to connections subscribed there
-    // (the proxy subscribed the client on both: mirror.ts): every backend's copy is the client's.
-    const owner = key === "isolated" ? undefined : SUBSCRIPTION_EVENTS.has(name) && !this.profile.nodeSession ? backend : this.eventOwner(name, family);
+    // (the proxy subscribed the client on both: mirror.ts), and an exec approval event from the runtime
+    // holding that approval (routing.ts UNION_APPROVAL_EVENTS): every backend's copy is the client's.
+    const union = SUBSCRIPTION_EVENTS.has(name) || UNION_APPROVAL_EVENTS.has(name);
+    const owner = key === "isolated" ? undefined : union && !this.profile.nodeSession ? backend : this.eventOwner(name, family);
     const sink = this.ctx.sink;
     if (sink !== undefined && key !== "isolated" && this.isShadowedFamily(name, family)) {
       // Only a shadowed family's events are compared, so only they are decoded for their payload.

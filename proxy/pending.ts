@@ -21,6 +21,8 @@ export interface Pending {
   deadline: number;
   /** A connection-state call's copy on the other backend (mirror.ts), compared once the client has its answer. */
   mirror?: Promise<BackendAnswer | BackendFailure>;
+  /** A list call's copy on the legacy, merged into hanzod's answer (merged-list.ts). */
+  merge?: Promise<BackendAnswer | BackendFailure>;
 }
 
 /** A client cannot hold more requests open than this; more get a retryable UNAVAILABLE. */

@@ -71,13 +71,30 @@ export function representativeMethod(family: string): string | undefined {
 }
 
 /**
+ * Methods that must run in the process holding the node connections, whatever the checklist says:
+ * `node.invoke` (the node is connected there), and the exec approval family (issue #12): a `system.run` with
+ * approval flags is checked against an approval record in the same process (the legacy's in-memory approval
+ * manager; hanzod/state/research/system-run-approvals.md section 2), so the approval is requested, waited for,
+ * listed and resolved where the node is. A hanzod that does not hold the id (an approval the legacy made for
+ * its own agent turns) declines it and the legacy answers (protocol/declined.ts).
+ */
+export const NODE_BOUND_METHODS: ReadonlySet<string> = new Set(["node.invoke", "exec.approval.request", "exec.approval.get", "exec.approval.list", "exec.approval.waitDecision", "exec.approval.resolve"]);
+
+/**
+ * Events a client gets from every backend it has a leg to, not from one family owner: each runtime makes
+ * exec approvals of its own (hanzod for operators' node runs, the legacy for its agent turns' gateway-host
+ * runs), and an approval lives in one of them only, so neither copy duplicates the other.
+ */
+export const UNION_APPROVAL_EVENTS: ReadonlySet<string> = new Set(["exec.approval.requested", "exec.approval.resolved"]);
+
+/**
  * The backend that answers `method` on a connection under `table`, as ClientSession.route sends it
- * (without its side effects: no shadow budget, no stickiness). A node socket and node.invoke go to the
- * node owner; a shadowed method is answered by legacy; a canary by the connection's bucket. Discovery
+ * (without its side effects: no shadow budget, no stickiness). A node socket and the node-bound methods
+ * (NODE_BOUND_METHODS) go to the node owner; a shadowed method is answered by legacy; a canary by the connection's bucket. Discovery
  * (hello-ok's lists, see hello/) asks this, so what a client is told matches where its calls go.
  */
 export function servingBackend(table: RoutingTable, method: string, profile: RoutingProfile): Backend {
-  if (profile.nodeSession || method === "node.invoke") return table.nodeOwner;
+  if (profile.nodeSession || NODE_BOUND_METHODS.has(method)) return table.nodeOwner;
   const d = table.decide(method);
   if (d.kind === "hanzod") return "hanzod";
   if (d.kind === "canary") return profile.bucket < d.canaryPercent ? "hanzod" : "legacy";

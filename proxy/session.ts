@@ -21,7 +21,8 @@ import { brokeredUrl, openBrokeredLeg } from "./brokered-leg.js";
 import { EventRouter } from "./event-router.js";
 import { InternalRequests, queueShadow } from "./shadow-dispatch.js";
 import { pickLeg } from "./route-pick.js";
-import { routedEventOwner, servingBackend } from "./routing.js";
+import { NODE_BOUND_METHODS, routedEventOwner, servingBackend } from "./routing.js";
+import { MERGED_LIST_METHODS, mergedList } from "./merged-list.js";
 import { advertisedEvents, assembleHello, needsPartner } from "./hello/assemble.js";
 import { notReachable } from "./unreachable.js";
 import { MIRRORED_METHODS, mirrorVerdict, type MirrorVerdict } from "./mirror.js";
@@ -175,8 +176,8 @@ export class ClientSession {
     let fallback = false;
     if (method === "connect") {
       leg = this.authKey;
-    } else if (this.profile.nodeSession || method === "node.invoke") {
-      // A node socket is pinned whole; node.invoke must run where the node is connected.
+    } else if (this.profile.nodeSession || NODE_BOUND_METHODS.has(method)) {
+      // A node socket is pinned whole; node.invoke and the exec approvals must run where the node is connected.
       leg = table.nodeOwner;
     } else {
       const decision = table.decide(method);
@@ -192,6 +193,17 @@ export class ClientSession {
     this.events.noteRequest(method, backendOf(leg));
     this.send(id, method, data, leg, shadow, fallback, leg === "legacy" ? 0 : deadlineFor(this.ctx.hanzodDeadlineMs, data, params));
     if (MIRRORED_METHODS.has(method) && !this.profile.nodeSession) this.mirror(id, method, params);
+    if (MERGED_LIST_METHODS.has(method) && !this.profile.nodeSession && leg === "hanzod") this.mergeCopy(id, method, params);
+  }
+
+  /** A list call hanzod answers gets a copy on the legacy, whose rows join hanzod's (merged-list.ts). */
+  private mergeCopy(id: string, method: string, params: () => unknown): void {
+    const p = this.pending.get(id);
+    if (p === undefined || p.method !== method || p.merge !== undefined) return;
+    params();
+    const frame = this.routingFrame;
+    if (frame === undefined) return;
+    p.merge = this.internal.send("legacy", frame);
   }
 
   /**
@@ -352,6 +364,10 @@ export class ClientSession {
       this.answerFromMirror(id, p, p.mirror);
       return true;
     }
+    if (p.merge !== undefined && p.leg !== "legacy") {
+      this.answerFromMirror(id, p, p.merge, false);
+      return true;
+    }
     // Not copied to hanzod again: it just said it does not answer this.
     if (!this.resendToLegacy(id, { ...p, leg: "legacy", shadow: "none", deadline: 0 }, p.data)) {
       this.pending.set(id, p);
@@ -368,11 +384,11 @@ export class ClientSession {
    * client's. Not sent again: the legacy got the call once, in the order the client sent its calls (a resend
    * after the decline could land behind the client's next call, e.g. its unsubscribe, and undo it there).
    */
-  private answerFromMirror(id: string, p: Pending, copy: Promise<BackendAnswer | BackendFailure>): void {
+  private answerFromMirror(id: string, p: Pending, copy: Promise<BackendAnswer | BackendFailure>, mirrored = true): void {
     this.pending.delete(id);
     if (p.upstreamId !== undefined) this.late.settleAlias(p.upstreamId);
     this.ctx.metrics.countRequest(methodLabel(p.method), "hanzod", "declined");
-    this.ctx.metrics.mirror.inc({ method: p.method, verdict: "declined" });
+    if (mirrored) this.ctx.metrics.mirror.inc({ method: p.method, verdict: "declined" });
     this.events.noteRequest(p.method, "legacy");
     void copy.then((answer) => {
       if (this.phase === "closed") return;
@@ -636,11 +652,22 @@ export class ClientSession {
     const outcome: Outcome = ok ? "ok" : "error";
     m.countRequest(methodLabel(p.method), backend, outcome);
     m.observeLatency(backend, latencyMs / 1000);
-    this.sendToClient(data, false, backend);
+    if (p.merge !== undefined && ok) this.answerMerged(id, data, parsed, p.merge);
+    else this.sendToClient(data, false, backend);
     if (p.mirror !== undefined) this.settleMirror(p.method, p.mirror, parsed ?? decodeFrameOrUndefined(data));
     // Per-method latency bins: an unknown (client-invented) name shares one bin, as in the metrics.
     this.ctx.sink?.recordLatency(methodLabel(p.method), backend, latencyMs, ok);
     if (p.shadow !== "none" && p.data !== undefined) queueShadow(this.ctx, this.internal, this.id, id, p, data, parsed, latencyMs);
+  }
+
+  /** hanzod's list answer joined by the legacy's copy's rows; hanzod's answer as is when the copy adds nothing. */
+  private answerMerged(id: string, data: Buffer, parsed: Frame | undefined, copy: Promise<BackendAnswer | BackendFailure>): void {
+    const frame = parsed ?? decodeFrameOrUndefined(data);
+    void copy.then((answer) => {
+      if (this.phase === "closed") return;
+      const merged = frame?.type === "res" ? mergedList(frame.payload, answer) : undefined;
+      this.sendToClient(merged === undefined ? data : encodeFrame({ type: "res", id, ok: true, payload: merged }), false, "hanzod");
+    });
   }
 
   private onDrainingAnswer(key: LegKey, data: Buffer): void {

@@ -50,6 +50,11 @@ interface PendingInvoke {
   command: string;
   timer: NodeJS.Timeout;
   resolve(r: NodeInvokeResult): void;
+  runEvent?: AuthorizedSystemRunEvent;
+}
+
+function systemRunEventKey(e: { nodeId: string; connId: string; sessionKey?: string; runId: string }): string {
+  return `${e.nodeId}\0${e.connId}\0${e.sessionKey ?? ""}\0${e.runId}`;
 }
 
 /**
@@ -72,10 +77,32 @@ export const DEFAULT_INVOKE_TIMEOUT_MS = 30_000;
  */
 export const MAX_INVOKE_TIMEOUT_MS = 2_147_000_000;
 
+/** What a forwarded `system.run` lets its node report back (the legacy's resolvePendingSystemRunEvent). */
+export interface SystemRunEvent {
+  runId: string;
+  sessionKey?: string;
+  /** The run's normalised timeoutMs: null (no expiry) or absent keep the authorization until the node drops. */
+  timeoutMs?: number | null;
+}
+
+/** The legacy's grace after a run's timeout during which its exec events still match (AUTHORIZED_SYSTEM_RUN_EVENT_GRACE_MS). */
+const SYSTEM_RUN_EVENT_GRACE_MS = 300_000;
+
+interface AuthorizedSystemRunEvent extends SystemRunEvent {
+  nodeId: string;
+  connId: string;
+  expiresAtMs: number | null;
+}
+
 export class NodeRegistry {
   private readonly byId = new Map<string, NodeSession>();
   private readonly byConn = new Map<string, string>();
   private readonly pending = new Map<string, PendingInvoke>();
+  /**
+   * The legacy's "authorized system.run events": a node may report `exec.started|finished|denied` only for a
+   * run it was sent, on the connection it was sent on (node-registry authorizeSystemRunEvent).
+   */
+  private readonly systemRunEvents = new Map<string, AuthorizedSystemRunEvent>();
 
   constructor(private readonly recorder?: NodeSurfaceRecorder) {}
 
@@ -106,6 +133,7 @@ export class NodeRegistry {
       this.byId.delete(nodeId);
       this.recorder?.disconnected(nodeId, current.connectedAtMs, Date.now());
     }
+    for (const [key, e] of this.systemRunEvents) if (e.connId === connId) this.systemRunEvents.delete(key);
     for (const [id, p] of this.pending) {
       if (p.connId !== connId) continue;
       this.settle(id, { ok: false, error: { code: "DISCONNECTED", message: `node disconnected (${p.command})` }, dispatched: true });
@@ -126,7 +154,7 @@ export class NodeRegistry {
   }
 
   /** Sends `node.invoke.request` to the node's current connection and waits for its result or the timeout. */
-  invoke(p: { nodeId: string; command: string; params?: unknown; timeoutMs?: number; idempotencyKey: string; sessionKey?: string }): Promise<NodeInvokeResult> {
+  invoke(p: { nodeId: string; command: string; params?: unknown; timeoutMs?: number; idempotencyKey: string; sessionKey?: string; systemRunEvent?: SystemRunEvent }): Promise<NodeInvokeResult> {
     const node = this.byId.get(p.nodeId);
     if (!node) return Promise.resolve({ ok: false, error: { code: "NOT_CONNECTED", message: "node not connected" }, dispatched: false });
     const timeoutMs = typeof p.timeoutMs === "number" && Number.isFinite(p.timeoutMs) && p.timeoutMs > 0 ? Math.min(Math.floor(p.timeoutMs), MAX_INVOKE_TIMEOUT_MS) : DEFAULT_INVOKE_TIMEOUT_MS;
@@ -143,7 +171,8 @@ export class NodeRegistry {
     return new Promise<NodeInvokeResult>((resolve) => {
       const timer = setTimeout(() => this.settle(id, { ok: false, error: { code: "TIMEOUT", message: "node invoke timed out" }, dispatched: true }), timeoutMs);
       timer.unref();
-      this.pending.set(id, { nodeId: p.nodeId, connId: node.connId, command: p.command, timer, resolve });
+      const runEvent = p.systemRunEvent ? this.rememberSystemRunEvent({ ...p.systemRunEvent, nodeId: p.nodeId, connId: node.connId }) : undefined;
+      this.pending.set(id, { nodeId: p.nodeId, connId: node.connId, command: p.command, timer, resolve, ...(runEvent ? { runEvent } : {}) });
       if (!node.send(JSON.stringify({ type: "event", event: "node.invoke.request", payload }))) {
         this.settle(id, { ok: false, error: { code: "UNAVAILABLE", message: "failed to send invoke to node" }, dispatched: false });
       }
@@ -164,11 +193,46 @@ export class NodeRegistry {
     return p !== undefined && p.nodeId === nodeId && p.connId === connId;
   }
 
+  /**
+   * A node's `exec.started|finished|denied` for a run: whether it matches one this registry sent on that
+   * connection (runId and, when the run had one, session key); a terminal event uses the authorization up. The
+   * legacy's macOS-app fallback (an event without runId, or with an unknown one, matched to the only run of
+   * that app's connection) is kept too.
+   */
+  authorizeSystemRunEvent(e: { nodeId: string; connId: string; runId?: string; sessionKey: string; terminal: boolean }): boolean {
+    if (!e.connId || !e.sessionKey) return false;
+    this.pruneSystemRunEvents();
+    const node = this.byId.get(e.nodeId);
+    const macFallback = node?.connId === e.connId && node.clientId === "openclaw-macos" && node.platform === "darwin";
+    const candidates = [...this.systemRunEvents].filter(([, a]) => a.nodeId === e.nodeId && a.connId === e.connId && (!a.sessionKey || a.sessionKey === e.sessionKey));
+    let key: string | undefined;
+    if (e.runId) key = candidates.find(([, a]) => a.runId === e.runId)?.[0];
+    if (key === undefined && macFallback) key = candidates.length === 1 ? candidates[0]![0] : undefined;
+    if (key === undefined) return false;
+    if (e.terminal) this.systemRunEvents.delete(key);
+    return true;
+  }
+
+  private rememberSystemRunEvent(e: Omit<AuthorizedSystemRunEvent, "expiresAtMs">): AuthorizedSystemRunEvent {
+    this.pruneSystemRunEvents();
+    // addTimerTimeoutGraceMs: the run's timeout plus the grace, clamped to the timer ceiling.
+    const expiresAtMs = typeof e.timeoutMs === "number" ? Date.now() + Math.min(e.timeoutMs + SYSTEM_RUN_EVENT_GRACE_MS, MAX_INVOKE_TIMEOUT_MS) : null;
+    const event = { ...e, expiresAtMs };
+    this.systemRunEvents.set(systemRunEventKey(event), event);
+    return event;
+  }
+
+  private pruneSystemRunEvents(now = Date.now()): void {
+    for (const [key, e] of this.systemRunEvents) if (e.expiresAtMs !== null && e.expiresAtMs <= now) this.systemRunEvents.delete(key);
+  }
+
   private settle(id: string, r: NodeInvokeResult): void {
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
     clearTimeout(p.timer);
+    // A failed run (the node's error, a timeout, a failed send) can report nothing more: the legacy's onFailedResult.
+    if (!r.ok && p.runEvent) this.systemRunEvents.delete(systemRunEventKey(p.runEvent));
     p.resolve(r);
   }
 }

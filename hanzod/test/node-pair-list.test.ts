@@ -601,7 +601,8 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
     expect(after.paired.find((p) => p.nodeId === node.nodeId)).toMatchObject({ nodeId: pending.nodeId, displayName: DISPLAY_NAME, approvedAtMs: expect.any(Number) });
     // Which of the two outcomes the approved node had (the host's first stats may or may not be stored yet).
     console.info(`[node-pair-list ${release}] approved node compared field for field, ${hasHostStats({ ok: true, payload: after } as Answer) ? "with" : "before"} its host stats`);
-  });
+    // The node host starts slowly on a loaded machine (its first connect can take over a minute).
+  }, 240_000);
 
   // ---- the node host's connection owned by hanzod (core/nodes.ts, domains/nodes) ----
 
@@ -641,6 +642,66 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
   /** Timestamps differ between two connections of the same node; everything else must not. */
   const TIMES = new Set(["ts", "connectedAtMs", "lastConnectedAtMs", "lastDisconnectedAtMs", "lastSeenAtMs"]);
 
+  // ---- node.invoke system.run.prepare / system.run (issue #12 stage 1) ----
+  const ECHO = "/usr/bin/echo";
+  /** The node host's own exec approval policy (on its own state dir): one that asks for every run, one that runs without asking. */
+  type Policy = "asks" | "runs";
+  const POLICY_FILES: Record<Policy, Record<string, unknown>> = {
+    asks: { version: 1, defaults: { security: "full", ask: "always", askFallback: "deny" } },
+    runs: { version: 1, defaults: { security: "full", ask: "off", askFallback: "deny" } },
+  };
+  const runCall = (s: RawSession, command: string, params: Record<string, unknown>) => ask(s, "node.invoke", { nodeId: hostNodeId, command, params, timeoutMs: 30_000, idempotencyKey: `run-${Date.now()}-${Math.random()}` });
+  /** The same system.run calls asked of whichever runtime holds the node, each under a node policy. */
+  const SYSTEM_RUN_CASES: Array<[string, Policy, string, Record<string, unknown>]> = [
+    ["prepare", "runs", "system.run.prepare", { command: [ECHO, "hanzod sysrun"], rawCommand: `${ECHO} "hanzod sysrun"` }],
+    ["runs", "runs", "system.run", { command: [ECHO, "hanzod sysrun"], suppressNotifyOnExit: true, timeoutMs: 20_000 }],
+    ["forged approval fields dropped (approved false)", "runs", "system.run", { command: [ECHO, "forged"], approved: false, turnSourceChannel: "x", suppressNotifyOnExit: true }],
+    ["invalid approval source", "runs", "system.run", { command: [ECHO, "x"], approvalSource: "operator", suppressNotifyOnExit: true }],
+    ["approval source with explicit approval", "runs", "system.run", { command: [ECHO, "x"], approvalSource: "ask-fallback", approved: true, suppressNotifyOnExit: true }],
+    ["approval without runId", "runs", "system.run", { command: [ECHO, "x"], approved: true, suppressNotifyOnExit: true }],
+    ["rawCommand without command", "runs", "system.run", { rawCommand: "echo x", suppressNotifyOnExit: true }],
+    ["denied (the node asks)", "asks", "system.run", { command: [ECHO, "x"], suppressNotifyOnExit: true, timeoutMs: 20_000 }],
+  ];
+  /**
+   * The node's policy rows as the node host itself wrote them when the legacy set each policy (exec.approvals.node.set);
+   * with hanzod holding the node (which does not serve exec.approvals.node.*), the same rows are put back in the
+   * node's own state DB, which the host reads on every run.
+   */
+  const policyRows: Partial<Record<Policy, Record<string, unknown>>> = {};
+  const hostDb = () => openSqlite(join(hostHome!, ".openclaw", STATE_DB_RELATIVE), { fileMustExist: true });
+  async function policyThroughLegacy(policy: Policy): Promise<void> {
+    const current = await ask(legacyConn.admin, "exec.approvals.node.get", { nodeId: hostNodeId });
+    expect(current.ok, JSON.stringify(current.error)).toBe(true);
+    const set = await ask(legacyConn.admin, "exec.approvals.node.set", { nodeId: hostNodeId, file: POLICY_FILES[policy], baseHash: (current.payload as { hash?: string }).hash });
+    expect(set.ok, JSON.stringify(set.error)).toBe(true);
+    const db = hostDb();
+    try {
+      policyRows[policy] = db.prepare("SELECT * FROM exec_approvals_config").get() as Record<string, unknown>;
+    } finally {
+      db.close();
+    }
+  }
+  function policyInNodeDb(policy: Policy): void {
+    const row = policyRows[policy]!;
+    const db = hostDb();
+    try {
+      const cols = Object.keys(row);
+      db.prepare("DELETE FROM exec_approvals_config").run();
+      db.prepare(`INSERT INTO exec_approvals_config (${cols.join(", ")}) VALUES (${cols.map((c) => `@${c}`).join(", ")})`).run(row);
+    } finally {
+      db.close();
+    }
+  }
+  async function systemRunAnswers(s: RawSession, setPolicy: (p: Policy) => Promise<void> | void): Promise<Record<string, Answer>> {
+    const out: Record<string, Answer> = {};
+    let current: Policy | undefined;
+    for (const [name, policy, command, params] of SYSTEM_RUN_CASES) {
+      if (policy !== current) await setPolicy((current = policy));
+      out[name] = await runCall(s, command, params);
+    }
+    return out;
+  }
+
   it("the same node host, moved to hanzod with its pairing: listed like the legacy lists it, its connection and host stats written to the legacy's row, node.invoke system.which answered by the node, an in-flight invoke ended as the legacy ends it when the node drops", async () => {
     const listedBy = async (s: RawSession) => ((await ask(s, "node.list", {})).payload as { nodes?: Array<Record<string, unknown>> } | undefined)?.nodes?.find((n) => n.displayName === DISPLAY_NAME);
     const pairedRow = async () => ((await ask(legacyConn.admin, "node.pair.list", {})).payload as NodeList).paired.find((p) => p.nodeId === hostNodeId);
@@ -649,6 +710,7 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
     hostNodeId = onLegacy.nodeId as string;
     const legacyDescribe = await ask(legacyConn.admin, "node.describe", { nodeId: hostNodeId });
     const whichOnLegacy = await until("system.which on the legacy", async () => { const a = await invokeWhich(legacyConn.admin); return a.ok ? a : undefined; }, 30_000, () => hostOutput.slice(-1500));
+    const runsOnLegacy = await systemRunAnswers(legacyConn.admin, policyThroughLegacy);
     const droppedOnLegacy = await invokeWhileNodeDrops(legacyConn.admin);
     expect(droppedOnLegacy).toMatchObject({ ok: false, error: { code: "UNAVAILABLE" } });
 
@@ -692,6 +754,22 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
     const whichOnHanzod = await invokeWhich(hanzodConn.admin);
     expect(whichOnHanzod).toEqual(whichOnLegacy);
     expect(typeof (whichOnHanzod.payload as { payload: { bins: Record<string, unknown> } }).payload.bins.sh).toBe("string");
+
+    // system.run.prepare and system.run through hanzod: the node host's own answers, the legacy's refusals.
+    const runsOnHanzod = await systemRunAnswers(hanzodConn.admin, policyInNodeDb);
+    expect(runsOnHanzod).toEqual(runsOnLegacy);
+    expect(runsOnHanzod.prepare, JSON.stringify(runsOnHanzod.prepare)).toMatchObject({ ok: true, payload: { command: "system.run.prepare", payload: { plan: { argv: [ECHO, "hanzod sysrun"] } } } });
+    expect(runsOnHanzod["denied (the node asks)"]).toEqual({ ok: false, error: { code: "UNAVAILABLE", message: "SYSTEM_RUN_DENIED: SYSTEM_RUN_DENIED: approval required", details: { nodeError: { code: "SYSTEM_RUN_DENIED", message: "SYSTEM_RUN_DENIED: approval required" }, nodeCommandDispatched: true } } });
+    expect(runsOnHanzod.runs, JSON.stringify(runsOnHanzod.runs)).toMatchObject({ ok: true, payload: { payload: { success: true, exitCode: 0, stdout: "hanzod sysrun\n" } } });
+    expect(runsOnHanzod["approval without runId"]).toMatchObject({ ok: false, error: { code: "INVALID_REQUEST", details: { code: "MISSING_RUN_ID" } } });
+    // The node's exec.denied/exec.finished for those runs were matched (the host logs no failed event).
+    expect(hostOutput).not.toMatch(/publish failed|GatewayClientRequestError|unmatched/);
+    // Left to the legacy (declined): approval flags with no approval binder in hanzod, a run whose end the
+    // legacy would queue as a system event in an agent session (notifyOnExit on, not suppressed).
+    for (const params of [{ command: [ECHO, "x"], approved: true, runId: "r1", suppressNotifyOnExit: true }, { command: [ECHO, "x"] }]) {
+      const answer = await runCall(hanzodConn.admin, "system.run", params);
+      expect({ params, answer }).toMatchObject({ params, answer: { ok: false, error: { code: "UNAVAILABLE", details: { code: "HANZOD_DECLINED" } } } });
+    }
 
     const droppedOnHanzod = await invokeWhileNodeDrops(hanzodConn.admin);
     expect(droppedOnHanzod).toEqual(droppedOnLegacy);

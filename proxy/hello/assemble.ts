@@ -12,7 +12,7 @@
  */
 import { asRecord, capabilityMethod, CONTRACT_METHOD_NAMES } from "../../protocol/index.js";
 import type { Backend } from "../tap.js";
-import { answeringBackend } from "../routing.js";
+import { answeringBackend, UNION_APPROVAL_EVENTS } from "../routing.js";
 import { ASSETS_BACKEND, POLICY, SERVER, SNAPSHOT, TOP_LEVEL, type FieldOwner } from "./fields.js";
 
 type Payload = Record<string, unknown>;
@@ -87,7 +87,8 @@ function discovery(s: HelloSources): Payload {
   // for what a hanzod that said hello does not serve (an unreachable hanzod declines nothing).
   const answers = (method: string): Backend => answeringBackend(s.serves(method), method, methods.hanzod);
   const events = namesBy(s, "events");
-  const delivers = (event: string): Backend => answeringBackend(s.eventOwner(event), event, events.hanzod);
+  // An exec approval event reaches the client from either backend (EventRouter): listed when either sends it.
+  const delivers = (event: string): Backend => (UNION_APPROVAL_EVENTS.has(event) ? (events.legacy?.has(event) ? "legacy" : "hanzod") : answeringBackend(s.eventOwner(event), event, events.hanzod));
   const out: Payload = {
     methods: listed(methods, answers),
     events: listed(events, delivers),

@@ -13,6 +13,9 @@ import { LegacyDevicePairing, PairingRefusal } from "../../state/device-pairing.
 import { knownNodes, approvedLive, PRIVATE_NODE_COMMANDS } from "./catalog.js";
 import { DECLINED_NODE_COMMANDS } from "./owner-gaps.js";
 import { HOST_STATS_RELEASE, validHostStatsPayload } from "../../state/node-host-stats.js";
+import { readLegacyConfigObject } from "../../config-file.js";
+import type { SystemRunEvent } from "../../core/nodes.js";
+import { normalizeSystemRun, notifiesOnExit, prepareSystemRun } from "./system-run.js";
 
 interface NodesState {
   pairing: LegacyDevicePairing | undefined;
@@ -116,6 +119,56 @@ function hasScope(caller: CallerInfo, scope: string): boolean {
   return caller.scopes.includes(scope);
 }
 
+/** The legacy's config as hanzod reads it (tools.exec.notifyOnExit); undefined when hanzod has no config to read. */
+function legacyConfig(ctx: Ctx): Record<string, unknown> | undefined {
+  const path = ctx.core.opts.configPath ?? ctx.core.legacy?.configPath;
+  if (!path) return undefined;
+  try {
+    return readLegacyConfigObject(path);
+  } catch (err) {
+    throw declined(`node.invoke system.run: the legacy's config cannot be read (${err instanceof Error ? err.message : String(err)})`);
+  }
+}
+
+/**
+ * The params a `system.run` is forwarded with (the legacy's sanitizeSystemRunParamsForForwarding), and the
+ * approval record's release when an approval was bound. Declined before any side effect when the legacy must
+ * judge: approval flags with no binder, a rawCommand only its shell parser can judge, a run whose end the
+ * legacy would tell an agent session.
+ */
+function systemRunParams(ctx: Ctx, nodeId: string, raw: unknown): { params: unknown; release?: () => void } {
+  const prepared = prepareSystemRun(raw);
+  if (prepared.kind === "refused") throw new MethodError(prepared.error);
+  if (prepared.kind === "declined") throw declined(`node.invoke system.run: ${prepared.why}`);
+  if (notifiesOnExit(raw, legacyConfig(ctx))) throw declined("node.invoke system.run without suppressNotifyOnExit while tools.exec.notifyOnExit is on: the legacy queues the node's exec.finished as a system event in its agent session and wakes it, which hanzod cannot do");
+  if (prepared.kind === "forward") return { params: prepared.params };
+  const binder = ctx.core.systemRunApprovals.current;
+  if (!binder) throw declined("node.invoke system.run with approval flags: the exec approval records are the legacy's (no approval binder in hanzod)");
+  const c = ctx.caller;
+  const bound = binder.bind({
+    nodeId,
+    params: prepared.params,
+    requester: { connId: c.connId, ...(c.callerDeviceId ? { deviceId: c.callerDeviceId, deviceTokenAuth: true } : {}), ...(c.clientId ? { clientId: c.clientId } : {}), ...(c.clientMode ? { clientMode: c.clientMode } : {}), scopes: c.scopes },
+  });
+  if (!bound.ok) throw new MethodError(bound.error);
+  return { params: bound.params, release: bound.release };
+}
+
+/**
+ * A node's report on a run it was sent (server-node-events-MNEnnRJP.mjs:657-713): matched against the runs
+ * this process forwarded (`{ok: true}`), else `unmatched_exec_event`. A matched event reaches no agent
+ * session here: hanzod forwards only runs that do not notify (systemRunParams).
+ */
+function execEvent(ctx: Ctx, event: string, payloadJSON: string | null): Record<string, unknown> {
+  const obj = parseObject(payloadJSON);
+  if (!obj) return { ok: true };
+  const nodeId = callerNode(ctx) ?? "";
+  const runId = typeof obj.runId === "string" ? obj.runId.trim() : "";
+  const sessionKey = (typeof obj.sessionKey === "string" ? obj.sessionKey.trim() : "") || `node-${nodeId}`;
+  const matched = ctx.core.nodes.authorizeSystemRunEvent({ nodeId, connId: ctx.caller.connId, ...(runId ? { runId } : {}), sessionKey, terminal: event !== "exec.started" });
+  return matched ? { ok: true } : { ok: true, event, handled: false, reason: "unmatched_exec_event" };
+}
+
 /** A node-role update of a list hanzod keeps only empty: answered exactly for [], declined otherwise. */
 function emptyListUpdate(method: string, key: "tools" | "skills") {
   return {
@@ -207,6 +260,7 @@ export default defineDomain<NodesState>({
           ctx.emit("node.hostStats", { nodeId, hostStats }, { dropIfSlow: true });
           return { ok: true, event: p.event, handled: true, reason: "updated" };
         }
+        if (p.event === "exec.started" || p.event === "exec.finished" || p.event === "exec.denied") return execEvent(ctx, p.event, typeof p.payloadJSON === "string" ? p.payloadJSON : p.payload !== undefined ? JSON.stringify(p.payload) : null);
         throw declined(`node.event ${String(p.event)}: the legacy dispatches node events to chat, agent runs, exec approvals, presence, voice wake and push registration`);
       },
     },
@@ -247,7 +301,6 @@ export default defineDomain<NodesState>({
         if (command === "system.execApprovals.get" || command === "system.execApprovals.set") throw invalidRequest("node.invoke does not allow system.execApprovals.*; use exec.approvals.node.*", { command });
         if (command === "agent.cli.claude.run.v1") throw invalidRequest("node.invoke does not allow Claude agent runs; use sessions.catalog.continue", { command });
         if (ADMIN_ONLY_COMMANDS.has(command) && !hasScope(ctx.caller, "operator.admin")) throw new MethodError(Errors.missingScope("operator.admin"));
-        // system.run goes through the legacy's approval binding (exec approvals): not in this pass.
         const declinedWhy = DECLINED_NODE_COMMANDS.get(command);
         if (declinedWhy !== undefined) throw declined(`node.invoke ${command}: ${declinedWhy}`);
         if (ADMIN_ONLY_COMMANDS.has(command) || command.startsWith("talk.") || command === "mcp.tools.call.v1") throw declined(`node.invoke ${command}: the legacy applies its own policy to this command`);
@@ -261,14 +314,25 @@ export default defineDomain<NodesState>({
         // timeoutMs 0 (the schema allows it): the legacy's invoke then has no deadline of its own and its
         // stream timers decide; hanzod does not reproduce that.
         if (p.timeoutMs === 0) throw declined("node.invoke with timeoutMs 0: the legacy's invoke stream timers decide its end");
+        let forwarded = p.params;
+        let systemRunEvent: SystemRunEvent | undefined;
+        let release: (() => void) | undefined;
+        if (command === "system.run") {
+          const run = systemRunParams(ctx, nodeId, p.params);
+          const normalized = normalizeSystemRun(run.params);
+          forwarded = normalized.params;
+          systemRunEvent = normalized.event;
+          release = run.release;
+        }
         const res = await ctx.core.nodes.invoke({
           nodeId,
           command,
-          ...(p.params !== undefined ? { params: p.params } : {}),
+          ...(forwarded !== undefined ? { params: forwarded } : {}),
+          ...(systemRunEvent ? { systemRunEvent } : {}),
           ...(typeof p.timeoutMs === "number" ? { timeoutMs: p.timeoutMs } : {}),
           idempotencyKey: p.idempotencyKey as string,
           ...(typeof p.sessionKey === "string" && p.sessionKey.trim() ? { sessionKey: p.sessionKey.trim() } : {}),
-        });
+        }).finally(() => release?.());
         if (!res.ok) throw nodeInvokeError(res.error, res.dispatched);
         const payload = res.payloadJSON ? parsePayload(res.payloadJSON) : res.payload;
         return { ok: true, nodeId, command, payload, payloadJSON: res.payloadJSON ?? null };
