@@ -8,7 +8,7 @@ import { methodPolicy, releaseEventNames, releaseMethodRow } from "../protocol/i
 import { DOMAIN_EVENTS, DOMAIN_OF_METHOD } from "./domains/manifest.generated.js";
 import { EVENT_TABLE } from "./core/events.js";
 
-export { DECLINED_NODE_COMMANDS } from "./domains/nodes/owner-gaps.js";
+export { DECLINED_NODE_COMMANDS, NODE_OWNER_GAPS } from "./domains/nodes/owner-gaps.js";
 
 export const HANZOD_METHODS: readonly string[] = Object.freeze(Object.keys(DOMAIN_OF_METHOD));
 export const HANZOD_EVENTS: readonly string[] = EVENT_TABLE.names;

@@ -16,7 +16,7 @@ import { DiffStore } from "../../parity/store/diff-store.js";
 import { gatherGates } from "../../parity/gates/promote.js";
 import { routeOf } from "../../parity/gates/from-checklist.js";
 import { nodeCommandsCheck } from "../../parity/gates/owner-gate.js";
-import { DECLINED_NODE_COMMANDS } from "../../hanzod/registry.js";
+import { NODE_OWNER_GAPS } from "../../hanzod/registry.js";
 
 export interface CutoverCheckOptions {
   storePath: string;
@@ -28,7 +28,7 @@ export interface CutoverCheckOptions {
   quietMs: number;
   now?: number;
   /** The node.invoke commands hanzod declines (default: hanzod's own list); without the legacy nobody serves them. */
-  declinedNodeCommands?: ReadonlyMap<string, string>;
+  nodeOwnerGaps?: ReadonlyMap<string, string>;
 }
 
 export interface CutoverCheck {
@@ -88,7 +88,7 @@ export async function checkCutover(o: CutoverCheckOptions): Promise<CutoverCheck
   }
   if (table.authOwner !== "hanzod") blockers.push(`authOwner is ${table.authOwner}: connect/auth still on the legacy (hanzonode parity promote --owner auth --to hanzod)`);
   if (table.nodeOwner !== "hanzod") blockers.push(`nodeOwner is ${table.nodeOwner}: node connections still on the legacy (hanzonode parity promote --owner nodes --to hanzod)`);
-  const nodeCommands = nodeCommandsCheck(o.declinedNodeCommands ?? DECLINED_NODE_COMMANDS);
+  const nodeCommands = nodeCommandsCheck(o.nodeOwnerGaps ?? NODE_OWNER_GAPS);
   if (nodeCommands.verdict !== "pass") blockers.push(`node commands: ${nodeCommands.detail}`);
   for (const [m, count] of [...legacyRecent].sort()) blockers.push(`method ${m}: ${count} request(s) answered by the legacy in the last ${Math.round(o.quietMs / 3_600_000)} h`);
   for (const f of channelFamilies(table)) if (f.notOnHanzod.length > 0) blockers.push(`channel family ${f.family}: not moved (${f.notOnHanzod.join(", ")} not routed to hanzod)`);

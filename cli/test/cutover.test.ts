@@ -6,6 +6,7 @@
  * its node host (connected and listed in hanzod's presence), and its Control UI served by hanzod from the
  * installed package's assets (headless Chromium, each tested release).
  */
+import { NODE_OWNER_GAPS } from "../../hanzod/registry.js";
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -70,10 +71,10 @@ function store(traffic: { method: string; backend: "legacy" | "hanzod"; hoursAgo
 const window = { since: now - 7 * 24 * HOUR, quietMs: 24 * HOUR, now };
 
 /**
- * hanzod still declines node.invoke system.run (the exec approval path), which blocks every cutover; the cases
- * about the rest of the flow run as if it served every node command, and one case shows the blocker itself.
+ * hanzod still leaves paths through a node to the legacy (hanzod/domains/nodes/owner-gaps.ts), which blocks every
+ * cutover; the cases about the rest of the flow run as if it served them all, and one case shows the blocker itself.
  */
-const EVERY_NODE_COMMAND_SERVED = { declinedNodeCommands: new Map<string, string>() };
+const EVERY_NODE_COMMAND_SERVED = { nodeOwnerGaps: new Map<string, string>() };
 
 /** One hanzod for the file, standing beside the shared legacy's release, with no proxy in front of it. */
 const hz = useTestHanzod({ compat: legacy.version });
@@ -109,11 +110,12 @@ describe("hanzonode cutover --check", () => {
     expect(r.blockers.some((b) => /^channel family channels\.\*: not moved/.test(b))).toBe(true);
   });
 
-  it("names the node commands hanzod still declines: without the legacy nobody would serve them", async () => {
+  it("names the paths through a node hanzod does not serve: without the legacy nobody would serve them", async () => {
     const storePath = store([{ method: "health", backend: "hanzod", hoursAgo: 1 }]);
     const r = await checkCutover({ storePath, checklistPath: checklist(ALL_HANZOD), stateDir: dir, ...window });
     expect(r.ok).toBe(false);
-    expect(r.blockers).toEqual([expect.stringMatching(/^node commands: hanzod declines node\.invoke system\.run, system\.run\.prepare \(the exec approval binding is the legacy's\)/)]);
+    expect(r.blockers).toEqual([expect.stringMatching(/^node commands: hanzod does not serve: .*the legacy's agents' exec on a node \(/)]);
+    for (const path of NODE_OWNER_GAPS.keys()) expect(r.blockers[0]).toContain(`${path} (`);
     const served = await checkCutover({ storePath, checklistPath: checklist(ALL_HANZOD), stateDir: dir, ...window, ...EVERY_NODE_COMMAND_SERVED });
     expect(served.blockers).toEqual([]);
   });

@@ -6,7 +6,7 @@
  * replay green against it.
  */
 import { CONTRACT_METHOD_NAMES, isNodeRoleMethod } from "../../protocol/index.js";
-import { DECLINED_NODE_COMMANDS, HANZOD_METHODS } from "../../hanzod/registry.js";
+import { HANZOD_METHODS, NODE_OWNER_GAPS } from "../../hanzod/registry.js";
 import type { OwnerKey } from "../checklist/index.js";
 import { replayCheck } from "./evaluate.js";
 import type { GateCheck, GateConfig, GateResult, Verdict } from "./types.js";
@@ -36,12 +36,12 @@ function implementedCheck(owner: Owner, implemented: ReadonlySet<string>): GateC
  * hanzod owns them (the legacy cannot reach a node connected to hanzod, and its agents' exec on a node goes
  * through its own registry), so the gate fails while any is declined.
  */
-export function nodeCommandsCheck(declined: ReadonlyMap<string, string>): GateCheck {
-  const names = [...declined.keys()];
+export function nodeCommandsCheck(gaps: ReadonlyMap<string, string>): GateCheck {
+  const names = [...gaps.keys()];
   const detail =
     names.length === 0
-      ? "hanzod serves every node.invoke command itself"
-      : `hanzod declines node.invoke ${names.join(", ")} (${[...new Set(declined.values())].join("; ")}); with nodeOwner hanzod the legacy cannot reach the node, so these would fail (operators' calls and the legacy's agents' exec on a node)`;
+      ? "hanzod serves every path through a node itself"
+      : `hanzod does not serve: ${[...gaps].map(([path, why]) => `${path} (${why})`).join("; ")}. With nodeOwner hanzod the legacy cannot reach the node, so these would fail`;
   return { check: "node-commands", verdict: names.length === 0 ? "pass" : "fail", value: names.length, threshold: 0, detail };
 }
 
@@ -51,11 +51,11 @@ export function evaluateOwnerGate(
   config: GateConfig,
   connectReplay: ReplayStatusRow | undefined,
   implemented: ReadonlySet<string> = new Set(HANZOD_METHODS),
-  declinedNodeCommands: ReadonlyMap<string, string> = DECLINED_NODE_COMMANDS,
+  nodeOwnerGaps: ReadonlyMap<string, string> = NODE_OWNER_GAPS,
 ): GateResult {
   const checks = [implementedCheck(owner, implemented)];
   if (owner === "auth") checks.push(replayCheck(config, connectReplay));
-  if (owner === "nodes") checks.push(nodeCommandsCheck(declinedNodeCommands));
+  if (owner === "nodes") checks.push(nodeCommandsCheck(nodeOwnerGaps));
   const verdict: Verdict = checks.some((c) => c.verdict === "fail") ? "fail" : checks.some((c) => c.verdict === "inconclusive") ? "inconclusive" : "pass";
   return { method: OWNER_KEYS[owner], target: "hanzod", verdict, checks };
 }

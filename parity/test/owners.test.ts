@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { CONTRACT_METHOD_NAMES, REPO_ROOT, connectRaw, isNodeRoleMethod, recordedSuiteDir } from "../../protocol/index.js";
 import { DEFAULT_LEGACY_VERSION } from "../../scripts/legacy/index.js";
-import { DECLINED_NODE_COMMANDS, HANZOD_METHODS } from "../../hanzod/registry.js";
+import { HANZOD_METHODS, NODE_OWNER_GAPS } from "../../hanzod/registry.js";
 import { readAudit } from "../checklist/index.js";
 import { evaluateOwnerGate } from "../gates/owner-gate.js";
 import type { GateConfig } from "../gates/types.js";
@@ -50,7 +50,7 @@ describe("promote and roll back an owner", { timeout: 300_000 }, () => {
     return { trail: audit.map((e) => [e.old, e.new, e.forced]), why: audit.map((e) => e.why) };
   };
 
-  it("nodes: the gate fails for every node-role method hanzod's registry would lack and for every node command it declines; with none declined, promoted (audited) and rolled back", async () => {
+  it("nodes: the gate fails for every node-role method hanzod's registry would lack and for every path through a node it does not serve; refused, then forced (audited) and rolled back", async () => {
     // The refusal, counted as the gate counts it: a registry without the node role's methods.
     const nodeRole = CONTRACT_METHOD_NAMES.filter(isNodeRoleMethod);
     const without = evaluateOwnerGate("nodes", {} as GateConfig, undefined, new Set(HANZOD_METHODS.filter((m) => !nodeRole.includes(m))), new Map());
@@ -59,22 +59,25 @@ describe("promote and roll back an owner", { timeout: 300_000 }, () => {
     // Every method is there, and with no declined command the gate would pass.
     expect(evaluateOwnerGate("nodes", {} as GateConfig, undefined, new Set(HANZOD_METHODS), new Map())).toMatchObject({ verdict: "pass" });
 
-    // A declined node.invoke command fails the gate: with nodeOwner hanzod the legacy could not reach the node.
-    const declinedRun = evaluateOwnerGate("nodes", {} as GateConfig, undefined, new Set(HANZOD_METHODS), new Map([["system.run", "the exec approval binding is the legacy's"]]));
-    expect(declinedRun.checks.find((c) => c.check === "node-commands")).toMatchObject({ verdict: "fail", value: 1, detail: expect.stringContaining("system.run") });
-    // hanzod serves system.run and system.run.prepare (issue #12): none declined, so the CLI's gate passes.
-    expect(DECLINED_NODE_COMMANDS.size).toBe(0);
-    const promoted = await parity("promote", "--owner", "nodes");
-    expect(promoted.code, promoted.stderr).toBe(0);
-    const outcome = JSON.parse(promoted.stdout) as { applied: boolean; verdict: string; gates: Array<{ checks: Array<{ check: string; verdict: string; value: number | null; detail: string }> }> };
-    expect(outcome).toMatchObject({ applied: true, verdict: "pass" });
-    expect(outcome.gates[0]!.checks.find((c) => c.check === "node-commands")).toMatchObject({ verdict: "pass", value: 0 });
+    // hanzod serves system.run, but the legacy's agents' exec on a node and the notifying runs are not served
+    // (hanzod/domains/nodes/owner-gaps.ts): promoting would leave them to nobody.
+    const refused = await parity("promote", "--owner", "nodes");
+    expect(refused.code).toBe(2);
+    const outcome = JSON.parse(refused.stdout) as { applied: boolean; verdict: string; gates: Array<{ checks: Array<{ check: string; verdict: string; value: number | null; detail: string }> }> };
+    expect(outcome).toMatchObject({ applied: false, verdict: "fail" });
+    expect(outcome.gates[0]!.checks.find((c) => c.check === "implemented")).toMatchObject({ verdict: "pass", value: 0 });
+    expect(outcome.gates[0]!.checks.find((c) => c.check === "node-commands")).toMatchObject({ verdict: "fail", value: NODE_OWNER_GAPS.size, detail: expect.stringContaining("the legacy's agents' exec on a node") });
+    expect(readFileSync(checklist, "utf8")).toMatch(/^nodeOwner: legacy$/m);
+
+    const forced = await parity("promote", "--owner", "nodes", "--force", "--why", "node host without agent exec");
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(JSON.parse(forced.stdout)).toMatchObject({ applied: true, forced: true, verdict: "fail" });
     expect(readFileSync(checklist, "utf8")).toMatch(/^nodeOwner: hanzod$/m);
     // Comments and the rest of the layout survive the edit.
     expect(readFileSync(checklist, "utf8")).toContain("# who owns whole connections");
     const nodes = await rollBackAndAudit("nodes", "nodeOwner");
     expect(nodes.trail).toEqual([
-      ["legacy", "hanzod", false],
+      ["legacy", "hanzod", true],
       ["hanzod", "legacy", false],
     ]);
   });
