@@ -15,11 +15,18 @@ export interface SystemRunRequester {
   clientId?: string;
   /** The connect authenticated with the device's own token (the legacy's `deviceTokenAuth`). */
   deviceTokenAuth?: boolean;
+  /** The connect's client mode and scopes: the legacy's backend bridge and its ask-fallback check read them. */
+  clientMode?: string;
+  scopes?: readonly string[];
 }
 
 export interface SystemRunBindInput {
   nodeId: string;
-  /** The `node.invoke` params' `params` object for `system.run`, after the legacy's whitelist (pickSystemRunParams). */
+  /**
+   * The `node.invoke` params' `params` object for `system.run` as the caller sent it, approval flags included
+   * (`approved`, `approvalDecision`, `approvalSource`): the binder applies the legacy's whitelist
+   * (pickSystemRunParams) itself and answers the params to forward.
+   */
   params: Record<string, unknown>;
   requester: SystemRunRequester;
 }
