@@ -26,12 +26,12 @@ const PLAIN_EXECUTABLES = new Set(["echo", "printf", "true", "false", "touch", "
 
 /**
  * Text the legacy's display sanitizer (invisible-char escaping, 16 KiB truncation) and its `tools` secret
- * redaction leave unchanged for certain: printable ASCII without credential-like words or long opaque tokens.
+ * redaction leave unchanged for certain: printable ASCII without credential-like words or long alphanumeric runs (opaque tokens).
  */
 export function displaySafe(text: string): boolean {
   if (text.length > 512 || !/^[ -~]*$/.test(text)) return false;
   if (/key|token|secret|pass|pwd|auth|bearer|cred|session|cookie|sk-|ghp_|gho_|xox|akia/i.test(text)) return false;
-  return !/[A-Za-z0-9_+/=-]{24,}/.test(text);
+  return !/[A-Za-z0-9]{20,}/.test(text);
 }
 
 /** formatExecCommand: minimal shell-style quoting for display. */
