@@ -7,6 +7,7 @@
  */
 import { CloseCodes, CloseReasons, scopeSatisfies } from "../../protocol/index.js";
 import { EVENT_TABLE, type EventTable } from "./events.js";
+import type { CallerInfo } from "./method.js";
 
 export interface EventRecipient {
   /** The connection's id (the legacy's connId): what subscription lookups answer. */
@@ -16,6 +17,8 @@ export interface EventRecipient {
   seq: number;
   /** Topics subscribed to, for "subscribers" events. */
   readonly topics?: ReadonlySet<string> | undefined;
+  /** The connected caller (client id, caps, device, scopes), for events sent to chosen connections. */
+  readonly client?: CallerInfo | undefined;
   bufferedAmount(): number;
   sendRaw(text: string): void;
   close(code: number, reason: string): void;
@@ -63,6 +66,35 @@ export class Broadcaster {
     const ids: string[] = [];
     for (const r of this.recipients) if (r.connId !== undefined && r.topics?.has(topic)) ids.push(r.connId);
     return ids;
+  }
+
+  /** The connected callers (connections past their connect), for choosing who receives an event. */
+  clients(): CallerInfo[] {
+    const out: CallerInfo[] = [];
+    for (const r of this.recipients) if (r.client) out.push(r.client);
+    return out;
+  }
+
+  /**
+   * Sends to the chosen connections only (the legacy's `broadcastToConnIds`), still behind the event's scope
+   * guard; same framing, seq and slow-consumer rules as broadcast.
+   */
+  sendTo(event: string, payload: unknown, connIds: ReadonlySet<string>, opts: { dropIfSlow?: boolean } = {}): void {
+    if (connIds.size === 0) return;
+    const decl = this.events.get(event);
+    if (decl === undefined || decl.audience === "connection") return;
+    let prefix = `{"type":"event","event":${JSON.stringify(event)}`;
+    if (payload !== undefined) prefix += `,"payload":${JSON.stringify(payload)}`;
+    for (const r of this.recipients) {
+      if (r.connId === undefined || !connIds.has(r.connId) || !guardAllows(decl.guard, r)) continue;
+      r.seq += 1;
+      if (r.bufferedAmount() > this.maxBufferedBytes) {
+        if (opts.dropIfSlow) continue;
+        r.close(CloseCodes.POLICY_VIOLATION, CloseReasons.slowConsumer);
+        continue;
+      }
+      r.sendRaw(`${prefix},"seq":${r.seq}}`);
+    }
   }
 
   /**

@@ -123,6 +123,11 @@ export class Connection implements EventRecipient, CallOrigin {
   topics: Set<string> | undefined;
   seq = 0;
 
+  /** Who this connection is, for events sent to chosen connections (the caller once connected). */
+  get client(): CallerInfo | undefined {
+    return this.caller;
+  }
+
   constructor(
     private readonly ws: WebSocket,
     req: IncomingMessage,
@@ -365,7 +370,7 @@ export class Connection implements EventRecipient, CallOrigin {
       rt.deviceConnections.add(deviceId, s.role, this);
       this.countedDevice = deviceId;
     }
-    this.caller = { connId: this.connId, role: s.role, scopes: s.scopes, caps: params.caps ?? [], clientId: params.client.id, clientMode: params.client.mode, ...(owner ? { profileId: GATEWAY_OWNER_PROFILE_ID } : {}), authMethod: s.authMethod, ...(s.user !== undefined ? { verifiedUser: true as const } : {}), ...deviceTokenCaller(s) };
+    this.caller = { connId: this.connId, role: s.role, scopes: s.scopes, caps: params.caps ?? [], clientId: params.client.id, ...(params.client.displayName ? { clientDisplayName: params.client.displayName } : {}), clientMode: params.client.mode, ...(owner ? { profileId: GATEWAY_OWNER_PROFILE_ID } : {}), authMethod: s.authMethod, ...(s.user !== undefined ? { verifiedUser: true as const } : {}), ...deviceTokenCaller(s), ...(deviceId ? { deviceId } : {}) };
     clearTimeout(this.handshakeTimer);
     if (!raiseReceiverMaxPayload(this.ws, DEFAULTS.maxPayload) && !receiverShapeWarned) {
       receiverShapeWarned = true;

@@ -15,6 +15,8 @@ export interface CallerInfo {
   caps?: readonly string[];
   /** The connect's client id (e.g. the Control UI's `openclaw-control-ui`). */
   clientId?: string;
+  /** The connect's client display name (the legacy names an approval's resolver by it, else by the client id). */
+  clientDisplayName?: string;
   /** The connect's client mode (e.g. `backend`, `cli`, `webchat`): the legacy stores it with a sent chat turn. */
   clientMode?: string;
   /**
@@ -37,6 +39,11 @@ export interface CallerInfo {
    * limits a non-admin's view of pairings (e.g. `node.pair.list`) to its own device only in this case.
    */
   callerDeviceId?: string;
+  /**
+   * The device the connect signed with, however it authenticated (the legacy's `client.connect.device.id`):
+   * exec approvals bind their requester to it and show a record to its requesting device.
+   */
+  deviceId?: string;
 }
 
 /** A handler's refusal: the catalog shape (protocol/errors.ts) goes to the client as is. */

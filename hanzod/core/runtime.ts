@@ -7,6 +7,7 @@ import { ProxyMatcher } from "./auth/net.js";
 import { Broadcaster } from "./broadcaster.js";
 import { sessionSubscriptions, type SessionSubscriptions } from "./session-subscriptions.js";
 import { SystemRunApprovalSlot } from "./system-run-approvals.js";
+import type { CallerInfo } from "./method.js";
 import { PresenceRegistry } from "./presence.js";
 import { HealthMonitor } from "./health.js";
 import { HanzodStore } from "./device-store.js";
@@ -60,6 +61,8 @@ export interface Runtime {
   readonly sessionSubscriptions: SessionSubscriptions;
   /** The exec approval binder for `node.invoke system.run` (system-run-approvals.ts): the approvals domain provides it. */
   readonly systemRunApprovals: SystemRunApprovalSlot;
+  /** Events to chosen connections (exec approvals go to the approval clients that may see a record). */
+  readonly eventClients: EventClients;
   port: number;
   /** Refresh health, bump its version and broadcast (throttled so a busy health caller cannot flood every socket). */
   refreshHealth(): void;
@@ -72,7 +75,7 @@ export interface Runtime {
  */
 export type CoreServices = Pick<
   Runtime,
-  "opts" | "version" | "bootId" | "startedAt" | "log" | "presence" | "health" | "work" | "suspension" | "restart" | "legacy" | "agents" | "port" | "refreshHealth" | "broadcastPresence" | "nodes" | "sessionSubscriptions" | "systemRunApprovals"
+  "opts" | "version" | "bootId" | "startedAt" | "log" | "presence" | "health" | "work" | "suspension" | "restart" | "legacy" | "agents" | "port" | "refreshHealth" | "broadcastPresence" | "nodes" | "sessionSubscriptions" | "systemRunApprovals" | "eventClients"
 > & {
   /** Domains ask whether a device is connected and close its connections; only connections register. */
   readonly deviceConnections: DeviceConnectionsView;
@@ -81,6 +84,15 @@ export type CoreServices = Pick<
 const HEALTH_BROADCAST_MIN_GAP_MS = 1_000;
 /** How long a restart waits for in-flight requests before it proceeds anyway. */
 const RESTART_DRAIN_TIMEOUT_MS = 30_000;
+
+/**
+ * The connected callers and a send to chosen ones: for a domain whose events go to the connections a record
+ * is visible to (the legacy's `broadcastToConnIds`), also from its own timers. Scope guards still apply.
+ */
+export interface EventClients {
+  list(): CallerInfo[];
+  sendTo(event: string, payload: unknown, connIds: ReadonlySet<string>, opts?: { dropIfSlow?: boolean }): void;
+}
 
 export interface RuntimeHooks {
   /** Replace this incarnation: shutdown event, close 1012, then restart in-process or exit (index.ts). */
@@ -118,6 +130,7 @@ export function createRuntime(opts: HanzodOptions, log: Logger | undefined, lega
     broadcaster,
     sessionSubscriptions: sessionSubscriptions(broadcaster),
     systemRunApprovals: new SystemRunApprovalSlot(),
+    eventClients: { list: () => broadcaster.clients(), sendTo: (event, payload, connIds, o) => broadcaster.sendTo(event, payload, connIds, o) },
     presence,
     health,
     store,

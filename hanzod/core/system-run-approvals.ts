@@ -15,20 +15,18 @@ export interface SystemRunRequester {
   clientId?: string;
   /** The connect authenticated with the device's own token (the legacy's `deviceTokenAuth`). */
   deviceTokenAuth?: boolean;
-  /** The connect's client mode (the legacy's trusted-backend bridge checks `gateway-client` + `backend`). */
+  /** The connect's client mode and scopes: the legacy's backend bridge and its ask-fallback check read them. */
   clientMode?: string;
-  /** The connect's scopes (the ask-fallback run needs operator.admin or operator.approvals: clientHasApprovals). */
   scopes?: readonly string[];
 }
 
 export interface SystemRunBindInput {
   nodeId: string;
   /**
-   * The `node.invoke` params' `params` object for `system.run`, after the legacy's whitelist (pickSystemRunParams),
-   * plus the approval flags as sent (`approved`, `approvalDecision`, `approvalSource`): the binder decides on them
-   * (allow-once/allow-always vs the ask-fallback path) and returns the params to forward with the flags it grants.
-   * The node handler has already answered INVALID_APPROVAL_SOURCE, APPROVAL_SOURCE_MISMATCH (source with explicit
-   * approval) and MISSING_RUN_ID.
+   * The `node.invoke` params' `params` object for `system.run`, approval flags included (`approved`,
+   * `approvalDecision`, `approvalSource`, as sent): the binder applies the legacy's whitelist (pickSystemRunParams)
+   * itself, so params already whitelisted by the node handler pass unchanged, and answers the params to forward.
+   * The node handler has already answered INVALID_APPROVAL_SOURCE, APPROVAL_SOURCE_MISMATCH and MISSING_RUN_ID.
    */
   params: Record<string, unknown>;
   requester: SystemRunRequester;

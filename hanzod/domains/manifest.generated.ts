@@ -9,6 +9,11 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
   "agents.files.get": "agents",
   "exec.approvals.get": "approvals",
   "exec.approvals.set": "approvals",
+  "exec.approval.request": "approvals",
+  "exec.approval.get": "approvals",
+  "exec.approval.list": "approvals",
+  "exec.approval.waitDecision": "approvals",
+  "exec.approval.resolve": "approvals",
   "chat.history": "chat",
   "chat.message.get": "chat",
   "sessions.get": "chat",
@@ -71,6 +76,8 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
 
 /** The events domains declare (core's own are in core/events.ts). */
 export const DOMAIN_EVENTS: readonly EventDeclaration[] = Object.freeze([
+  { name: "exec.approval.requested", guard: "operator.approvals" },
+  { name: "exec.approval.resolved", guard: "operator.approvals" },
   { name: "chat", guard: "operator.read" },
   { name: "agent", guard: "operator.read" },
   { name: "node.pair.resolved", guard: "operator.pairing" },

@@ -181,4 +181,149 @@ describe.each(releasesUnderTest())("gateway identity and exec approvals policy o
     expect(legacyGet.payload).toMatchObject({ resolvedDefaults: { security: "allowlist", askFallback: "allowlist" }, file: { agents: { ops: { ask: "always", allowlist: [{ id: "fixed-1", pattern: "/usr/bin/uptime" }] } } } });
     for (const who of WHO) await expectSame(who, "exec.approvals.get", {});
   });
+
+  /**
+   * The exec approval request flow (issue #12 stage 1) on both runtimes over one state dir: each holds its own
+   * pending approvals (process memory, rows under its own runtime epoch), so the flows run one after the other on
+   * parallel requests and their transcripts (answers, events, stored rows) are compared with ids and times masked.
+   * The approver is an admin with the `exec-approvals` cap (an approval client that sees every record); the
+   * requester a shared-token operator with write + approvals scopes (its record bound to its connection).
+   */
+  describe("exec approval requests", () => {
+    const PLAN = { argv: ["touch", "/tmp/hz-approval-never-run"], cwd: null, commandText: "touch /tmp/hz-approval-never-run", agentId: null, sessionKey: null };
+    const REQ = { host: "node", nodeId: "node-approval-test", systemRunPlan: PLAN, timeoutMs: 120_000 };
+    type Side = { approver: RawSession; requester: RawSession; url: string; token: string };
+    const sides = {} as Record<"legacy" | "hanzod", Side>;
+
+    beforeAll(async () => {
+      for (const [name, url, token] of [["legacy", legacy.url, legacy.token], ["hanzod", hz.url, "t"]] as const) {
+        const approver = (await connectOperator(url, token, ["operator.admin"], { id: "cli", version: "1", platform: "linux", mode: "cli", displayName: "Approver" }, { caps: ["exec-approvals"] })).s;
+        const requester = (await connectOperator(url, token, ["operator.write", "operator.approvals"])).s;
+        sides[name] = { approver, requester, url, token };
+      }
+    });
+
+    afterAll(() => {
+      for (const s of Object.values(sides)) {
+        s.approver.close();
+        s.requester.close();
+      }
+    });
+
+    const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+    /** Ids and times masked; what stays must be equal between the runtimes. */
+    const mask = (v: unknown, id?: string): unknown => JSON.parse(JSON.stringify(v, (k, x: unknown) => (["createdAtMs", "expiresAtMs", "ts", "created_at_ms", "expires_at_ms", "updated_at_ms", "resolved_at_ms", "consumed_at_ms"].includes(k) && typeof x === "number" ? "<t>" : x)).replace(id ? new RegExp(id, "g") : UUID, "<id>").replace(UUID, "<id>")) as unknown;
+    const rowsOf = (ids: string[]) => {
+      const db = openSqlite(join(legacy.stateDir, "state", "openclaw.sqlite"), { readonly: true, fileMustExist: true });
+      try {
+        return ids.map((id) => db.prepare("SELECT * FROM operator_approvals WHERE approval_id = ?").get(id) as Record<string, unknown>);
+      } finally {
+        db.close();
+      }
+    };
+    let seq = 0;
+    const send = (s: RawSession, method: string, params: unknown): string => {
+      const id = `ap${++seq}`;
+      s.send({ type: "req", id, method, params });
+      return id;
+    };
+    const answer = async (s: RawSession, id: string, final = true): Promise<Answer> => {
+      const f = await s.next((x) => x.type === "res" && x.id === id && (!final || (x.payload as { status?: string } | undefined)?.status !== "accepted"), 20_000);
+      return { ok: f.ok === true, payload: f.payload, error: f.error };
+    };
+    const event = async (s: RawSession, name: string, id: string) => (await s.next((f) => f.type === "event" && f.event === name && (f.payload as { id?: string }).id === id, 20_000)).payload;
+
+    /** request (twoPhase) → accepted, the requested event, get/list, a waiter, resolve, the resolved event, the final answers, repeats. */
+    async function approvedFlow(side: Side, decision: string) {
+      const reqId = send(side.requester, "exec.approval.request", { ...REQ, twoPhase: true });
+      const accepted = await answer(side.requester, reqId, false);
+      expect({ side: side.url, accepted }).toMatchObject({ accepted: { ok: true } });
+      const id = (accepted.payload as { id: string }).id;
+      const requested = await event(side.approver, "exec.approval.requested", id);
+      const get = await ask(side.approver, "exec.approval.get", { id });
+      const getByPrefix = await ask(side.approver, "exec.approval.get", { id: id.slice(0, 8) });
+      const getByRequester = await ask(side.requester, "exec.approval.get", { id });
+      const list = await ask(side.approver, "exec.approval.list", {});
+      const waitId = send(side.requester, "exec.approval.waitDecision", { id });
+      const wrongDecision = await ask(side.approver, "exec.approval.resolve", { id, decision: "maybe" });
+      const resolve = await ask(side.approver, "exec.approval.resolve", { id: id.slice(0, 8), decision });
+      const resolved = await event(side.approver, "exec.approval.resolved", id);
+      const final = await answer(side.requester, reqId);
+      const waited = await answer(side.requester, waitId);
+      const same = await ask(side.approver, "exec.approval.resolve", { id, decision });
+      const other = await ask(side.approver, "exec.approval.resolve", { id, decision: decision === "deny" ? "allow-once" : "deny" });
+      const getAfter = await ask(side.approver, "exec.approval.get", { id });
+      return { id, transcript: mask({ accepted, requested, get, getByPrefix, getByRequester, list, wrongDecision, resolve, resolved, final, waited, same, other, getAfter }) };
+    }
+
+    it("exec.approval.request (twoPhase) resolved by an admin approval client: answers, events and rows as the legacy's", async () => {
+      const fromHanzod = await approvedFlow(sides.hanzod, "allow-once");
+      const fromLegacy = await approvedFlow(sides.legacy, "allow-once");
+      expect(fromHanzod.transcript).toEqual(fromLegacy.transcript);
+      expect(fromLegacy.transcript).toMatchObject({ accepted: { payload: { status: "accepted", deliveryRoute: "approval-client" } }, final: { payload: { decision: "allow-once" } }, other: { error: { message: "approval already resolved" } } });
+      const [legacyRow, hanzodRow] = rowsOf([fromLegacy.id, fromHanzod.id]);
+      const { runtime_epoch: legacyEpoch, resolution_ref: legacyRef, ...legacyRest } = legacyRow!;
+      const { runtime_epoch: hanzodEpoch, resolution_ref: hanzodRef, ...hanzodRest } = hanzodRow!;
+      expect(hanzodRef).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(hanzodRef).not.toBe(legacyRef);
+      expect(hanzodEpoch).not.toBe(legacyEpoch);
+      expect(mask(hanzodRest, fromHanzod.id)).toEqual(mask(legacyRest, fromLegacy.id));
+      expect(hanzodRow).toMatchObject({ status: "allowed", decision: "allow-once", resolver_kind: "runtime", resolver_id: "Approver" });
+      // A denial, the same way.
+      const deniedLegacy = await approvedFlow(sides.legacy, "deny");
+      const deniedHanzod = await approvedFlow(sides.hanzod, "deny");
+      expect(deniedHanzod.transcript).toEqual(deniedLegacy.transcript);
+    });
+
+    it("no delivery route (suppressDelivery): denied at once, decision null, row denied/no-route; a short timeout expires with the resolved-deny event", async () => {
+      const flow = async (side: Side) => {
+        const noRoute = await answer(side.requester, send(side.requester, "exec.approval.request", { ...REQ, suppressDelivery: true, twoPhase: true }));
+        const reqId = send(side.requester, "exec.approval.request", { ...REQ, timeoutMs: 1_500, twoPhase: true });
+        const accepted = await answer(side.requester, reqId, false);
+        expect({ side: side.url, noRoute, accepted }).toMatchObject({ accepted: { ok: true } });
+        const id = (accepted.payload as { id: string }).id;
+        const expiredEvent = await event(side.approver, "exec.approval.resolved", id);
+        const timedOut = await answer(side.requester, reqId);
+        const late = await ask(side.approver, "exec.approval.resolve", { id, decision: "allow-once" });
+        return { ids: [(noRoute.payload as { id: string }).id, id], transcript: mask({ noRoute, accepted, expiredEvent, timedOut, late }) };
+      };
+      const fromHanzod = await flow(sides.hanzod);
+      const fromLegacy = await flow(sides.legacy);
+      expect(fromHanzod.transcript).toEqual(fromLegacy.transcript);
+      expect(fromLegacy.transcript).toMatchObject({ noRoute: { payload: { decision: null } }, expiredEvent: { decision: "deny", resolvedBy: null }, timedOut: { payload: { decision: null } } });
+      const rows = rowsOf([...fromLegacy.ids, ...fromHanzod.ids]).map((r) => mask({ ...r, runtime_epoch: "-", resolution_ref: "-" }));
+      expect(rows.slice(2)).toEqual(rows.slice(0, 2));
+      expect(rows[0]).toMatchObject({ status: "denied", terminal_reason: "no-route" });
+      expect(rows[1]).toMatchObject({ status: "expired", terminal_reason: "timeout" });
+    });
+
+    it("refusals as the legacy's (params, node, plan, reserved and invalid ids, waitDecision without id); ids hanzod does not hold are declined to the legacy", async () => {
+      const cases: Record<string, unknown>[] = [
+        { host: "node" },
+        { host: "node", nodeId: "n", command: "ls" },
+        { ...REQ, id: "plugin:x" },
+        { ...REQ, id: "a b" },
+        { ...REQ, systemRunPlan: { ...PLAN, argv: [] } },
+        { ...REQ, bogus: 1 },
+      ];
+      for (const params of cases) {
+        const [l, h] = [await ask(sides.legacy.requester, "exec.approval.request", params), await ask(sides.hanzod.requester, "exec.approval.request", params)];
+        expect({ params, answer: h }).toEqual({ params, answer: l });
+      }
+      for (const [method, params] of [["exec.approval.waitDecision", {}], ["exec.approval.get", {}], ["exec.approval.resolve", { id: "x" }], ["exec.approval.resolve", { id: "x", decision: "maybe" }]] as const) {
+        const [l, h] = [await ask(sides.legacy.approver, method, params), await ask(sides.hanzod.approver, method, params)];
+        expect({ method, params, answer: h }).toEqual({ method, params, answer: l });
+      }
+      // The legacy's own pending approval: hanzod declines every lookup of it (the proxy hands them over).
+      const reqId = send(sides.legacy.requester, "exec.approval.request", { ...REQ, twoPhase: true });
+      const id = ((await answer(sides.legacy.requester, reqId, false)).payload as { id: string }).id;
+      for (const [method, params] of [["exec.approval.get", { id }], ["exec.approval.resolve", { id, decision: "deny" }], ["exec.approval.waitDecision", { id }], ["exec.approval.list", {}], ["exec.approval.get", { id: "no-such-id" }]] as const) {
+        expect(await ask(sides.hanzod.approver, method, params)).toMatchObject({ ok: false, error: { code: "UNAVAILABLE", details: { code: "HANZOD_DECLINED" } } });
+      }
+      expect(await ask(sides.legacy.approver, "exec.approval.resolve", { id, decision: "deny" })).toEqual({ ok: true, payload: { ok: true } });
+      expect((await answer(sides.legacy.requester, reqId)).payload).toMatchObject({ decision: "deny" });
+      // A gateway-host (or host-less) request is the legacy's exec runtime's.
+      for (const params of [{ host: "gateway", command: "ls" }, {}]) expect(await ask(sides.hanzod.requester, "exec.approval.request", params)).toMatchObject({ ok: false, error: { details: { code: "HANZOD_DECLINED" } } });
+    });
+  });
 });

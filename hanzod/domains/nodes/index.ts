@@ -148,7 +148,7 @@ function systemRunParams(ctx: Ctx, nodeId: string, raw: unknown): { params: unkn
   const bound = binder.bind({
     nodeId,
     params: prepared.params,
-    requester: { connId: c.connId, ...(c.callerDeviceId ? { deviceId: c.callerDeviceId, deviceTokenAuth: true } : {}), ...(c.clientId ? { clientId: c.clientId } : {}), ...(c.clientMode ? { clientMode: c.clientMode } : {}), scopes: c.scopes },
+    requester: { connId: c.connId, ...(c.deviceId ? { deviceId: c.deviceId } : {}), ...(c.callerDeviceId ? { deviceTokenAuth: true } : {}), ...(c.clientId ? { clientId: c.clientId } : {}), ...(c.clientMode ? { clientMode: c.clientMode } : {}), scopes: c.scopes },
   });
   if (!bound.ok) throw new MethodError(bound.error);
   return { params: bound.params, release: bound.release };
