@@ -73,6 +73,8 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
 export const DOMAIN_EVENTS: readonly EventDeclaration[] = Object.freeze([
   { name: "chat", guard: "operator.read" },
   { name: "agent", guard: "operator.read" },
+  { name: "sessions.changed", guard: "operator.read", audience: "subscribers" },
+  { name: "session.message", guard: "operator.read", audience: "subscribers" },
   { name: "node.pair.resolved", guard: "operator.pairing" },
   { name: "mentions.changed", guard: "operator.read", audience: "connection" },
   { name: "node.hostStats", guard: "operator.read" },
