@@ -101,17 +101,19 @@ export class Broadcaster {
    * Serialises the payload once; only the seq suffix differs per recipient, so the frame text is the
    * shared prefix plus `"seq":N}`.
    */
-  broadcast(event: string, payload: unknown, opts: { dropIfSlow?: boolean; withStateVersion?: boolean; topic?: string } = {}): void {
+  broadcast(event: string, payload: unknown, opts: { dropIfSlow?: boolean; withStateVersion?: boolean; topic?: string | readonly string[] } = {}): void {
     if (this.recipients.size === 0) return;
     const decl = this.events.get(event);
     if (decl === undefined || decl.audience === "connection") return;
-    const topic = decl.audience === "subscribers" ? (opts.topic ?? event) : undefined;
+    // Several topics: a connection subscribed to any of them gets the event once (the legacy's union of
+    // session and session-message subscribers for `session.message`).
+    const topics = decl.audience === "subscribers" ? [opts.topic ?? event].flat() : undefined;
     let prefix = `{"type":"event","event":${JSON.stringify(event)}`;
     if (payload !== undefined) prefix += `,"payload":${JSON.stringify(payload)}`;
     const suffix = opts.withStateVersion ? `,"stateVersion":${JSON.stringify(this.stateVersion)}}` : "}";
     for (const r of this.recipients) {
       if (!guardAllows(decl.guard, r)) continue;
-      if (topic !== undefined && !r.topics?.has(topic)) continue;
+      if (topics !== undefined && !topics.some((t) => r.topics?.has(t))) continue;
       r.seq += 1;
       if (r.bufferedAmount() > this.maxBufferedBytes) {
         if (opts.dropIfSlow) continue;

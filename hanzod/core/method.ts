@@ -108,8 +108,8 @@ export interface EmitOptions {
   /** Slow consumers lose this event (their seq still advances) instead of being closed. */
   dropIfSlow?: boolean;
   withStateVersion?: boolean;
-  /** For "subscribers" events: only connections subscribed to this topic (default: the event's name). */
-  topic?: string;
+  /** For "subscribers" events: only connections subscribed to this topic, or to any of these (default: the event's name). */
+  topic?: string | readonly string[];
 }
 
 export interface Reply {

@@ -80,6 +80,8 @@ export const DOMAIN_EVENTS: readonly EventDeclaration[] = Object.freeze([
   { name: "exec.approval.resolved", guard: "operator.approvals" },
   { name: "chat", guard: "operator.read" },
   { name: "agent", guard: "operator.read" },
+  { name: "sessions.changed", guard: "operator.read", audience: "subscribers" },
+  { name: "session.message", guard: "operator.read", audience: "subscribers" },
   { name: "node.pair.resolved", guard: "operator.pairing" },
   { name: "mentions.changed", guard: "operator.read", audience: "connection" },
   { name: "node.hostStats", guard: "operator.read" },

@@ -199,6 +199,14 @@ describe("dispatch pipeline", () => {
     expect(seen("messages")).toEqual([["session.message", 1, 1], ["session.message", 3, 2]]);
     expect(seen("other-session")).toEqual([]);
     expect(seen("none")).toEqual([]);
+
+    // Several topics (a turn's session.message: session-event and message subscribers): each connection once.
+    b.broadcast("session.message", { sessionKey: key, n: 4 }, { topic: [SESSIONS_TOPIC, sessionMessagesTopic(key)] });
+    expect(seen("both").at(-1)).toEqual(["session.message", 4, 4]);
+    expect(seen("both")).toHaveLength(4);
+    expect(seen("messages").at(-1)).toEqual(["session.message", 4, 3]);
+    expect(seen("other-session")).toEqual([]);
+    expect(seen("none")).toEqual([]);
   });
 
   it("runs extra hooks after their built-in stage: authorize/admit/validate may refuse, send may replace the payload", async () => {

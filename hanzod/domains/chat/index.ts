@@ -48,10 +48,18 @@ export default defineDomain<ChatRunState>({
     {
       name: "chat.send",
       params: typeboxParams("chat.send"),
-      emits: ["chat", "agent"],
+      emits: ["chat", "agent", "sessions.changed", "session.message"],
       handler: ({ core, state, params, caller, emit }) => {
         if (core.opts.turns !== "text-only") throw declined(TURNS_OFF);
-        return chatSend(state, core.version, params, { scopes: caller.scopes, clientId: caller.clientId, clientMode: caller.clientMode }, (event, payload) => emit(event, payload));
+        return chatSend(
+          state,
+          core.version,
+          params,
+          { scopes: caller.scopes, clientId: caller.clientId, clientMode: caller.clientMode },
+          (event, payload) => emit(event, payload),
+          // Only to the subscribed connections; the legacy drops sessions.changed for a slow consumer, not session.message.
+          (event, payload, topics) => emit(event, payload, { topic: topics, dropIfSlow: event === "sessions.changed" }),
+        );
       },
     },
   ],
@@ -59,5 +67,8 @@ export default defineDomain<ChatRunState>({
   events: [
     { name: "chat", guard: "operator.read" },
     { name: "agent", guard: "operator.read" },
+    // Per subscriber (core/session-subscriptions.ts): only connections that asked for them, operator.read as in the legacy's guards.
+    { name: "sessions.changed", guard: "operator.read", audience: "subscribers" },
+    { name: "session.message", guard: "operator.read", audience: "subscribers" },
   ],
 });

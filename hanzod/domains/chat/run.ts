@@ -26,6 +26,7 @@ import type { ChatReadState } from "./history.js";
 import { historyPage, ProjectionRefusal } from "./messages.js";
 import { streamCompletion, turnModel, type TurnModel } from "./model-client.js";
 import { RunEvents, runEventRules, type Emit, type RunEventRules } from "./run-events.js";
+import { SessionEvents, sessionEventRules, type SessionEmit } from "./session-events.js";
 
 export interface ChatRunState extends ChatReadState {
   writer: TranscriptWriter;
@@ -121,7 +122,7 @@ function plan(state: ChatRunState, release: string, params: Record<string, unkno
 }
 
 /** The dedupe answer for a runId hanzod has seen, or the ack of a new run started in the background. */
-export function chatSend(state: ChatRunState, release: string, params: Record<string, unknown>, caller: SendCaller, emit: Emit): Record<string, unknown> {
+export function chatSend(state: ChatRunState, release: string, params: Record<string, unknown>, caller: SendCaller, emit: Emit, sessionEmit?: SessionEmit): Record<string, unknown> {
   const runId = params.idempotencyKey as string;
   pruneRuns(state.runs, Date.now());
   const seen = state.runs.get(runId);
@@ -131,7 +132,7 @@ export function chatSend(state: ChatRunState, release: string, params: Record<st
   state.runs.set(runId, { sessionKey: p.target.sessionKey, done: false });
   // After the ack: the legacy answers first, then the run's first event.
   setImmediate(() => {
-    void run(state, release, p, caller, receivedAt, emit).finally(() => {
+    void run(state, release, p, caller, receivedAt, emit, sessionEmit).finally(() => {
       const r = state.runs.get(runId);
       if (r) {
         r.done = true;
@@ -142,15 +143,19 @@ export function chatSend(state: ChatRunState, release: string, params: Record<st
   return { runId, status: "started" };
 }
 
-async function run(state: ChatRunState, release: string, p: Plan, caller: SendCaller, receivedAt: number, emit: Emit): Promise<void> {
-  const events = new RunEvents({ runId: p.runId, sessionKey: p.target.sessionKey, sessionId: p.target.sessionId, agentId: p.agentId, provider: p.model.provider, model: p.model.model }, p.rules, emit);
+async function run(state: ChatRunState, release: string, p: Plan, caller: SendCaller, receivedAt: number, emit: Emit, sessionEmit?: SessionEmit): Promise<void> {
+  // The per-subscriber session events (session-events.ts) ride on the run's own events.
+  const sessionRules = sessionEventRules(release);
+  const session = sessionEmit && sessionRules ? new SessionEvents({ runId: p.runId, sessionKey: p.target.sessionKey, agentId: p.agentId }, sessionRules, sessionEmit) : undefined;
+  const events = new RunEvents({ runId: p.runId, sessionKey: p.target.sessionKey, sessionId: p.target.sessionId, agentId: p.agentId, provider: p.model.provider, model: p.model.model }, p.rules, session ? session.wrap(emit) : emit);
   const w = state.writer;
   try {
-    events.start();
     // The person's turn, as the legacy stores it (2026.9.6 adds the sending clients to its metadata).
     const meta: Record<string, unknown> = { senderIsOwner: true };
     if (release !== "2026.9.1") meta.transport = { clients: [{ id: caller.clientId, mode: caller.clientMode }] };
     w.appendMessage(p.target, { role: "user", content: p.message, timestamp: receivedAt, idempotencyKey: `${p.runId}:user`, __openclaw: meta }, { idempotencyKey: `${p.runId}:user`, at: Date.now() });
+    session?.message(state, { ...p.target, agentId: p.agentId }, "user"); // stored before the run's first event: 2026.9.1 sends its session.message first
+    events.start();
     w.patchEntry(p.target, (e: SessionEntry) => ({ ...e, updatedAt: Date.now(), lastInteractionAt: receivedAt, activeWriterRunId: p.runId, status: "running", startedAt: events.startedAt }));
     const calledAt = Date.now();
     const result = await streamCompletion(p.model, [...p.history, { role: "user", content: p.message }], (piece) => events.piece(piece), state.shutdown.signal);
@@ -173,6 +178,7 @@ async function run(state: ChatRunState, release: string, p: Plan, caller: SendCa
       },
       { at: Date.now() },
     );
+    session?.message(state, { ...p.target, agentId: p.agentId }, "assistant");
     const endedAt = Date.now();
     w.patchEntry(p.target, (e: SessionEntry) => ({
       ...e,
