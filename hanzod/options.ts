@@ -57,8 +57,9 @@ export interface HanzodOptions {
    */
   restartMode?: "in-process" | "exit";
   /**
-   * Whether hanzod runs chat turns itself. "off" (default): `chat.send` is declined, so the legacy runs every
-   * turn. "text-only": hanzod runs the text turns it can (issue #11's first slice) but sends the model neither
+   * Whether hanzod runs chat turns itself. "off" (default): `chat.send` (and `chat.abort`, `agent.wait`) are
+   * declined, so the legacy runs every turn. "text-only": hanzod runs the text turns it can (issue #11), aborts and
+   * waits for its own runs, but sends the model neither
    * the legacy's system prompt nor its tools, so a model may answer differently than under the legacy: an
    * operator has to ask for it.
    */

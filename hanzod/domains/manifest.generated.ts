@@ -18,6 +18,8 @@ export const DOMAIN_OF_METHOD: Readonly<Record<string, string>> = Object.freeze(
   "chat.message.get": "chat",
   "sessions.get": "chat",
   "chat.send": "chat",
+  "chat.abort": "chat",
+  "agent.wait": "chat",
   "config.get": "config",
   "cron.list": "cron",
   "cron.get": "cron",

@@ -116,6 +116,23 @@ export class TranscriptWriter {
    * Throws (nothing written) if the legacy appended in between so that the index no longer extends.
    */
   appendMessage(t: TurnTarget, message: Record<string, unknown>, opts: { idempotencyKey?: string; at: number }): { event: MessageEvent; seq: number; createdAt: number; messagePosition: number } {
+    const r = this.append(t, (id, parentId, timestamp) => ({ type: "message", id, parentId, timestamp, message }), opts);
+    return { event: r.event as unknown as MessageEvent, seq: r.seq, createdAt: r.createdAt, messagePosition: r.messagePosition as number };
+  }
+
+  /**
+   * Appends one of the legacy's non-message tree entries (`custom` with `data`, `custom_message` with
+   * `content` and `display`), shaped and keyed as the legacy writes them (`type`, `customType`, the body,
+   * then `id`, `parentId`, `timestamp`). The projection indexes such an entry as an active event without
+   * a message position and without an FTS row (dist session-transcript-projection-append:
+   * `shouldProjectActiveEvent` true, `hasTranscriptMessage` false, `extractTranscriptIndexEntry` only for
+   * messages), and the branch leaf moves to it.
+   */
+  appendCustom(t: TurnTarget, body: { type: "custom"; customType: string; data: Record<string, unknown> } | { type: "custom_message"; customType: string; content: string; display: boolean }, opts: { at: number }): { seq: number } {
+    return this.append(t, (id, parentId, timestamp) => ({ ...body, id, parentId, timestamp }), opts);
+  }
+
+  private append(t: TurnTarget, build: (id: string, parentId: string | null, timestamp: string) => Record<string, unknown>, opts: { idempotencyKey?: string; at: number }): { event: Record<string, unknown>; seq: number; createdAt: number; messagePosition: number | null } {
     const db = this.db(t.storePath);
     const hasUtf8Bytes = hasColumn(db, "transcript_events", "event_utf8_bytes");
     const hasFtsRows = hasTable(db, "session_transcript_fts_rows");
@@ -126,26 +143,28 @@ export class TranscriptWriter {
       if (!state || max === null || state.needsRebuild || state.indexedSeq !== max) throw new Error("hanzod: the transcript's projection index moved; the turn was not written");
       const seq = max + 1;
       const createdAt = opts.at;
-      const event: MessageEvent = { type: "message", id: randomUUID(), parentId: state.leafEventId, timestamp: new Date(createdAt).toISOString(), message };
+      const id = randomUUID();
+      const event = build(id, state.leafEventId, new Date(createdAt).toISOString());
+      const message = event.type === "message" ? (event.message as Record<string, unknown>) : undefined;
       const json = JSON.stringify(event);
       if (hasUtf8Bytes) {
         db.prepare("INSERT INTO transcript_events (session_id, seq, event_json, created_at, event_utf8_bytes) VALUES (?, ?, ?, ?, ?)").run(t.sessionId, seq, json, createdAt, Buffer.byteLength(json, "utf8"));
       } else {
         db.prepare("INSERT INTO transcript_events (session_id, seq, event_json, created_at) VALUES (?, ?, ?, ?)").run(t.sessionId, seq, json, createdAt);
       }
-      db.prepare("INSERT INTO transcript_event_identities (session_id, event_id, seq, event_type, parent_id, message_idempotency_key, created_at) VALUES (?, ?, ?, 'message', ?, ?, ?)").run(t.sessionId, event.id, seq, event.parentId, opts.idempotencyKey ?? null, createdAt);
-      const text = messageText(message);
+      db.prepare("INSERT INTO transcript_event_identities (session_id, event_id, seq, event_type, parent_id, message_idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)").run(t.sessionId, id, seq, event.type, state.leafEventId, opts.idempotencyKey ?? null, createdAt);
+      const text = message ? messageText(message) : undefined;
       if (text !== undefined && hasFts) {
         if (hasFtsRows) {
-          db.prepare("INSERT INTO session_transcript_fts_rows (session_id, message_id) VALUES (?, ?)").run(t.sessionId, event.id);
-          db.prepare("INSERT INTO session_transcript_fts (rowid, text, session_id, message_id, role, timestamp) VALUES (last_insert_rowid(), ?, ?, ?, ?, ?)").run(text, t.sessionId, event.id, message.role, createdAt);
+          db.prepare("INSERT INTO session_transcript_fts_rows (session_id, message_id) VALUES (?, ?)").run(t.sessionId, id);
+          db.prepare("INSERT INTO session_transcript_fts (rowid, text, session_id, message_id, role, timestamp) VALUES (last_insert_rowid(), ?, ?, ?, ?, ?)").run(text, t.sessionId, id, message?.role, createdAt);
         } else {
-          db.prepare("INSERT INTO session_transcript_fts (text, session_id, message_id, role, timestamp) VALUES (?, ?, ?, ?, ?)").run(text, t.sessionId, event.id, message.role, createdAt);
+          db.prepare("INSERT INTO session_transcript_fts (text, session_id, message_id, role, timestamp) VALUES (?, ?, ?, ?, ?)").run(text, t.sessionId, id, message?.role, createdAt);
         }
       }
-      const messagePosition = state.activeMessageCount;
+      const messagePosition = message ? state.activeMessageCount : null;
       db.prepare("INSERT INTO session_transcript_active_events (session_id, active_position, event_seq, message_position, context_eligible) VALUES (?, ?, ?, ?, 1)").run(t.sessionId, state.activeEventCount, seq, messagePosition);
-      db.prepare("UPDATE session_transcript_index_state SET indexed_seq = ?, leaf_event_id = ?, needs_rebuild = 0, active_event_count = ?, active_message_count = ?, updated_at = ? WHERE session_id = ?").run(seq, event.id, state.activeEventCount + 1, state.activeMessageCount + 1, createdAt, t.sessionId);
+      db.prepare("UPDATE session_transcript_index_state SET indexed_seq = ?, leaf_event_id = ?, needs_rebuild = 0, active_event_count = ?, active_message_count = ?, updated_at = ? WHERE session_id = ?").run(seq, id, state.activeEventCount + 1, state.activeMessageCount + (message ? 1 : 0), createdAt, t.sessionId);
       this.touchWindow(db, t.sessionId, createdAt);
       return { event, seq, createdAt, messagePosition };
     }).immediate();

@@ -61,4 +61,31 @@ describe("chat turns are the operator's choice", () => {
       await hz.close();
     }
   });
+
+  it("chat.abort and agent.wait: declined without --turns, and with turns for a run hanzod does not hold (the proxy hands them to the legacy)", async () => {
+    for (const turns of [undefined, "text-only"] as const) {
+      const hz = await startTestHanzod(turns ? { turns } : {});
+      try {
+        const s = await openRaw(hz.url);
+        s.send(connectFrame({ client: { id: "cli", version: "1", platform: "linux", mode: "cli" }, scopes: ["operator.admin"], auth: { token: hz.token } }));
+        await s.next(isRes("c1"));
+        const calls = [
+          ["abort-run", "chat.abort", { sessionKey: "agent:main:main", runId: "not-hanzods" }],
+          ["abort-session", "chat.abort", { sessionKey: "agent:main:main" }],
+          ["wait", "agent.wait", { runId: "not-hanzods", timeoutMs: 10 }],
+        ] as const;
+        for (const [id, method, params] of calls) {
+          s.send({ type: "req", id, method, params });
+          const res = await s.next(isRes(id));
+          expect({ turns, method, params, error: res.error }).toMatchObject({ turns, method, params, error: { code: "UNAVAILABLE", details: { code: "HANZOD_DECLINED" } } });
+        }
+        // Params are checked first, in the legacy's validator wording (not declined).
+        s.send({ type: "req", id: "bad", method: "agent.wait", params: {} });
+        expect((await s.next(isRes("bad"))).error).toMatchObject({ code: "INVALID_REQUEST" });
+        s.close();
+      } finally {
+        await hz.stop();
+      }
+    }
+  });
 });

@@ -9,6 +9,7 @@
  * first turn has not run: that turn writes the legacy's bootstrap events). Every turn is waited for by its
  * `chat` final event, then by the legacy's own `chat.history` showing the run done.
  */
+import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
@@ -17,6 +18,7 @@ import { startHanzod, type HanzodHandle } from "../index.js";
 import { connectOperator, request, type Frame, type RawSession } from "./helpers.js";
 import { ask, askBoth, type Answer } from "./live-compare.js";
 import { releasesUnderTest } from "../../test/releases-under-test.js";
+import { openSqlite } from "../../protocol/index.js";
 
 const SESSION = "agent:main:main";
 const TURN_TIMEOUT_MS = 240_000;
@@ -40,9 +42,9 @@ const payloadOf = (f: Frame) => f.payload as Record<string, unknown>;
 const isRunEvent = (runId: string) => (f: Frame) => f.type === "event" && (f.event === "chat" || f.event === "agent") && payloadOf(f).runId === runId;
 
 /** Sends a turn and collects its events until the `chat` final/error. */
-async function turn(s: RawSession, message: string, runId: string): Promise<Turn> {
+async function turn(s: RawSession, message: string, runId: string, sessionKey = SESSION): Promise<Turn> {
   const from = s.frames.length;
-  const ack = await request(s, "chat.send", { sessionKey: SESSION, message, idempotencyKey: runId });
+  const ack = await request(s, "chat.send", { sessionKey, message, idempotencyKey: runId });
   if (!ack.ok) return { ack, events: [] };
   await s.next((f) => isRunEvent(runId)(f) && f.event === "chat" && ["final", "error", "aborted"].includes(payloadOf(f).state as string), TURN_TIMEOUT_MS);
   const events = s.frames.slice(from).filter(isRunEvent(runId)).map((f) => ({ event: f.event, ...payloadOf(f) }));
@@ -59,9 +61,11 @@ const finalText = (t: Turn): string | undefined => {
  * (times, runId, itemId) replaced; the streaming ones (agent assistant, chat delta) apart.
  */
 const TIMES = new Set(["ts", "timestamp", "startedAt", "endedAt"]);
+/** Ids each run or session has its own of (the abort case compares runs on two sessions). */
+const IDS: Record<string, string> = { runId: "<run>", turnId: "<run>", itemId: "<item>", sessionId: "<session>", sessionKey: "<key>", id: "<id>", parentId: "<id>", idempotencyKey: "<key>" };
 function normalise(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(normalise);
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, TIMES.has(k) && typeof x === "number" ? "<time>" : k === "runId" || k === "turnId" ? "<run>" : k === "itemId" ? "<item>" : normalise(x)]));
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, TIMES.has(k) && typeof x === "number" ? "<time>" : k === "timestamp" && typeof x === "string" ? "<time>" : k in IDS && typeof x === "string" ? IDS[k] : k === "runIds" && Array.isArray(x) ? x.map(() => "<run>") : k === "content" && typeof x === "string" ? x.replace(/turns-[\w-]+/g, "<run>") : normalise(x)]));
   return v;
 }
 const isStreaming = (e: Record<string, unknown>) => (e.event === "agent" && e.stream === "assistant") || (e.event === "chat" && e.state === "delta");
@@ -81,13 +85,13 @@ describe.each(releasesUnderTest())("chat.send: hanzod runs text turns on a runni
    * turn the legacy may show hanzod's start-of-run row ("running") for good (observed; hanzod/state/README.md,
    * "`chat.send` (issue #11, first slice)"). That is why turns are opt-in and move with the session readers.
    */
-  async function settled(ranOn: "legacy" | "hanzod" = "legacy"): Promise<void> {
+  async function settled(ranOn: "legacy" | "hanzod" = "legacy", sessionKey = SESSION, status = "done"): Promise<void> {
     const deadline = Date.now() + 90_000;
     let info: Record<string, unknown> | undefined;
     while (Date.now() < deadline) {
-      const a = await ask(ranOn === "legacy" ? onLegacy : onHanzod, "chat.history", { sessionKey: SESSION, limit: 1 });
+      const a = await ask(ranOn === "legacy" ? onLegacy : onHanzod, "chat.history", { sessionKey, limit: 1 });
       info = (a.payload as { sessionInfo?: Record<string, unknown> } | undefined)?.sessionInfo;
-      if (info?.status === "done" && info.hasActiveRun === false) return;
+      if (info?.status === status && info.hasActiveRun === false) return;
       await new Promise((r) => setTimeout(r, 200));
     }
     throw new Error(`the ${ranOn} never showed the run done: ${JSON.stringify(info)}`);
@@ -320,4 +324,127 @@ describe.each(releasesUnderTest())("chat.send: hanzod runs text turns on a runni
     const sent = history.messages.filter((m) => typeof m.content === "string" && m.content.includes("Sent twice"));
     expect(sent).toHaveLength(2);
   }, 2 * TURN_TIMEOUT_MS);
+
+  it("agent.wait on a run: timeout while it runs, then its end, answered as the legacy answers a chat run", async () => {
+    const answers: Record<string, { early: Answer; waited: Answer; again: Answer }> = {};
+    for (const [name, s, runId] of [
+      ["legacy", onLegacy, "turns-e-legacy"],
+      ["hanzod", onHanzod, "turns-e-hanzod"],
+    ] as const) {
+      // A slow model (200 ms before each chunk) keeps the run going through the first wait.
+      const ack = await request(s, "chat.send", { sessionKey: SESSION, message: "[[delay:200]] [[reply:Waited for, then done.]]", idempotencyKey: runId });
+      expect(ack.payload).toEqual({ runId, status: "started" });
+      const early = await ask(s, "agent.wait", { runId, timeoutMs: 0 });
+      const started = Date.now();
+      const waited = await ask(s, "agent.wait", { runId, timeoutMs: 120_000 });
+      expect(Date.now() - started).toBeLessThan(120_000);
+      await settled(name);
+      const again = await ask(s, "agent.wait", { runId, timeoutMs: 1_000 });
+      answers[name] = { early, waited, again };
+    }
+    const { legacy: l, hanzod: h } = answers as { legacy: (typeof answers)[string]; hanzod: (typeof answers)[string] };
+    expect(h.early).toEqual({ ok: true, payload: { runId: "turns-e-hanzod", status: "timeout" } });
+    expect(normalise(h.early)).toEqual(normalise(l.early));
+    expect((h.again.payload as { terminalReply?: unknown }).terminalReply).toEqual({ disposition: "visible", text: "Waited for, then done." });
+    expect(normalise(h.waited)).toEqual(normalise(l.waited));
+    expect(normalise(h.again)).toEqual(normalise(l.again));
+    // A run hanzod does not hold (here the legacy's) is declined: the proxy hands the wait to the legacy.
+    const foreign = await request(onHanzod, "agent.wait", { runId: "turns-e-legacy", timeoutMs: 1_000 });
+    expect((foreign.error as { details?: { code?: string } } | undefined)?.details?.code).toBe("HANZOD_DECLINED");
+  }, 2 * TURN_TIMEOUT_MS);
+
+  it("chat.abort mid-stream: the legacy's aborted events, answer, transcript rows, session row and agent.wait answer", async () => {
+    // hanzod aborts first (it declines a session with an aborted turn), then the legacy aborts a run on the
+    // same session after hanzod's abort (so it also continues a transcript hanzod's abort wrote).
+    const dbPath = join(legacy.stateDir, "agents", "main", "agent", "openclaw-agent.sqlite");
+    const sessionKey = SESSION;
+    interface Aborted {
+      answer: Answer;
+      events: Record<string, unknown>[];
+      rows: unknown[];
+      index: unknown[];
+      entry: Record<string, unknown>;
+      wait: Answer;
+      again: Answer;
+    }
+    const results: Record<string, Aborted> = {};
+    for (const [name, s] of [
+      ["hanzod", onHanzod],
+      ["legacy", onLegacy],
+    ] as const) {
+      const db = openSqlite(dbPath, { readonly: true, fileMustExist: true });
+      try {
+        const sessionId = (db.prepare("SELECT current_session_id AS id FROM session_nodes WHERE session_key = ?").get(sessionKey) as { id: string }).id;
+        const maxSeq = () => (db.prepare("SELECT max(seq) AS m FROM transcript_events WHERE session_id = ?").get(sessionId) as { m: number }).m;
+        const before = maxSeq();
+        const entryBefore = JSON.parse((db.prepare("SELECT entry_json AS j FROM session_nodes WHERE session_key = ?").get(sessionKey) as { j: string }).j) as Record<string, unknown>;
+        const runId = `turns-f-${name}`;
+        const from = s.frames.length;
+        // One chunk, then the model stalls: the partial reply is exactly that chunk, and the run only ends by the abort.
+        const ack = await request(s, "chat.send", { sessionKey, message: "[[reply:Partial reply, then the model stalls.]] [[stall:1]]", idempotencyKey: runId });
+        expect(ack.payload).toEqual({ runId, status: "started" });
+        await s.next((f) => isRunEvent(runId)(f) && f.event === "chat" && payloadOf(f).state === "delta", TURN_TIMEOUT_MS);
+        const answer = await ask(s, "chat.abort", { sessionKey, runId });
+        // The runner's own end (lifecycle error) comes after the abort, then the session row is written.
+        await s.next((f) => isRunEvent(runId)(f) && f.event === "agent" && (payloadOf(f).data as { phase?: string }).phase === "error", TURN_TIMEOUT_MS);
+        // Judged on the stored row (the legacy's session readers may keep an older row after hanzod's write).
+        const stored = () => JSON.parse((db.prepare("SELECT entry_json AS j FROM session_nodes WHERE session_key = ?").get(sessionKey) as { j: string }).j) as Record<string, unknown>;
+        for (const deadline = Date.now() + 90_000; stored().status !== "killed"; ) {
+          if (Date.now() > deadline) throw new Error(`the ${name} abort never stored the session killed: ${JSON.stringify(stored().status)}`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        const events = s.frames.slice(from).filter(isRunEvent(runId)).map((f) => ({ event: f.event, ...payloadOf(f) }));
+        // From the run's own user message on: before it, 2026.9.1's next turn after an aborted one (here the legacy's,
+        // after hanzod's abort) writes its own `reset` entry, which is the next turn's doing, not the abort's.
+        const userSeq = (db.prepare("SELECT seq FROM transcript_event_identities WHERE session_id = ? AND message_idempotency_key = ?").get(sessionId, `${runId}:user`) as { seq: number }).seq;
+        expect(userSeq).toBeGreaterThan(before);
+        const rows = (db.prepare("SELECT seq, event_json AS j FROM transcript_events WHERE session_id = ? AND seq >= ? ORDER BY seq").all(sessionId, userSeq) as { seq: number; j: string }[]).map((r) => JSON.parse(r.j) as unknown);
+        const index = db.prepare("SELECT a.active_position - s.active_event_count AS fromEnd, a.context_eligible AS eligible, a.message_position IS NULL AS noMessage FROM session_transcript_active_events a JOIN session_transcript_index_state s USING (session_id) WHERE a.session_id = ? AND a.event_seq >= ? ORDER BY a.active_position").all(sessionId, userSeq);
+        const state = db.prepare("SELECT indexed_seq AS seq, needs_rebuild AS rebuild FROM session_transcript_index_state WHERE session_id = ?").get(sessionId) as { seq: number; rebuild: number };
+        expect(state).toEqual({ seq: maxSeq(), rebuild: 0 });
+        const entryAfter = JSON.parse((db.prepare("SELECT entry_json AS j FROM session_nodes WHERE session_key = ?").get(sessionKey) as { j: string }).j) as Record<string, unknown>;
+        // What the abort leaves in the row (the legacy's run also rewrites the row's other fields as its turns do).
+        const entry = {
+          status: entryAfter.status,
+          abortedLastRun: entryAfter.abortedLastRun,
+          lastRunId: entryAfter.lastRunId,
+          activeWriterRunId: entryAfter.activeWriterRunId,
+          timesMoved: [entryAfter.startedAt, entryAfter.endedAt, entryAfter.updatedAt].every((t, i) => typeof t === "number" && t > (([entryBefore.startedAt, entryBefore.endedAt, entryBefore.updatedAt][i] as number | undefined) ?? 0)),
+          runtimeMs: typeof entryAfter.runtimeMs === "number" && entryAfter.runtimeMs === (entryAfter.endedAt as number) - (entryAfter.startedAt as number),
+        };
+        const wait = await ask(s, "agent.wait", { runId, timeoutMs: 1_000 });
+        // The run is over: aborting it again aborts nothing (hanzod declines it: the legacy, not knowing it, answers the same).
+        const again = await ask(onLegacy, "chat.abort", { sessionKey, runId });
+        results[name] = { answer, events, rows, index, entry, wait, again };
+      } finally {
+        db.close();
+      }
+    }
+    const { legacy: l, hanzod: h } = results as { legacy: Aborted; hanzod: Aborted };
+    expect(h.answer).toEqual({ ok: true, payload: { ok: true, aborted: true, runIds: ["turns-f-hanzod"] } });
+    expect(normalise(h.answer)).toEqual(normalise(l.answer));
+    // The events: every one, in order (one chunk streamed, so no timing-dependent coalescing), equal after times and ids.
+    const aborted = h.events.find((e) => e.event === "chat" && e.state === "aborted") as { message?: { content?: { text?: string }[] } } | undefined;
+    expect(aborted?.message?.content?.[0]?.text).toBe("Partial");
+    expect(h.events.map(label)).toEqual(l.events.map(label));
+    expect(normalise(h.events)).toEqual(normalise(l.events));
+    // The transcript rows each abort left (the user turn, the partial reply, the release's runner rows) and their index rows.
+    expect(normalise(h.rows)).toEqual(normalise(l.rows));
+    expect(h.index).toEqual(l.index);
+    // The session row: killed, aborted last run, the run's ids and times.
+    expect(h.entry).toEqual({ status: "killed", abortedLastRun: true, lastRunId: "turns-f-hanzod", activeWriterRunId: "turns-f-hanzod", timesMoved: true, runtimeMs: true });
+    expect(l.entry).toEqual({ ...h.entry, lastRunId: "turns-f-legacy", activeWriterRunId: "turns-f-legacy" });
+    expect(normalise(h.wait)).toEqual(normalise(l.wait));
+    expect(h.again).toEqual({ ok: true, payload: { ok: true, aborted: false, runIds: [] } });
+    expect(l.again).toEqual(h.again);
+    // hanzod declines what it does not hold: a session where it runs nothing, an unknown run, and a session with an aborted turn.
+    for (const [method, params] of [
+      ["chat.abort", { sessionKey: SESSION }],
+      ["chat.abort", { sessionKey: SESSION, runId: "turns-unknown" }],
+      ["chat.send", { sessionKey: SESSION, message: "[[reply:never]]", idempotencyKey: "turns-f-after" }],
+    ] as const) {
+      const res = await request(onHanzod, method, params);
+      expect({ method, params, code: (res.error as { details?: { code?: string } } | undefined)?.details?.code }).toEqual({ method, params, code: "HANZOD_DECLINED" });
+    }
+  }, 3 * TURN_TIMEOUT_MS);
 });

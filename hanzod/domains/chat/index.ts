@@ -7,7 +7,8 @@
  *
  * `chat.send` (run.ts), first slice: a text-only turn on an existing session, its `chat` / `agent`
  * events and the turn written into the legacy's agent database; everything else is declined to the
- * legacy. Aborts, injects and `agent` stay on the legacy.
+ * legacy. `chat.abort` and `agent.wait` (control.ts) for hanzod's own runs; other runs are the legacy's.
+ * Injects and `agent` stay on the legacy (state README, "Run controls").
  */
 import { ADMIN_SCOPE } from "../../../protocol/index.js";
 import { declined, defineDomain } from "../../core/method.js";
@@ -17,10 +18,14 @@ import { SessionStoreReader } from "../../state/sessions.js";
 import { TranscriptReader } from "../../state/transcripts.js";
 import { TranscriptWriter } from "../../state/transcript-writer.js";
 import { chatHistory, chatMessageGet, sessionsGet } from "./history.js";
+import { agentWait, chatAbort } from "./control.js";
 import { chatSend, type ChatRunState } from "./run.js";
 
 /** Until hanzod's turns send the legacy's system prompt and tools, running them is the operator's choice. */
 const TURNS_OFF = "chat.send: hanzod runs turns only when started with --turns text-only (its turns send the model neither the legacy's system prompt nor its tools yet), so the legacy runs this one";
+
+/** Without turns hanzod holds no run to abort or wait for. */
+const RUNS_OFF = (method: string) => `${method}: hanzod runs no turns unless started with --turns text-only, so the run is the legacy's`;
 
 export default defineDomain<ChatRunState>({
   name: "chat",
@@ -55,11 +60,29 @@ export default defineDomain<ChatRunState>({
           state,
           core.version,
           params,
-          { scopes: caller.scopes, clientId: caller.clientId, clientMode: caller.clientMode },
+          { connId: caller.connId, scopes: caller.scopes, clientId: caller.clientId, clientMode: caller.clientMode },
           (event, payload) => emit(event, payload),
           // Only to the subscribed connections; the legacy drops sessions.changed for a slow consumer, not session.message.
           (event, payload, topics) => emit(event, payload, { topic: topics, dropIfSlow: event === "sessions.changed" }),
         );
+      },
+    },
+    {
+      // Only hanzod's own runs (control.ts); the legacy's runs and unknown ids are declined to the legacy.
+      name: "chat.abort",
+      params: typeboxParams("chat.abort"),
+      emits: ["chat", "agent"],
+      handler: ({ core, state, params, caller }) => {
+        if (core.opts.turns !== "text-only") throw declined(RUNS_OFF("chat.abort"));
+        return chatAbort(state, core.version, params, { connId: caller.connId, scopes: caller.scopes });
+      },
+    },
+    {
+      name: "agent.wait",
+      params: typeboxParams("agent.wait"),
+      handler: ({ core, state, params, signal }) => {
+        if (core.opts.turns !== "text-only") throw declined(RUNS_OFF("agent.wait"));
+        return agentWait(state, params, signal);
       },
     },
   ],

@@ -25,13 +25,29 @@ const LIVE_TEXT_PACING_MS = 75;
 export interface RunEventRules {
   /** 2026.9.6 reports the model as lifecycle `model` phases (and clears it after finishing). */
   lifecycleModelPhases: boolean;
+  /**
+   * What an aborted run's runner writes after the abort's own partial reply (observed live): 2026.9.1 its
+   * `openclaw:prompt-error` custom event, an empty assistant message `stopReason: "aborted"` and the
+   * `openclaw:turn-aborted` custom message (its next turn's context); 2026.9.6 nothing more.
+   */
+  abortRunnerRows: boolean;
+  /** agent.wait's answer for an aborted chat run (observed): 2026.9.1 `{startedAt, endedAt, stopReason}`, 2026.9.6 `{endedAt, error: "aborted", stopReason}`. */
+  abortWaitShape: "started" | "error";
+  /**
+   * agent.wait already waiting when a chat run ends (observed): 2026.9.1 answers `{runId, status, endedAt}` only
+   * (a wait after the end adds the terminal receipt and reply); 2026.9.6 answers the full end either way.
+   */
+  liveWaitEndOnly: boolean;
 }
 
 export function runEventRules(release: string): RunEventRules | undefined {
-  if (release === "2026.9.1") return { lifecycleModelPhases: false };
-  if (release === "2026.9.6") return { lifecycleModelPhases: true };
+  if (release === "2026.9.1") return { lifecycleModelPhases: false, abortRunnerRows: true, abortWaitShape: "started", liveWaitEndOnly: true };
+  if (release === "2026.9.6") return { lifecycleModelPhases: true, abortRunnerRows: false, abortWaitShape: "error", liveWaitEndOnly: false };
   return undefined;
 }
+
+/** The runner's error text for a model call aborted by chat.abort (observed on both releases). */
+export const ABORTED_ERROR = "This operation was aborted";
 
 export interface RunIdentity {
   runId: string;
@@ -40,6 +56,13 @@ export interface RunIdentity {
   agentId: string;
   provider: string;
   model: string;
+}
+
+/** What the run's lifecycle end reported: agent.wait answers it. */
+export interface RunEnd {
+  endedAt: number;
+  terminalReceipt: Record<string, unknown>;
+  terminalReply: Record<string, unknown>;
 }
 
 export type Emit = (event: "chat" | "agent", payload: Record<string, unknown>) => void;
@@ -106,16 +129,24 @@ export class RunEvents {
   }
 
   /** The successful end: usage, finishing, end, the held-back delta, final. */
-  finish(outputTokens: number | undefined, stopReason: string): void {
+  finish(outputTokens: number | undefined, stopReason: string): RunEnd {
     this.seq += 1;
     this.emit("agent", { runId: this.id.runId, sessionKey: this.id.sessionKey, stream: "usage", data: { outputTokens }, agentId: this.id.agentId, seq: this.seq, ts: Date.now(), isHeartbeat: false });
     const endedAt = Date.now();
     this.lifecycle({ phase: "finishing", stopReason, aborted: false, livenessState: "working", endedAt }, endedAt);
-    if (this.rules.lifecycleModelPhases) {
-      this.seq += 1;
-      this.emit("agent", { runId: this.id.runId, agentId: this.id.agentId, sessionId: this.id.sessionId, sessionKey: this.id.sessionKey, lane: "main", stream: "lifecycle", data: { phase: "model", provider: null, model: null }, seq: this.seq, ts: Date.now(), isHeartbeat: false });
-    }
+    if (this.rules.lifecycleModelPhases) this.modelCleared();
     const end = Date.now();
+    const terminalReply = { disposition: "visible", text: this.text };
+    const terminalReceipt = {
+      runId: this.id.runId,
+      sessionId: this.id.sessionId,
+      turnId: this.id.runId,
+      requested: { provider: this.id.provider, model: this.id.model },
+      effective: { provider: this.id.provider, model: this.id.model, responseModel: this.id.model },
+      successfulToolNames: [],
+      rerouted: false,
+      terminalDisposition: "visible",
+    };
     this.seq += 1;
     this.emit("agent", {
       runId: this.id.runId,
@@ -129,17 +160,8 @@ export class RunEvents {
         endedAt: end,
         startedAt: this.startedAt,
         replayInvalid: false,
-        terminalReply: { disposition: "visible", text: this.text },
-        terminalReceipt: {
-          runId: this.id.runId,
-          sessionId: this.id.sessionId,
-          turnId: this.id.runId,
-          requested: { provider: this.id.provider, model: this.id.model },
-          effective: { provider: this.id.provider, model: this.id.model, responseModel: this.id.model },
-          successfulToolNames: [],
-          rerouted: false,
-          terminalDisposition: "visible",
-        },
+        terminalReply,
+        terminalReceipt,
         executionSettled: true,
       },
       sessionId: this.id.sessionId,
@@ -150,6 +172,62 @@ export class RunEvents {
     });
     this.delta(Date.now());
     this.chat({ state: "final", stopReason, message: { role: "assistant", content: [{ type: "text", text: this.text }], timestamp: Date.now() } });
+    return { endedAt: end, terminalReceipt, terminalReply };
+  }
+
+  /** 2026.9.6: the run's model cleared once it stops calling it (the lane's lifecycle `model` phase with nulls). */
+  private modelCleared(): void {
+    this.seq += 1;
+    this.emit("agent", { runId: this.id.runId, agentId: this.id.agentId, sessionId: this.id.sessionId, sessionKey: this.id.sessionKey, lane: "main", stream: "lifecycle", data: { phase: "model", provider: null, model: null }, seq: this.seq, ts: Date.now(), isHeartbeat: false });
+  }
+
+  /** Whether the run's lifecycle has started (an abort before it is not one hanzod answers). */
+  get started(): boolean {
+    return this.startedAt !== 0;
+  }
+
+  /**
+   * chat.abort of this run (dist chat-abort `abortChatRunById`): `chat` aborted with the partial reply
+   * (if any text streamed) and the seq after the run's last, then the agent lifecycle `end` cancelled,
+   * which takes that same seq; `registeredAt` is when the send was received (the abort registration's
+   * start, the legacy's `startedAtMs`). Returns the partial text, undefined if none.
+   */
+  aborted(stopReason: string, registeredAt: number, endedAt: number): string | undefined {
+    const partial = this.text.trim() ? this.text : undefined;
+    this.emit("chat", {
+      runId: this.id.runId,
+      sessionKey: this.id.sessionKey,
+      agentId: this.id.agentId,
+      seq: this.seq + 1,
+      state: "aborted",
+      stopReason,
+      ...(partial ? { message: { role: "assistant", content: [{ type: "text", text: partial }], timestamp: Date.now() } } : {}),
+    });
+    this.lifecycle({ phase: "end", status: "cancelled", aborted: true, stopReason, startedAt: registeredAt, endedAt }, endedAt);
+    return partial;
+  }
+
+  /**
+   * The aborted runner's own end, after the abort (observed on both releases): 2026.9.6 reports its
+   * model again and clears it, then both send lifecycle `error` with the abort's error, settled.
+   */
+  abortSettled(endedAt: number): void {
+    if (this.rules.lifecycleModelPhases) {
+      this.lifecycle({ phase: "model", provider: this.id.provider, model: this.id.model });
+      this.modelCleared();
+    }
+    this.seq += 1;
+    this.emit("agent", {
+      runId: this.id.runId,
+      sessionKey: this.id.sessionKey,
+      stream: "lifecycle",
+      data: { phase: "error", endedAt, startedAt: this.startedAt, error: ABORTED_ERROR, aborted: true, stopReason: "aborted", executionSettled: true },
+      sessionId: this.id.sessionId,
+      agentId: this.id.agentId,
+      seq: this.seq,
+      ts: Date.now(),
+      isHeartbeat: false,
+    });
   }
 
   /** A run that failed after the ack: lifecycle error, then chat error with the message (dist server-chat). */
