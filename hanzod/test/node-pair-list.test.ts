@@ -659,6 +659,7 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
     ["invalid approval source", "runs", "system.run", { command: [ECHO, "x"], approvalSource: "operator", suppressNotifyOnExit: true }],
     ["approval source with explicit approval", "runs", "system.run", { command: [ECHO, "x"], approvalSource: "ask-fallback", approved: true, suppressNotifyOnExit: true }],
     ["approval without runId", "runs", "system.run", { command: [ECHO, "x"], approved: true, suppressNotifyOnExit: true }],
+    ["approval with an unknown runId", "runs", "system.run", { command: [ECHO, "x"], approved: true, runId: "r1", suppressNotifyOnExit: true }],
     ["rawCommand without command", "runs", "system.run", { rawCommand: "echo x", suppressNotifyOnExit: true }],
     ["denied (the node asks)", "asks", "system.run", { command: [ECHO, "x"], suppressNotifyOnExit: true, timeoutMs: 20_000 }],
   ];
@@ -764,9 +765,11 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
     expect(runsOnHanzod["approval without runId"]).toMatchObject({ ok: false, error: { code: "INVALID_REQUEST", details: { code: "MISSING_RUN_ID" } } });
     // The node's exec.denied/exec.finished for those runs were matched (the host logs no failed event).
     expect(hostOutput).not.toMatch(/publish failed|GatewayClientRequestError|unmatched/);
-    // Left to the legacy (declined): approval flags with no approval binder in hanzod, a run whose end the
-    // legacy would queue as a system event in an agent session (notifyOnExit on, not suppressed).
-    for (const params of [{ command: [ECHO, "x"], approved: true, runId: "r1", suppressNotifyOnExit: true }, { command: [ECHO, "x"] }]) {
+    // An approval id no runtime holds: refused by hanzod's binder as the legacy refuses it (compared above).
+    expect(runsOnHanzod["approval with an unknown runId"]).toMatchObject({ ok: false, error: { code: "INVALID_REQUEST", details: { code: "UNKNOWN_APPROVAL_ID" } } });
+    // Left to the legacy (declined): a run whose end the legacy would queue as a system event in an agent
+    // session (notifyOnExit on, not suppressed).
+    for (const params of [{ command: [ECHO, "x"] }]) {
       const answer = await runCall(hanzodConn.admin, "system.run", params);
       expect({ params, answer }).toMatchObject({ params, answer: { ok: false, error: { code: "UNAVAILABLE", details: { code: "HANZOD_DECLINED" } } } });
     }
