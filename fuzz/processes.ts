@@ -32,8 +32,10 @@ export async function startTarget(name: string, spec: TargetSpec, from: TargetFr
   const child: ChildProcess = spawn(process.execPath, [...entry, JSON.stringify(spec)], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "ignore", "pipe", "ipc"],
-    // hanzod as its launchers start it (the service unit, `hanzonode up`): with their start-time settings.
-    env: { ...process.env, ...(spec.kind === "hanzod" ? DAEMON_ENV : {}), HANZOD_LOG_LEVEL: "silent", HANZONODE_LOG_LEVEL: "silent" },
+    // Both targets with the daemon's start-time settings: hanzod as its launchers start it (the service unit,
+    // `hanzonode up`), the proxy as a long-running process should be started (issue 16: without a fixed mmap
+    // threshold its frame buffers stay in the malloc heap after the load, the minute-after figure).
+    env: { ...process.env, ...DAEMON_ENV, HANZOD_LOG_LEVEL: "silent", HANZONODE_LOG_LEVEL: "silent" },
   });
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => {

@@ -4,7 +4,7 @@
  * are what the inline path gives.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { judgeFrame, withDeferredParams } from "../core/intake/verdict.js";
+import { judgeFrame, PARAMS_LEFT_BEHIND_CHARS, withDeferredParams } from "../core/intake/verdict.js";
 import { OFF_THREAD_MIN_BYTES, OffThreadJudge, sharedFrameCopy, WORKER_YOUNG_GENERATION_MB } from "../core/intake/off-thread.js";
 import { invalidFrameError } from "../core/request-frame.js";
 import { INBOUND_BUDGET_BYTES, InboundBudget, inboundBudget } from "../core/intake/inbound-budget.js";
@@ -32,6 +32,13 @@ describe("judging a frame (the same function runs inline and on the worker)", ()
 
     const accepted = judgeFrame(JSON.stringify({ type: "req", id: "x3", method: "logs.tail", params: { limit: 5 } }), "2026.9.6");
     expect(accepted).toMatchObject({ kind: "request", paramsShipped: true, frame: { params: { limit: 5 } }, prechecked: { verdict: { valid: true } } });
+
+    // Accepted but large (system-presence has no params definition: any params pass): left behind as well.
+    const bigText = JSON.stringify({ type: "req", id: "x5", method: "system-presence", params: keys(40_000) });
+    expect(bigText.length).toBeGreaterThanOrEqual(PARAMS_LEFT_BEHIND_CHARS);
+    const big = judgeFrame(bigText, "2026.9.6");
+    expect(big).toMatchObject({ kind: "request", paramsShipped: false, frame: { type: "req", id: "x5", method: "system-presence" }, prechecked: { compat: "2026.9.6", verdict: undefined } });
+    expect(big.kind === "request" && "params" in big.frame).toBe(false);
 
     // A name outside the method table is not looked up (nor remembered), and its params stay behind.
     expect(judgeFrame(JSON.stringify({ type: "req", id: "x4", method: "no.such", params: { a: 1 } }), "2026.9.6")).toEqual({ kind: "request", paramsShipped: false, frame: { type: "req", id: "x4", method: "no.such" }, prechecked: undefined });

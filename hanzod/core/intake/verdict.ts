@@ -4,8 +4,9 @@
  * code runs inline and on the intake worker (off-thread.ts).
  *
  * Params travel with the verdict only when the window accepted them (or a contract method has no params
- * definition): a hostile frame's huge params are then never rebuilt on the main thread; a stage that
- * still needs them (a handler-checked method, a scope computed from params) reparses the frame there.
+ * definition) and the frame is under PARAMS_LEFT_BEHIND_CHARS: a hostile frame's huge params are then never
+ * rebuilt on the main thread; a stage that still needs them (a handler-checked method, a scope computed from
+ * params) reparses the frame there.
  */
 // Module by module, not the protocol barrel: the intake worker loads only what judging a frame needs.
 import { decodeJson } from "../../../protocol/codec.js";
@@ -31,8 +32,15 @@ export function judgeFrame(text: string, compat: string): FrameVerdict {
   if (methodPolicy(value.method) === undefined) return withoutParams(value, undefined);
   const prechecked: ParamsPrecheck = { compat, verdict: validateParamsInWindow(value.method, value.params ?? {}, compat) };
   if (prechecked.verdict !== undefined && !prechecked.verdict.valid) return withoutParams(value, prechecked);
+  // Accepted but large: left behind too, read from the text only if a stage asks (issue 16: a method that
+  // accepts any params, such as system-presence with 40,000 keys, otherwise rebuilt them on the main heap for
+  // a handler that never reads them; a handler that does pays one parse instead of one clone).
+  if (text.length >= PARAMS_LEFT_BEHIND_CHARS) return withoutParams(value, prechecked);
   return { kind: "request", frame: value, paramsShipped: true, prechecked };
 }
+
+/** Frames of this many characters or more keep their params in their text even when accepted. */
+export const PARAMS_LEFT_BEHIND_CHARS = 256 * 1024;
 
 /**
  * The same verdict with its params left behind (the main thread reads them from the frame's text if a
