@@ -261,7 +261,11 @@ describe.each(releasesUnderTest())("chat.send: hanzod runs text turns on a runni
       const part = (from: number, to: number) => compared(es.slice(from, to)).filter((e) => !isUser(e)).map(sessionLabel).sort();
       return { before: part(0, first), during: part(first, final), after: part(final, es.length) };
     };
-    expect(stretches(h.full)).toEqual(stretches(l.full));
+    // Whether a phase change lands before or after the terminal chat event varies between the legacy's own runs
+    // (it broadcasts after persisting the session row: one run sent both "model" changes after it, another one
+    // during), so the run's changes are compared as one set; what comes before the run's first event, exactly.
+    const runSet = (st: ReturnType<typeof stretches>) => ({ before: st.before, run: [...st.during, ...st.after].sort() });
+    expect(runSet(stretches(h.full))).toEqual(runSet(stretches(l.full)));
     for (const t of [l, h]) {
       expect(compared(t.full).filter((e) => e.event === "session.message").map(sessionLabel)).toEqual(["session.message:user", "session.message:assistant"]);
       const lifecycleStart = t.full.findIndex((e) => e.event === "agent" && e.stream === "lifecycle" && (e.data as { phase: string }).phase === "start");
