@@ -51,7 +51,12 @@ export default defineDomain<ChatRunState>({
       emits: ["chat", "agent"],
       handler: ({ core, state, params, caller, emit }) => {
         if (core.opts.turns !== "text-only") throw declined(TURNS_OFF);
-        return chatSend(state, core.version, params, { scopes: caller.scopes, clientId: caller.clientId, clientMode: caller.clientMode }, (event, payload) => emit(event, payload));
+        // 2026.9.6 stamps the sender's presence (lastActivityAt) after acking a started run, and broadcasts a
+        // presence snapshot unless the person's last one is under 30 s old (core/presence.ts recordActivity).
+        const recordActivity = () => {
+          if (core.presence.recordActivity(caller.connId)) core.broadcastPresence();
+        };
+        return chatSend(state, core.version, params, { scopes: caller.scopes, clientId: caller.clientId, clientMode: caller.clientMode }, (event, payload) => emit(event, payload), recordActivity);
       },
     },
   ],

@@ -121,7 +121,11 @@ function plan(state: ChatRunState, release: string, params: Record<string, unkno
 }
 
 /** The dedupe answer for a runId hanzod has seen, or the ack of a new run started in the background. */
-export function chatSend(state: ChatRunState, release: string, params: Record<string, unknown>, caller: SendCaller, emit: Emit): Record<string, unknown> {
+/**
+ * `onStarted`: runs right after the ack reaches the client and before the run's first event, for a
+ * started run only (not a dedupe answer): where the legacy records the sender's presence activity.
+ */
+export function chatSend(state: ChatRunState, release: string, params: Record<string, unknown>, caller: SendCaller, emit: Emit, onStarted?: () => void): Record<string, unknown> {
   const runId = params.idempotencyKey as string;
   pruneRuns(state.runs, Date.now());
   const seen = state.runs.get(runId);
@@ -131,6 +135,7 @@ export function chatSend(state: ChatRunState, release: string, params: Record<st
   state.runs.set(runId, { sessionKey: p.target.sessionKey, done: false });
   // After the ack: the legacy answers first, then the run's first event.
   setImmediate(() => {
+    onStarted?.();
     void run(state, release, p, caller, receivedAt, emit).finally(() => {
       const r = state.runs.get(runId);
       if (r) {
