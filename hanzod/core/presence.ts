@@ -31,6 +31,8 @@ export interface PresenceEntry {
   onlineSince?: number;
   /** 2026.9.6: the person's latest accepted human activity (the latest over their live connections). */
   lastActivityAt?: number;
+  /** The sessions the connection declared it views (`sessions.viewers.set`), canonical keys, sorted. */
+  watchedSessions?: string[];
   ts: number;
 }
 
@@ -75,6 +77,8 @@ export class PresenceRegistry {
   private readonly entries = new Map<string, PresenceEntry>();
   private readonly persons = new Map<string, PersonConnection>();
   private readonly publications = new Map<string, Publication>();
+  /** `sessions.viewers.set` declarations by connection id (the legacy's session-viewer-presence), until empty or closed. */
+  private readonly viewers = new Map<string, readonly string[]>();
   private readonly selfInstanceId = randomUUID();
 
   /** `shapeSelf`: the compat release's changes to the gateway's own row (hanzod/compat.ts). */
@@ -171,6 +175,31 @@ export class PresenceRegistry {
   leavePerson(key: string): void {
     this.persons.delete(key);
     this.publications.delete(key);
+  }
+
+  /** The connection's current viewer declaration, if it has a non-empty one. */
+  viewedBy(connId: string): readonly string[] | undefined {
+    return this.viewers.get(connId);
+  }
+
+  /**
+   * Replaces a connection's viewer declaration (sorted unique keys; empty drops it). A connection with a
+   * presence row (an operator's row is keyed by its connection id) gets `watchedSessions` (none when
+   * empty), and a non-empty set is its person's activity; returns whether it has a row, i.e. whether the
+   * legacy broadcasts a presence snapshot now (it does so whether or not the activity was due one).
+   */
+  replaceViewers(connId: string, keys: readonly string[]): boolean {
+    if (keys.length === 0) this.viewers.delete(connId);
+    else this.viewers.set(connId, [...keys]);
+    if (!this.entries.has(connId)) return false;
+    this.upsert(connId, { watchedSessions: keys.length > 0 ? [...keys] : undefined });
+    if (keys.length > 0) this.recordActivity(connId);
+    return true;
+  }
+
+  /** The connection closed: its declaration ends with it (its row keeps the last `watchedSessions`, as there). */
+  dropViewers(connId: string): void {
+    this.viewers.delete(connId);
   }
 
   list(): PresenceEntry[] {
