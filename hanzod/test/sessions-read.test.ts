@@ -325,6 +325,8 @@ describe.each(releasesUnderTest())("sessions read methods on a running legacy's 
       s.send(connectFrame({ client: { id: "test", version: release, platform: "linux", mode: "test", instanceId }, role: "operator", scopes, auth: { token }, device }));
       const hello = await s.next(isRes("c1"));
       expect(hello.ok, JSON.stringify(hello.error)).toBe(true);
+      // The connect's own presence broadcast follows hello-ok: taken here, so it is not mistaken for a set's.
+      await s.next((f: Frame) => f.type === "event" && f.event === "presence");
       steps[runtime] = [];
       for (const [n, sessionKeys] of [[1, ["agent:main:work", "agent:ops:deploy"]], [2, ["agent:ops:deploy", "agent:main:work"]], [3, []], [4, []]] as const) {
         const id = `viewers-${n}`;
@@ -334,7 +336,7 @@ describe.each(releasesUnderTest())("sessions read methods on a running legacy's 
         const res = await s.next(isRes(id));
         const answeredAt = Date.now();
         // A presence broadcast goes out before the answer or not at all.
-        const presence = s.frames.slice(from).find((f: Frame) => f.type === "event" && f.event === "presence");
+        const presence = s.frames.slice(from, s.frames.indexOf(res) + 1).findLast((f: Frame) => f.type === "event" && f.event === "presence");
         const own = (presence?.payload as { presence?: Record<string, unknown>[] } | undefined)?.presence?.find((r) => r.instanceId === instanceId);
         const at = own?.lastActivityAt;
         steps[runtime]!.push({
