@@ -497,6 +497,7 @@ export class Connection implements EventRecipient, CallOrigin {
       rt.deviceConnections.delete(this.countedDevice, this);
       this.countedDevice = undefined;
     }
+    rt.presence.dropViewers(this.connId);
     if (this.presenceKey) {
       if (this.inPerson) rt.presence.leavePerson(this.presenceKey);
       rt.presence.upsert(this.presenceKey, { reason: "disconnect" });

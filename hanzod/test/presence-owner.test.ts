@@ -154,3 +154,45 @@ describe("PresenceRegistry persons", () => {
     expect(reg.list().find((r) => r.clientId === "x")?.onlineSince).not.toBe(row("c")?.onlineSince);
   });
 });
+
+describe("PresenceRegistry person activity (2026.9.6 client-presence)", () => {
+  it("activity stamps lastActivityAt on all of the person's live connections; a snapshot is due at most every 30 s; a joiner inherits it", () => {
+    const reg = new PresenceRegistry("2026.9.6");
+    const user = ownerPresenceUser({ displayName: null, avatarRevision: "1" });
+    const row = (k: string) => reg.list().find((r) => r.instanceId === k);
+    const join = (k: string, identity = "profile:gateway-owner") => {
+      reg.joinPerson(k, identity, { clientId: "openclaw-control-ui", mode: "webchat", user });
+      reg.upsert(k, { instanceId: k, mode: "webchat", reason: "connect" });
+    };
+    join("a");
+    join("b");
+    expect(row("a")).not.toHaveProperty("lastActivityAt");
+    const t0 = Date.now();
+    // The first activity is always published.
+    expect(reg.recordActivity("a", t0)).toBe(true);
+    expect(row("a")?.lastActivityAt).toBe(t0);
+    expect(row("b")?.lastActivityAt).toBe(t0);
+    // Within 30 s of that publication: stamped, no snapshot (from either connection of the person).
+    expect(reg.recordActivity("b", t0 + 10_000)).toBe(false);
+    expect(row("a")?.lastActivityAt).toBe(t0 + 10_000);
+    expect(reg.recordActivity("a", t0 + 29_999)).toBe(false);
+    expect(reg.recordActivity("a", t0 + 30_000)).toBe(true);
+    // A clock going back publishes too (the legacy's `activityAt < publication.at`).
+    expect(reg.recordActivity("b", t0 + 20_000)).toBe(true);
+    expect(row("b")?.lastActivityAt).toBe(t0 + 20_000);
+    // A new connection of the person takes the latest activity with the shared online period.
+    join("c");
+    expect(row("c")?.lastActivityAt).toBe(t0 + 20_000);
+    expect(row("c")?.onlineSince).toBe(row("a")?.onlineSince);
+    // A connection that is no person's (ephemeral, 2026.9.1, a proxy leg) records nothing; a closed one neither.
+    expect(reg.recordActivity("nobody", t0 + 90_000)).toBe(false);
+    reg.leavePerson("a");
+    expect(reg.recordActivity("a", t0 + 90_000)).toBe(false);
+    expect(row("b")?.lastActivityAt).toBe(t0 + 20_000);
+    // Another person's activity is theirs alone.
+    join("d", "raw:someone");
+    expect(reg.recordActivity("d", t0 + 95_000)).toBe(true);
+    expect(row("b")?.lastActivityAt).toBe(t0 + 20_000);
+    expect(row("d")?.lastActivityAt).toBe(t0 + 95_000);
+  });
+});

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { releaseValidator } from "../../protocol/index.js";
 import { startHanzod, type HanzodHandle } from "../index.js";
-import { connectOperator, type RawSession } from "./helpers.js";
+import { connectFrame, connectOperator, isRes, newDeviceKey, openRaw, signedDevice, type Frame, type RawSession } from "./helpers.js";
 import { ask, askBoth, type Answer } from "./live-compare.js";
 import { releasesUnderTest } from "../../test/releases-under-test.js";
 import { startProxy } from "../../proxy/index.js";
@@ -274,6 +274,15 @@ describe.each(releasesUnderTest())("sessions read methods on a running legacy's 
       ]),
       ["sessions.viewers.set", { sessionKeys: ["x".repeat(513)] }],
       ["sessions.viewers.set", {}],
+      // A connection without a presence row (the CLI): the declaration's answer only, canonical keys sorted.
+      ["sessions.viewers.set", { sessionKeys: ["agent:main:work", " agent:ops:deploy ", "agent:main:work"] }],
+      ["sessions.viewers.set", { sessionKeys: ["agent:main:work", " agent:ops:deploy "] }],
+      ["sessions.viewers.set", { sessionKeys: ["deploy"], agentId: "ops" }],
+      ["sessions.viewers.set", { sessionKeys: ["agent:main:never-made"], agentId: "ops" }],
+      ["sessions.viewers.set", { sessionKeys: ["agent:main:work", "   "] }],
+      ["sessions.viewers.set", { sessionKeys: ["deploy"], agentId: "nope" }],
+      ["sessions.viewers.set", { sessionKeys: [] }],
+      ["sessions.viewers.set", { sessionKeys: [] }],
     ];
     const answers: Answer[] = [];
     for (const scope of ["admin", "reader"] as const) for (const [method, params] of cases) answers.push(await expectSame(scope, method, params));
@@ -284,17 +293,70 @@ describe.each(releasesUnderTest())("sessions read methods on a running legacy's 
     expect(answers[8]).toMatchObject({ ok: true, payload: { subscribed: true, key: "agent:ops:deploy" } });
     expect(answers[17]).toMatchObject({ ok: true, payload: { subscribed: false, key: "agent:main:work" } });
     expect(answers[12]).toMatchObject({ ok: false, error: { code: "INVALID_REQUEST", message: "key required" } });
+    expect(answers[cases.length - 8]).toMatchObject({ ok: true, payload: { sessionKeys: ["agent:main:work", "agent:ops:deploy"] } });
+    expect(answers[cases.length - 6]).toMatchObject({ ok: true, payload: { sessionKeys: ["agent:ops:deploy"] } });
+    expect(answers[cases.length - 4]).toMatchObject({ ok: false, error: { code: "INVALID_REQUEST", message: "invalid sessions.viewers.set params" } });
     // Left to the legacy: the approval replay, presence declarations, keys whose canonical form is its logic.
     const declinedCases: Array<[string, Record<string, unknown>]> = [
       ["sessions.messages.subscribe", { key: "agent:main:work", includeApprovals: true }],
       ["sessions.messages.subscribe", { key: "main" }],
       ["sessions.messages.unsubscribe", { key: "agent:zz:x" }],
-      ["sessions.viewers.set", { sessionKeys: ["agent:main:work"] }],
+      ["sessions.viewers.set", { sessionKeys: ["main"] }],
       ["sessions.subscribe", { search: "work" }],
     ];
     for (const [method, params] of declinedCases) {
       expect(await ask(hanzodReader, method, params), JSON.stringify([method, params])).toMatchObject({ ok: false, error: { code: "UNAVAILABLE", details: { code: "HANZOD_DECLINED" } } });
     }
+  }, 120_000);
+
+  it("sessions.viewers.set on a person's connection: both runtimes stamp its presence row (watchedSessions; from 2026.9.6 the person's lastActivityAt) and broadcast presence before the answer, only when the set changes", async () => {
+    const key = newDeviceKey();
+    type Step = { answer: unknown; presenceBeforeAnswer: boolean; watchedSessions: unknown; lastActivityAt: string; stampedInTime: boolean };
+    const steps: Record<string, Step[]> = {};
+    for (const [runtime, url, token] of [
+      ["legacy", legacy.url, legacy.token],
+      ["hanzod", hz.url, "t"],
+    ] as const) {
+      const instanceId = `viewers-${runtime}`;
+      const s = await openRaw(url);
+      conns.push(s);
+      const scopes = ["operator.read"];
+      const device = signedDevice({ key, scopes, token, nonce: s.challenge.nonce, signedAt: Date.now() });
+      s.send(connectFrame({ client: { id: "test", version: release, platform: "linux", mode: "test", instanceId }, role: "operator", scopes, auth: { token }, device }));
+      const hello = await s.next(isRes("c1"));
+      expect(hello.ok, JSON.stringify(hello.error)).toBe(true);
+      // The connect's own presence broadcast follows hello-ok: taken here, so it is not mistaken for a set's.
+      await s.next((f: Frame) => f.type === "event" && f.event === "presence");
+      steps[runtime] = [];
+      for (const [n, sessionKeys] of [[1, ["agent:main:work", "agent:ops:deploy"]], [2, ["agent:ops:deploy", "agent:main:work"]], [3, []], [4, []]] as const) {
+        const id = `viewers-${n}`;
+        const from = s.frames.length;
+        const sentAt = Date.now();
+        s.send({ type: "req", id, method: "sessions.viewers.set", params: { sessionKeys } });
+        const res = await s.next(isRes(id));
+        const answeredAt = Date.now();
+        // A presence broadcast goes out before the answer or not at all.
+        const presence = s.frames.slice(from, s.frames.indexOf(res) + 1).findLast((f: Frame) => f.type === "event" && f.event === "presence");
+        const own = (presence?.payload as { presence?: Record<string, unknown>[] } | undefined)?.presence?.find((r) => r.instanceId === instanceId);
+        const at = own?.lastActivityAt;
+        steps[runtime]!.push({
+          answer: { ok: res.ok, payload: res.payload, error: res.error },
+          presenceBeforeAnswer: presence !== undefined && s.frames.indexOf(presence) < s.frames.indexOf(res),
+          watchedSessions: own?.watchedSessions,
+          lastActivityAt: typeof at,
+          stampedInTime: typeof at === "number" && at >= sentAt && at <= answeredAt,
+        });
+      }
+    }
+    expect(steps.hanzod).toEqual(steps.legacy);
+    // What the comparison covers: a first set is broadcast with the row's keys; the same set again and an
+    // empty set after an empty one are not; clearing it is, without keys.
+    expect(steps.legacy!.map((x) => x.presenceBeforeAnswer)).toEqual([true, false, true, false]);
+    expect(steps.legacy![0]).toMatchObject({ answer: { ok: true, payload: { sessionKeys: ["agent:main:work", "agent:ops:deploy"] } }, watchedSessions: ["agent:main:work", "agent:ops:deploy"] });
+    expect(steps.legacy![2]).toMatchObject({ answer: { ok: true, payload: { sessionKeys: [] } }, watchedSessions: undefined });
+    // 2026.9.6 attributes the connection to the gateway owner, so the set is that person's activity.
+    expect(steps.legacy![0]!.lastActivityAt).toBe(release === "2026.9.1" ? "undefined" : "number");
+    if (release !== "2026.9.1") expect(steps.legacy![0]!.stampedInTime).toBe(true);
   }, 120_000);
 
   it("split families: through the proxy with phase 2 on hanzod, hanzod answers the subscription calls, the legacy gets them too, and a legacy write reaches the subscribed client once, in order, and no unsubscribed one", async () => {

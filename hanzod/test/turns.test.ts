@@ -8,6 +8,9 @@
  * All turns go to one session (`agent:main:main`), the legacy's turn first (hanzod declines a session whose
  * first turn has not run: that turn writes the legacy's bootstrap events). Every turn is waited for by its
  * `chat` final event, then by the legacy's own `chat.history` showing the run done.
+ *
+ * A started turn is the sender's human activity: 2026.9.6 stamps the person's presence `lastActivityAt`
+ * right after the ack (and broadcasts presence, at most every 30 s per person); compared on both runtimes.
  */
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
@@ -15,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { lastUserTurn, startModelServer, type ChatMessageIn, type ModelServer } from "../../scripts/model-server/index.js";
 import { startHanzod, type HanzodHandle } from "../index.js";
-import { connectOperator, request, type Frame, type RawSession } from "./helpers.js";
+import { connectFrame, connectOperator, isRes, newDeviceKey, openRaw, request, signedDevice, type Frame, type RawSession } from "./helpers.js";
 import { ask, askBoth, type Answer } from "./live-compare.js";
 import { releasesUnderTest } from "../../test/releases-under-test.js";
 import { openSqlite } from "../../protocol/index.js";
@@ -327,6 +330,58 @@ describe.each(releasesUnderTest())("chat.send: hanzod runs text turns on a runni
     const history = (await ask(onLegacy, "chat.history", { sessionKey: SESSION })).payload as { messages: { content: unknown }[] };
     const sent = history.messages.filter((m) => typeof m.content === "string" && m.content.includes("Sent twice"));
     expect(sent).toHaveLength(2);
+  }, 2 * TURN_TIMEOUT_MS);
+  it("a started chat.send is the sender's activity: 2026.9.6 broadcasts presence with its lastActivityAt right after the ack, before the run's events, on both runtimes (2026.9.1: no such broadcast)", async () => {
+    const key = newDeviceKey();
+    /** A tracked operator with a device (the legacy attributes it to the gateway owner from 2026.9.6). */
+    async function person(url: string, token: string, instanceId: string): Promise<RawSession> {
+      const s = await openRaw(url);
+      const scopes = ["operator.admin"];
+      const device = signedDevice({ key, scopes, token, nonce: s.challenge.nonce, signedAt: Date.now() });
+      s.send(connectFrame({ client: { id: "test", version: release, platform: "linux", mode: "test", instanceId }, role: "operator", scopes, auth: { token }, device }));
+      const hello = await s.next(isRes("c1"));
+      if (hello.ok !== true) throw new Error(`connect refused: ${JSON.stringify(hello.error)}`);
+      conns.push(s);
+      return s;
+    }
+    type Seen = { presenceAfterAck: boolean; beforeRunEvents: boolean; lastActivityAt: unknown; stampedInTime: boolean; user: string | undefined };
+    const seen: Record<string, Seen> = {};
+    // The legacy's turn goes to a session of its own: it writes a non-UI sender's name into the user turn it
+    // stores (inbound metadata), which hanzod then declines to continue (chat.send's projection refusals), and
+    // the cases after this one still run hanzod turns on SESSION.
+    for (const [runtime, url, token] of [
+      ["hanzod", hz.url, "t"],
+      ["legacy", legacy.url, legacy.token],
+    ] as const) {
+      const instanceId = `turns-activity-${runtime}`;
+      const s = await person(url, token, instanceId);
+      const runId = `turns-g-${runtime}`;
+      const sessionKey = runtime === "hanzod" ? SESSION : "agent:main:activity";
+      const sentAt = Date.now();
+      const from = s.frames.length;
+      const ack = await request(s, "chat.send", { sessionKey, message: "[[reply:Activity.]]", idempotencyKey: runId });
+      expect(ack.payload).toMatchObject({ runId, status: "started" });
+      await s.next((f) => isRunEvent(runId)(f) && f.event === "chat" && payloadOf(f).state === "final", TURN_TIMEOUT_MS);
+      const ackedAt = Date.now();
+      await settled(runtime, sessionKey);
+      const frames = s.frames.slice(from);
+      const ackIndex = frames.findIndex((f) => f.type === "res" && (f.payload as { runId?: string } | undefined)?.runId === runId);
+      const firstRunEvent = frames.findIndex(isRunEvent(runId));
+      const presenceIndex = frames.findIndex((f, i) => i > ackIndex && f.type === "event" && f.event === "presence");
+      const own = presenceIndex < 0 ? undefined : (payloadOf(frames[presenceIndex]!).presence as Record<string, unknown>[]).find((r) => r.instanceId === instanceId);
+      const at = own?.lastActivityAt;
+      seen[runtime] = {
+        presenceAfterAck: presenceIndex > ackIndex,
+        beforeRunEvents: presenceIndex >= 0 && presenceIndex < firstRunEvent,
+        lastActivityAt: typeof at,
+        stampedInTime: typeof at === "number" && at >= sentAt && at <= ackedAt,
+        // The person only: the avatar revision in `user` is the owner row's, which each runtime reads at its own time.
+        user: (own?.user as { id?: string } | undefined)?.id,
+      };
+    }
+    expect(seen.hanzod).toEqual(seen.legacy);
+    if (release === "2026.9.1") expect(seen.legacy).toMatchObject({ presenceAfterAck: false, lastActivityAt: "undefined" });
+    else expect(seen.legacy).toMatchObject({ presenceAfterAck: true, beforeRunEvents: true, lastActivityAt: "number", stampedInTime: true, user: "gateway-owner" });
   }, 2 * TURN_TIMEOUT_MS);
 
   it("agent.wait on a run: timeout while it runs, then its end, answered as the legacy answers a chat run", async () => {

@@ -56,6 +56,11 @@ export default defineDomain<ChatRunState>({
       emits: ["chat", "agent", "sessions.changed", "session.message"],
       handler: ({ core, state, params, caller, emit }) => {
         if (core.opts.turns !== "text-only") throw declined(TURNS_OFF);
+        // 2026.9.6 stamps the sender's presence (lastActivityAt) after acking a started run, and broadcasts a
+        // presence snapshot unless the person's last one is under 30 s old (core/presence.ts recordActivity).
+        const recordActivity = () => {
+          if (core.presence.recordActivity(caller.connId)) core.broadcastPresence();
+        };
         return chatSend(
           state,
           core.version,
@@ -64,6 +69,7 @@ export default defineDomain<ChatRunState>({
           (event, payload) => emit(event, payload),
           // Only to the subscribed connections; the legacy drops sessions.changed for a slow consumer, not session.message.
           (event, payload, topics) => emit(event, payload, { topic: topics, dropIfSlow: event === "sessions.changed" }),
+          recordActivity,
         );
       },
     },

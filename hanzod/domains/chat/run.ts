@@ -152,8 +152,13 @@ function plan(state: ChatRunState, release: string, params: Record<string, unkno
   }
 }
 
-/** The dedupe answer for a runId hanzod has seen, or the ack of a new run started in the background. */
-export function chatSend(state: ChatRunState, release: string, params: Record<string, unknown>, caller: SendCaller, emit: Emit, sessionEmit?: SessionEmit): Record<string, unknown> {
+/**
+ * The dedupe answer for a runId hanzod has seen, or the ack of a new run started in the background.
+ * `sessionEmit`: the per-subscriber session events (session-events.ts). `onStarted`: runs right after the ack
+ * reaches the client and before the run's first event, for a started run only (not a dedupe answer): where the
+ * legacy records the sender's presence activity.
+ */
+export function chatSend(state: ChatRunState, release: string, params: Record<string, unknown>, caller: SendCaller, emit: Emit, sessionEmit?: SessionEmit, onStarted?: () => void): Record<string, unknown> {
   const runId = params.idempotencyKey as string;
   pruneRuns(state.runs, Date.now());
   const seen = state.runs.get(runId);
@@ -178,6 +183,7 @@ export function chatSend(state: ChatRunState, release: string, params: Record<st
   state.runs.set(runId, rec);
   // After the ack: the legacy answers first, then the run's first event.
   setImmediate(() => {
+    onStarted?.();
     void run(state, release, p, caller, rec).finally(() => {
       rec.done = true;
       rec.finishedAt = Date.now();

@@ -24,9 +24,9 @@ export default defineDomain<MentionsState | undefined>({
     { name: "mentions.list", params: "contract", handler: ({ core, state, caller }) => mentionsList(need(state, "mentions.list"), core.bootId, caller) },
     { name: "mentions.dismiss", params: "contract", handler: ({ core, state, caller }) => mentionsDismiss(need(state, "mentions.dismiss"), core.bootId, caller) },
   ],
-  // Sent to one connection when its view changes. Not sent by hanzod yet: it does not watch the store,
-  // so a mention the legacy records while a client is connected here is not announced (the legacy would
-  // send the next revision); that client's next mentions.list is refused, as hanzod does not project
-  // retained mentions (inbox.ts).
+  // Sent to one connection when its PROJECTED view changes (its revision moves). Not sent by hanzod yet:
+  // the store watcher exists (state/data-version-watcher.ts), but hanzod cannot project a retained
+  // mention, so every change it could decide (empty view to empty view) is one the legacy announces
+  // with nothing; see hanzod/state/README.md, "Issue 13, gaps 2 and 4".
   events: [{ name: "mentions.changed", guard: "operator.read", audience: "connection" }],
 });

@@ -29,6 +29,17 @@ export default defineDomain({
     { name: "sessions.subscribe", params: paramsAs("sessions.subscribe", "SessionsListParams"), handler: ({ core, state, params, caller, subscribe }) => sessionsSubscribe(state, core.version, params, caller.scopes.includes(ADMIN_SCOPE), subscribe) },
     { name: "sessions.messages.subscribe", params: typeboxParams("sessions.messages.subscribe"), handler: ({ core, state, params, subscribe }) => sessionsMessagesSubscribe(state, core.version, params, subscribe) },
     { name: "sessions.messages.unsubscribe", params: typeboxParams("sessions.messages.unsubscribe"), handler: ({ core, state, params, unsubscribe }) => sessionsMessagesUnsubscribe(state, core.version, params, unsubscribe) },
-    { name: "sessions.viewers.set", params: paramsAs("sessions.viewers.set", "SessionsViewerPresenceSetParams"), handler: () => sessionsViewersSet() },
+    {
+      name: "sessions.viewers.set",
+      params: paramsAs("sessions.viewers.set", "SessionsViewerPresenceSetParams"),
+      handler: ({ core, state, params, caller }) => {
+        let hasRow = false;
+        const viewers = { current: (id: string) => core.presence.viewedBy(id), replace: (id: string, keys: readonly string[]) => void (hasRow = core.presence.replaceViewers(id, keys)) };
+        const { answer, changed } = sessionsViewersSet(state, core.version, params, caller.connId, viewers);
+        // The snapshot goes out before the answer, as the legacy broadcasts it inside the call.
+        if (changed && hasRow) core.broadcastPresence();
+        return answer;
+      },
+    },
   ],
 });
