@@ -3,10 +3,11 @@
  * domain (which holds the exec approval records). The legacy checks a `system.run` that carries approval flags
  * (`approved`, `approvalDecision`, `approvalSource`) against a live approval record in the same process that
  * holds the node connection (hanzod/state/research/system-run-approvals.md, section 1c), so hanzod does the same:
- * the approvals domain provides a binder at setup, the node handler asks it. With no binder provided, a
- * `system.run` carrying approval flags is declined to the legacy.
+ * the approvals domain provides a binder at setup, the node handler asks it. The approvals domain is set up on
+ * its first call (core/domains.ts), and every approval record hanzod holds was made by such a call: until then
+ * the slot answers as a binder holding no record does.
  */
-import type { ErrorShape } from "../../protocol/index.js";
+import { errorShape, type ErrorShape } from "../../protocol/index.js";
 
 /** Who asks for the run: the approval record is bound to this requester (device first, else connection). */
 export interface SystemRunRequester {
@@ -42,13 +43,23 @@ export interface SystemRunApprovalBinder {
   bind(input: SystemRunBindInput): SystemRunBindResult;
 }
 
+/** The legacy's refusal of approval flags whose `runId` names no live approval record it holds. */
+export function unknownApprovalId(runId: string): ErrorShape {
+  return errorShape("INVALID_REQUEST", "unknown or expired approval id", { code: "UNKNOWN_APPROVAL_ID", runId });
+}
+
+/** A process that holds no approval record: every approval id is unknown to it (the legacy's first lookup). */
+const NO_RECORDS: SystemRunApprovalBinder = {
+  bind: (input) => ({ ok: false, error: unknownApprovalId(typeof input.params.runId === "string" ? input.params.runId.trim() : "") }),
+};
+
 /** Where the approvals domain puts its binder (set once at setup) and the node handler finds it. */
 export class SystemRunApprovalSlot {
   private binder: SystemRunApprovalBinder | undefined;
   provide(binder: SystemRunApprovalBinder | undefined): void {
     this.binder = binder;
   }
-  get current(): SystemRunApprovalBinder | undefined {
-    return this.binder;
+  get current(): SystemRunApprovalBinder {
+    return this.binder ?? NO_RECORDS;
   }
 }

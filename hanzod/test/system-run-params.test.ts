@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { NodeRegistry, type NodeSession } from "../core/nodes.js";
 import { formatExecCommand, normalizeSystemRun, notifiesOnExit, prepareSystemRun } from "../domains/nodes/system-run.js";
 import { DECLINED_NODE_COMMANDS } from "../domains/nodes/owner-gaps.js";
+import { SystemRunApprovalSlot, type SystemRunApprovalBinder } from "../core/system-run-approvals.js";
 
 function session(connId: string, sent: string[], nodeId = "n1"): NodeSession {
   return { nodeId, connId, clientId: "node-host", clientMode: "node", declaredCaps: [], declaredCommands: ["system.run"], connectedAtMs: 1000, send: (t) => (sent.push(t), true) };
@@ -18,6 +19,15 @@ const sentId = (frame: string) => (JSON.parse(frame) as { payload: { id: string 
 describe("system.run params as the legacy forwards them", () => {
   it("hanzod serves system.run and system.run.prepare (nothing declined by command)", () => {
     expect([...DECLINED_NODE_COMMANDS.keys()]).toEqual([]);
+  });
+
+  it("approval flags before the approvals domain is set up: no record held, so the legacy's unknown-id refusal, until a binder is provided", () => {
+    const slot = new SystemRunApprovalSlot();
+    const input = { nodeId: "n1", params: { command: ["echo"], approved: true, approvalDecision: "allow-once", runId: " r1 " }, requester: { connId: "c1" } };
+    expect(slot.current.bind(input)).toEqual({ ok: false, error: { code: "INVALID_REQUEST", message: "unknown or expired approval id", details: { code: "UNKNOWN_APPROVAL_ID", runId: "r1" } } });
+    const provided: SystemRunApprovalBinder = { bind: (i) => ({ ok: true, params: i.params, release: () => {} }) };
+    slot.provide(provided);
+    expect(slot.current).toBe(provided);
   });
 
   it("keeps the legacy's whitelist, drops approval flags that ask for nothing, and refuses as the legacy refuses", () => {

@@ -8,7 +8,7 @@
  * release() (the dispatch's end). Every refusal is INVALID_REQUEST with `details.code`, as the legacy's.
  */
 import { errorShape } from "../../../protocol/index.js";
-import type { SystemRunApprovalBinder, SystemRunBindInput, SystemRunBindResult } from "../../core/system-run-approvals.js";
+import { unknownApprovalId, type SystemRunApprovalBinder, type SystemRunBindInput, type SystemRunBindResult } from "../../core/system-run-approvals.js";
 import { RESOLVED_GRACE_MS, type ExecApprovalManager } from "./exec-approval-manager.js";
 
 const PICKED = ["command", "rawCommand", "systemRunPlan", "cwd", "env", "timeoutMs", "needsScreenRecording", "agentId", "sessionKey", "runId", "suppressNotifyOnExit"] as const;
@@ -52,7 +52,7 @@ export function createSystemRunBinder(manager: ExecApprovalManager): SystemRunAp
       const runId = str(p.runId);
       if (!runId) return refuse("MISSING_RUN_ID", "approval override requires params.runId");
       const snapshot = manager.snapshot(runId);
-      if (!snapshot) return refuse("UNKNOWN_APPROVAL_ID", "unknown or expired approval id", { runId });
+      if (!snapshot) return { ok: false, error: unknownApprovalId(runId) };
       const timedOut = snapshot.resolvedAtMs !== undefined && snapshot.decision === undefined && snapshot.consumedDecision === undefined && snapshot.askFallbackConsumed !== true;
       const now = Date.now();
       const replayUntil = snapshot.resolvedAtMs === undefined ? snapshot.expiresAtMs : snapshot.resolvedAtMs + RESOLVED_GRACE_MS;

@@ -133,8 +133,7 @@ function legacyConfig(ctx: Ctx): Record<string, unknown> | undefined {
 /**
  * The params a `system.run` is forwarded with (the legacy's sanitizeSystemRunParamsForForwarding), and the
  * approval record's release when an approval was bound. Declined before any side effect when the legacy must
- * judge: approval flags with no binder, a rawCommand only its shell parser can judge, a run whose end the
- * legacy would tell an agent session.
+ * judge: a rawCommand only its shell parser can judge, a run whose end the legacy would tell an agent session.
  */
 function systemRunParams(ctx: Ctx, nodeId: string, raw: unknown): { params: unknown; release?: () => void } {
   const prepared = prepareSystemRun(raw);
@@ -142,8 +141,8 @@ function systemRunParams(ctx: Ctx, nodeId: string, raw: unknown): { params: unkn
   if (prepared.kind === "declined") throw declined(`node.invoke system.run: ${prepared.why}`);
   if (notifiesOnExit(raw, legacyConfig(ctx))) throw declined("node.invoke system.run without suppressNotifyOnExit while tools.exec.notifyOnExit is on: the legacy queues the node's exec.finished as a system event in its agent session and wakes it, which hanzod cannot do");
   if (prepared.kind === "forward") return { params: prepared.params };
+  // The node is held here, so the approval must be too: hanzod's binder, or none held yet (core/system-run-approvals.ts).
   const binder = ctx.core.systemRunApprovals.current;
-  if (!binder) throw declined("node.invoke system.run with approval flags: the exec approval records are the legacy's (no approval binder in hanzod)");
   const c = ctx.caller;
   const bound = binder.bind({
     nodeId,
