@@ -11,11 +11,10 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { openSqlite, type SqliteDatabase } from "../../protocol/index.js";
+import type { SqliteDatabase } from "../../protocol/index.js";
 import { ReadOnlyDb } from "./read-only-db.js";
-import { SUPPORTED_RELEASES } from "./schema-versions.js";
+import { openStateDbForWrites } from "./state-db-writer.js";
 
-const BUSY_TIMEOUT_MS = 5_000;
 const hasTable = (db: SqliteDatabase, name: string): boolean => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 
 export class ExecApprovalsReader {
@@ -72,15 +71,8 @@ export class ExecApprovalsWriter {
   /** Why hanzod cannot write here, or undefined. */
   private open(): SqliteDatabase | string {
     if (this.db) return this.db;
-    if (!existsSync(this.path)) return "the legacy's state database does not exist yet";
-    const db = openSqlite(this.path, { fileMustExist: true });
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    const version = db.pragma("user_version", { simple: true }) as number;
-    // A schema of no release hanzod read: refused, never guessed.
-    if (!SUPPORTED_RELEASES.some((r) => r.state === version)) {
-      db.close();
-      return `a state database at schema ${version}`;
-    }
+    const db = openStateDbForWrites(this.path);
+    if (typeof db === "string") return db;
     this.db = db;
     return db;
   }

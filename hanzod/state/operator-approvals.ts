@@ -13,11 +13,9 @@
  * hanzod never mints).
  */
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
-import { openSqlite, type SqliteDatabase } from "../../protocol/index.js";
-import { SUPPORTED_RELEASES } from "./schema-versions.js";
+import type { SqliteDatabase } from "../../protocol/index.js";
+import { openStateDbForWrites } from "./state-db-writer.js";
 
-const BUSY_TIMEOUT_MS = 5_000;
 /** The legacy prunes terminal rows this old on every insert (OPERATOR_APPROVAL_TERMINAL_RETENTION_MS, 30 days). */
 export const TERMINAL_RETENTION_MS = 2_592_000_000;
 
@@ -94,18 +92,8 @@ export class OperatorApprovalStore {
 
   private open(): SqliteDatabase | string {
     if (this.db) return this.db;
-    if (!existsSync(this.path)) return "the legacy's state database does not exist yet";
-    const db = openSqlite(this.path, { fileMustExist: true });
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    const version = db.pragma("user_version", { simple: true }) as number;
-    if (!SUPPORTED_RELEASES.some((r) => r.state === version)) {
-      db.close();
-      return `a state database at schema ${version}`;
-    }
-    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'operator_approvals'").get() === undefined) {
-      db.close();
-      return "a state database without operator_approvals";
-    }
+    const db = openStateDbForWrites(this.path, "operator_approvals");
+    if (typeof db === "string") return db;
     this.db = db;
     return db;
   }

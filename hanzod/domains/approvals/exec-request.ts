@@ -61,7 +61,8 @@ function normalizePolicySnapshot(v: unknown): Record<string, unknown> | null | u
   return { security, ask, askFallback, autoAllowSkills, allowlistRules: sorted };
 }
 
-interface Plan {
+/** A system.run plan as the request stores it (the node's prepared plan, normalized); the binder reads it back. */
+export interface Plan {
   argv: string[];
   cwd: string | null;
   commandText: string;

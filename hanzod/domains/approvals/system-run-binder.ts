@@ -10,6 +10,7 @@
 import { errorShape } from "../../../protocol/index.js";
 import { unknownApprovalId, type SystemRunApprovalBinder, type SystemRunBindInput, type SystemRunBindResult } from "../../core/system-run-approvals.js";
 import { RESOLVED_GRACE_MS, type ExecApprovalManager } from "./exec-approval-manager.js";
+import type { Plan } from "./exec-request.js";
 
 const PICKED = ["command", "rawCommand", "systemRunPlan", "cwd", "env", "timeoutMs", "needsScreenRecording", "agentId", "sessionKey", "runId", "suppressNotifyOnExit"] as const;
 const BRIDGEABLE_NO_DEVICE_CLIENT_IDS = new Set(["openclaw-control-ui", "webchat-ui", "webchat", "gateway-client"]);
@@ -21,14 +22,7 @@ function refuse(code: string, message: string, details: Record<string, unknown> 
 }
 
 /** The stored plan's fields (the request stored a normalized plan). */
-interface StoredPlan {
-  argv: string[];
-  cwd: string | null;
-  commandText: string;
-  commandPreview: string | null;
-  agentId: string | null;
-  sessionKey: string | null;
-}
+type StoredPlan = Plan;
 
 /** resolveForwardedRawCommand: the plan's preview when it is the shell payload of its argv, else its text. hanzod only holds plans of plain executables (no shell wrapper), whose preview never is. */
 function forwardedRawCommand(plan: StoredPlan): string {
