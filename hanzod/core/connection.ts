@@ -500,7 +500,8 @@ export class Connection implements EventRecipient, CallOrigin {
     rt.presence.dropViewers(this.connId);
     if (this.presenceKey) {
       if (this.inPerson) rt.presence.leavePerson(this.presenceKey);
-      rt.presence.upsert(this.presenceKey, { reason: "disconnect" });
+      // The legacy's disconnect upsert clears the row's declared viewers too (its row stays, without them).
+      rt.presence.upsert(this.presenceKey, { reason: "disconnect", watchedSessions: undefined });
       rt.broadcastPresence();
     }
     if (this.session?.role === "node") rt.nodes.unregister(this.connId);

@@ -197,7 +197,7 @@ export class PresenceRegistry {
     return true;
   }
 
-  /** The connection closed: its declaration ends with it (its row keeps the last `watchedSessions`, as there). */
+  /** The connection closed: its declaration ends with it (the disconnect upsert clears the row's `watchedSessions`, as there). */
   dropViewers(connId: string): void {
     this.viewers.delete(connId);
   }

@@ -41,12 +41,12 @@ const OWNERS = ["hanzod", "legacy"] as const;
  *   the legacy's state (hanzod/domains/mentions) and the routing sends it to the auth owner
  *   (AUTH_BOUND_METHODS), so with either owner the UI's request is answered and the event is listed.
  *   Checked below: no failed start-up request, and mentions.list answered by the auth owner.
+ * - Closed (issue 13 gap 2): 2026.9.6 stamps a client's presence row with `lastActivityAt` when it declares
+ *   watched sessions; `sessions.viewers.set` goes to both runtimes (proxy/mirror.ts) and hanzod stamps it too,
+ *   so the CLI, connecting after the UI, sees the UI's row with it (and, the UI gone, without its
+ *   `watchedSessions`, which a disconnect clears on both).
  * - Still open: 2026.9.6 lists `mcp.authLogin` only for a connection with a browser origin (its handler
- *   starts a browser sign-in bound to that connection's origin), which the brokered leg lacks. And a
- *   state family split across the two: 2026.9.6 stamps a client's presence row with `lastActivityAt` when
- *   it sends chat or declares watched sessions, methods still routed to the legacy, so hanzod's presence
- *   (it owns the handshake) never sees that activity; the CLI, connecting after the UI, sees the UI's row
- *   without it.
+ *   starts a browser sign-in bound to that connection's origin), which the brokered leg lacks.
  * Listed per release so this test fails when a gap closes or a new one opens.
  */
 interface HelloGaps {
@@ -67,7 +67,7 @@ const BROKERED_LEG_GAPS: Record<string, BrokeredLegGaps> = {
     failedRequests: [],
     hello: {
       "Control UI": { methods: ["mcp.authLogin"], events: [], presenceFields: [] },
-      CLI: { methods: [], events: [], presenceFields: ["lastActivityAt"] },
+      CLI: { methods: [], events: [], presenceFields: [] },
     },
   },
 };
