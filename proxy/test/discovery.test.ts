@@ -46,8 +46,8 @@ describe("discovery through the proxy follows the routing", () => {
 
     // usage.status routed to hanzod, which does not serve it: hanzod declines it and the legacy answers, so it
     // stays listed and a call is answered. The sessions methods routed to hanzod add what hanzod serves and
-    // the legacy does not advertise (sessions.get); their events, which hanzod does not send, stay the
-    // legacy's copies.
+    // the legacy does not advertise (sessions.get); their events are listed as the legacy lists them, whichever
+    // backend sends them (hanzod sends sessions.changed for its own turns, issue #11).
     const flip = async (lines: string[], token: string, until: (f: Features) => boolean): Promise<Features> => {
       env.file.write(["version: 1", ...lines].join("\n"));
       let last: Features | undefined;
@@ -55,7 +55,7 @@ describe("discovery through the proxy follows the routing", () => {
       return last!;
     };
     expect(own.events).toContain("sessions.changed");
-    expect(hanzodOwn.events).not.toContain("sessions.changed");
+    expect(hanzodOwn.events.filter((e) => !own.events.includes(e))).toEqual([]);
     expect(own.methods).not.toContain("sessions.get");
     const toHanzod = await flip(["methods:", "  usage.status: hanzod", "  health: hanzod", "  sessions.*: hanzod"], legacy.token, (f) => f.methods.includes("sessions.get"));
     // The legacy's names, then what hanzod serves of the sessions methods routed to it and the legacy does
