@@ -25,7 +25,7 @@ export default defineDomain<MentionsState | undefined>({
     { name: "mentions.dismiss", params: "contract", handler: ({ core, state, caller }) => mentionsDismiss(need(state, "mentions.dismiss"), core.bootId, caller) },
   ],
   // Sent to one connection when its PROJECTED view changes (its revision moves). Not sent by hanzod yet:
-  // the store watcher exists (state/data-version-watcher.ts), but hanzod cannot project a retained
+  // a store watcher is easy (README: PRAGMA data_version), but hanzod cannot project a retained
   // mention, so every change it could decide (empty view to empty view) is one the legacy announces
   // with nothing; see hanzod/state/README.md, "Issue 13, gaps 2 and 4".
   events: [{ name: "mentions.changed", guard: "operator.read", audience: "connection" }],
