@@ -53,7 +53,7 @@ export interface RawSession {
   send(frame: unknown): void;
   sendText(text: string): void;
   /** Resolves with the first frame (after the challenge) matching `pred`. */
-  next(pred: (f: Frame) => boolean, timeoutMs?: number): Promise<Frame>;
+  next(pred: (f: Frame) => boolean, timeoutMs?: number, what?: string): Promise<Frame>;
   closed: Promise<{ code: number; reason: string }>;
   close(): void;
 }
@@ -71,7 +71,7 @@ export async function openRaw(url: string, headers: Record<string, string> = {})
     },
     send: (frame) => socket.send(frame as Record<string, unknown>),
     sendText: (text) => socket.sendText(text),
-    next: (pred, timeoutMs = 20_000) => socket.next((f) => !isChallenge(f) && pred(f as unknown as Frame), timeoutMs) as unknown as Promise<Frame>,
+    next: (pred, timeoutMs = 20_000, what?: string) => socket.next((f) => !isChallenge(f) && pred(f as unknown as Frame), timeoutMs, what) as unknown as Promise<Frame>,
     closed: socket.closed,
     close: () => void socket.close(),
   };
@@ -100,10 +100,11 @@ export async function connectOperator(url: string, token: string, scopes: string
 
 let requestNo = 0;
 /** One request on the session and its answer (a frame), ids unique across the test file. */
-export async function request(s: RawSession, method: string, params?: unknown): Promise<Frame> {
+/** `waitMs` bounds the wait for the answer; a call with its own server-side timeout needs a longer one. */
+export async function request(s: RawSession, method: string, params?: unknown, waitMs = 20_000): Promise<Frame> {
   const id = `q${++requestNo}`;
   s.send({ type: "req", id, method, ...(params === undefined ? {} : { params }) });
-  return s.next(isRes(id));
+  return s.next(isRes(id), waitMs, `the answer to ${method} (${id})`);
 }
 
 /** Sends frames after the challenge and returns every frame until the server closes (or `settleMs` passes). */

@@ -12,8 +12,8 @@ export interface Answer {
   error?: unknown;
 }
 
-export async function ask(s: RawSession, method: string, params: unknown): Promise<Answer> {
-  const res = await request(s, method, params);
+export async function ask(s: RawSession, method: string, params: unknown, waitMs?: number): Promise<Answer> {
+  const res = await request(s, method, params, waitMs);
   return { ok: res.ok === true, payload: res.payload, error: res.error };
 }
 

@@ -627,7 +627,9 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
       }
     }
   };
-  const invokeWhich = (s: RawSession) => ask(s, "node.invoke", { nodeId: hostNodeId, command: "system.which", params: { bins: ["sh"] }, timeoutMs: 20_000, idempotencyKey: `which-${Date.now()}-${Math.random()}` });
+  // Each node.invoke is awaited well past its own timeoutMs: on a loaded machine the gateway's timeout answer must
+  // be what the test sees, never the test's own wait running out first.
+  const invokeWhich = (s: RawSession) => ask(s, "node.invoke", { nodeId: hostNodeId, command: "system.which", params: { bins: ["sh"] }, timeoutMs: 20_000, idempotencyKey: `which-${Date.now()}-${Math.random()}` }, 45_000);
   /** An invoke sent while the node is frozen, then the node killed: what its caller gets. */
   async function invokeWhileNodeDrops(s: RawSession): Promise<Answer> {
     signalHost("SIGSTOP");
@@ -650,7 +652,7 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
     asks: { version: 1, defaults: { security: "full", ask: "always", askFallback: "deny" } },
     runs: { version: 1, defaults: { security: "full", ask: "off", askFallback: "deny" } },
   };
-  const runCall = (s: RawSession, command: string, params: Record<string, unknown>) => ask(s, "node.invoke", { nodeId: hostNodeId, command, params, timeoutMs: 30_000, idempotencyKey: `run-${Date.now()}-${Math.random()}` });
+  const runCall = (s: RawSession, command: string, params: Record<string, unknown>) => ask(s, "node.invoke", { nodeId: hostNodeId, command, params, timeoutMs: 30_000, idempotencyKey: `run-${Date.now()}-${Math.random()}` }, 55_000);
   /** The same system.run calls asked of whichever runtime holds the node, each under a node policy. */
   const SYSTEM_RUN_CASES: Array<[string, Policy, string, Record<string, unknown>]> = [
     ["prepare", "runs", "system.run.prepare", { command: [ECHO, "hanzod sysrun"], rawCommand: `${ECHO} "hanzod sysrun"` }],
