@@ -5,6 +5,7 @@
  * replayed, the binder's refusals with the legacy's codes, and the request plan against the legacy's own
  * command analysis (its dist, when installed).
  */
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,7 +15,7 @@ import { openSqlite } from "../../protocol/index.js";
 import { OperatorApprovalStore, resolutionRef, type ApprovalRow } from "../state/operator-approvals.js";
 import { ExecApprovalManager, type ExecApprovalRecord } from "../domains/approvals/exec-approval-manager.js";
 import { createSystemRunBinder } from "../domains/approvals/system-run-binder.js";
-import { planRequest } from "../domains/approvals/exec-request.js";
+import { isDeviceId, planRequest } from "../domains/approvals/exec-request.js";
 import { OPERATOR_APPROVALS_DDL } from "./operator-approvals-ddl.js";
 
 const PLAN = { argv: ["touch", "/tmp/x"], cwd: null, commandText: "touch /tmp/x", agentId: null, sessionKey: null };
@@ -207,6 +208,40 @@ describe("the request plan against the legacy's own command analysis", () => {
     }
     for (const argv of [["sh", "-c", "ls"], ["node", "-e", "1"], ["xargs", "ls"], ["find", ".", "-exec", "rm", "{}", ";"], ["env", "A=1", "ls"]]) {
       expect(planRequest({ host: "node", nodeId: "n", systemRunPlan: { argv, cwd: null, commandText: argv.join(" "), agentId: null, sessionKey: null } }).kind).toBe("decline");
+    }
+  });
+});
+
+describe("the plan's mutable file operand (normalizeSystemRunApprovalFileOperand)", () => {
+  const base = { argv: ["/usr/bin/echo", "hi"], cwd: null, commandText: "/usr/bin/echo hi", agentId: null, sessionKey: null };
+  const plan = (mutableFileOperand: unknown) => planRequest({ host: "node", nodeId: "n", systemRunPlan: { ...base, mutableFileOperand } });
+  it("a well-formed one (the node binds a file its user may change, the executable itself when run as root) is stored with the plan, as the legacy stores it", () => {
+    const operand = { argvIndex: 0, path: "/usr/bin/echo", sha256: "ab".repeat(32) };
+    const ok = plan({ ...operand, extra: 1 });
+    expect(ok.kind === "ok" && ok.request.systemRunPlan).toEqual({ ...base, commandPreview: null, mutableFileOperand: operand });
+  });
+  it("a malformed one (null included) makes no plan: the legacy's `systemRunPlan is required for host=node`", () => {
+    for (const bad of [null, {}, { argvIndex: -1, path: "/x", sha256: "s" }, { argvIndex: 0, path: " ", sha256: "s" }, { argvIndex: 0.5, path: "/x", sha256: "s" }, []]) {
+      expect(plan(bad)).toEqual({ kind: "invalid", message: "systemRunPlan is required for host=node" });
+    }
+  });
+});
+
+describe("a node id shaped as a device id (the SHA-256 of its key, lowercase hex)", () => {
+  const base = { argv: ["/usr/bin/echo", "hi"], cwd: null, commandText: "/usr/bin/echo hi", agentId: null, sessionKey: null };
+  it("is accepted though it is a long opaque run (the text declines stay for anything else)", () => {
+    const id = randomBytes(32).toString("hex");
+    expect(planRequest({ host: "node", nodeId: id, systemRunPlan: base }).kind).toBe("ok");
+    expect(planRequest({ host: "node", nodeId: id.toUpperCase(), systemRunPlan: base }).kind).toBe("decline");
+    expect(planRequest({ host: "node", nodeId: `${id}0`, systemRunPlan: base }).kind).toBe("decline");
+  });
+  const dist = join(homedir(), ".cache/hanzonode/openclaw-2026.9.6/node_modules/openclaw/dist");
+  it.skipIf(!existsSync(join(dist, "exec-approval-text-sanitize-B7wKpPNH.mjs")))("the legacy's display sanitizer (presentation nodeId) leaves such ids unchanged", async () => {
+    const sanitize = (await import(pathToFileURL(join(dist, "exec-approval-text-sanitize-B7wKpPNH.mjs")).href)) as { n: (text: string) => string };
+    for (let i = 0; i < 2000; i++) {
+      const id = randomBytes(32).toString("hex");
+      expect(isDeviceId(id)).toBe(true);
+      expect(sanitize.n(id)).toBe(id);
     }
   });
 });

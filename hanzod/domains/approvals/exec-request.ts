@@ -34,6 +34,16 @@ export function displaySafe(text: string): boolean {
   return !/[A-Za-z0-9]{20,}/.test(text);
 }
 
+/**
+ * A paired node's id as the legacy mints it: its device id, the SHA-256 of its public key in lowercase hex
+ * (64 chars). A long opaque run fails displaySafe, but the legacy's sanitizer leaves such an id unchanged in the
+ * presentation card (its redaction patterns need a vendor prefix or a key name; checked against the legacy's own
+ * sanitizer in the unit test).
+ */
+export function isDeviceId(text: string): boolean {
+  return /^[0-9a-f]{64}$/.test(text);
+}
+
 /** formatExecCommand: minimal shell-style quoting for display. */
 export function formatExecCommand(argv: readonly string[]): string {
   return argv.map((a) => (a.length === 0 ? '""' : !/\s|"/.test(a) ? a : `"${a.replace(/"/g, '\\"')}"`)).join(" ");
@@ -70,20 +80,44 @@ export interface Plan {
   agentId: string | null;
   sessionKey: string | null;
   policySnapshot?: Record<string, unknown>;
+  /** The file the node bound the approval to (a script operand, or the executable itself when the node's user may change it). */
+  mutableFileOperand?: FileOperand;
 }
 
-/** normalizeSystemRunApprovalPlan (a mutable file operand declines: its snapshot shape is not ported). */
-function normalizePlan(v: unknown): Plan | null | "decline" {
+export interface FileOperand {
+  argvIndex: number;
+  path: string;
+  sha256: string;
+}
+
+/**
+ * normalizeSystemRunApprovalFileOperand: undefined when absent, null when malformed (null included). The node
+ * hashes the file at prepare and re-checks it before the run; the gateway only stores and forwards it.
+ */
+function normalizeFileOperand(v: unknown): FileOperand | null | undefined {
+  if (v === undefined) return undefined;
+  if (!v || typeof v !== "object" || Array.isArray(v)) return null;
+  const c = v as Record<string, unknown>;
+  const argvIndex = typeof c.argvIndex === "number" && Number.isInteger(c.argvIndex) && c.argvIndex >= 0 ? c.argvIndex : null;
+  const path = str(c.path);
+  const sha256 = str(c.sha256);
+  if (argvIndex === null || !path || !sha256) return null;
+  return { argvIndex, path, sha256 };
+}
+
+/** normalizeSystemRunApprovalPlan: a malformed policy snapshot or file operand makes no plan at all. */
+function normalizePlan(v: unknown): Plan | null {
   if (!v || typeof v !== "object" || Array.isArray(v)) return null;
   const c = v as Record<string, unknown>;
   const argv = Array.isArray(c.argv) ? c.argv.map((e) => String(e)) : [];
   if (argv.length === 0) return null;
-  if (c.mutableFileOperand !== undefined && c.mutableFileOperand !== null) return "decline";
+  const mutableFileOperand = normalizeFileOperand(c.mutableFileOperand);
+  if (c.mutableFileOperand !== undefined && mutableFileOperand === null) return null;
   const policySnapshot = normalizePolicySnapshot(c.policySnapshot);
   if (c.policySnapshot !== undefined && policySnapshot === null) return null;
   const commandText = str(c.commandText) ?? str(c.rawCommand);
   if (!commandText) return null;
-  return { argv, cwd: str(c.cwd), commandText, commandPreview: str(c.commandPreview), agentId: str(c.agentId), sessionKey: str(c.sessionKey), ...(policySnapshot ? { policySnapshot } : {}) };
+  return { argv, cwd: str(c.cwd), commandText, commandPreview: str(c.commandPreview), agentId: str(c.agentId), sessionKey: str(c.sessionKey), ...(policySnapshot ? { policySnapshot } : {}), ...(mutableFileOperand ? { mutableFileOperand } : {}) };
 }
 
 /** resolveExecApprovalRequestAllowedDecisions (no unavailable decisions: those decline). */
@@ -101,7 +135,6 @@ export function planRequest(p: Record<string, unknown>): RequestPlan {
   if (p.env && typeof p.env === "object" && Object.keys(p.env).length > 0) return decline("with env overrides: hanzod does not reproduce the legacy's env binding");
   const nodeId = str(p.nodeId) ?? "";
   const plan = normalizePlan(p.systemRunPlan);
-  if (plan === "decline") return decline("with a mutable file operand in the plan");
   // resolveSystemRunApprovalRequestContext: the plan decides argv, text, cwd, agent and session.
   const fallbackCommand = typeof p.command === "string" ? p.command : "";
   const commandText = plan ? plan.commandText || formatExecCommand(plan.argv) : fallbackCommand;
@@ -122,7 +155,8 @@ export function planRequest(p: Record<string, unknown>): RequestPlan {
   if (sessionKey) return decline("with a session key: its approvals reach session audiences and session.approval subscribers, which hanzod does not serve");
   const exe = (argv[0] ?? "").split("/").pop() ?? "";
   if (!PLAIN_EXECUTABLES.has(exe)) return decline(`for ${JSON.stringify(exe)}: hanzod does not port the legacy's command analysis for it`);
-  for (const text of [commandText, cwd ?? "", agentId ?? "", nodeId, commandPreview ?? "", ...argv]) if (!displaySafe(text)) return decline("whose text the legacy's display sanitizer or secret redaction may rewrite");
+  for (const text of [commandText, cwd ?? "", agentId ?? "", commandPreview ?? "", ...argv]) if (!displaySafe(text)) return decline("whose text the legacy's display sanitizer or secret redaction may rewrite");
+  if (!displaySafe(nodeId) && !isDeviceId(nodeId)) return decline("whose node id the legacy's display sanitizer or secret redaction may rewrite");
   const security = str(p.security)?.toLowerCase();
   const ask = str(p.ask)?.toLowerCase();
   const decisions = allowedDecisions(p.ask);
