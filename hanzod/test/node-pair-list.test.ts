@@ -11,6 +11,7 @@
  * conditions (a pending surface, an approval) are polled for.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -705,6 +706,82 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
     return out;
   }
 
+  // ---- an approved system.run end to end (issue #12): prepare, exec.approval.request, resolve, the approved run ----
+  const APPROVED = [ECHO, "hanzod approved"];
+  const OTHER = [ECHO, "hanzod not approved"];
+  /** The argv's text as the legacy's exec tool sends it (formatExecCommand: words with spaces quoted). */
+  const formatExecCommand = (argv: string[]) => argv.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(" ");
+  const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+  const MASKED_TIMES = new Set(["createdAtMs", "expiresAtMs", "ts", "created_at_ms", "expires_at_ms", "updated_at_ms", "resolved_at_ms", "consumed_at_ms"]);
+  /** Ids and times masked (each runtime mints its own); what stays must be equal between the runtimes. */
+  const maskIds = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (k, x: unknown) => (MASKED_TIMES.has(k) && typeof x === "number" ? "<t>" : x)).replace(UUID, "<id>")) as unknown;
+  /** The operator_approvals rows of these ids (each runtime writes its own under its epoch; both in the legacy's state DB). */
+  function approvalRows(ids: string[]): Record<string, unknown>[] {
+    const db = openSqlite(join(legacy.stateDir, STATE_DB_RELATIVE), { readonly: true, fileMustExist: true });
+    try {
+      return ids.map((id) => {
+        const { runtime_epoch: epoch, resolution_ref: ref, ...row } = db.prepare("SELECT * FROM operator_approvals WHERE approval_id = ?").get(id) as Record<string, unknown>;
+        return { ...row, epoch: typeof epoch, ref: typeof ref === "string" && /^[A-Za-z0-9_-]{43}$/.test(ref) ? "<43 chars>" : ref };
+      });
+    } finally {
+      db.close();
+    }
+  }
+  let chainSeq = 0;
+  /**
+   * What a requester does when the node asks for every run (the legacy's exec tool, host=node: bash-tools
+   * prepareNodeSystemRun, registerExecApprovalRequest, buildNodeSystemRunInvoke): system.run.prepare, then
+   * exec.approval.request twoPhase with the prepared plan and an explicit id, resolved allow-once by a separate
+   * approval client (the requester's own connection is not sent the request), then system.run with approved /
+   * allow-once / runId = the approval id, run by the node host. Then the consumed id reused (refused), and a
+   * second approval redeemed by a run naming another command and plan (the gateway runs the approved plan).
+   * The transcript (answers, events, stored rows) with ids and times masked; the requester is `requester`.
+   */
+  async function approvedRunChain(url: string, token: string, requester: RawSession, setPolicy: (p: Policy) => Promise<void> | void) {
+    await setPolicy("asks");
+    const approver = (await connectOperator(url, token, ["operator.admin"], { id: "cli", version: "1", platform: "linux", mode: "cli", displayName: "Approver" }, { caps: ["exec-approvals"] })).s;
+    try {
+      const send = (method: string, params: unknown): string => {
+        const id = `chain${++chainSeq}`;
+        requester.send({ type: "req", id, method, params });
+        return id;
+      };
+      const answer = async (reqId: string, final: boolean): Promise<Answer> => {
+        const f = await requester.next((x) => x.type === "res" && x.id === reqId && (!final || (x.payload as { status?: string } | undefined)?.status !== "accepted"), 20_000, `exec.approval.request ${reqId}`);
+        return { ok: f.ok === true, payload: f.payload, error: f.error };
+      };
+      const event = async (name: string, id: string) => (await approver.next((f) => f.type === "event" && f.event === name && (f.payload as { id?: string }).id === id, 20_000, `${name} ${id}`)).payload;
+      const prepare = await runCall(requester, "system.run.prepare", { command: APPROVED, rawCommand: formatExecCommand(APPROVED) });
+      expect(prepare.ok, JSON.stringify(prepare.error)).toBe(true);
+      const prepared = (prepare.payload as { payload: { plan: Record<string, unknown> & { argv: string[]; commandText: string; cwd: string | null; agentId: string | null }; execPolicy: { security: string; ask: string } } }).payload;
+      const plan = prepared.plan;
+      const where = { ...(plan.cwd ? { cwd: plan.cwd } : {}), ...(plan.agentId ? { agentId: plan.agentId } : {}) };
+      /** One approval of the plan, resolved allow-once by the approver: its id and what each side saw. */
+      const approve = async () => {
+        const id = randomUUID();
+        const reqId = send("exec.approval.request", { id, systemRunPlan: plan, nodeId: hostNodeId, host: "node", security: prepared.execPolicy.security, ask: prepared.execPolicy.ask, ...where, timeoutMs: 120_000, twoPhase: true });
+        const accepted = await answer(reqId, false);
+        expect(accepted.ok, JSON.stringify(accepted.error)).toBe(true);
+        const requested = await event("exec.approval.requested", id);
+        const resolve = await ask(approver, "exec.approval.resolve", { id, decision: "allow-once" });
+        const resolved = await event("exec.approval.resolved", id);
+        const decided = await answer(reqId, true);
+        const requesterSentRequested = requester.frames.some((f) => f.type === "event" && f.event === "exec.approval.requested" && (f.payload as { id?: string }).id === id);
+        return { id, seen: { accepted, requested, resolve, resolved, decided, requesterSentRequested } };
+      };
+      const approvedParams = (runId: string, argv: string[], p: Record<string, unknown>) => ({ command: argv, rawCommand: formatExecCommand(argv), systemRunPlan: p, ...where, timeoutMs: 20_000, approved: true, approvalDecision: "allow-once", runId, suppressNotifyOnExit: true });
+      const first = await approve();
+      const run = await runCall(requester, "system.run", approvedParams(first.id, plan.argv, plan));
+      const reused = await runCall(requester, "system.run", approvedParams(first.id, plan.argv, plan));
+      const second = await approve();
+      const otherCommand = await runCall(requester, "system.run", approvedParams(second.id, OTHER, { ...plan, argv: OTHER, commandText: formatExecCommand(OTHER) }));
+      const rows = approvalRows([first.id, second.id]);
+      return { ids: [first.id, second.id], transcript: maskIds({ prepare, first: first.seen, run, reused, second: second.seen, otherCommand, rows }) as Record<string, unknown> };
+    } finally {
+      approver.close();
+    }
+  }
+
   it("the same node host, moved to hanzod with its pairing: listed like the legacy lists it, its connection and host stats written to the legacy's row, node.invoke system.which answered by the node, an in-flight invoke ended as the legacy ends it when the node drops", async () => {
     const listedBy = async (s: RawSession) => ((await ask(s, "node.list", {})).payload as { nodes?: Array<Record<string, unknown>> } | undefined)?.nodes?.find((n) => n.displayName === DISPLAY_NAME);
     const pairedRow = async () => ((await ask(legacyConn.admin, "node.pair.list", {})).payload as NodeList).paired.find((p) => p.nodeId === hostNodeId);
@@ -714,6 +791,9 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
     const legacyDescribe = await ask(legacyConn.admin, "node.describe", { nodeId: hostNodeId });
     const whichOnLegacy = await until("system.which on the legacy", async () => { const a = await invokeWhich(legacyConn.admin); return a.ok ? a : undefined; }, 30_000, () => hostOutput.slice(-1500));
     const runsOnLegacy = await systemRunAnswers(legacyConn.admin, policyThroughLegacy);
+    const chainStarted = Date.now();
+    const chainOnLegacy = await approvedRunChain(legacy.url, legacy.token, legacyConn.admin, policyThroughLegacy);
+    const legacyChainMs = Date.now() - chainStarted;
     const droppedOnLegacy = await invokeWhileNodeDrops(legacyConn.admin);
     expect(droppedOnLegacy).toMatchObject({ ok: false, error: { code: "UNAVAILABLE" } });
 
@@ -775,6 +855,22 @@ describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, 
       const answer = await runCall(hanzodConn.admin, "system.run", params);
       expect({ params, answer }).toMatchObject({ params, answer: { ok: false, error: { code: "UNAVAILABLE", details: { code: "HANZOD_DECLINED" } } } });
     }
+
+    // The approved run end to end, held by hanzod (approval record, binding, consumption), as the legacy does it.
+    const hanzodChainStarted = Date.now();
+    const chainOnHanzod = await approvedRunChain(hz.url, "t", hanzodConn.admin, policyInNodeDb);
+    console.info(`[node-pair-list ${release}] approved system.run chain: ${legacyChainMs} ms on the legacy, ${Date.now() - hanzodChainStarted} ms on hanzod`);
+    expect(chainOnHanzod.transcript).toEqual(chainOnLegacy.transcript);
+    expect(chainOnHanzod.transcript, JSON.stringify(chainOnHanzod.transcript)).toMatchObject({
+      first: { accepted: { ok: true, payload: { status: "accepted", deliveryRoute: "approval-client" } }, resolve: { ok: true, payload: { ok: true } }, decided: { ok: true, payload: { decision: "allow-once" } }, requesterSentRequested: false },
+      run: { ok: true, payload: { payload: { success: true, exitCode: 0, stdout: "hanzod approved\n" } } },
+      reused: { ok: false, error: { code: "INVALID_REQUEST", message: "approval required", details: { code: "APPROVAL_REQUIRED", runId: "<id>" } } },
+      // Not refused: the gateway forwards the approved plan's command, plan and text in place of the caller's.
+      otherCommand: { ok: true, payload: { payload: { success: true, exitCode: 0, stdout: "hanzod approved\n" } } },
+      rows: [{ status: "allowed", decision: "allow-once", consumed_at_ms: "<t>" }, { status: "allowed", decision: "allow-once", consumed_at_ms: "<t>" }],
+    });
+    // Each runtime wrote its own rows (hanzod's under its own epoch).
+    expect(chainOnHanzod.ids).not.toEqual(chainOnLegacy.ids);
 
     const droppedOnHanzod = await invokeWhileNodeDrops(hanzodConn.admin);
     expect(droppedOnHanzod).toEqual(droppedOnLegacy);
