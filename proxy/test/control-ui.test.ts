@@ -46,6 +46,8 @@ const OWNERS = ["hanzod", "legacy"] as const;
  *   watched sessions; `sessions.viewers.set` goes to both runtimes (proxy/mirror.ts) and hanzod stamps it too,
  *   so the CLI, connecting after the UI, sees the UI's row with it (and, the UI gone, without its
  *   `watchedSessions`, which a disconnect clears on both).
+ *   A `session.typing` the legacy accepts is activity too: the proxy then sends hanzod its activity notice
+ *   (proxy/activity.ts), checked by the session.typing case below.
  * - Still open: 2026.9.6 lists `mcp.authLogin` only for a connection with a browser origin (its handler
  *   starts a browser sign-in bound to that connection's origin), which the brokered leg lacks.
  * Listed per release so this test fails when a gap closes or a new one opens.
