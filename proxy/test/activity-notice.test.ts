@@ -2,8 +2,9 @@
  * The proxy's part of issue 13 gap 2 (proxy/activity.ts), on stand-ins for both backends (no gateway):
  * with hanzod owning auth, a `session.typing` with `typing: true` that the legacy answers ok is followed by
  * the proxy's activity notice on the client's own hanzod leg, carrying only the proof under hanzod's token;
- * nothing for `typing: false`, a refused call, another method, or with the legacy owning auth. The live
- * half (hanzod stamping, a client's own notice refused) is in control-ui.test.ts.
+ * nothing for `typing: false`, a refused call, another method, or with the legacy owning auth. And hanzod's
+ * gate: the notice is taken only from a trusted-proxy address with the proof. The live half (hanzod
+ * stamping, a client's own notice refused as the legacy refuses it) is in control-ui.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACTIVITY_NOTICE_METHOD, activityNoticeProof } from "../../protocol/index.js";
@@ -11,6 +12,7 @@ import { startProxy, type RunningProxy } from "../index.js";
 import { HANZOD_TOKEN, checklistFile } from "./support.js";
 import { startScriptedBackend, type ScriptedBackend } from "./scripted-backend.js";
 import { connectClient } from "./ws-client.js";
+import { startTestHanzod } from "../../hanzod/test/helpers.js";
 
 const REFUSED = { ok: false, error: { code: "INVALID_REQUEST", message: "unknown session: nope" } };
 
@@ -61,6 +63,33 @@ describe("the proxy's activity notice after an accepted session.typing", () => {
       expect(notices()).toHaveLength(before);
     } finally {
       await c.close();
+    }
+  });
+
+  it("hanzod takes the notice only from a trusted-proxy address with the proof under its token; otherwise it is an unknown method", async () => {
+    const token = "activity-notice-token";
+    const proof = activityNoticeProof(token);
+    for (const trustedProxies of [["127.0.0.1", "::1"], []]) {
+      const h = await startTestHanzod({ auth: { mode: "token", token }, trustedProxies });
+      try {
+        const c = await connectClient(h.url, { token, scopes: ["operator.admin"] });
+        try {
+          const answers = [];
+          for (const params of [{ proof }, { proof: activityNoticeProof("another-token") }, {}, { proof, extra: 1 }]) {
+            const r = await c.call(ACTIVITY_NOTICE_METHOD, params);
+            answers.push(r.ok ? { ok: true, payload: r.payload } : { ok: false, message: r.error?.message });
+          }
+          const unknown = { ok: false, message: `unknown method: ${ACTIVITY_NOTICE_METHOD}` };
+          const taken = { ok: true, payload: {} };
+          expect(answers, `trusted proxies ${JSON.stringify(trustedProxies)}`).toEqual(trustedProxies.length > 0 ? [taken, unknown, unknown, taken] : [unknown, unknown, unknown, unknown]);
+          // Not a method of hanzod's: hello-ok does not list it.
+          expect(((c.hello.payload as { features?: { methods?: string[] } }).features?.methods ?? []).includes(ACTIVITY_NOTICE_METHOD)).toBe(false);
+        } finally {
+          await c.close();
+        }
+      } finally {
+        await h.stop();
+      }
     }
   });
 });
