@@ -23,7 +23,7 @@ export interface Pending {
   mirror?: Promise<BackendAnswer | BackendFailure>;
   /** A list call's copy on the legacy, merged into hanzod's answer (merged-list.ts). */
   merge?: Promise<BackendAnswer | BackendFailure>;
-  /** A legacy-routed `session.typing` with `typing: true` under hanzod-owned auth: an ok answer is the client's activity (activity.ts). */
+  /** A `session.typing` with `typing: true` of a hanzod-auth session: the legacy's ok answer is the client's activity (activity.ts). */
   activity?: true;
 }
 
