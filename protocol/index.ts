@@ -11,6 +11,7 @@ export * from "./device-auth.js";
 export * from "./raw-client.js";
 export * from "./sqlite.js";
 export * from "./challenge-assertion.js";
+export * from "./activity-notice.js";
 export * from "./clip.js";
 export * from "./ws-receiver-limit.js";
 export * from "./trusted-proxies.js";

@@ -23,6 +23,8 @@ export interface Pending {
   mirror?: Promise<BackendAnswer | BackendFailure>;
   /** A list call's copy on the legacy, merged into hanzod's answer (merged-list.ts). */
   merge?: Promise<BackendAnswer | BackendFailure>;
+  /** A `session.typing` with `typing: true` of a hanzod-auth session: the legacy's ok answer is the client's activity (activity.ts). */
+  activity?: true;
 }
 
 /** A client cannot hold more requests open than this; more get a retryable UNAVAILABLE. */

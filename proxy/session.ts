@@ -27,6 +27,7 @@ import { advertisedEvents, assembleHello, needsPartner } from "./hello/assemble.
 import { notReachable } from "./unreachable.js";
 import { MIRRORED_METHODS, mirrorVerdict, type MirrorVerdict } from "./mirror.js";
 import type { BackendAnswer, BackendFailure } from "../parity/shadow-sink.js";
+import { ACTIVITY_METHOD, isActivity, noteActivity } from "./activity.js";
 
 export type { Identity } from "./identity.js";
 
@@ -194,6 +195,16 @@ export class ClientSession {
     this.send(id, method, data, leg, shadow, fallback, leg === "legacy" ? 0 : deadlineFor(this.ctx.hanzodDeadlineMs, data, params));
     if (MIRRORED_METHODS.has(method) && !this.profile.nodeSession) this.mirror(id, method, params);
     if (MERGED_LIST_METHODS.has(method) && !this.profile.nodeSession && leg === "hanzod") this.mergeCopy(id, method, params);
+    if (method === ACTIVITY_METHOD && this.authKey === "hanzod") this.markActivity(id, params);
+  }
+
+  /**
+   * A typing call hanzod must hear of once the legacy accepts it (activity.ts): only `typing: true` is
+   * activity. Marked wherever it was routed: a hanzod decline hands it to the legacy with the mark.
+   */
+  private markActivity(id: string, params: () => unknown): void {
+    const p = this.pending.get(id);
+    if (p !== undefined && p.method === ACTIVITY_METHOD && isActivity(params())) p.activity = true;
   }
 
   /** A list call hanzod answers gets a copy on the legacy, whose rows join hanzod's (merged-list.ts). */
@@ -655,6 +666,7 @@ export class ClientSession {
     if (p.merge !== undefined && ok) this.answerMerged(id, data, parsed, p.merge);
     else this.sendToClient(data, false, backend);
     if (p.mirror !== undefined) this.settleMirror(p.method, p.mirror, parsed ?? decodeFrameOrUndefined(data));
+    if (p.activity === true && ok && key === "legacy") noteActivity(this.ctx, this.internal, this.id);
     // Per-method latency bins: an unknown (client-invented) name shares one bin, as in the metrics.
     this.ctx.sink?.recordLatency(methodLabel(p.method), backend, latencyMs, ok);
     if (p.shadow !== "none" && p.data !== undefined) queueShadow(this.ctx, this.internal, this.id, id, p, data, parsed, latencyMs);

@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { WebSocket, RawData } from "ws";
 import type { Logger } from "pino";
-import { afterSocketReads, announcedPayloadBytes, clipForLog, CloseCodes, CloseReasons, Errors, errorResponse, messageByteLength, raiseReceiverMaxPayload, truncateCloseReason, wsDataToText, decodeJson, errorShape, type ErrorShape } from "../../protocol/index.js";
+import { afterSocketReads, announcedPayloadBytes, clipForLog, CloseCodes, CloseReasons, Errors, errorResponse, messageByteLength, raiseReceiverMaxPayload, truncateCloseReason, wsDataToText, decodeJson, errorShape, ACTIVITY_NOTICE_METHOD, activityNoticeProof, type ErrorShape } from "../../protocol/index.js";
 import { DEFAULTS } from "../options.js";
 import type { Runtime } from "./runtime.js";
 import type { CallerInfo } from "./method.js";
@@ -29,6 +29,7 @@ import { isEphemeralClient } from "./presence.js";
 import { GATEWAY_OWNER_PROFILE_ID, ownerPresenceUser, type PresenceUser } from "../state/owner-profile.js";
 import { startKeepalive } from "./keepalive.js";
 import { assertedChallengeNonce } from "./auth/asserted-nonce.js";
+import { secretsEqual } from "./auth/shared-secret.js";
 import { requestStarts } from "./request-starts.js";
 import { PairingRefusal } from "../state/device-pairing.js";
 
@@ -432,6 +433,10 @@ export class Connection implements EventRecipient, CallOrigin {
       this.sendRaw(JSON.stringify(errorResponse(id, error)));
       return;
     }
+    if (parsed.method === ACTIVITY_NOTICE_METHOD && this.fromProxy(parsed.params)) {
+      this.onActivityNotice(parsed.id);
+      return;
+    }
     const error = await this.host.pipeline.run(parsed, caller, this, prechecked);
     if (error?.message.startsWith("unauthorized role:")) {
       this.unauthorizedCount++;
@@ -441,6 +446,29 @@ export class Connection implements EventRecipient, CallOrigin {
       }
     } else this.unauthorizedCount = 0;
     this.log?.debug({ id: clipForLog(parsed.id), method: clipForLog(parsed.method), ok: !error, code: error?.code }, "res");
+  }
+
+  /**
+   * The proxy's activity notice (protocol/activity-notice.ts) is taken only on a socket from a trusted-proxy
+   * address and with the proof under hanzod's own token; anything else with that name goes down the
+   * pipeline and is answered as the unknown method it is for clients.
+   */
+  private fromProxy(params: unknown): boolean {
+    const token = this.host.runtime.opts.auth.token;
+    if (!token || !this.peer.remoteIsTrustedProxy) return false;
+    const proof = typeof params === "object" && params !== null ? (params as { proof?: unknown }).proof : undefined;
+    return typeof proof === "string" && secretsEqual(proof, activityNoticeProof(token));
+  }
+
+  /**
+   * The legacy accepted this client's human activity (a `session.typing` with `typing: true`, which it
+   * serves): stamp this connection's person as its recordClientPresenceActivity would, with the presence
+   * snapshot it sends when one is due. A connection that is not a person's records nothing.
+   */
+  private onActivityNotice(id: string): void {
+    const rt = this.host.runtime;
+    if (this.inPerson && this.presenceKey !== undefined && rt.presence.recordActivity(this.presenceKey)) rt.broadcastPresence();
+    this.sendRaw(JSON.stringify({ type: "res", id, ok: true, payload: {} }));
   }
 
   /**

@@ -18,7 +18,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { DEFAULT_RULES, compareAnswers } from "../../parity/compare/index.js";
-import { REPO_ROOT, compareReleases, decodeFrame } from "../../protocol/index.js";
+import { ACTIVITY_NOTICE_METHOD, REPO_ROOT, activityNoticeProof, compareReleases, decodeFrame } from "../../protocol/index.js";
+import { connectFrame, isRes, newDeviceKey, openRaw, request, signedDevice } from "../../hanzod/test/helpers.js";
 import { runOpenclawCli, startLegacyGateway, type LegacyGateway } from "../../scripts/legacy/index.js";
 import { startHanzod, type HanzodHandle } from "../../hanzod/index.js";
 import { ChromiumPage, ensureChromium } from "../../test/chromium-page.js";
@@ -45,6 +46,8 @@ const OWNERS = ["hanzod", "legacy"] as const;
  *   watched sessions; `sessions.viewers.set` goes to both runtimes (proxy/mirror.ts) and hanzod stamps it too,
  *   so the CLI, connecting after the UI, sees the UI's row with it (and, the UI gone, without its
  *   `watchedSessions`, which a disconnect clears on both).
+ *   A `session.typing` the legacy accepts is activity too: the proxy then sends hanzod its activity notice
+ *   (proxy/activity.ts), checked by the session.typing case below.
  * - Still open: 2026.9.6 lists `mcp.authLogin` only for a connection with a browser origin (its handler
  *   starts a browser sign-in bound to that connection's origin), which the brokered leg lacks.
  * Listed per release so this test fails when a gap closes or a new one opens.
@@ -270,6 +273,101 @@ describe("the legacy's Control UI through the proxy (headless Chromium)", () => 
       expect({ ...fb }, `${c.name}: features`).toEqual({ ...fa, methods: without(fa.methods, gaps.methods), events: without(fa.events, gaps.events) });
     }
   }, 300_000);
+
+  it("authOwner hanzod: a session.typing the legacy accepts stamps the typist's presence lastActivityAt on hanzod, as the legacy stamps its own client's (2026.9.6); a client's own activity notice is an unknown method and stamps nothing", async () => {
+    const release = gw.version;
+    const instance = (who: string) => `typing-13-${who}-${process.pid}`;
+    const opened: Array<{ close(): Promise<unknown> }> = [];
+    // A person's connection (not ephemeral, so listed in presence: a person's row), told apart by its instance
+    // id; with a device of its own, as a tracked client keeps its scopes only with one.
+    const person = async (url: string, who: string, scopes = ["operator.read", "operator.write"]) => {
+      const s = await openRaw(url);
+      const device = signedDevice({ key: newDeviceKey(), scopes, token: gw.token, nonce: s.challenge.nonce, signedAt: Date.now() });
+      s.send(connectFrame({ client: { id: "test", version: "0.0.0-test", platform: "linux", mode: "test", instanceId: instance(who) }, role: "operator", scopes, auth: { token: gw.token }, device }));
+      const hello = await s.next(isRes("c1"));
+      opened.push({ close: async () => s.close() });
+      expect(hello.ok, `${who}: ${JSON.stringify(hello.error)}`).toBe(true);
+      return { request: (method: string, params: unknown) => request(s, method, params) };
+    };
+    // The rows as each runtime lists them: the legacy's own, and hanzod's (the ones an authOwner-hanzod client sees).
+    const reader = { legacy: await connectClient(gw.url, { token: gw.token, scopes: ["operator.admin"] }), hanzod: await connectClient(hanzod.url, { token: gw.token, scopes: ["operator.admin"] }) };
+    const rowOf = async (where: "legacy" | "hanzod", who: string): Promise<Record<string, unknown> | undefined> => {
+      const rows = (await reader[where].call("system-presence")).payload as Array<Record<string, unknown>>;
+      return rows.find((r) => r.instanceId === instance(who));
+    };
+    opened.push(reader.legacy, reader.hanzod);
+    try {
+      // A client sending the notice itself, through the proxy and to hanzod directly (from a trusted-proxy
+      // address, with and without a made-up proof): the legacy's answer for an unknown method, field for
+      // field, for a write and an admin client, and no stamp on its row.
+      const notice = [{}, { proof: "made-up" }, { proof: activityNoticeProof("not-hanzods-token") }];
+      for (const scopes of [["operator.read", "operator.write"], ["operator.admin"]]) {
+        const legacyRes = await person(gw.url, `notice-legacy-${scopes.length}`, scopes);
+        for (const [i, url] of [proxies.hanzod.url, hanzod.url].entries()) {
+          const who = `notice-${scopes.length}-${i}`;
+          const c = await person(url, who, scopes);
+          for (const params of notice) {
+            const expected = await legacyRes.request(ACTIVITY_NOTICE_METHOD, params);
+            expect(expected.ok, JSON.stringify(expected)).toBe(false);
+            const got = await c.request(ACTIVITY_NOTICE_METHOD, params);
+            expect({ ok: got.ok, error: got.error }, `${url}: ${JSON.stringify(params)}`).toEqual({ ok: expected.ok, error: expected.error });
+          }
+          const row = await rowOf("hanzod", who);
+          expect(row, "the client's row on hanzod").toBeDefined();
+          expect(row).not.toHaveProperty("lastActivityAt");
+        }
+      }
+      if (compareReleases(release, "2026.9.6") < 0) return; // 2026.9.1 has no session.typing (and hanzod no person there).
+
+      // A session to type in (created if the UI runs above did not), with its current session id.
+      const admin = await connectClient(gw.url, { token: gw.token, scopes: ["operator.admin"] });
+      opened.push(admin);
+      const sessionKey = "agent:main:main";
+      const patched = await admin.call("sessions.patch", { key: sessionKey, label: `typing-13-${process.pid}` });
+      expect(patched.ok, JSON.stringify(patched.error)).toBe(true);
+      // (Its answer names the entry's session id: sessions.list would take seconds here.)
+      const sessionId = (payloadOf(patched).entry as { sessionId?: unknown } | undefined)?.sessionId;
+      expect(sessionId, JSON.stringify(patched.payload)).toBeTypeOf("string");
+      const typing = { sessionKey, sessionId, typing: true };
+
+      // The legacy, its own client: stamped before it answers.
+      const direct = await person(gw.url, "direct");
+      const t0 = Date.now();
+      const legacyAnswer = await direct.request("session.typing", typing);
+      const t1 = Date.now();
+      expect(legacyAnswer.ok, JSON.stringify(legacyAnswer.error)).toBe(true);
+      const legacyRow = await rowOf("legacy", "direct");
+      expect(legacyRow?.lastActivityAt, JSON.stringify(legacyRow)).toBeTypeOf("number");
+      expect(legacyRow!.lastActivityAt as number).toBeGreaterThanOrEqual(t0);
+      expect(legacyRow!.lastActivityAt as number).toBeLessThanOrEqual(t1);
+
+      // Through the proxy with hanzod owning auth: the legacy answers on the brokered leg; hanzod's row for the
+      // client (none stamped before) gets the activity once the proxy's notice arrived, just after the answer.
+      const viaProxy = await person(proxies.hanzod.url, "proxied");
+      expect(await rowOf("hanzod", "proxied")).not.toHaveProperty("lastActivityAt");
+      // typing: false is not activity (the legacy stamps only typing: true).
+      const stopped = await viaProxy.request("session.typing", { ...typing, typing: false });
+      expect(stopped.ok, JSON.stringify(stopped.error)).toBe(true);
+      const t2 = Date.now();
+      const proxiedAnswer = await viaProxy.request("session.typing", typing);
+      expect({ ok: proxiedAnswer.ok, payload: proxiedAnswer.payload }, "the answer the client gets").toEqual({ ok: legacyAnswer.ok, payload: legacyAnswer.payload });
+      await expect.poll(async () => (await rowOf("hanzod", "proxied"))?.lastActivityAt, { timeout: 5_000, interval: 50 }).toBeTypeOf("number");
+      const hanzodRow = await rowOf("hanzod", "proxied");
+      const t3 = Date.now();
+      expect(hanzodRow!.lastActivityAt as number).toBeGreaterThanOrEqual(t2);
+      expect(hanzodRow!.lastActivityAt as number).toBeLessThanOrEqual(t3);
+      // The same row as the legacy's for its own client, but for the times, the instance and the device.
+      const shape = (r: Record<string, unknown>) => ({ ...r, ts: typeof r.ts, onlineSince: typeof r.onlineSince, lastActivityAt: typeof r.lastActivityAt, instanceId: typeof r.instanceId, deviceId: typeof r.deviceId, ...(r.ip !== undefined ? { ip: typeof r.ip } : {}) });
+      expect(shape(hanzodRow!)).toEqual(shape(legacyRow!));
+      // Only the legacy served it: the proxy's notice went to hanzod, the typing call to the legacy.
+      const asked = taps.hanzod.requests.filter((r) => r.method === "session.typing");
+      expect(asked.length).toBeGreaterThanOrEqual(2);
+      for (const r of asked) expect(r).toMatchObject({ sentTo: "legacy", answer: { by: "legacy", ok: true } });
+      expect(taps.hanzod.requests.filter((r) => r.method === ACTIVITY_NOTICE_METHOD).every((r) => r.sentTo === "legacy")).toBe(true);
+    } finally {
+      for (const c of opened) await c.close();
+    }
+  }, 120_000);
 
   it("authOwner hanzod: a host's suspension (system.info target, prepare, handoff, resume) all reaches hanzod, which arms it", async () => {
     // gateway.suspend.* and system.info are phase 1 (hanzod here). The handoff names the process system.info
