@@ -58,7 +58,11 @@ function order(compat: string): readonly string[] {
  * release bundles leave out result schemas their server never checks) is checked against the pinned
  * @openclaw/gateway-protocol contract instead, as before releases were frozen.
  */
-export function validateInWindow(definition: string, value: unknown, compat: string = newestRelease()): WindowVerdict {
+/** The default compat release, read once: listing the contract folder on every request cost hanzod's hot path two syscalls per call. */
+let newest: string | undefined;
+const defaultCompat = (): string => (newest ??= newestRelease());
+
+export function validateInWindow(definition: string, value: unknown, compat: string = defaultCompat()): WindowVerdict {
   let first: ContractIssue[] | undefined;
   for (const release of order(compat)) {
     const v = releaseValidator(release);
