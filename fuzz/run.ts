@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
-import { ATTACKS } from "./attacks.js";
+import { ATTACKS, type Attack } from "./attacks.js";
 import { startTarget, type TargetFrom, type TargetProcess } from "./processes.js";
 import { routingCheck, type RoutingResult } from "./routing.js";
 import type { WatchdogReport } from "./watchdog.js";
@@ -26,6 +26,8 @@ export interface FuzzOptions {
   seed: number;
   /** Compiled dist/ (what users run; the long run) or the .ts sources through tsx (see processes.ts). */
   from: TargetFrom;
+  /** Only these attack kinds (by name), to see which of them makes a peak; all when absent. */
+  attacks?: readonly string[];
 }
 
 export interface ProcessSummary {
@@ -110,17 +112,26 @@ async function normalClient(url: string): Promise<{ ok: boolean; ms: number; why
   return why === undefined ? { ok: true, ms: Math.round(performance.now() - started) } : { ok: false, ms: Math.round(performance.now() - started), why };
 }
 
+/** The attack kinds a run uses: all, or the ones `only` names (an unknown name is an error, not an empty run). */
+export function selectAttacks(only: readonly string[] | undefined): Attack[] {
+  if (only === undefined || only.length === 0) return ATTACKS;
+  const unknown = only.filter((n) => !ATTACKS.some((a) => a.name === n));
+  if (unknown.length > 0) throw new Error(`unknown attack kind ${unknown.join(", ")} (known: ${ATTACKS.map((a) => a.name).join(", ")})`);
+  return ATTACKS.filter((a) => only.includes(a.name));
+}
+
 async function hostile(target: TargetProcess, opts: FuzzOptions, random: () => number, counts: Record<string, number>): Promise<number> {
+  const attacks = selectAttacks(opts.attacks);
   let frames = 0;
-  let i = Math.floor(random() * ATTACKS.length);
+  let i = Math.floor(random() * attacks.length);
   // Every kind runs at least once, whatever the frame budget: some kinds send thousands of frames each.
-  const firstRoundEnds = i + ATTACKS.length;
+  const firstRoundEnds = i + attacks.length;
   const until = Date.now() + opts.seconds * 1000;
   const ctx = { url: target.url, token: TOKEN, random };
   await Promise.all(
     Array.from({ length: opts.concurrency }, async () => {
       while ((frames < opts.frames || i < firstRoundEnds) && Date.now() < until && target.crashed === undefined) {
-        const attack = ATTACKS[i++ % ATTACKS.length]!;
+        const attack = attacks[i++ % attacks.length]!;
         counts[attack.name] = (counts[attack.name] ?? 0) + 1;
         // Awaited first, then added: `frames += await ...` reads `frames` before the await, so concurrent
         // clients overwrote each other's counts and the run went far past its frame budget.
@@ -166,6 +177,7 @@ function summarize(p: TargetProcess, idle: { rss: number; heap: number }, after:
 }
 
 export async function runFuzz(opts: FuzzOptions, progress: (line: string) => void = () => undefined): Promise<FuzzSummary> {
+  selectAttacks(opts.attacks); // a misspelt kind fails before any process starts
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), "hanzonode-fuzz-"));
   const checklist = join(dir, "checklist.yaml");

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ATTACKS } from "../attacks.js";
 import { startTarget } from "../processes.js";
-import { runFuzz } from "../run.js";
+import { runFuzz, selectAttacks } from "../run.js";
 
 describe("short fuzz run", () => {
   it("hostile frames of every kind, then 50 connections x 8 requests: 0 crashes, 0 lost or misrouted answers", async () => {
@@ -33,4 +33,14 @@ describe("short fuzz run", () => {
       await t.stop();
     }
   }, 60_000);
+});
+
+describe("FUZZ_ATTACKS (one attack kind at a time, to see which makes a peak)", () => {
+  it("runs only the kinds named, all when none is, and a misspelt kind is an error, not an empty run", async () => {
+    expect(selectAttacks(["huge-id", "deep-nesting"]).map((a) => a.name)).toEqual(["deep-nesting", "huge-id"]);
+    expect(selectAttacks(undefined)).toBe(ATTACKS);
+    expect(selectAttacks([])).toBe(ATTACKS);
+    expect(() => selectAttacks(["huge-idd"])).toThrow(/unknown attack kind huge-idd/);
+    await expect(runFuzz({ frames: 1, seconds: 1, concurrency: 1, routingConnections: 1, routingRequests: 1, cooldownMs: 0, seed: 1, from: "source", attacks: ["nope"] })).rejects.toThrow(/unknown attack kind nope/);
+  });
 });

@@ -3,6 +3,7 @@
  * Bounded by env: FUZZ_FRAMES (hostile frames per target, default 100000), FUZZ_SECONDS (default 600),
  * FUZZ_CONCURRENCY (hostile clients at once per target, 8), FUZZ_CONNECTIONS (routing check, 1000),
  * FUZZ_REQUESTS (per connection, 20), FUZZ_COOLDOWN_S (RSS measured again after, 60), FUZZ_SEED,
+ * FUZZ_ATTACKS (comma-separated attack kinds, e.g. "huge-id,deep-nesting": only those, to see which makes a peak),
  * FUZZ_FROM ("build", the default: the targets run the compiled dist/ that bin/hanzod.js runs, built
  * here first so it is never stale; "source": the .ts files through tsx, whose loader adds about 26 MB
  * to each thread that loads it, the intake worker included, so its RSS figures are not what users see).
@@ -29,6 +30,7 @@ const options = {
   cooldownMs: num("FUZZ_COOLDOWN_S", 60) * 1000,
   seed: num("FUZZ_SEED", Date.now() % 2 ** 31),
   from: process.env.FUZZ_FROM === "source" ? ("source" as const) : ("build" as const),
+  ...(process.env.FUZZ_ATTACKS ? { attacks: process.env.FUZZ_ATTACKS.split(",").map((a) => a.trim()).filter((a) => a !== "") } : {}),
 };
 
 if (options.from === "build") {

@@ -3,7 +3,7 @@ import { parentPort } from "node:worker_threads";
 import { getHeapStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { judgeFrame, withParamsLeftBehind } from "./verdict.js";
-import type { IntakeReply, IntakeRequest } from "./off-thread.js";
+import { WORKER_COLLECT_AFTER_BYTES, type IntakeReply, type IntakeRequest } from "./off-thread.js";
 
 const port = parentPort;
 if (!port) throw new Error("decode-worker runs as a worker thread");
@@ -13,17 +13,16 @@ if (!port) throw new Error("decode-worker runs as a worker thread");
  * of 40,000 keys) is large-object space, which V8 frees only in a full collection; with its young
  * generation capped (off-thread.ts) nothing else prompts one soon, and under the fuzz's 0.5-1 MiB frames
  * the worker's heap reached 37 MB, 25-27 of it such garbage. So the worker collects itself once its heap
- * has grown COLLECT_AFTER_BYTES since the last collection (11 MB peak then): a pause of this thread only,
+ * has grown WORKER_COLLECT_AFTER_BYTES (off-thread.ts) since the last collection: a pause of this thread only,
  * never the main loop. `gc` comes from a fresh context made after --expose-gc is set, as no flag can be
  * given to a worker at its start. The flag is process-wide, but only contexts made after it get `gc`, and
  * hanzod makes no other vm context.
  */
-const COLLECT_AFTER_BYTES = 8 * 1024 * 1024;
 setFlagsFromString("--expose-gc");
 const collect = runInNewContext("gc") as () => void;
 let collectedAt = getHeapStatistics().total_physical_size;
 function collectIfGrown(): void {
-  if (getHeapStatistics().total_physical_size - collectedAt < COLLECT_AFTER_BYTES) return;
+  if (getHeapStatistics().total_physical_size - collectedAt < WORKER_COLLECT_AFTER_BYTES) return;
   collect();
   collectedAt = getHeapStatistics().total_physical_size;
 }

@@ -28,6 +28,14 @@ const IDLE_STOP_MS = 10_000;
  * hundreds of MB to parse, and a worker out of memory would hand it to the main thread.
  */
 export const WORKER_YOUNG_GENERATION_MB = 2;
+/**
+ * The worker collects itself (decode-worker.ts) once its heap has grown this much since its last collection.
+ * 8 MiB (session 14) left the worker's heap at about 11 MB under the fuzz, and the worker held 30-35 MB of
+ * the process's RSS while it ran (the drop when it stops after its idle spell); with 2 MiB, in back-to-back
+ * short fuzz runs, hanzod's peak went 2.27x -> 1.83x and 2.11x -> 2.09x of idle, within the run-to-run spread (issue 16, README). The
+ * collections are the worker thread's pauses, never the main loop's: a few ms each, at most one per large frame.
+ */
+export const WORKER_COLLECT_AFTER_BYTES = 2 * 1024 * 1024;
 
 export interface IntakeRequest {
   seq: number;
