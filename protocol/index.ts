@@ -9,6 +9,7 @@ export * from "./errors.js";
 export * from "./declined.js";
 export * from "./device-auth.js";
 export * from "./raw-client.js";
+export * from "./poll.js";
 export * from "./sqlite.js";
 export * from "./challenge-assertion.js";
 export * from "./activity-notice.js";

@@ -20,7 +20,7 @@ import { legacyEnv, startLegacyGateway, stopProcessGroup, type LegacyGateway } f
 import { startHanzod, type HanzodHandle } from "../index.js";
 import { CLI_CLIENT, connectFrame, connectOperator, isRes, newDeviceKey, openRaw, signedDevice, type RawSession } from "./helpers.js";
 import { ask, askBoth, type Answer } from "./live-compare.js";
-import { openSqlite } from "../../protocol/index.js";
+import { openSqlite, pollUntil } from "../../protocol/index.js";
 import { STATE_DB_RELATIVE } from "../state/legacy-state.js";
 import { releasesUnderTest } from "../../test/releases-under-test.js";
 
@@ -34,15 +34,7 @@ const WHO: readonly Who[] = ["reader", "pairing", "admin"];
 const SCOPES: Record<Who, string[]> = { reader: ["operator.read"], pairing: ["operator.pairing"], admin: ["operator.admin"] };
 const DISPLAY_NAME = "hanzod-node-pair-list";
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, detail: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms; ${detail()}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const until = pollUntil;
 
 describe.each(releasesUnderTest())("node.pair.list on a running legacy's state, with the real node host (openclaw %s)", (release) => {
   let legacy: LegacyGateway;

@@ -31,7 +31,7 @@ import { isDeepStrictEqual } from "node:util";
 import WebSocket, { WebSocketServer } from "ws";
 import { legacyEnv, startLegacyGateway, stopProcessGroup, type LegacyGateway } from "../legacy/index.js";
 import { startHanzod, type HanzodHandle } from "../../hanzod/index.js";
-import { RawGatewaySocket, connectParams, createDeviceIdentity, signDeviceBlock, wsDataToText, type DeviceIdentity } from "../../protocol/index.js";
+import { RawGatewaySocket, connectParams, pollUntil, createDeviceIdentity, signDeviceBlock, wsDataToText, type DeviceIdentity } from "../../protocol/index.js";
 import { percentileOf } from "../../parity/store/latency-bins.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
@@ -175,15 +175,7 @@ async function stopHost(h: Host): Promise<void> {
   }
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, detail: () => string = () => ""): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms; ${detail()}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const until = pollUntil;
 
 interface NodeRow {
   nodeId: string;
