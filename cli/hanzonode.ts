@@ -5,4 +5,4 @@
  */
 import { reexecWithDaemonEnv } from "./daemon-reexec.js";
 
-if (!(await reexecWithDaemonEnv())) await import("./main.js");
+if (!reexecWithDaemonEnv()) await import("./main.js");
